@@ -1,0 +1,59 @@
+// `hush serve`: run the homeserver (flags override the optional YAML --config file).
+
+import { Command, Option } from 'commander';
+import { ConfigError, createLogger, readConfigFile, resolveConfig, startServer } from '@hush/server';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the homeserver (SQLite under ./data by default)')
+    .option('--config <file>', 'YAML config file with the same keys as these flags')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', undefined)
+    .option('--bind <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--server-name <name>', 'the Matrix server name, e.g. localhost:8008 (default localhost)')
+    .option('--database <location>', 'a SQLite file path or a postgres:// URL (default ./data/hush.sqlite)')
+    .addOption(new Option('--registration <mode>', 'who may register (default: open on loopback, else closed)').choices(['open', 'token', 'closed']))
+    .option('--registration-tokens <tokens>', 'comma-separated tokens for --registration token')
+    .addOption(new Option('--rate-limits <onoff>', 'rate limits on or off (default on)').choices(['on', 'off']))
+    .addOption(new Option('--ignored-user-invites <mode>', 'invites from ignored users: hide or reject (default hide)').choices(['hide', 'reject']))
+    .option('--log-level <level>', 'pino log level (default info)')
+    .action(async (opts: Record<string, unknown>) => {
+      let config;
+      try {
+        const file = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : {};
+        const flags = Object.fromEntries(
+          Object.entries(opts)
+            .filter(([k, v]) => k !== 'config' && v !== undefined)
+            .map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v]),
+        );
+        config = resolveConfig(flags, file);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`hush serve: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const logger = createLogger(config.logLevel);
+      let server;
+      try {
+        server = await startServer(config, logger);
+      } catch (err) {
+        logger.fatal({ err }, 'could not start');
+        process.exit(1);
+      }
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        server.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,2 @@
+// @hush/cli: the `hush` command line.
+export { main } from './main.ts';

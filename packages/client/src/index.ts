@@ -1,0 +1,2 @@
+// @hush/client: typed Matrix client (built in a later issue).
+export {};

@@ -1,0 +1,16 @@
+// Devices of the requesting user (spec: device_management.yaml).
+
+import { api } from '@hush/spec';
+import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import type { Services } from '../../services/index.ts';
+
+export function routes(s: Services): RouteDef[] {
+  return [
+    defineRoute(api.getDevices, async ({ requester }) => ({ devices: await s.accounts.devices(requester) })),
+    defineRoute(api.getDevice, ({ requester, params }) => s.accounts.device(requester, params.deviceId)),
+    defineRoute(api.updateDevice, async ({ requester, params, body }) => {
+      await s.accounts.renameDevice(requester, params.deviceId, body.display_name);
+      return {};
+    }),
+  ];
+}

@@ -1,0 +1,12 @@
+// GET /_matrix/client/versions (spec: versions.yaml). We advertise only the versions whose
+// required endpoints we serve; see docs/decisions/0002-advertised-versions.md.
+
+import { api } from '@hush/spec';
+import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import type { Services } from '../../services/index.ts';
+
+export const SUPPORTED_VERSIONS = ['r0.6.1', 'v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10', 'v1.11'];
+
+export function routes(_s: Services): RouteDef[] {
+  return [defineRoute(api.getVersions, () => ({ versions: SUPPORTED_VERSIONS, unstable_features: {} }))];
+}

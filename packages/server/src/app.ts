@@ -1,0 +1,77 @@
+// buildApp(deps): the HTTP application over the services. Tests import it; only main.ts listens.
+
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ErrCode } from '@hush/spec';
+import type { Services } from './services/index.ts';
+import { allRoutes } from './http/router.ts';
+import { pathMatcher, registerRoute } from './http/endpoint.ts';
+import { sendError } from './http/errors.ts';
+import { DEFAULT_BUCKETS, RateLimiter } from './http/rate-limit.ts';
+
+export interface AppDeps {
+  services: Services;
+  logger: Logger;
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+};
+
+/** Drops the access token from a URL before it is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&]*/g, '$1<redacted>');
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { services, logger } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: services.config.maxBodyBytes,
+    routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Malformed percent-escapes and the like reach our error handler, not Fastify's default body.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    requestIdHeader: false,
+    genReqId: (() => {
+      let n = 0;
+      return () => (++n).toString(36);
+    })(),
+  });
+
+  // Bodies are parsed by the endpoint layer (M_NOT_JSON / M_BAD_JSON), whatever the content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.headers(CORS_HEADERS);
+    if (req.method === 'OPTIONS') return reply.code(204).send();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  const limiter = services.config.rateLimits ? new RateLimiter(DEFAULT_BUCKETS) : null;
+  const routes = allRoutes(services);
+  for (const def of routes) registerRoute(app, def, { accounts: services.accounts, limiter });
+
+  const matchers = routes.map((r) => pathMatcher(r.endpoint.path));
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const known = matchers.some((m) => m.test(path));
+    return reply
+      .code(known ? 405 : 404)
+      .send({ errcode: ErrCode.UNRECOGNIZED, error: known ? 'Method not allowed' : 'Unrecognized request' });
+  });
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+
+  app.get('/.well-known/matrix/client', async () => ({ 'm.homeserver': { base_url: `http://${services.config.serverName}` } }));
+  return app;
+}

@@ -1,0 +1,101 @@
+// The homeserver's configuration: defaults, the optional YAML file, then flags, validated once.
+// Keys are the flag names (`server-name`); the YAML file may also spell them `server_name`.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { isServerName, type ServerName } from '@hush/spec';
+
+export type RegistrationMode = 'open' | 'token' | 'closed';
+
+export interface Config {
+  serverName: ServerName;
+  port: number;
+  bind: string;
+  /** A SQLite file path, `:memory:`, or a postgres:// URL. */
+  database: string;
+  registration: RegistrationMode;
+  registrationTokens: string[];
+  rateLimits: boolean;
+  logLevel: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** What happens to an invite from an ignored user: hidden (kept) or rejected on the user's behalf. */
+  ignoredUserInvites: 'hide' | 'reject';
+}
+
+export type ConfigInput = Partial<Record<string, unknown>>;
+
+export class ConfigError extends Error {}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(bind: string): boolean {
+  return LOOPBACK.has(bind) || bind.startsWith('127.');
+}
+
+function pick(input: ConfigInput, key: string): unknown {
+  return input[key] ?? input[key.replace(/-/g, '_')];
+}
+
+export function readConfigFile(path: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must be a YAML mapping`);
+  return parsed as ConfigInput;
+}
+
+function str(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${name} must be a string`);
+  return String(v);
+}
+
+function onOff(v: unknown, name: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'on' || v === 'true') return true;
+  if (v === 'off' || v === 'false') return false;
+  throw new ConfigError(`${name} must be on or off`);
+}
+
+/** Merges file values under flag values and validates the result. */
+export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Config {
+  const get = (key: string) => pick(flags, key) ?? pick(file, key);
+  const serverName = str(get('server-name'), 'server-name') ?? 'localhost';
+  if (!isServerName(serverName)) throw new ConfigError(`server-name ${JSON.stringify(serverName)} is not a valid Matrix server name`);
+  const portRaw = str(get('port'), 'port') ?? '8008';
+  const port = Number(portRaw);
+  if (!/^[0-9]+$/.test(portRaw) || port > 65535) throw new ConfigError(`port must be 0-65535, not ${portRaw}`);
+  const bind = str(get('bind'), 'bind') ?? '127.0.0.1';
+  const database = str(get('database'), 'database') ?? './data/hush.sqlite';
+  const registration = (str(get('registration'), 'registration') ?? (isLoopback(bind) ? 'open' : 'closed')) as RegistrationMode;
+  if (!['open', 'token', 'closed'].includes(registration)) throw new ConfigError('registration must be open, token or closed');
+  const tokensRaw = get('registration-tokens') ?? [];
+  const registrationTokens = (Array.isArray(tokensRaw) ? tokensRaw : String(tokensRaw).split(',')).map(String).filter((t) => t.length > 0);
+  if (registration === 'token' && registrationTokens.length === 0) {
+    throw new ConfigError('registration token needs at least one registration-tokens entry');
+  }
+  const maxBodyRaw = str(get('max-body-bytes'), 'max-body-bytes') ?? String(1024 * 1024);
+  const maxBodyBytes = Number(maxBodyRaw);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 70_000) throw new ConfigError('max-body-bytes must be an integer ≥ 70000');
+  const ignoredUserInvites = (str(get('ignored-user-invites'), 'ignored-user-invites') ?? 'hide') as Config['ignoredUserInvites'];
+  if (!['hide', 'reject'].includes(ignoredUserInvites)) throw new ConfigError('ignored-user-invites must be hide or reject');
+  return {
+    serverName: serverName as ServerName,
+    port,
+    bind,
+    database,
+    registration,
+    registrationTokens,
+    rateLimits: onOff(get('rate-limits'), 'rate-limits') ?? true,
+    logLevel: str(get('log-level'), 'log-level') ?? 'info',
+    maxBodyBytes,
+    ignoredUserInvites,
+  };
+}

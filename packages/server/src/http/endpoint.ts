@@ -1,0 +1,172 @@
+// One descriptor → one Fastify route: decode the body (M_NOT_JSON / M_BAD_JSON), parse the query
+// (M_MISSING_PARAM / M_INVALID_PARAM), authenticate, rate-limit, call the handler, send its JSON.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import {
+  ErrCode,
+  MatrixError,
+  badJson,
+  invalidParam,
+  missingParam,
+  type BodyOf,
+  type Endpoint,
+  type ParamsOf,
+  type QueryParamsOf,
+  type QuerySpec,
+  type ResponseOf,
+} from '@hush/spec';
+import { authenticate, type Requester } from './auth.ts';
+import type { AccountService } from '../services/accounts.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+export interface HandlerContext<E> {
+  params: ParamsOf<E>;
+  query: QueryParamsOf<E>;
+  body: BodyOf<E>;
+  requester: E extends { auth: 'required' } ? Requester : Requester | undefined;
+  req: FastifyRequest;
+}
+
+export type Handler<E> = (ctx: HandlerContext<E>) => Promise<ResponseOf<E>> | ResponseOf<E>;
+
+export interface RouteDef {
+  endpoint: Endpoint;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler: Handler<any>;
+}
+
+export function defineRoute<E extends Endpoint>(endpoint: E, handler: Handler<E>): RouteDef {
+  return { endpoint, handler };
+}
+
+export interface RouteDeps {
+  accounts: AccountService;
+  limiter: RateLimiter | null;
+}
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+function checkerFor(schema: TSchema): TypeCheck<TSchema> {
+  let c = compiled.get(schema);
+  if (!c) {
+    c = TypeCompiler.Compile(schema);
+    compiled.set(schema, c);
+  }
+  return c;
+}
+
+/** True when every string (and key) in a parsed JSON value is well-formed UTF-16. */
+function wellFormed(v: unknown, depth = 0): boolean {
+  if (depth > 100) return false;
+  if (typeof v === 'string') return v.isWellFormed();
+  if (Array.isArray(v)) return v.every((x) => wellFormed(x, depth + 1));
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) if (!k.isWellFormed() || !wellFormed(x, depth + 1)) return false;
+  }
+  return true;
+}
+
+export function parseJsonBody(raw: unknown): unknown {
+  const buf = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : undefined;
+  if (!buf || buf.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8'));
+  } catch {
+    throw new MatrixError(400, ErrCode.NOT_JSON, 'Content not JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badJson('Request body must be a JSON object');
+  if (!wellFormed(value)) throw badJson('Request body contains invalid Unicode or is nested too deeply');
+  return value;
+}
+
+export function validateBody<S extends TSchema>(schema: S, value: unknown): void {
+  const checker = checkerFor(schema);
+  if (checker.Check(value)) return;
+  const first = checker.Errors(value).First();
+  const where = first?.path ? first.path.slice(1).replace(/\//g, '.') : 'body';
+  throw badJson(`Invalid ${where || 'body'}: ${first?.message ?? 'wrong shape'}`);
+}
+
+export function parseQuery(spec: QuerySpec, raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(spec)) {
+    let v = raw[name];
+    if (Array.isArray(v)) v = v[v.length - 1];
+    if (v === undefined) {
+      if (p.required) throw missingParam(`Missing query parameter ${name}`);
+      continue;
+    }
+    const s = String(v);
+    switch (p.kind) {
+      case 'string':
+        if (p.maxLength !== undefined && s.length > p.maxLength) throw invalidParam(`Query parameter ${name} is too long`);
+        if (!s.isWellFormed()) throw invalidParam(`Query parameter ${name} is not valid Unicode`);
+        out[name] = s;
+        break;
+      case 'int': {
+        if (!/^-?[0-9]{1,16}$/.test(s)) throw invalidParam(`Query parameter ${name} must be an integer`);
+        const n = Number(s);
+        if (n < p.min) throw invalidParam(`Query parameter ${name} must be at least ${p.min}`);
+        out[name] = Math.min(n, p.max);
+        break;
+      }
+      case 'bool':
+        if (s !== 'true' && s !== 'false') throw invalidParam(`Query parameter ${name} must be true or false`);
+        out[name] = s === 'true';
+        break;
+      case 'enum':
+        if (!p.values.includes(s)) throw invalidParam(`Query parameter ${name} must be one of ${p.values.join(', ')}`);
+        out[name] = s;
+        break;
+      case 'json':
+        if (p.maxLength !== undefined && s.length > p.maxLength) throw invalidParam(`Query parameter ${name} is too long`);
+        try {
+          out[name] = JSON.parse(s);
+        } catch {
+          throw new MatrixError(400, ErrCode.NOT_JSON, `Query parameter ${name} is not JSON`);
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+/** `{roomId}` → `:roomId` for the router; also the r0 alias of every v3 path. */
+export function routerPaths(path: string): string[] {
+  const p = path.replace(/\{(\w+)\}/g, ':$1');
+  return p.includes('/client/v3/') ? [p, p.replace('/client/v3/', '/client/r0/')] : [p];
+}
+
+/** A regex per descriptor path, to tell 405 (path known, method not) from 404. */
+export function pathMatcher(path: string): RegExp {
+  const src = path
+    .split(/\{\w+\}/)
+    .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+    .join('[^/]+')
+    .replace('/client/v3/', '/client/(?:v3|r0)/');
+  return new RegExp(`^${src}$`);
+}
+
+export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDeps): void {
+  const e = def.endpoint;
+  const needsAuth = e.auth !== 'none';
+  for (const url of routerPaths(e.path)) {
+    app.route({
+      method: e.method,
+      url,
+      handler: async (req) => {
+        const query = e.query ? parseQuery(e.query, req.query as Record<string, unknown>) : {};
+        const requester = needsAuth ? await authenticate(req, deps.accounts, e.auth === 'required') : undefined;
+        if (e.rateLimit && deps.limiter) deps.limiter.take(e.rateLimit, requester?.userId ?? req.ip);
+        let body: unknown = undefined;
+        if (e.method !== 'GET') {
+          body = parseJsonBody(req.body);
+          if (e.body) validateBody(e.body, body);
+        }
+        return def.handler({ params: req.params as Record<string, string>, query, body, requester, req } as HandlerContext<Endpoint>);
+      },
+    });
+  }
+}

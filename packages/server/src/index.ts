@@ -1,0 +1,4 @@
+// @hush/server: the homeserver as a library (the CLI's `hush serve` starts it).
+export { startServer, createLogger, type RunningServer } from './main.ts';
+export { resolveConfig, readConfigFile, ConfigError, type Config } from './config/config.ts';
+export { buildApp } from './app.ts';

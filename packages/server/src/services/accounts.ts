@@ -1,0 +1,223 @@
+// Accounts: registration (user-interactive auth with m.login.dummy or a registration token),
+// password login, logout, token → requester, profiles and devices.
+
+import {
+  ErrCode,
+  MatrixError,
+  NEW_LOCALPART_RE,
+  forbidden,
+  isUserId,
+  makeUserId,
+  notFound,
+  serverNameOf,
+  type DeviceInfo,
+  type LoginResponse,
+  type ServerName,
+  type UserId,
+} from '@hush/spec';
+import type { Db } from '../storage/db.ts';
+import { accountsStore } from '../storage/accounts.store.ts';
+import type { DevicesTable } from '../storage/schema.ts';
+import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash, verifyPassword } from './secrets.ts';
+import type { Requester } from '../http/auth.ts';
+import type { Config } from '../config/config.ts';
+
+export interface RegisterInput {
+  username?: string;
+  password?: string;
+  deviceId?: string;
+  deviceName?: string;
+  inhibitLogin?: boolean;
+  auth?: { type?: string; session?: string; token?: unknown };
+  kind?: 'user' | 'guest';
+}
+
+export interface LoginInput {
+  type: string;
+  user?: string;
+  identifierType?: string;
+  password?: string;
+  deviceId?: string;
+  deviceName?: string;
+  ip: string;
+}
+
+export interface ProfileChangeListener {
+  (userId: UserId, profile: { displayname: string | null; avatar_url: string | null }): Promise<void>;
+}
+
+const MAX_LOCALPART = 200;
+
+export class AccountService {
+  /** Called after a profile change (rooms update the member events). */
+  onProfileChange: ProfileChangeListener | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Pick<Config, 'serverName' | 'registration' | 'registrationTokens'>,
+  ) {}
+
+  get serverName(): ServerName {
+    return this.config.serverName;
+  }
+
+  /** The user id a login or registration names, as `alice` or `@alice:server`. */
+  private userIdFor(user: string): UserId {
+    if (user.startsWith('@')) {
+      if (!isUserId(user)) throw new MatrixError(400, ErrCode.INVALID_USERNAME, 'Invalid user ID');
+      return user.replace(/^@([^:]+)/, (m) => m.toLowerCase()) as UserId;
+    }
+    return makeUserId(user.toLowerCase(), this.serverName);
+  }
+
+  private validateNewLocalpart(localpart: string): void {
+    if (localpart.length === 0 || localpart.length > MAX_LOCALPART || !NEW_LOCALPART_RE.test(localpart)) {
+      throw new MatrixError(400, ErrCode.INVALID_USERNAME, 'User ID may only contain a-z, 0-9, and ._=-/+');
+    }
+    if (localpart.startsWith('_')) throw new MatrixError(400, ErrCode.INVALID_USERNAME, 'User ID may not start with _');
+  }
+
+  async usernameAvailable(username: string): Promise<boolean> {
+    if (this.config.registration === 'closed') throw forbidden('Registration is disabled');
+    const localpart = username.toLowerCase();
+    this.validateNewLocalpart(localpart);
+    if (await accountsStore.userExists(this.db, makeUserId(localpart, this.serverName))) {
+      throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
+    }
+    return true;
+  }
+
+  tokenValid(token: string): boolean {
+    return this.config.registrationTokens.some((t) => sameHash(t, token));
+  }
+
+  /** User-interactive auth for /register: returns when a stage is complete, else throws 401 with the flows. */
+  private checkRegistrationAuth(auth: RegisterInput['auth']): void {
+    const stage = this.config.registration === 'token' ? 'm.login.registration_token' : 'm.login.dummy';
+    const flows = { flows: [{ stages: [stage] }], params: {} };
+    if (!auth || auth.type === undefined) {
+      throw new MatrixError(401, ErrCode.UNAUTHORIZED, 'Authentication required', { ...flows, session: auth?.session ?? randomUpper(24) });
+    }
+    const ok = auth.type === stage && (stage === 'm.login.dummy' || (typeof auth.token === 'string' && this.tokenValid(auth.token)));
+    if (!ok) {
+      const errcode = auth.type === stage ? ErrCode.UNAUTHORIZED : ErrCode.UNRECOGNIZED;
+      throw new MatrixError(401, errcode, auth.type === stage ? 'Invalid registration token' : `Unsupported auth type ${auth.type}`, {
+        ...flows,
+        session: auth.session ?? randomUpper(24),
+      });
+    }
+  }
+
+  async register(input: RegisterInput): Promise<{ user_id: string; access_token?: string; device_id?: string; home_server: string }> {
+    if (input.kind === 'guest') throw new MatrixError(403, ErrCode.GUEST_ACCESS_FORBIDDEN, 'Guest access is not supported');
+    if (this.config.registration === 'closed') throw forbidden('Registration is disabled');
+    const localpart = input.username !== undefined ? input.username.toLowerCase() : `user_${randomUpper(10).toLowerCase()}`;
+    this.validateNewLocalpart(localpart);
+    const userId = makeUserId(localpart, this.serverName);
+    // Spec: a username already taken is reported before the auth stages are run.
+    if (await accountsStore.userExists(this.db, userId)) throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
+    this.checkRegistrationAuth(input.auth);
+    const passwordHash = input.password !== undefined && input.password.length > 0 ? await hashPassword(input.password) : null;
+    const inserted = await accountsStore.insertUser(this.db, {
+      user_id: userId,
+      password_hash: passwordHash,
+      displayname: localpart,
+      avatar_url: null,
+      created_ts: Date.now(),
+      deactivated: 0,
+    });
+    if (!inserted) throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
+    if (input.inhibitLogin) return { user_id: userId, home_server: this.serverName };
+    const session = await this.createSession(userId, input.deviceId, input.deviceName, null);
+    return { ...session, home_server: this.serverName };
+  }
+
+  async login(input: LoginInput): Promise<LoginResponse> {
+    if (input.type !== 'm.login.password') throw new MatrixError(400, ErrCode.UNKNOWN, `Unsupported login type ${input.type}`);
+    if (input.identifierType !== undefined && input.identifierType !== 'm.id.user') {
+      throw new MatrixError(400, ErrCode.UNKNOWN, `Unsupported identifier type ${input.identifierType}`);
+    }
+    if (input.user === undefined || input.user.length === 0) throw new MatrixError(400, ErrCode.MISSING_PARAM, 'Missing user identifier');
+    if (input.password === undefined) throw new MatrixError(400, ErrCode.MISSING_PARAM, 'Missing password');
+    const userId = this.userIdFor(input.user);
+    const wrong = () => forbidden('Invalid username or password');
+    if (serverNameOf(userId) !== this.serverName) throw wrong();
+    const user = await accountsStore.getUser(this.db, userId);
+    // Hash even when the user is unknown, so response time does not reveal which accounts exist.
+    const ok = await verifyPassword(input.password, user?.password_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+    if (!user || !user.password_hash || !ok) throw wrong();
+    if (user.deactivated) throw new MatrixError(403, ErrCode.USER_DEACTIVATED, 'This account has been deactivated');
+    const session = await this.createSession(userId, input.deviceId, input.deviceName, input.ip);
+    return { ...session, home_server: this.serverName };
+  }
+
+  private async createSession(userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
+    const id = deviceId ?? randomUpper(10);
+    const token = newAccessToken();
+    const now = Date.now();
+    await this.db.transaction().execute(async (tx) => {
+      // Logging in again with a known device id replaces that device's old tokens.
+      if (deviceId !== undefined) await accountsStore.deleteTokens(tx, userId, id);
+      await accountsStore.upsertDevice(tx, {
+        user_id: userId,
+        device_id: id,
+        display_name: deviceName ?? null,
+        created_ts: now,
+        last_seen_ts: now,
+        last_seen_ip: ip,
+      });
+      await accountsStore.insertToken(tx, { userId, deviceId: id, tokenHash: hashToken(token) });
+    });
+    return { user_id: userId, access_token: token, device_id: id };
+  }
+
+  async requesterForToken(token: string): Promise<Requester | undefined> {
+    if (token.length > 512) return undefined;
+    const hash = hashToken(token);
+    const row = await accountsStore.findToken(this.db, hash);
+    if (!row || !sameHash(row.tokenHash, hash)) return undefined;
+    return { userId: row.userId as UserId, deviceId: row.deviceId, tokenHash: hash };
+  }
+
+  async logout(r: Requester): Promise<void> {
+    await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId, r.deviceId));
+  }
+
+  async logoutAll(r: Requester): Promise<void> {
+    await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId));
+  }
+
+  async profile(userId: UserId): Promise<{ displayname: string | null; avatar_url: string | null }> {
+    const user = await accountsStore.getUser(this.db, userId);
+    if (!user || user.deactivated) throw notFound('Profile not found');
+    return { displayname: user.displayname, avatar_url: user.avatar_url };
+  }
+
+  async setProfileField(r: Requester, userId: UserId, field: 'displayname' | 'avatar_url', value: string | null): Promise<void> {
+    if (userId !== r.userId) throw forbidden("Cannot change another user's profile");
+    await accountsStore.updateProfile(this.db, userId, { [field]: value });
+    if (this.onProfileChange) await this.onProfileChange(userId, await this.profile(userId));
+  }
+
+  async devices(r: Requester): Promise<DeviceInfo[]> {
+    return (await accountsStore.listDevices(this.db, r.userId)).map(deviceInfo);
+  }
+
+  async device(r: Requester, deviceId: string): Promise<DeviceInfo> {
+    const row = await accountsStore.getDevice(this.db, r.userId, deviceId);
+    if (!row) throw notFound('Unknown device');
+    return deviceInfo(row);
+  }
+
+  async renameDevice(r: Requester, deviceId: string, name: string | undefined): Promise<void> {
+    if (!(await accountsStore.setDeviceName(this.db, r.userId, deviceId, name ?? null))) throw notFound('Unknown device');
+  }
+}
+
+function deviceInfo(row: DevicesTable): DeviceInfo {
+  const d: DeviceInfo = { device_id: row.device_id };
+  if (row.display_name !== null) d.display_name = row.display_name;
+  if (row.last_seen_ip !== null) d.last_seen_ip = row.last_seen_ip;
+  if (row.last_seen_ts !== null) d.last_seen_ts = row.last_seen_ts;
+  return d;
+}

@@ -1,0 +1,93 @@
+// Users, devices and access tokens: rows only, no policy.
+
+import type { Tx } from './db.ts';
+import type { DevicesTable, UsersTable } from './schema.ts';
+
+export interface TokenRow {
+  userId: string;
+  deviceId: string;
+  tokenHash: string;
+}
+
+export const accountsStore = {
+  async insertUser(tx: Tx, row: UsersTable): Promise<boolean> {
+    const res = await tx.insertInto('users').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
+
+  async getUser(tx: Tx, userId: string): Promise<UsersTable | undefined> {
+    return tx.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  },
+
+  async userExists(tx: Tx, userId: string): Promise<boolean> {
+    const row = await tx.selectFrom('users').select('user_id').where('user_id', '=', userId).executeTakeFirst();
+    return row !== undefined;
+  },
+
+  async updateProfile(tx: Tx, userId: string, fields: Partial<Pick<UsersTable, 'displayname' | 'avatar_url'>>): Promise<void> {
+    await tx.updateTable('users').set(fields).where('user_id', '=', userId).execute();
+  },
+
+  async upsertDevice(tx: Tx, row: DevicesTable): Promise<void> {
+    await tx
+      .insertInto('devices')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'device_id']).doUpdateSet((eb) => ({
+          display_name: eb.fn.coalesce(eb.ref('excluded.display_name'), eb.ref('devices.display_name')),
+          last_seen_ts: eb.ref('excluded.last_seen_ts'),
+          last_seen_ip: eb.ref('excluded.last_seen_ip'),
+        })),
+      )
+      .execute();
+  },
+
+  async listDevices(tx: Tx, userId: string): Promise<DevicesTable[]> {
+    return tx.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('device_id').execute();
+  },
+
+  async getDevice(tx: Tx, userId: string, deviceId: string): Promise<DevicesTable | undefined> {
+    return tx.selectFrom('devices').selectAll().where('user_id', '=', userId).where('device_id', '=', deviceId).executeTakeFirst();
+  },
+
+  async setDeviceName(tx: Tx, userId: string, deviceId: string, name: string | null): Promise<boolean> {
+    const res = await tx
+      .updateTable('devices')
+      .set({ display_name: name })
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  },
+
+  async deleteDevices(tx: Tx, userId: string, deviceId?: string): Promise<void> {
+    let q = tx.deleteFrom('access_tokens').where('user_id', '=', userId);
+    let d = tx.deleteFrom('devices').where('user_id', '=', userId);
+    if (deviceId !== undefined) {
+      q = q.where('device_id', '=', deviceId);
+      d = d.where('device_id', '=', deviceId);
+    }
+    await q.execute();
+    await d.execute();
+  },
+
+  async deleteTokens(tx: Tx, userId: string, deviceId: string): Promise<void> {
+    await tx.deleteFrom('access_tokens').where('user_id', '=', userId).where('device_id', '=', deviceId).execute();
+  },
+
+  async insertToken(tx: Tx, row: TokenRow): Promise<void> {
+    await tx
+      .insertInto('access_tokens')
+      .values({ token_hash: row.tokenHash, user_id: row.userId, device_id: row.deviceId, created_ts: Date.now() })
+      .execute();
+  },
+
+  async findToken(tx: Tx, tokenHash: string): Promise<TokenRow | undefined> {
+    const row = await tx
+      .selectFrom('access_tokens')
+      .select(['token_hash', 'user_id', 'device_id'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row && { tokenHash: row.token_hash, userId: row.user_id, deviceId: row.device_id };
+  },
+};

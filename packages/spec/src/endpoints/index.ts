@@ -1,0 +1,2 @@
+// Every endpoint descriptor, by spec area.
+export * from './accounts.ts';

@@ -1,0 +1,8 @@
+// @hush/spec: Matrix types shared by every package. No I/O.
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './events.ts';
+export * from './canonical-json.ts';
+export * from './endpoint.ts';
+export * as api from './endpoints/index.ts';
+export type { DeviceInfo, LoginResponse } from './endpoints/accounts.ts';
