@@ -31,7 +31,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: services.config.maxBodyBytes,
-    routerOptions: { maxParamLength: 2048, ignoreDuplicateSlashes: false },
+    routerOptions: { maxParamLength: 65_536, ignoreDuplicateSlashes: false },
     return503OnClosing: true,
     forceCloseConnections: true,
     // Malformed percent-escapes and the like reach our error handler, not Fastify's default body.

@@ -6,3 +6,4 @@ export * from './canonical-json.ts';
 export * from './endpoint.ts';
 export * as api from './endpoints/index.ts';
 export type { DeviceInfo, LoginResponse } from './endpoints/accounts.ts';
+export * from './responses.ts';

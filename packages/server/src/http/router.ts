@@ -10,7 +10,38 @@ import * as whoami from '../api/client/whoami.ts';
 import * as capabilities from '../api/client/capabilities.ts';
 import * as profile from '../api/client/profile.ts';
 import * as devices from '../api/client/device-management.ts';
+import * as createRoom from '../api/client/create-room.ts';
+import * as membership from '../api/client/membership.ts';
+import * as roomSend from '../api/client/room-send.ts';
+import * as roomState from '../api/client/room-state.ts';
+import * as pagination from '../api/client/message-pagination.ts';
+import * as sync from '../api/client/sync.ts';
+import * as accountData from '../api/client/account-data.ts';
+import * as typing from '../api/client/typing.ts';
+import * as receipts from '../api/client/receipts.ts';
+import * as directory from '../api/client/directory.ts';
+import * as pushrules from '../api/client/pushrules.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
-  return [versions, login, registration, logout, whoami, capabilities, profile, devices].flatMap((m) => m.routes(s));
+  return [
+    versions,
+    login,
+    registration,
+    logout,
+    whoami,
+    capabilities,
+    profile,
+    devices,
+    createRoom,
+    membership,
+    roomSend,
+    roomState,
+    pagination,
+    sync,
+    accountData,
+    typing,
+    receipts,
+    directory,
+    pushrules,
+  ].flatMap((m) => m.routes(s));
 }

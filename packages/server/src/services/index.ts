@@ -2,15 +2,58 @@
 
 import type { Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../storage/db.ts';
+import { streamStore } from '../storage/stream.store.ts';
+import { Notifier } from '../notifier/notifier.ts';
 import { AccountService } from './accounts.ts';
+import { AccountDataService } from './account-data.ts';
+import { FilterService } from './filters.ts';
+import { ReceiptService } from './receipts.ts';
+import { TypingService } from './typing.ts';
+import { loadSigningKey } from './signing-key.ts';
+import { EventPersister } from './rooms/persist.ts';
+import { RoomWriter } from './rooms/writer.ts';
+import { RoomService } from './rooms/rooms.ts';
+import { RoomReads } from './rooms/reads.ts';
+import { SyncService } from './sync/sync.ts';
 
 export interface Services {
   config: Config;
   database: DatabaseHandle;
+  notifier: Notifier;
   accounts: AccountService;
+  accountData: AccountDataService;
+  filters: FilterService;
+  receipts: ReceiptService;
+  typing: TypingService;
+  rooms: RoomService;
+  reads: RoomReads;
+  sync: SyncService;
+  stop(): void;
 }
 
-export function createServices(config: Config, database: DatabaseHandle): Services {
-  const accounts = new AccountService(database.db, config);
-  return { config, database, accounts };
+export async function createServices(config: Config, database: DatabaseHandle): Promise<Services> {
+  const db = database.db;
+  const notifier = new Notifier();
+  notifier.advanceTo(await streamStore.current(db));
+  const accounts = new AccountService(db, config);
+  const filters = new FilterService(db);
+  const typing = new TypingService(db, notifier);
+  const persister = new EventPersister(config.serverName, await loadSigningKey(db));
+  const writer = new RoomWriter(db, persister, notifier);
+  const rooms = new RoomService(db, writer, config.serverName);
+  accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
+  return {
+    config,
+    database,
+    notifier,
+    accounts,
+    accountData: new AccountDataService(db, notifier),
+    filters,
+    receipts: new ReceiptService(db, notifier),
+    typing,
+    rooms,
+    reads: new RoomReads(db),
+    sync: new SyncService(db, notifier, typing, filters),
+    stop: () => typing.stop(),
+  };
 }

@@ -56,6 +56,122 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'rooms, events, state, account data, receipts',
+    async up(db) {
+      await db.schema
+        .createTable('stream_counter')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('pos', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('stream_counter').values({ id: 1, pos: 0 }).execute();
+      await db.schema
+        .createTable('rooms')
+        .addColumn('room_id', 'text', (c) => c.primaryKey())
+        .addColumn('room_version', 'text', (c) => c.notNull())
+        .addColumn('creator', 'text', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addColumn('head_event_id', 'text')
+        .addColumn('head_depth', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('stream_ordering', 'bigint', (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull().unique())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('state_key', 'text')
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('origin_server_ts', 'bigint', (c) => c.notNull())
+        .addColumn('depth', 'bigint', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addColumn('prev_content', 'text')
+        .addColumn('redacted_by', 'text')
+        .addColumn('txn_device', 'text')
+        .addColumn('txn_id', 'text')
+        .execute();
+      await db.schema.createIndex('events_room_order').on('events').columns(['room_id', 'stream_ordering']).execute();
+      await db.schema
+        .createTable('state_events')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('state_key', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('value', 'text')
+        .addPrimaryKeyConstraint('state_events_pk', ['room_id', 'type', 'state_key', 'stream_ordering'])
+        .execute();
+      await db.schema.createIndex('state_events_order').on('state_events').columns(['room_id', 'stream_ordering']).execute();
+      await db.schema
+        .createTable('room_state')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('state_key', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_state_pk', ['room_id', 'type', 'state_key'])
+        .execute();
+      await db.schema
+        .createTable('memberships')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('membership', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('forgotten', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('memberships_pk', ['room_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('memberships_user').on('memberships').columns(['user_id', 'membership']).execute();
+      await db.schema
+        .createTable('event_txns')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('txn_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_txns_pk', ['user_id', 'device_id', 'txn_id'])
+        .execute();
+      await db.schema
+        .createTable('room_aliases')
+        .addColumn('alias', 'text', (c) => c.primaryKey())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('creator', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('room_aliases_room').on('room_aliases').column('room_id').execute();
+      await db.schema
+        .createTable('account_data')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('account_data_pk', ['user_id', 'room_id', 'type'])
+        .execute();
+      await db.schema.createIndex('account_data_order').on('account_data').columns(['user_id', 'stream_ordering']).execute();
+      await db.schema
+        .createTable('filters')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('filter_id', 'integer', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('filters_pk', ['user_id', 'filter_id'])
+        .execute();
+      await db.schema
+        .createTable('receipts')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('receipt_type', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('thread_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('receipts_pk', ['room_id', 'receipt_type', 'user_id', 'thread_id'])
+        .execute();
+      await db.schema.createIndex('receipts_order').on('receipts').columns(['room_id', 'stream_ordering']).execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -1,0 +1,92 @@
+// `npm run bench [-- --target URL] [--quick]`: black-box figures over the client-server API.
+// Without --target it starts its own `hush serve` (SQLite in a temp dir, rate limits off).
+// Prints a table and writes bench/results/<time>.json.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { cpus } from 'node:os';
+import { startHush } from '../tests/support/server.ts';
+import { BenchClient, round, summarize } from './http.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const targetIdx = args.indexOf('--target');
+const target = targetIdx >= 0 ? args[targetIdx + 1] : undefined;
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+let txn = 0;
+
+async function main(): Promise<void> {
+  const server = target ? undefined : await startHush({ args: ['--log-level', 'warn'] });
+  const base = target ?? server!.baseUrl;
+  const c = new BenchClient(base, 20);
+  const results: Record<string, unknown> = { target: base, machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`, when: new Date().toISOString() };
+  try {
+    results['versions'] = await c.ok('GET', '/_matrix/client/versions');
+    const run = Date.now().toString(36);
+    const alice = await c.register(`alice_${run}`);
+    const bob = await c.register(`bob_${run}`);
+    const room = String((await c.ok('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.token))['room_id']);
+    await c.ok('POST', `${V3}/join/${enc(room)}`, {}, bob.token);
+    for (let i = 0; i < 20; i++) await c.ok('PUT', `${V3}/rooms/${enc(room)}/send/m.room.message/w${txn++}`, { msgtype: 'm.text', body: `warm ${i}` }, bob.token);
+
+    // 1. Incremental /sync with nothing new.
+    let since = String((await c.ok('GET', `${V3}/sync?timeout=0`, undefined, alice.token))['next_batch']);
+    const n1 = quick ? 300 : 2000;
+    const idle: number[] = [];
+    for (let i = 0; i < n1; i++) {
+      const t = performance.now();
+      const j = await c.ok('GET', `${V3}/sync?timeout=0&since=${enc(since)}`, undefined, alice.token);
+      idle.push(performance.now() - t);
+      since = String(j['next_batch']);
+    }
+    results['sync_incremental_idle_ms'] = summarize(idle);
+
+    // 2. Send → waiting /sync wake-up.
+    const n2 = quick ? 100 : 500;
+    const wake: number[] = [];
+    for (let i = 0; i < n2; i++) {
+      const waiting = c.ok('GET', `${V3}/sync?timeout=30000&since=${enc(since)}`, undefined, alice.token);
+      await new Promise((r) => setTimeout(r, 2));
+      const t = performance.now();
+      void c.ok('PUT', `${V3}/rooms/${enc(room)}/send/m.room.message/k${txn++}`, { msgtype: 'm.text', body: `ping ${i}` }, bob.token);
+      const j = await waiting;
+      wake.push(performance.now() - t);
+      since = String(j['next_batch']);
+    }
+    results['send_to_sync_wakeup_ms'] = summarize(wake);
+
+    // 3. Throughput: sends to one room on 1 and on 10 connections.
+    for (const conns of [1, 10]) {
+      const total = quick ? 1000 : 5000;
+      const cc = new BenchClient(base, conns);
+      let next = 0;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: conns }, async () => {
+          while (next < total) {
+            next++;
+            await cc.ok('PUT', `${V3}/rooms/${enc(room)}/send/m.room.message/t${txn++}`, { msgtype: 'm.text', body: 'load' }, bob.token);
+          }
+        }),
+      );
+      const secs = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      results[`send_throughput_${conns}conn_events_per_s`] = round(total / secs);
+      results[`load_generator_cpu_share_${conns}conn`] = round((cpu.user + cpu.system) / 1e6 / secs);
+      cc.close();
+    }
+  } finally {
+    c.close();
+    await server?.stop();
+  }
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  for (const [k, v] of Object.entries(results)) if (k !== 'versions') console.log(`${k.padEnd(44)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  console.log(`written: ${file}`);
+}
+
+await main();

@@ -1,0 +1,30 @@
+// Room state reads and writes, members (spec: room_state.yaml, rooms.yaml).
+
+import { api, parseRoomId, type JsonObject } from '@hush/spec';
+import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import type { Services } from '../../services/index.ts';
+
+export function routes(s: Services): RouteDef[] {
+  return [
+    defineRoute(api.getRoomState, ({ requester, params }) => s.reads.state(requester, parseRoomId(params.roomId))),
+    defineRoute(api.getRoomStateWithKey, async ({ requester, params }) =>
+      (await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, params.stateKey)).content,
+    ),
+    defineRoute(api.getRoomStateWithKeyEmpty, async ({ requester, params }) =>
+      (await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, '')).content,
+    ),
+    defineRoute(api.setRoomStateWithKey, async ({ requester, params, body }) => ({
+      event_id: await s.rooms.setState(requester, parseRoomId(params.roomId), params.eventType, params.stateKey, body as JsonObject),
+    })),
+    defineRoute(api.setRoomStateWithKeyEmpty, async ({ requester, params, body }) => ({
+      event_id: await s.rooms.setState(requester, parseRoomId(params.roomId), params.eventType, '', body as JsonObject),
+    })),
+    defineRoute(api.getMembersByRoom, async ({ requester, params, query }) => ({
+      chunk: await s.reads.members(requester, parseRoomId(params.roomId), query),
+    })),
+    defineRoute(api.getJoinedMembersByRoom, async ({ requester, params }) => ({
+      joined: await s.reads.joinedMembers(requester, parseRoomId(params.roomId)),
+    })),
+    defineRoute(api.getOneRoomEvent, ({ requester, params }) => s.reads.event(requester, parseRoomId(params.roomId), params.eventId)),
+  ];
+}

@@ -1,0 +1,119 @@
+// Wakes waiting /sync requests with positions, never data. A change is announced as "stream
+// position N reached, for these rooms and users"; a waiter wakes when a change concerns its user
+// or one of its rooms and is past the position it has already seen. In-process; a later transport
+// carries the same announcements between processes.
+
+export interface Position {
+  /** The shared stream of persisted changes (events, account data, receipts). */
+  stream: number;
+  /** The in-memory typing serial of this process. */
+  typing: number;
+}
+
+export interface Targets {
+  rooms?: readonly string[];
+  users?: readonly string[];
+}
+
+interface Waiter {
+  userId: string;
+  rooms: ReadonlySet<string>;
+  wake: () => void;
+}
+
+function after(a: Position, b: Position): boolean {
+  return a.stream > b.stream || a.typing > b.typing;
+}
+
+export class Notifier {
+  private readonly byUser = new Map<string, Set<Waiter>>();
+  private readonly byRoom = new Map<string, Set<Waiter>>();
+  /** The last position announced for each user and room, so a change that lands between a
+   *  sync's read and its wait is never missed. */
+  private readonly lastForUser = new Map<string, Position>();
+  private readonly lastForRoom = new Map<string, Position>();
+  private current: Position = { stream: 0, typing: 0 };
+
+  /** The highest position announced so far. */
+  position(): Position {
+    return this.current;
+  }
+
+  /** Raises the known stream position without waking anyone (e.g. at start-up). */
+  advanceTo(stream: number): void {
+    if (stream > this.current.stream) this.current = { ...this.current, stream };
+  }
+
+  notify(pos: Partial<Position>, targets: Targets): void {
+    const p: Position = { stream: pos.stream ?? 0, typing: pos.typing ?? 0 };
+    this.current = { stream: Math.max(this.current.stream, p.stream), typing: Math.max(this.current.typing, p.typing) };
+    const woken = new Set<Waiter>();
+    for (const u of targets.users ?? []) {
+      this.lastForUser.set(u, merge(this.lastForUser.get(u), p));
+      for (const w of this.byUser.get(u) ?? []) woken.add(w);
+    }
+    for (const r of targets.rooms ?? []) {
+      this.lastForRoom.set(r, merge(this.lastForRoom.get(r), p));
+      for (const w of this.byRoom.get(r) ?? []) woken.add(w);
+    }
+    for (const w of woken) w.wake();
+  }
+
+  /** Whether anything concerning this user or these rooms was announced after `since`. */
+  changedSince(userId: string, rooms: ReadonlySet<string>, since: Position): boolean {
+    const u = this.lastForUser.get(userId);
+    if (u && after(u, since)) return true;
+    for (const r of rooms) {
+      const p = this.lastForRoom.get(r);
+      if (p && after(p, since)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Resolves when a change concerning the user or one of the rooms is announced after `since`,
+   * when `timeoutMs` passes, or when `signal` aborts — whichever comes first.
+   */
+  wait(userId: string, rooms: ReadonlySet<string>, since: Position, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.changedSince(userId, rooms, since) || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { userId, rooms, wake: () => done() };
+      const timer = setTimeout(() => done(), timeoutMs);
+      const onAbort = () => done();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        remove(this.byUser, userId, waiter);
+        for (const r of rooms) remove(this.byRoom, r, waiter);
+        resolve();
+      };
+      add(this.byUser, userId, waiter);
+      for (const r of rooms) add(this.byRoom, r, waiter);
+    });
+  }
+
+  /** Number of waiting requests (for tests and metrics). */
+  waiting(): number {
+    let n = 0;
+    for (const s of this.byUser.values()) n += s.size;
+    return n;
+  }
+}
+
+function merge(a: Position | undefined, b: Position): Position {
+  return a ? { stream: Math.max(a.stream, b.stream), typing: Math.max(a.typing, b.typing) } : b;
+}
+
+function add(map: Map<string, Set<Waiter>>, key: string, w: Waiter): void {
+  let s = map.get(key);
+  if (!s) map.set(key, (s = new Set()));
+  s.add(w);
+}
+
+function remove(map: Map<string, Set<Waiter>>, key: string, w: Waiter): void {
+  const s = map.get(key);
+  if (!s) return;
+  s.delete(w);
+  if (s.size === 0) map.delete(key);
+}

@@ -1,0 +1,134 @@
+// Builds, authorises and stores one event of a local room (room version 11): auth events from
+// the current state, prev event = the room's head, content hash, signature, event id, the auth
+// rules, then the event row, state tables and memberships in the caller's transaction.
+
+import { ErrCode, MatrixError, canonicalJson, type EventId, type JsonObject, type Pdu, type ServerName } from '@hush/spec';
+import type { Tx } from '../../storage/db.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { streamStore } from '../../storage/stream.store.ts';
+import type { RoomsTable } from '../../storage/schema.ts';
+import { eventIdFor, hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
+import { parsePdu } from '../events/format.ts';
+import { authEventKeys, checkAuth } from './auth-rules.ts';
+import type { SigningKey } from '../signing-key.ts';
+
+/** "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event format." */
+export const MAX_EVENT_BYTES = 65_536;
+
+export interface NewEvent {
+  type: string;
+  stateKey?: string;
+  sender: string;
+  content: JsonObject;
+  txn?: { deviceId: string; txnId: string };
+}
+
+export interface Persisted {
+  row: EventRow;
+  pdu: Pdu;
+}
+
+const key = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
+
+export class EventPersister {
+  constructor(
+    private readonly serverName: ServerName,
+    private readonly signingKey: SigningKey,
+  ) {}
+
+  /** Current state events needed to authorise `ev`, keyed by (type, state_key). */
+  private async authState(tx: Tx, roomId: string, ev: NewEvent): Promise<Map<string, EventRow>> {
+    const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content);
+    const ids = await stateStore.currentStateIds(tx, roomId, keys);
+    const rows = await eventsStore.byIds(tx, [...ids.values()]);
+    const out = new Map<string, EventRow>();
+    for (const r of rows) if (r.state_key !== null) out.set(key(r.type, r.state_key), r);
+    return out;
+  }
+
+  async persist(tx: Tx, room: RoomsTable, ev: NewEvent): Promise<Persisted> {
+    const state = ev.type === 'm.room.create' ? new Map<string, EventRow>() : await this.authState(tx, room.room_id, ev);
+    const pdus = new Map<string, Pdu>();
+    for (const [k, r] of state) pdus.set(k, parsePdu(r));
+    const unhashed: UnhashedPdu = {
+      auth_events: [...state.values()].sort((a, b) => a.stream_ordering - b.stream_ordering).map((r) => r.event_id as EventId),
+      prev_events: room.head_event_id ? [room.head_event_id as EventId] : [],
+      content: ev.content,
+      depth: room.head_depth + 1,
+      origin_server_ts: Date.now(),
+      room_id: room.room_id as Pdu['room_id'],
+      sender: ev.sender as Pdu['sender'],
+      type: ev.type,
+    };
+    if (ev.stateKey !== undefined) unhashed.state_key = ev.stateKey;
+    let pdu: Pdu;
+    let json: string;
+    try {
+      pdu = hashAndSignEvent(unhashed, this.serverName, this.signingKey.keyId, this.signingKey.privateKey) as Pdu;
+      json = canonicalJson(pdu);
+    } catch (err) {
+      // Canonical JSON refuses floats, unsafe integers and the like: the client's content is bad.
+      throw new MatrixError(400, ErrCode.BAD_JSON, `Event content is not valid canonical JSON: ${(err as Error).message}`);
+    }
+    if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new MatrixError(413, ErrCode.TOO_LARGE, 'Event is larger than 65536 bytes');
+    const eventId = eventIdFor(pdu);
+    const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) });
+    if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
+
+    const ordering = await streamStore.next(tx);
+    let prevContent: string | null = null;
+    if (ev.stateKey !== undefined) {
+      const prevId = await stateStore.currentStateEventId(tx, room.room_id, ev.type, ev.stateKey);
+      const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
+      if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
+    }
+    const row: EventRow = {
+      stream_ordering: ordering,
+      event_id: eventId,
+      room_id: room.room_id,
+      type: ev.type,
+      state_key: ev.stateKey ?? null,
+      sender: ev.sender,
+      origin_server_ts: pdu.origin_server_ts,
+      depth: pdu.depth,
+      json,
+      prev_content: prevContent,
+      redacted_by: null,
+      txn_device: ev.txn?.deviceId ?? null,
+      txn_id: ev.txn?.txnId ?? null,
+    };
+    await eventsStore.insert(tx, row);
+    if (ev.stateKey !== undefined) {
+      const value = stateValue(ev.type, ev.content);
+      await stateStore.setCurrent(tx, room.room_id, ev.type, ev.stateKey, eventId, ordering);
+      await stateStore.appendHistory(tx, room.room_id, ev.type, ev.stateKey, ordering, eventId, value);
+      if (ev.type === 'm.room.member' && value !== null) {
+        await stateStore.upsertMembership(tx, {
+          room_id: room.room_id,
+          user_id: ev.stateKey,
+          membership: value,
+          event_id: eventId,
+          stream_ordering: ordering,
+          sender: ev.sender,
+        });
+      }
+    }
+    await roomsStore.setHead(tx, room.room_id, eventId, pdu.depth);
+    room.head_event_id = eventId;
+    room.head_depth = pdu.depth;
+    if (ev.txn) await eventsStore.insertTxn(tx, ev.sender, ev.txn.deviceId, ev.txn.txnId, eventId);
+    return { row, pdu };
+  }
+}
+
+/** The value the state history keeps for visibility decisions. */
+function stateValue(type: string, content: JsonObject): string | null {
+  if (type === 'm.room.member') return typeof content['membership'] === 'string' ? content['membership'] : null;
+  if (type === 'm.room.history_visibility') {
+    const v = content['history_visibility'];
+    return typeof v === 'string' ? v : 'shared';
+  }
+  return null;
+}

@@ -1,0 +1,183 @@
+// Room reads: /messages, /context, /event, /state, /members, /joined_rooms. Every event served
+// passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows.
+
+import { ErrCode, MatrixError, forbidden, notFound, type ClientEvent } from '@hush/spec';
+import type { Db, Tx } from '../../storage/db.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import { streamStore } from '../../storage/stream.store.ts';
+import type { Requester } from '../../http/auth.ts';
+import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import { asVisibleState, type RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
+import { formatEvent, parsePdu } from '../events/format.ts';
+import { compileEventFilter, parseFilterParam, validateEventFilter, type CompiledEventFilter } from '../filters.ts';
+import { pageToken, parsePageToken } from '../sync/tokens.ts';
+import { loadViewer, redactionsFor, scan, stateEventsAt } from './timeline.ts';
+
+export interface MessagesQuery {
+  from?: string;
+  to?: string;
+  dir: 'b' | 'f';
+  limit?: number;
+  filter?: string;
+}
+
+function compileFilterParam(param: string | undefined): CompiledEventFilter {
+  const f = param === undefined ? undefined : validateEventFilter(parseFilterParam(param), 'filter');
+  return compileEventFilter(f, 10);
+}
+
+export class RoomReads {
+  constructor(private readonly db: Db) {}
+
+  private async viewerFor(tx: Tx, r: Requester, roomId: string): Promise<RoomViewer> {
+    if (!(await roomsStore.getRoom(tx, roomId))) throw forbidden('You are not in this room');
+    const viewer = await loadViewer(tx, roomId, await loadIgnoreView(tx, r.userId));
+    return viewer;
+  }
+
+  /** The position up to which a viewer may read state: now if joined, else where they left. */
+  private async stateBound(tx: Tx, r: Requester, roomId: string, viewer: RoomViewer): Promise<number | 'current'> {
+    const m = await stateStore.membership(tx, roomId, r.userId);
+    if (m?.membership === 'join') return 'current';
+    if (m && (m.membership === 'leave' || m.membership === 'ban') && viewer.membershipBefore(m.stream_ordering) === 'join') return m.stream_ordering;
+    const hv = await stateStore.currentStateEventId(tx, roomId, 'm.room.history_visibility', '');
+    const hvRow = hv ? await eventsStore.byId(tx, hv) : undefined;
+    if (hvRow && parsePdu(hvRow).content['history_visibility'] === 'world_readable') return 'current';
+    throw forbidden('You are not in this room');
+  }
+
+  format(rows: VisibleEvent[], r: Requester, redactions: Map<string, EventRow>): ClientEvent[] {
+    const now = Date.now();
+    return rows.map((row) => formatEvent(row, { userId: r.userId, deviceId: r.deviceId, now, redactions }));
+  }
+
+  async state(r: Requester, roomId: string): Promise<ClientEvent[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      const rows = asVisibleState(await stateEventsAt(tx, roomId, await this.stateBound(tx, r, roomId, viewer)));
+      return this.format(rows, r, new Map());
+    });
+  }
+
+  async stateEvent(r: Requester, roomId: string, type: string, stateKey: string): Promise<ClientEvent> {
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      const bound = await this.stateBound(tx, r, roomId, viewer);
+      const rows = await stateEventsAt(tx, roomId, bound);
+      const row = rows.find((x) => x.type === type && x.state_key === stateKey);
+      if (!row) throw new MatrixError(404, ErrCode.NOT_FOUND, 'State event not found');
+      return this.format(asVisibleState([row]), r, new Map())[0] as ClientEvent;
+    });
+  }
+
+  async members(
+    r: Requester,
+    roomId: string,
+    q: { membership?: string; not_membership?: string; at?: string },
+  ): Promise<ClientEvent[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      let bound = await this.stateBound(tx, r, roomId, viewer);
+      if (q.at !== undefined) {
+        const at = parsePageToken(q.at);
+        bound = bound === 'current' ? at : Math.min(bound, at);
+      }
+      const rows = (await stateEventsAt(tx, roomId, bound)).filter((e) => {
+        if (e.type !== 'm.room.member') return false;
+        const m = parsePdu(e).content['membership'];
+        return (q.membership === undefined || m === q.membership) && (q.not_membership === undefined || m !== q.not_membership);
+      });
+      return this.format(asVisibleState(rows), r, new Map());
+    });
+  }
+
+  async joinedMembers(r: Requester, roomId: string): Promise<Record<string, { display_name?: string; avatar_url?: string }>> {
+    const m = await stateStore.membership(this.db, roomId, r.userId);
+    if (m?.membership !== 'join') throw forbidden('You are not in this room');
+    const rows = await stateStore.members(this.db, roomId, 'join');
+    const events = await eventsStore.byIds(this.db, rows.map((x) => x.event_id));
+    const out: Record<string, { display_name?: string; avatar_url?: string }> = {};
+    for (const e of events) {
+      const c = parsePdu(e).content;
+      const entry: { display_name?: string; avatar_url?: string } = {};
+      if (typeof c['displayname'] === 'string') entry.display_name = c['displayname'];
+      if (typeof c['avatar_url'] === 'string') entry.avatar_url = c['avatar_url'];
+      out[e.state_key ?? ''] = entry;
+    }
+    return out;
+  }
+
+  async joinedRooms(r: Requester): Promise<string[]> {
+    return (await stateStore.membershipsOfUser(this.db, r.userId)).filter((m) => m.membership === 'join').map((m) => m.room_id);
+  }
+
+  /** One event by id; 404 when it is not in the room or the viewer may not see it. */
+  async event(r: Requester, roomId: string, eventId: string): Promise<ClientEvent> {
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      const row = await eventsStore.byId(tx, eventId);
+      if (!row || row.room_id !== roomId) throw notFound('Event not found');
+      if (!viewer.historyAllows(row)) throw notFound('Event not found');
+      if (!viewer.canSee(row)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: row.sender });
+      return this.format([row], r, await redactionsFor(tx, [row]))[0] as ClientEvent;
+    });
+  }
+
+  /** Members who sent the given events, for lazy-loading filters. */
+  private async lazyMembers(tx: Tx, roomId: string, events: readonly EventRow[], at: number | 'current'): Promise<VisibleEvent[]> {
+    const senders = new Set(events.map((e) => e.sender));
+    if (senders.size === 0) return [];
+    const state = await stateEventsAt(tx, roomId, at);
+    return asVisibleState(state.filter((e) => e.type === 'm.room.member' && senders.has(e.state_key ?? '')));
+  }
+
+  async messages(r: Requester, roomId: string, q: MessagesQuery): Promise<{ chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }> {
+    const filter = compileFilterParam(q.filter);
+    const limit = Math.min(q.limit ?? filter.limit, 1000);
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      const now = await streamStore.current(tx);
+      const from = q.from !== undefined ? Math.min(parsePageToken(q.from), now) : q.dir === 'b' ? now : 0;
+      const to = q.to !== undefined ? parsePageToken(q.to) : undefined;
+      const bound = q.dir === 'b' ? Math.max(to ?? 0, 0) : Math.min(to ?? now, now);
+      const res = limit === 0 ? { events: [], last: from, exhausted: false } : await scan(tx, viewer, roomId, q.dir, from, bound, limit, (e) => filter.matches(e));
+      const out: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] } = {
+        chunk: this.format(res.events, r, await redactionsFor(tx, res.events)),
+        start: pageToken(from),
+      };
+      if (!res.exhausted) out.end = pageToken(res.last);
+      if (filter.lazyLoadMembers) out.state = this.format(await this.lazyMembers(tx, roomId, res.events, 'current'), r, new Map());
+      return out;
+    });
+  }
+
+  async context(r: Requester, roomId: string, eventId: string, limit: number, filterParam?: string) {
+    const filter = compileFilterParam(filterParam);
+    return this.db.transaction().execute(async (tx) => {
+      const viewer = await this.viewerFor(tx, r, roomId);
+      const target = await eventsStore.byId(tx, eventId);
+      if (!target || target.room_id !== roomId || !viewer.historyAllows(target)) throw notFound('Event not found');
+      if (!viewer.canSee(target)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: target.sender });
+      const now = await streamStore.current(tx);
+      const nBefore = Math.floor(limit / 2);
+      const nAfter = limit - nBefore;
+      const keep = (e: EventRow) => filter.matches(e);
+      const before = nBefore > 0 ? await scan(tx, viewer, roomId, 'b', target.stream_ordering - 1, 0, nBefore, keep) : { events: [], last: target.stream_ordering - 1, exhausted: false };
+      const after = nAfter > 0 ? await scan(tx, viewer, roomId, 'f', target.stream_ordering, now, nAfter, keep) : { events: [], last: target.stream_ordering, exhausted: false };
+      const all = [...before.events, target, ...after.events];
+      const redactions = await redactionsFor(tx, all);
+      const lastPos = after.events.at(-1)?.stream_ordering ?? target.stream_ordering;
+      const stateRows = filter.lazyLoadMembers ? await this.lazyMembers(tx, roomId, all, lastPos) : asVisibleState(await stateEventsAt(tx, roomId, lastPos));
+      return {
+        start: pageToken(before.last),
+        end: pageToken(after.last),
+        events_before: this.format(before.events, r, redactions),
+        event: this.format([target], r, redactions)[0] as ClientEvent,
+        events_after: this.format(after.events, r, redactions),
+        state: this.format(stateRows, r, new Map()),
+      };
+    });
+  }
+}

@@ -1,0 +1,208 @@
+// Room writes a client asks for: membership changes, messages, state and redactions. Each is one
+// event authorised by the room version's auth rules (persist.ts) inside one RoomWriter transaction.
+
+import {
+  ErrCode,
+  MatrixError,
+  forbidden,
+  isRoomAlias,
+  isRoomId,
+  notFound,
+  serverNameOf,
+  type JsonObject,
+  type ServerName,
+  type UserId,
+} from '@hush/spec';
+import type { Db } from '../../storage/db.ts';
+import { accountsStore } from '../../storage/accounts.store.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import type { Requester } from '../../http/auth.ts';
+import { parsePdu } from '../events/format.ts';
+import { powerLevelsFrom, userLevel } from './power-levels.ts';
+import type { RoomTx, RoomWriter } from './writer.ts';
+
+export interface MembershipOptions {
+  reason?: string;
+  isDirect?: boolean;
+}
+
+export class RoomService {
+  constructor(
+    readonly db: Db,
+    readonly writer: RoomWriter,
+    readonly serverName: ServerName,
+  ) {}
+
+  /** Display name and avatar for a local user's member event. */
+  async profileContent(userId: string): Promise<JsonObject> {
+    const user = await accountsStore.getUser(this.db, userId);
+    const c: JsonObject = {};
+    if (user?.displayname) c['displayname'] = user.displayname;
+    if (user?.avatar_url) c['avatar_url'] = user.avatar_url;
+    return c;
+  }
+
+  async resolveRoom(roomIdOrAlias: string): Promise<string> {
+    if (isRoomId(roomIdOrAlias)) return roomIdOrAlias;
+    if (isRoomAlias(roomIdOrAlias)) {
+      const found = await roomsStore.getAlias(this.db, roomIdOrAlias);
+      if (!found) throw notFound('Room alias not found');
+      return found.roomId;
+    }
+    throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Not a room ID or alias');
+  }
+
+  async ensureLocalUser(userId: UserId): Promise<void> {
+    if (serverNameOf(userId) !== this.serverName) throw forbidden('This server does not federate; only local users can be invited');
+    if (!(await accountsStore.userExists(this.db, userId))) throw notFound('Unknown user');
+  }
+
+  private member(rt: RoomTx, sender: string, target: string, content: JsonObject): Promise<EventRow> {
+    return rt.persist({ type: 'm.room.member', stateKey: target, sender, content });
+  }
+
+  async invite(r: Requester, roomId: string, target: UserId, opts: MembershipOptions = {}): Promise<void> {
+    await this.ensureLocalUser(target);
+    const profile = await this.profileContent(target);
+    await this.writer.write(roomId, (rt) => this.inviteIn(rt, r.userId, target, profile, opts));
+  }
+
+  /** The invite event itself (also used by createRoom inside its transaction). */
+  async inviteIn(rt: RoomTx, sender: string, target: string, profile: JsonObject, opts: MembershipOptions): Promise<EventRow> {
+    const current = await stateStore.membership(rt.tx, rt.room.room_id, target);
+    if (current?.membership === 'join') throw forbidden(`${target} is already in the room`);
+    if (current?.membership === 'ban') throw forbidden(`${target} is banned from the room`);
+    const content: JsonObject = { membership: 'invite', ...profile };
+    if (opts.reason !== undefined) content['reason'] = opts.reason;
+    if (opts.isDirect) content['is_direct'] = true;
+    return this.member(rt, sender, target, content);
+  }
+
+  async join(r: Requester, roomIdOrAlias: string, reason?: string): Promise<string> {
+    const roomId = await this.resolveRoom(roomIdOrAlias);
+    const content: JsonObject = { membership: 'join', ...(await this.profileContent(r.userId)) };
+    if (reason !== undefined) content['reason'] = reason;
+    await this.writer.write(roomId, (rt) => this.member(rt, r.userId, r.userId, content));
+    return roomId;
+  }
+
+  async leave(r: Requester, roomId: string, reason?: string): Promise<void> {
+    await this.writer.write(roomId, async (rt) => {
+      const current = await stateStore.membership(rt.tx, roomId, r.userId);
+      if (!current || current.membership === 'leave') throw forbidden('You are not in this room');
+      const content: JsonObject = { membership: 'leave' };
+      if (reason !== undefined) content['reason'] = reason;
+      await this.member(rt, r.userId, r.userId, content);
+    });
+  }
+
+  /** Kick (leave), ban and unban (leave from ban) of another user. */
+  async moderate(r: Requester, roomId: string, target: UserId, action: 'kick' | 'ban' | 'unban', reason?: string): Promise<void> {
+    await this.writer.write(roomId, async (rt) => {
+      const current = await stateStore.membership(rt.tx, roomId, target);
+      if (action === 'kick' && (!current || current.membership === 'leave' || current.membership === 'ban')) {
+        throw forbidden(`${target} is not in the room`);
+      }
+      if (action === 'unban' && current?.membership !== 'ban') throw forbidden(`${target} is not banned`);
+      const content: JsonObject = { membership: action === 'ban' ? 'ban' : 'leave' };
+      if (reason !== undefined) content['reason'] = reason;
+      await this.member(rt, r.userId, target, content);
+    });
+  }
+
+  /** A profile change is mirrored into the user's member event in every joined room. */
+  async updateProfile(userId: string, profile: { displayname: string | null; avatar_url: string | null }): Promise<void> {
+    const joined = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'join');
+    for (const m of joined) {
+      const content: JsonObject = { membership: 'join' };
+      if (profile.displayname !== null) content['displayname'] = profile.displayname;
+      if (profile.avatar_url !== null) content['avatar_url'] = profile.avatar_url;
+      await this.writer.write(m.room_id, (rt) => this.member(rt, userId, userId, content)).catch(() => undefined);
+    }
+  }
+
+  async resolveAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
+    const found = await roomsStore.getAlias(this.db, alias);
+    if (!found) throw notFound('Room alias not found');
+    return { room_id: found.roomId, servers: [this.serverName] };
+  }
+
+  async setAlias(r: Requester, alias: string, roomId: string): Promise<void> {
+    if (serverNameOf(alias as UserId) !== this.serverName) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Alias must be on this server');
+    const m = await stateStore.membership(this.db, roomId, r.userId);
+    if (m?.membership !== 'join') throw forbidden('You must be in the room to give it an alias');
+    if (!(await roomsStore.insertAlias(this.db, alias, roomId, r.userId))) throw new MatrixError(409, ErrCode.UNKNOWN, 'Room alias already exists');
+  }
+
+  async deleteAlias(r: Requester, alias: string): Promise<void> {
+    const found = await roomsStore.getAlias(this.db, alias);
+    if (!found) throw notFound('Room alias not found');
+    if (found.creator !== r.userId) {
+      const levels = await this.powerLevels(found.roomId);
+      if (userLevel(levels, r.userId) < 50) throw forbidden('Only the creator of an alias or a room moderator may delete it');
+    }
+    await roomsStore.deleteAlias(this.db, alias);
+  }
+
+  async localAliases(r: Requester, roomId: string): Promise<string[]> {
+    const m = await stateStore.membership(this.db, roomId, r.userId);
+    if (m?.membership !== 'join') throw forbidden('You are not in this room');
+    return roomsStore.aliasesOf(this.db, roomId);
+  }
+
+  /** The room's current power levels (spec defaults when it has none). */
+  async powerLevels(roomId: string, tx: Db | RoomTx['tx'] = this.db) {
+    const plId = await stateStore.currentStateEventId(tx, roomId, 'm.room.power_levels', '');
+    const createId = await stateStore.currentStateEventId(tx, roomId, 'm.room.create', '');
+    const [pl, create] = await Promise.all([plId ? eventsStore.byId(tx, plId) : undefined, createId ? eventsStore.byId(tx, createId) : undefined]);
+    return powerLevelsFrom(pl ? parsePdu(pl).content : undefined, create ? parsePdu(create) : undefined);
+  }
+
+  async forget(r: Requester, roomId: string): Promise<void> {
+    const current = await stateStore.membership(this.db, roomId, r.userId);
+    if (!current) throw notFound('You have never been in this room');
+    if (current.membership === 'join' || current.membership === 'invite' || current.membership === 'knock') {
+      throw new MatrixError(400, ErrCode.UNKNOWN, 'Leave the room before forgetting it');
+    }
+    await stateStore.forget(this.db, roomId, r.userId);
+  }
+
+  async send(r: Requester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<string> {
+    const earlier = await eventsStore.findTxn(this.db, r.userId, r.deviceId, txnId);
+    if (earlier) return earlier;
+    const row = await this.writer.write(roomId, async (rt) => {
+      // A retry that raced the first attempt: the first one won.
+      const again = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
+      if (again) return again;
+      return (await rt.persist({ type, sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } })).event_id;
+    });
+    return row;
+  }
+
+  async setState(r: Requester, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<string> {
+    if (type === 'm.room.member' && content['membership'] === 'invite' && stateKey !== r.userId) {
+      await this.ensureLocalUser(stateKey as UserId);
+    }
+    return this.writer.write(roomId, async (rt) => (await rt.persist({ type, stateKey, sender: r.userId, content })).event_id);
+  }
+
+  async redact(r: Requester, roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
+    const earlier = await eventsStore.findTxn(this.db, r.userId, r.deviceId, txnId);
+    if (earlier) return earlier;
+    return this.writer.write(roomId, async (rt) => {
+      const target = await eventsStore.byId(rt.tx, eventId);
+      if (!target || target.room_id !== roomId) throw notFound('Event not found');
+      if (target.sender !== r.userId) {
+        const levels = await this.powerLevels(roomId, rt.tx);
+        if (userLevel(levels, r.userId) < levels.redact) throw forbidden('You may not redact events of other users');
+      }
+      const content: JsonObject = { redacts: eventId };
+      if (reason !== undefined) content['reason'] = reason;
+      const row = await rt.persist({ type: 'm.room.redaction', sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } });
+      await eventsStore.setRedactedBy(rt.tx, eventId, row.event_id);
+      return row.event_id;
+    });
+  }
+}

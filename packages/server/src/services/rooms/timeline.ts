@@ -1,0 +1,67 @@
+// Reading a room's timeline as one viewer sees it: the viewer (history visibility ∘ ignore) is
+// built once per room and request; scans fill the page — they keep reading until `limit` visible
+// events are found or the range ends, so filtering never makes a page short.
+
+import type { Tx } from '../../storage/db.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
+import type { IgnoreView } from '../../policy/ignore.ts';
+
+export async function loadViewer(tx: Tx, roomId: string, ignore: IgnoreView): Promise<RoomViewer> {
+  return new RoomViewer(ignore.userId, await stateStore.visibilityHistory(tx, roomId, ignore.userId), ignore);
+}
+
+export interface ScanResult {
+  /** Visible events in scan order (newest first for 'b', oldest first for 'f'). */
+  events: VisibleEvent[];
+  /** Ordering of the last row examined (the next scan continues past it). */
+  last: number;
+  /** True when the range was read to its end. */
+  exhausted: boolean;
+}
+
+/**
+ * Scans a room from `from` towards `bound` (both stream positions; 'b' reads ordering ≤ from and
+ * > bound, 'f' reads ordering > from and ≤ bound) until `limit` events pass the viewer and `keep`.
+ */
+export async function scan(
+  tx: Tx,
+  viewer: RoomViewer,
+  roomId: string,
+  dir: 'b' | 'f',
+  from: number,
+  bound: number,
+  limit: number,
+  keep: (ev: EventRow) => boolean = () => true,
+): Promise<ScanResult> {
+  const events: VisibleEvent[] = [];
+  let cursor = from;
+  const batch = Math.min(Math.max(limit * 2, 20), 500);
+  while (events.length < limit) {
+    const rows = dir === 'b' ? await eventsStore.backward(tx, roomId, cursor, bound, batch) : await eventsStore.forward(tx, roomId, cursor, bound, batch);
+    for (const row of rows) {
+      cursor = dir === 'b' ? row.stream_ordering - 1 : row.stream_ordering;
+      if (viewer.canSee(row) && keep(row)) {
+        events.push(row);
+        if (events.length === limit) return { events, last: cursor, exhausted: false };
+      }
+    }
+    if (rows.length < batch) return { events, last: dir === 'b' ? bound : cursor, exhausted: true };
+  }
+  return { events, last: cursor, exhausted: false };
+}
+
+/** Redaction events of the redacted events in a batch, for `unsigned.redacted_because`. */
+export async function redactionsFor(tx: Tx, events: readonly EventRow[]): Promise<Map<string, EventRow>> {
+  const ids = events.map((e) => e.redacted_by).filter((x): x is string => x !== null);
+  const rows = await eventsStore.byIds(tx, ids);
+  return new Map(rows.map((r) => [r.event_id, r]));
+}
+
+/** The state rows of a room at a position (inclusive), as events. */
+export async function stateEventsAt(tx: Tx, roomId: string, ordering: number | 'current'): Promise<EventRow[]> {
+  const refs = ordering === 'current' ? await stateStore.currentState(tx, roomId) : await stateStore.stateAt(tx, roomId, ordering);
+  const rows = await eventsStore.byIds(tx, refs.map((r) => r.eventId));
+  return rows.sort((a, b) => a.stream_ordering - b.stream_ordering);
+}

@@ -1,0 +1,68 @@
+// Every change to a room goes through here: one transaction with the room row locked, events
+// persisted in order, then — after commit — one notification with the rooms and users it concerns.
+
+import { ErrCode, MatrixError } from '@hush/spec';
+import type { Db, Tx } from '../../storage/db.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import type { RoomsTable } from '../../storage/schema.ts';
+import type { EventRow } from '../../storage/events.store.ts';
+import type { Notifier } from '../../notifier/notifier.ts';
+import type { EventPersister, NewEvent } from './persist.ts';
+
+export interface RoomTx {
+  tx: Tx;
+  room: RoomsTable;
+  /** Persists one event and remembers whom to notify. */
+  persist(ev: NewEvent): Promise<EventRow>;
+  /** Also wake these users (an invitee, say) after commit. */
+  alsoNotify(userId: string): void;
+}
+
+export class RoomWriter {
+  constructor(
+    private readonly db: Db,
+    private readonly persister: EventPersister,
+    readonly notifier: Notifier,
+  ) {}
+
+  /** Runs `fn` against an existing room; 404 when the room is unknown. */
+  async write<T>(roomId: string, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
+    return this.run(async (tx) => {
+      const room = await roomsStore.getRoomForUpdate(tx, roomId);
+      if (!room) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown room');
+      return room;
+    }, fn);
+  }
+
+  /** Creates the room row, then runs `fn` (room creation). */
+  async create<T>(room: RoomsTable, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
+    return this.run(async (tx) => {
+      await roomsStore.insertRoom(tx, room);
+      return { ...room };
+    }, fn);
+  }
+
+  private async run<T>(getRoom: (tx: Tx) => Promise<RoomsTable>, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
+    const users = new Set<string>();
+    let last = 0;
+    let roomId = '';
+    const result = await this.db.transaction().execute(async (tx) => {
+      const room = await getRoom(tx);
+      roomId = room.room_id;
+      const rt: RoomTx = {
+        tx,
+        room,
+        persist: async (ev) => {
+          const { row } = await this.persister.persist(tx, room, ev);
+          if (row.type === 'm.room.member' && row.state_key !== null) users.add(row.state_key);
+          last = row.stream_ordering;
+          return row;
+        },
+        alsoNotify: (u) => users.add(u),
+      };
+      return fn(rt);
+    });
+    if (last > 0) this.notifier.notify({ stream: last }, { rooms: [roomId], users: [...users] });
+    return result;
+  }
+}

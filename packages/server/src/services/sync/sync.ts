@@ -1,0 +1,278 @@
+// GET /sync: initial and incremental, long-polling on the notifier. One read transaction and one
+// IgnoreView serve every stream of one response; each room's events pass the viewer (history
+// visibility ∘ ignore) and timelines are filled up to the filter's limit.
+
+import type { ClientEvent, JsonObject, SyncResponse } from '@hush/spec';
+import type { Db, Tx } from '../../storage/db.ts';
+import { accountDataStore, type AccountDataRow } from '../../storage/account-data.store.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { receiptsStore, type ReceiptRow } from '../../storage/receipts.store.ts';
+import { stateStore, type MembershipRow } from '../../storage/state.store.ts';
+import { streamStore } from '../../storage/stream.store.ts';
+import type { Requester } from '../../http/auth.ts';
+import type { Notifier, Position } from '../../notifier/notifier.ts';
+import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import { hidesInvite, hidesUser, type IgnoreView } from '../../policy/ignore.ts';
+import { asVisibleState, type VisibleEvent } from '../../policy/visibility.ts';
+import { formatEvent, strippedState } from '../events/format.ts';
+import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
+import type { TypingService } from '../typing.ts';
+import { loadViewer, redactionsFor, scan, stateEventsAt } from '../rooms/timeline.ts';
+import { countUnread } from './unread.ts';
+import { pageToken, parseSyncToken, syncToken } from './tokens.ts';
+
+export interface SyncParams {
+  since?: string;
+  timeout?: number;
+  fullState?: boolean;
+  filter?: string;
+}
+
+type Json = Record<string, unknown>;
+
+export interface SyncResult {
+  response: SyncResponse;
+  hasData: boolean;
+  position: Position;
+  joinedRooms: Set<string>;
+}
+
+interface Compiled {
+  timeline: CompiledEventFilter;
+  state: CompiledEventFilter;
+  ephemeral: CompiledEventFilter;
+  roomAccountData: CompiledEventFilter;
+  accountData: CompiledEventFilter;
+  rooms: CompiledEventFilter;
+  includeLeave: boolean;
+}
+
+function compile(f: SyncFilterJson): Compiled {
+  return {
+    timeline: compileEventFilter(f.room?.timeline, 10),
+    state: compileEventFilter(f.room?.state, 10),
+    ephemeral: compileEventFilter(f.room?.ephemeral, 10),
+    roomAccountData: compileEventFilter(f.room?.account_data, 10),
+    accountData: compileEventFilter(f.account_data, 10),
+    rooms: compileEventFilter({ rooms: f.room?.rooms, not_rooms: f.room?.not_rooms }, 10),
+    includeLeave: f.room?.include_leave === true,
+  };
+}
+
+const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
+
+export class SyncService {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly typing: TypingService,
+    private readonly filters: FilterService,
+  ) {}
+
+  async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
+    const since = params.since !== undefined ? parseSyncToken(params.since) : undefined;
+    if (since) since.typing = Math.min(since.typing, this.typing.current());
+    const filter = compile(await this.filters.resolve(this.db, r.userId, params.filter));
+    const deadline = Date.now() + Math.min(params.timeout ?? 0, 600_000);
+    for (;;) {
+      const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
+      const remaining = deadline - Date.now();
+      if (!since || result.hasData || remaining <= 0 || signal?.aborted) return result.response;
+      await this.notifier.wait(r.userId, result.joinedRooms, result.position, remaining, signal);
+      if (signal?.aborted) return result.response;
+      if (Date.now() >= deadline) {
+        // Timed out; one last look in case the wake-up raced the deadline.
+        const last = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
+        return last.response;
+      }
+    }
+  }
+
+  private async compute(tx: Tx, r: Requester, since: Position | undefined, f: Compiled, fullState: boolean): Promise<SyncResult> {
+    const position: Position = { stream: await streamStore.current(tx), typing: this.typing.current() };
+    const ignore = await loadIgnoreView(tx, r.userId);
+    const memberships = (await stateStore.membershipsOfUser(tx, r.userId)).filter((m) => f.rooms.matchesRoom(m.room_id));
+    const joined = memberships.filter((m) => m.membership === 'join');
+    const joinedIds = joined.map((m) => m.room_id);
+    const after = since?.stream ?? 0;
+
+    const accountData = await accountDataStore.changedSince(tx, r.userId, after, position.stream);
+    const roomAccountData = new Map<string, AccountDataRow[]>();
+    for (const a of accountData) {
+      if (a.roomId === '') continue;
+      const list = roomAccountData.get(a.roomId) ?? [];
+      list.push(a);
+      roomAccountData.set(a.roomId, list);
+    }
+    const receipts = new Map<string, ReceiptRow[]>();
+    for (const rc of await receiptsStore.inRoomsSince(tx, joinedIds, after, position.stream)) {
+      if (hidesUser(ignore, rc.user_id)) continue;
+      if (rc.receipt_type === 'm.read.private' && rc.user_id !== r.userId) continue;
+      const list = receipts.get(rc.room_id) ?? [];
+      list.push(rc);
+      receipts.set(rc.room_id, list);
+    }
+    const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, after, position.stream) : new Set(joinedIds);
+
+    const join: Json = {};
+    const invite: Json = {};
+    const leave: Json = {};
+    for (const m of memberships) {
+      const changedMembership = !since || m.stream_ordering > since.stream;
+      if (m.membership === 'join') {
+        const typingChanged = !since || this.typing.changedSince(m.room_id, since.typing);
+        if (!fullState && !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !receipts.has(m.room_id) && !roomAccountData.has(m.room_id)) {
+          continue;
+        }
+        const room = await this.joinedRoom(tx, r, m, since, f, fullState, ignore, position, receipts.get(m.room_id) ?? [], roomAccountData.get(m.room_id) ?? [], typingChanged);
+        if (room) join[m.room_id] = room;
+      } else if (m.membership === 'invite') {
+        if (!changedMembership && !fullState) continue;
+        if (hidesInvite(ignore, m.sender)) continue;
+        invite[m.room_id] = await this.invitedRoom(tx, m);
+      } else if (m.membership === 'leave' || m.membership === 'ban') {
+        if (since ? !changedMembership && !fullState : !f.includeLeave) continue;
+        leave[m.room_id] = await this.leftRoom(tx, r, m, since, f, ignore);
+      }
+    }
+
+    const globalData = accountData.filter((a) => a.roomId === '' && f.accountData.matchesType(a.type));
+    const rooms: Json = {};
+    if (Object.keys(join).length) rooms['join'] = join;
+    if (Object.keys(invite).length) rooms['invite'] = invite;
+    if (Object.keys(leave).length) rooms['leave'] = leave;
+    const hasData = Object.keys(rooms).length > 0 || globalData.length > 0;
+    const response: Json = {
+      next_batch: syncToken(position),
+      rooms: { join, invite, leave, knock: {} },
+      account_data: { events: globalData.map(accountDataEvent) },
+      presence: { events: [] },
+      to_device: { events: [] },
+      device_lists: { changed: [], left: [] },
+      device_one_time_keys_count: { signed_curve25519: 0 },
+      device_unused_fallback_key_types: [],
+    };
+    return { response: response as unknown as SyncResponse, hasData, position, joinedRooms: new Set(joinedIds) };
+  }
+
+  private format(r: Requester, rows: VisibleEvent[], redactions: Map<string, EventRow>): ClientEvent[] {
+    const now = Date.now();
+    return rows.map((row) => formatEvent(row, { userId: r.userId, deviceId: r.deviceId, now, redactions }));
+  }
+
+  /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
+  private async timelineAndState(tx: Tx, r: Requester, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, ignore: IgnoreView) {
+    const viewer = await loadViewer(tx, roomId, ignore);
+    const bound = full ? 0 : (since?.stream ?? 0);
+    const res = await scan(tx, viewer, roomId, 'b', upTo, bound, f.timeline.limit, (e) => f.timeline.matches(e));
+    const events = res.events.reverse();
+    const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : upTo;
+    let stateRows: EventRow[];
+    if (full) {
+      stateRows = await stateEventsAt(tx, roomId, start);
+    } else if (!res.exhausted) {
+      const changes = await stateStore.changesBetween(tx, roomId, bound, start);
+      const latest = new Map<string, string>();
+      for (const c of changes) latest.set(`${c.type}\u0000${c.stateKey}`, c.eventId);
+      stateRows = await eventsStore.byIds(tx, [...latest.values()]);
+    } else {
+      stateRows = [];
+    }
+    stateRows = stateRows.filter((e) => f.state.matches(e));
+    if (f.state.lazyLoadMembers) {
+      const needed = new Set(events.map((e) => e.sender));
+      needed.add(r.userId);
+      const inTimeline = new Set(events.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+      stateRows = stateRows.filter((e) => e.type !== 'm.room.member' || (needed.has(e.state_key ?? '') && !inTimeline.has(e.state_key)));
+      if (!full) {
+        // Incremental lazy loading: members of this batch's senders, as of the timeline's start.
+        const have = new Set(stateRows.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+        const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
+        if (missing.length > 0) {
+          const ids = await stateStore.currentStateIds(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
+          stateRows.push(...(await eventsStore.byIds(tx, [...ids.values()])));
+        }
+      }
+    }
+    const redactions = await redactionsFor(tx, events);
+    return {
+      timeline: { events: this.format(r, events, redactions), limited: !res.exhausted, prev_batch: pageToken(res.exhausted && !full ? bound : res.last) },
+      state: { events: this.format(r, asVisibleState(stateRows), new Map()) },
+    };
+  }
+
+  private async joinedRoom(
+    tx: Tx,
+    r: Requester,
+    m: MembershipRow,
+    since: Position | undefined,
+    f: Compiled,
+    fullState: boolean,
+    ignore: IgnoreView,
+    position: Position,
+    receipts: ReceiptRow[],
+    accountData: AccountDataRow[],
+    typingChanged: boolean,
+  ): Promise<Json> {
+    const newlyJoined = !!since && m.stream_ordering > since.stream && (await this.wasNotJoinedAt(tx, m.room_id, r.userId, since.stream));
+    const full = !since || newlyJoined || fullState;
+    const { timeline, state } = await this.timelineAndState(tx, r, m.room_id, position.stream, since, full, f, ignore);
+    const ephemeral: ClientEvent[] = [];
+    if (typingChanged && f.ephemeral.matchesType('m.typing')) {
+      const users = this.typing.typingIn(m.room_id).filter((u) => !hidesUser(ignore, u));
+      ephemeral.push({ type: 'm.typing', content: { user_ids: users } } as unknown as ClientEvent);
+    }
+    if (receipts.length > 0 && f.ephemeral.matchesType('m.receipt')) ephemeral.push(receiptEvent(receipts));
+    const room: Json = {
+      timeline,
+      state,
+      ephemeral: { events: ephemeral },
+      account_data: { events: accountData.filter((a) => f.roomAccountData.matchesType(a.type)).map(accountDataEvent) },
+      unread_notifications: await countUnread(tx, m.room_id, r.userId, ignore),
+    };
+    if (full || timeline.events.some((e) => e.type === 'm.room.member')) room['summary'] = await this.summary(tx, m.room_id, r.userId);
+    return room;
+  }
+
+  private async wasNotJoinedAt(tx: Tx, roomId: string, userId: string, pos: number): Promise<boolean> {
+    const viewer = await loadViewer(tx, roomId, { userId, ignoredUsers: new Set() });
+    return viewer.membershipBefore(pos + 1) !== 'join';
+  }
+
+  private async summary(tx: Tx, roomId: string, userId: string): Promise<Json> {
+    const members = await stateStore.members(tx, roomId);
+    const joined = members.filter((x) => x.membership === 'join');
+    const invited = members.filter((x) => x.membership === 'invite');
+    const heroes = [...joined, ...invited].map((x) => x.user_id).filter((u) => u !== userId).slice(0, 5);
+    return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
+  }
+
+  private async invitedRoom(tx: Tx, m: MembershipRow): Promise<Json> {
+    const current = await stateEventsAt(tx, m.room_id, 'current');
+    const stripped = current.filter((e) => INVITE_STATE_TYPES.has(e.type)).map(strippedState);
+    const inviteEvent = await eventsStore.byId(tx, m.event_id);
+    if (inviteEvent) stripped.push(strippedState(inviteEvent));
+    return { invite_state: { events: stripped } };
+  }
+
+  private async leftRoom(tx: Tx, r: Requester, m: MembershipRow, since: Position | undefined, f: Compiled, ignore: IgnoreView): Promise<Json> {
+    const { timeline, state } = await this.timelineAndState(tx, r, m.room_id, m.stream_ordering, since, !since, f, ignore);
+    return { timeline, state, account_data: { events: [] } };
+  }
+}
+
+function accountDataEvent(a: AccountDataRow): { type: string; content: JsonObject } {
+  return { type: a.type, content: JSON.parse(a.content) as JsonObject };
+}
+
+function receiptEvent(rows: ReceiptRow[]): ClientEvent {
+  const content: Record<string, Record<string, Record<string, Json>>> = {};
+  for (const rc of rows) {
+    const byType = (content[rc.event_id] ??= {});
+    const byUser = (byType[rc.receipt_type] ??= {});
+    const entry: Json = { ts: rc.ts };
+    if (rc.thread_id !== '') entry['thread_id'] = rc.thread_id;
+    byUser[rc.user_id] = entry;
+  }
+  return { type: 'm.receipt', content } as unknown as ClientEvent;
+}

@@ -1,0 +1,43 @@
+// Account data, global (room_id '') and per room, with the stream position of its last change.
+
+import type { Tx } from './db.ts';
+
+export interface AccountDataRow {
+  roomId: string;
+  type: string;
+  content: string;
+  ordering: number;
+}
+
+export const accountDataStore = {
+  async put(tx: Tx, userId: string, roomId: string, type: string, content: string, ordering: number): Promise<void> {
+    await tx
+      .insertInto('account_data')
+      .values({ user_id: userId, room_id: roomId, type, content, stream_ordering: ordering })
+      .onConflict((oc) => oc.columns(['user_id', 'room_id', 'type']).doUpdateSet({ content, stream_ordering: ordering }))
+      .execute();
+  },
+
+  async get(tx: Tx, userId: string, roomId: string, type: string): Promise<string | undefined> {
+    const row = await tx
+      .selectFrom('account_data')
+      .select('content')
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    return row?.content;
+  },
+
+  /** Everything changed with after < ordering ≤ upTo (after = 0 for all). */
+  async changedSince(tx: Tx, userId: string, after: number, upTo: number): Promise<AccountDataRow[]> {
+    const rows = await tx
+      .selectFrom('account_data')
+      .select(['room_id', 'type', 'content', 'stream_ordering'])
+      .where('user_id', '=', userId)
+      .where('stream_ordering', '>', after)
+      .where('stream_ordering', '<=', upTo)
+      .execute();
+    return rows.map((r) => ({ roomId: r.room_id, type: r.type, content: r.content, ordering: r.stream_ordering }));
+  },
+};

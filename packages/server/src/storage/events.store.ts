@@ -1,0 +1,91 @@
+// Events of every room in stream order, their transaction ids and redaction marks. Rows only.
+
+import type { Tx } from './db.ts';
+import type { EventsTable } from './schema.ts';
+
+export type EventRow = EventsTable;
+
+export const eventsStore = {
+  async insert(tx: Tx, row: EventRow): Promise<void> {
+    await tx.insertInto('events').values(row).execute();
+  },
+
+  async byId(tx: Tx, eventId: string): Promise<EventRow | undefined> {
+    return tx.selectFrom('events').selectAll().where('event_id', '=', eventId).executeTakeFirst();
+  },
+
+  async byIds(tx: Tx, eventIds: readonly string[]): Promise<EventRow[]> {
+    if (eventIds.length === 0) return [];
+    const out: EventRow[] = [];
+    for (let i = 0; i < eventIds.length; i += 500) {
+      const chunk = eventIds.slice(i, i + 500);
+      out.push(...(await tx.selectFrom('events').selectAll().where('event_id', 'in', chunk).execute()));
+    }
+    return out;
+  },
+
+  /** Events of a room with after < ordering ≤ upTo, newest first. */
+  async backward(tx: Tx, roomId: string, upTo: number, after: number, limit: number): Promise<EventRow[]> {
+    return tx
+      .selectFrom('events')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '<=', upTo)
+      .where('stream_ordering', '>', after)
+      .orderBy('stream_ordering', 'desc')
+      .limit(limit)
+      .execute();
+  },
+
+  /** Events of a room with after < ordering ≤ upTo, oldest first. */
+  async forward(tx: Tx, roomId: string, after: number, upTo: number, limit: number): Promise<EventRow[]> {
+    return tx
+      .selectFrom('events')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '>', after)
+      .where('stream_ordering', '<=', upTo)
+      .orderBy('stream_ordering', 'asc')
+      .limit(limit)
+      .execute();
+  },
+
+  /** Which of these rooms have events with after < ordering ≤ upTo. */
+  async roomsWithEvents(tx: Tx, roomIds: readonly string[], after: number, upTo: number): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < roomIds.length; i += 500) {
+      const rows = await tx
+        .selectFrom('events')
+        .select('room_id')
+        .distinct()
+        .where('room_id', 'in', roomIds.slice(i, i + 500))
+        .where('stream_ordering', '>', after)
+        .where('stream_ordering', '<=', upTo)
+        .execute();
+      for (const r of rows) out.add(r.room_id);
+    }
+    return out;
+  },
+
+  async setRedactedBy(tx: Tx, eventId: string, redactionId: string): Promise<void> {
+    await tx.updateTable('events').set({ redacted_by: redactionId }).where('event_id', '=', eventId).where('redacted_by', 'is', null).execute();
+  },
+
+  async findTxn(tx: Tx, userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
+    const row = await tx
+      .selectFrom('event_txns')
+      .select('event_id')
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('txn_id', '=', txnId)
+      .executeTakeFirst();
+    return row?.event_id;
+  },
+
+  async insertTxn(tx: Tx, userId: string, deviceId: string, txnId: string, eventId: string): Promise<void> {
+    await tx
+      .insertInto('event_txns')
+      .values({ user_id: userId, device_id: deviceId, txn_id: txnId, event_id: eventId, created_ts: Date.now() })
+      .execute();
+  },
+};

@@ -1,0 +1,45 @@
+// Read receipts: the latest per (room, type, user, thread), with its stream position.
+
+import type { Tx } from './db.ts';
+import type { ReceiptsTable } from './schema.ts';
+
+export type ReceiptRow = ReceiptsTable;
+
+export const receiptsStore = {
+  async put(tx: Tx, row: ReceiptRow): Promise<void> {
+    await tx
+      .insertInto('receipts')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['room_id', 'receipt_type', 'user_id', 'thread_id']).doUpdateSet({ event_id: row.event_id, ts: row.ts, stream_ordering: row.stream_ordering }),
+      )
+      .execute();
+  },
+
+  async inRoomsSince(tx: Tx, roomIds: readonly string[], after: number, upTo: number): Promise<ReceiptRow[]> {
+    const out: ReceiptRow[] = [];
+    for (let i = 0; i < roomIds.length; i += 500) {
+      out.push(
+        ...(await tx
+          .selectFrom('receipts')
+          .selectAll()
+          .where('room_id', 'in', roomIds.slice(i, i + 500))
+          .where('stream_ordering', '>', after)
+          .where('stream_ordering', '<=', upTo)
+          .execute()),
+      );
+    }
+    return out;
+  },
+
+  async ofUser(tx: Tx, roomId: string, userId: string, receiptType: string): Promise<ReceiptRow | undefined> {
+    return tx
+      .selectFrom('receipts')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .where('receipt_type', '=', receiptType)
+      .where('thread_id', '=', '')
+      .executeTakeFirst();
+  },
+};

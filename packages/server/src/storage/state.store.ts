@@ -1,0 +1,163 @@
+// Room state: the current state per (type, state_key), every state change in stream order (for
+// state at a point of the timeline), and current memberships per user. Rows only.
+
+import type { Tx } from './db.ts';
+import type { MembershipsTable } from './schema.ts';
+
+export interface StateRef {
+  type: string;
+  stateKey: string;
+  eventId: string;
+  ordering: number;
+}
+
+export interface StateHistoryRow {
+  type: string;
+  stateKey: string;
+  ordering: number;
+  value: string | null;
+}
+
+export type MembershipRow = MembershipsTable;
+
+export const stateStore = {
+  async currentState(tx: Tx, roomId: string): Promise<StateRef[]> {
+    const rows = await tx.selectFrom('room_state').select(['type', 'state_key', 'event_id', 'stream_ordering']).where('room_id', '=', roomId).execute();
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+  },
+
+  async currentStateEventId(tx: Tx, roomId: string, type: string, stateKey: string): Promise<string | undefined> {
+    const row = await tx
+      .selectFrom('room_state')
+      .select('event_id')
+      .where('room_id', '=', roomId)
+      .where('type', '=', type)
+      .where('state_key', '=', stateKey)
+      .executeTakeFirst();
+    return row?.event_id;
+  },
+
+  /** Current state event ids for several (type, state_key) pairs at once. */
+  async currentStateIds(tx: Tx, roomId: string, keys: readonly (readonly [string, string])[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (keys.length === 0) return out;
+    const rows = await tx
+      .selectFrom('room_state')
+      .select(['type', 'state_key', 'event_id'])
+      .where('room_id', '=', roomId)
+      .where((eb) => eb.or(keys.map(([t, k]) => eb.and([eb('type', '=', t), eb('state_key', '=', k)]))))
+      .execute();
+    for (const r of rows) out.set(`${r.type}\u0000${r.state_key}`, r.event_id);
+    return out;
+  },
+
+  async setCurrent(tx: Tx, roomId: string, type: string, stateKey: string, eventId: string, ordering: number): Promise<void> {
+    await tx
+      .insertInto('room_state')
+      .values({ room_id: roomId, type, state_key: stateKey, event_id: eventId, stream_ordering: ordering })
+      .onConflict((oc) => oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: eventId, stream_ordering: ordering }))
+      .execute();
+  },
+
+  async appendHistory(tx: Tx, roomId: string, type: string, stateKey: string, ordering: number, eventId: string, value: string | null): Promise<void> {
+    await tx.insertInto('state_events').values({ room_id: roomId, type, state_key: stateKey, stream_ordering: ordering, event_id: eventId, value }).execute();
+  },
+
+  /** The state of a room as it was at `ordering` (inclusive): one event id per (type, state_key). */
+  async stateAt(tx: Tx, roomId: string, ordering: number): Promise<StateRef[]> {
+    const rows = await tx
+      .selectFrom('state_events as s')
+      .innerJoin(
+        (eb) =>
+          eb
+            .selectFrom('state_events')
+            .select(['type', 'state_key'])
+            .select((e) => e.fn.max('stream_ordering').as('pos'))
+            .where('room_id', '=', roomId)
+            .where('stream_ordering', '<=', ordering)
+            .groupBy(['type', 'state_key'])
+            .as('m'),
+        (join) => join.onRef('m.type', '=', 's.type').onRef('m.state_key', '=', 's.state_key').onRef('m.pos', '=', 's.stream_ordering'),
+      )
+      .select(['s.type', 's.state_key', 's.event_id', 's.stream_ordering'])
+      .where('s.room_id', '=', roomId)
+      .execute();
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+  },
+
+  /** State changes with after < ordering ≤ upTo. */
+  async changesBetween(tx: Tx, roomId: string, after: number, upTo: number): Promise<StateRef[]> {
+    const rows = await tx
+      .selectFrom('state_events')
+      .select(['type', 'state_key', 'event_id', 'stream_ordering'])
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '>', after)
+      .where('stream_ordering', '<=', upTo)
+      .orderBy('stream_ordering')
+      .execute();
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+  },
+
+  /** A viewer's membership changes and the room's history-visibility changes, in order. */
+  async visibilityHistory(tx: Tx, roomId: string, userId: string): Promise<StateHistoryRow[]> {
+    const rows = await tx
+      .selectFrom('state_events')
+      .select(['type', 'state_key', 'stream_ordering', 'value'])
+      .where('room_id', '=', roomId)
+      .where((eb) =>
+        eb.or([eb.and([eb('type', '=', 'm.room.member'), eb('state_key', '=', userId)]), eb('type', '=', 'm.room.history_visibility')]),
+      )
+      .orderBy('stream_ordering')
+      .execute();
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value }));
+  },
+
+  async upsertMembership(tx: Tx, row: Omit<MembershipRow, 'forgotten'>): Promise<void> {
+    await tx
+      .insertInto('memberships')
+      .values({ ...row, forgotten: 0 })
+      .onConflict((oc) =>
+        oc.columns(['room_id', 'user_id']).doUpdateSet({
+          membership: row.membership,
+          event_id: row.event_id,
+          stream_ordering: row.stream_ordering,
+          sender: row.sender,
+          forgotten: 0,
+        }),
+      )
+      .execute();
+  },
+
+  async membership(tx: Tx, roomId: string, userId: string): Promise<MembershipRow | undefined> {
+    return tx.selectFrom('memberships').selectAll().where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst();
+  },
+
+  async membershipsOfUser(tx: Tx, userId: string): Promise<MembershipRow[]> {
+    return tx.selectFrom('memberships').selectAll().where('user_id', '=', userId).where('forgotten', '=', 0).execute();
+  },
+
+  async members(tx: Tx, roomId: string, membership?: string): Promise<MembershipRow[]> {
+    let q = tx.selectFrom('memberships').selectAll().where('room_id', '=', roomId);
+    if (membership !== undefined) q = q.where('membership', '=', membership);
+    return q.orderBy('user_id').execute();
+  },
+
+  async forget(tx: Tx, roomId: string, userId: string): Promise<void> {
+    await tx.updateTable('memberships').set({ forgotten: 1 }).where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+  },
+
+  /** Whether two users are both joined to at least one common room. */
+  async shareRoom(tx: Tx, a: string, b: string): Promise<boolean> {
+    const row = await tx
+      .selectFrom('memberships as m1')
+      .innerJoin('memberships as m2', 'm1.room_id', 'm2.room_id')
+      .select('m1.room_id')
+      .where('m1.user_id', '=', a)
+      .where('m1.membership', '=', 'join')
+      .where('m2.user_id', '=', b)
+      .where('m2.membership', '=', 'join')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+};
