@@ -2,7 +2,8 @@
 // Without --target it starts its own `hush serve` (SQLite in a temp dir, rate limits off).
 // Prints a table and writes bench/results/<time>.json.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { startHush } from '../tests/support/server.ts';
@@ -17,8 +18,35 @@ const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 let txn = 0;
 
+/** CPU seconds a process has used so far (Linux /proc), or NaN when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+/** Sends with wrk (C, one thread): the load generator is not the bottleneck. */
+function wrkSends(base: string, token: string, room: string, conns: number, seconds: number): { rate: number; genCpu: number } {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync('bash', ['-c', `/usr/bin/time -f '%U %S' wrk -t1 -c${conns} -d${seconds}s -s bench/send.lua ${base} 2>&1`], {
+    env: { ...process.env, HUSH_TOKEN: token, HUSH_ROOM: enc(room) },
+    encoding: 'utf8',
+  });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rate = Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1] ?? NaN);
+  if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+  const times = out.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [NaN, NaN];
+  return { rate, genCpu: ((times[0] ?? NaN) + (times[1] ?? NaN)) / secs };
+}
+
 async function main(): Promise<void> {
-  const server = target ? undefined : await startHush({ args: ['--log-level', 'warn'] });
+  const server = target ? undefined : await startHush();
   const base = target ?? server!.baseUrl;
   const c = new BenchClient(base, 20);
   const results: Record<string, unknown> = { target: base, machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`, when: new Date().toISOString() };
@@ -59,6 +87,16 @@ async function main(): Promise<void> {
 
     // 3. Throughput: sends to one room on 1 and on 10 connections.
     for (const conns of [1, 10]) {
+      if (hasWrk) {
+        const cpu0 = cpuSeconds(server?.pid);
+        const t0 = performance.now();
+        const { rate, genCpu } = wrkSends(base, bob.token, room, conns, quick ? 3 : 10);
+        const secs = (performance.now() - t0) / 1000;
+        results[`send_throughput_${conns}conn_events_per_s`] = round(rate);
+        results[`load_generator_cpu_share_${conns}conn`] = round(genCpu);
+        results[`server_cpu_share_${conns}conn`] = round((cpuSeconds(server?.pid) - cpu0) / secs);
+        continue;
+      }
       const total = quick ? 1000 : 5000;
       const cc = new BenchClient(base, conns);
       let next = 0;
@@ -76,6 +114,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpu0);
       results[`send_throughput_${conns}conn_events_per_s`] = round(total / secs);
       results[`load_generator_cpu_share_${conns}conn`] = round((cpu.user + cpu.system) / 1e6 / secs);
+      results['load_generator'] = 'node:http (install wrk for figures the generator does not limit)';
       cc.close();
     }
   } finally {

@@ -47,10 +47,15 @@ export interface ProfileChangeListener {
 }
 
 const MAX_LOCALPART = 200;
+/** How long a token lookup is trusted without asking the database again. Logout on this process
+ *  drops its entries at once; another process sharing the database sees it within this time. */
+const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_MAX = 50_000;
 
 export class AccountService {
   /** Called after a profile change (rooms update the member events). */
   onProfileChange: ProfileChangeListener | null = null;
+  private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -157,7 +162,10 @@ export class AccountService {
     const now = Date.now();
     await this.db.transaction().execute(async (tx) => {
       // Logging in again with a known device id replaces that device's old tokens.
-      if (deviceId !== undefined) await accountsStore.deleteTokens(tx, userId, id);
+      if (deviceId !== undefined) {
+        await accountsStore.deleteTokens(tx, userId, id);
+        this.forgetTokens(userId, id);
+      }
       await accountsStore.upsertDevice(tx, {
         user_id: userId,
         device_id: id,
@@ -174,17 +182,34 @@ export class AccountService {
   async requesterForToken(token: string): Promise<Requester | undefined> {
     if (token.length > 512) return undefined;
     const hash = hashToken(token);
+    const now = Date.now();
+    const hit = this.tokenCache.get(hash);
+    if (hit && hit.until > now) return hit.requester;
     const row = await accountsStore.findToken(this.db, hash);
-    if (!row || !sameHash(row.tokenHash, hash)) return undefined;
-    return { userId: row.userId as UserId, deviceId: row.deviceId, tokenHash: hash };
+    if (!row || !sameHash(row.tokenHash, hash)) {
+      this.tokenCache.delete(hash);
+      return undefined;
+    }
+    const requester = { userId: row.userId as UserId, deviceId: row.deviceId, tokenHash: hash };
+    if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
+    this.tokenCache.set(hash, { requester, until: now + TOKEN_CACHE_MS });
+    return requester;
+  }
+
+  private forgetTokens(userId: string, deviceId?: string): void {
+    for (const [hash, { requester }] of this.tokenCache) {
+      if (requester.userId === userId && (deviceId === undefined || requester.deviceId === deviceId)) this.tokenCache.delete(hash);
+    }
   }
 
   async logout(r: Requester): Promise<void> {
     await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId, r.deviceId));
+    this.forgetTokens(r.userId, r.deviceId);
   }
 
   async logoutAll(r: Requester): Promise<void> {
     await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId));
+    this.forgetTokens(r.userId);
   }
 
   async profile(userId: UserId): Promise<{ displayname: string | null; avatar_url: string | null }> {

@@ -1,7 +1,7 @@
 // Opens the one database of a homeserver: SQLite (a file, the embedded default) or PostgreSQL (a
 // postgres:// URL), behind one Kysely query builder so every store is written once.
 
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogConfig, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -28,13 +28,47 @@ export function isPostgresUrl(s: string): boolean {
   return s.startsWith('postgres://') || s.startsWith('postgresql://');
 }
 
+/** Kysely prepares every query anew; better-sqlite3 statements can be reused, so keep them by SQL
+ *  text (queries are parameterised, so the set of texts is small and bounded). */
+function cachingStatements(sqlite: SqliteDatabase.Database): SqliteDialectDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let st = cache.get(text);
+      if (!st) {
+        st = sqlite.prepare(text);
+        if (cache.size < 2000) cache.set(text, st);
+      }
+      return st;
+    },
+  };
+}
+
+/** With HUSH_QUERY_STATS=1, the total time per query text is printed to stderr at exit (profiling). */
+function queryStats(): LogConfig | undefined {
+  if (process.env['HUSH_QUERY_STATS'] !== '1') return undefined;
+  const stats = new Map<string, { n: number; ms: number }>();
+  process.once('exit', () => {
+    const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    for (const [text, s] of rows) process.stderr.write(`${s.ms.toFixed(1).padStart(9)} ms ${String(s.n).padStart(7)}× ${text.slice(0, 160)}\n`);
+  });
+  return (event) => {
+    const key = event.query.sql;
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += event.queryDurationMillis;
+    stats.set(key, s);
+  };
+}
+
 export async function openDatabase(location: string, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
   if (isPostgresUrl(location)) {
     const pool = new pg.Pool({ connectionString: location, max: opts.poolSize ?? 10 });
     // A pool error on an idle client must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryStats() });
     handle = { db, dialect: 'postgres', url: location, close: () => db.destroy() };
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
@@ -43,7 +77,9 @@ export async function openDatabase(location: string, opts: { poolSize?: number }
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // Checkpoint less often: each one fsyncs, and per-commit cost dominated the send path.
+    sqlite.pragma('wal_autocheckpoint = 10000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), log: queryStats() });
     handle = { db, dialect: 'sqlite', url: location, close: () => db.destroy() };
   }
   try {

@@ -37,18 +37,16 @@ export const stateStore = {
     return row?.event_id;
   },
 
-  /** Current state event ids for several (type, state_key) pairs at once. */
-  async currentStateIds(tx: Tx, roomId: string, keys: readonly (readonly [string, string])[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (keys.length === 0) return out;
+  /** Current state for several (type, state_key) pairs at once. */
+  async currentStateRefs(tx: Tx, roomId: string, keys: readonly (readonly [string, string])[]): Promise<StateRef[]> {
+    if (keys.length === 0) return [];
     const rows = await tx
       .selectFrom('room_state')
-      .select(['type', 'state_key', 'event_id'])
+      .select(['type', 'state_key', 'event_id', 'stream_ordering'])
       .where('room_id', '=', roomId)
       .where((eb) => eb.or(keys.map(([t, k]) => eb.and([eb('type', '=', t), eb('state_key', '=', k)]))))
       .execute();
-    for (const r of rows) out.set(`${r.type}\u0000${r.state_key}`, r.event_id);
-    return out;
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
   },
 
   async setCurrent(tx: Tx, roomId: string, type: string, stateKey: string, eventId: string, ordering: number): Promise<void> {

@@ -6,6 +6,7 @@ import type { ClientEvent, JsonObject, Pdu } from '@hush/spec';
 import type { VisibleEvent } from '../../policy/visibility.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { redactEvent } from './crypto.ts';
+import { cachedPdu, rememberPdu } from './pdu-cache.ts';
 
 export interface FormatContext {
   userId: string;
@@ -15,8 +16,14 @@ export interface FormatContext {
   redactions?: ReadonlyMap<string, EventRow>;
 }
 
-export function parsePdu(row: EventRow): Pdu {
-  return JSON.parse(row.json) as Pdu;
+/** The stored PDU of a row (parsed once per event id; callers must not mutate it). */
+export function parsePdu(row: Pick<EventRow, 'event_id' | 'json'>): Pdu {
+  let pdu = cachedPdu(row.event_id);
+  if (pdu === undefined) {
+    pdu = JSON.parse(row.json) as Pdu;
+    rememberPdu(row.event_id, pdu);
+  }
+  return pdu;
 }
 
 function plain(row: EventRow, pdu: Pdu, now: number): ClientEvent {

@@ -11,6 +11,7 @@ import { streamStore } from '../../storage/stream.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { eventIdFor, hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
 import { parsePdu } from '../events/format.ts';
+import { cachedPdu, rememberPdu } from '../events/pdu-cache.ts';
 import { authEventKeys, checkAuth } from './auth-rules.ts';
 import type { SigningKey } from '../signing-key.ts';
 
@@ -38,22 +39,26 @@ export class EventPersister {
     private readonly signingKey: SigningKey,
   ) {}
 
-  /** Current state events needed to authorise `ev`, keyed by (type, state_key). */
-  private async authState(tx: Tx, roomId: string, ev: NewEvent): Promise<Map<string, EventRow>> {
+  /** Current state events needed to authorise `ev`, keyed by (type, state_key), with their
+   *  event ids in stream order. PDUs come from the cache when they can. */
+  private async authState(tx: Tx, roomId: string, ev: NewEvent): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
     const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content);
-    const ids = await stateStore.currentStateIds(tx, roomId, keys);
-    const rows = await eventsStore.byIds(tx, [...ids.values()]);
-    const out = new Map<string, EventRow>();
-    for (const r of rows) if (r.state_key !== null) out.set(key(r.type, r.state_key), r);
-    return out;
+    const refs = await stateStore.currentStateRefs(tx, roomId, keys);
+    const pdus = new Map<string, Pdu>();
+    const missing: string[] = [];
+    for (const ref of refs) {
+      const pdu = cachedPdu(ref.eventId);
+      if (pdu) pdus.set(key(ref.type, ref.stateKey), pdu);
+      else missing.push(ref.eventId);
+    }
+    for (const row of await eventsStore.byIds(tx, missing)) pdus.set(key(row.type, row.state_key ?? ''), parsePdu(row));
+    return { pdus, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
   }
 
   async persist(tx: Tx, room: RoomsTable, ev: NewEvent): Promise<Persisted> {
-    const state = ev.type === 'm.room.create' ? new Map<string, EventRow>() : await this.authState(tx, room.room_id, ev);
-    const pdus = new Map<string, Pdu>();
-    for (const [k, r] of state) pdus.set(k, parsePdu(r));
+    const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev);
     const unhashed: UnhashedPdu = {
-      auth_events: [...state.values()].sort((a, b) => a.stream_ordering - b.stream_ordering).map((r) => r.event_id as EventId),
+      auth_events: ids,
       prev_events: room.head_event_id ? [room.head_event_id as EventId] : [],
       content: ev.content,
       depth: room.head_depth + 1,
@@ -74,6 +79,7 @@ export class EventPersister {
     }
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new MatrixError(413, ErrCode.TOO_LARGE, 'Event is larger than 65536 bytes');
     const eventId = eventIdFor(pdu);
+    rememberPdu(eventId, pdu);
     const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) });
     if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
 

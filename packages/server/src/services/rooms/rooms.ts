@@ -170,15 +170,12 @@ export class RoomService {
   }
 
   async send(r: Requester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<string> {
-    const earlier = await eventsStore.findTxn(this.db, r.userId, r.deviceId, txnId);
-    if (earlier) return earlier;
-    const row = await this.writer.write(roomId, async (rt) => {
-      // A retry that raced the first attempt: the first one won.
-      const again = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
-      if (again) return again;
+    return this.writer.write(roomId, async (rt) => {
+      // A retry of an earlier request (checked under the room lock, so racing retries agree).
+      const earlier = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
+      if (earlier) return earlier;
       return (await rt.persist({ type, sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } })).event_id;
     });
-    return row;
   }
 
   async setState(r: Requester, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<string> {

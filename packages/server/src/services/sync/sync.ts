@@ -189,8 +189,8 @@ export class SyncService {
         const have = new Set(stateRows.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
         const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
         if (missing.length > 0) {
-          const ids = await stateStore.currentStateIds(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
-          stateRows.push(...(await eventsStore.byIds(tx, [...ids.values()])));
+          const refs = await stateStore.currentStateRefs(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
+          stateRows.push(...(await eventsStore.byIds(tx, refs.map((x) => x.eventId))));
         }
       }
     }
