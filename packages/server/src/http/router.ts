@@ -21,6 +21,8 @@ import * as typing from '../api/client/typing.ts';
 import * as receipts from '../api/client/receipts.ts';
 import * as directory from '../api/client/directory.ts';
 import * as pushrules from '../api/client/pushrules.ts';
+import * as relations from '../api/client/relations.ts';
+import * as notifications from '../api/client/notifications.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -43,5 +45,7 @@ export function allRoutes(s: Services): RouteDef[] {
     receipts,
     directory,
     pushrules,
+    relations,
+    notifications,
   ].flatMap((m) => m.routes(s));
 }

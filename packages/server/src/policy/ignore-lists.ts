@@ -36,9 +36,12 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
   }
 }
 
-/** The one snapshot of a user's ignore lists, read in the caller's transaction. */
-export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
-  const raw = await accountDataStore.get(tx, userId, '', IGNORED_USER_LIST);
+/** Parsed views by user, with the stream position of the list they were built from. A list is
+ *  parsed once per change, not once per request: with 10,000 entries that parse costs milliseconds. */
+const views = new Map<string, { ordering: number; view: IgnoreView }>();
+const MAX_CACHED_VIEWS = 10_000;
+
+function build(userId: string, raw: string | undefined): IgnoreView {
   let ignoredUsers = new Set<string>();
   if (raw !== undefined) {
     try {
@@ -50,4 +53,16 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   }
   ignoredUsers.delete(userId);
   return { userId, ignoredUsers };
+}
+
+/** The one snapshot of a user's ignore lists, read in the caller's transaction. */
+export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
+  const ordering = (await accountDataStore.orderingOf(tx, userId, '', IGNORED_USER_LIST)) ?? 0;
+  const hit = views.get(userId);
+  if (hit && hit.ordering === ordering) return hit.view;
+  const row = ordering === 0 ? undefined : await accountDataStore.getWithOrdering(tx, userId, '', IGNORED_USER_LIST);
+  const view = build(userId, row?.content);
+  if (views.size >= MAX_CACHED_VIEWS) views.clear();
+  views.set(userId, { ordering: row?.ordering ?? 0, view });
+  return view;
 }

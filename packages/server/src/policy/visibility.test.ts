@@ -20,6 +20,8 @@ function ev(ordering: number, sender = '@other:x', stateKey: string | null = nul
     redacted_by: null,
     txn_device: null,
     txn_id: null,
+    relates_to: null,
+    rel_type: null,
   };
 }
 const member = (ordering: number, value: string): StateHistoryRow => ({ type: 'm.room.member', stateKey: me, ordering, value });

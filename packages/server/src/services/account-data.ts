@@ -8,13 +8,16 @@ import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from '../http/auth.ts';
-import { validateIgnoreListWrite } from '../policy/ignore-lists.ts';
+import { IGNORE_LIST_TYPES, validateIgnoreListWrite } from '../policy/ignore-lists.ts';
 
 /** Types the server manages itself ("405 M_BAD_JSON" in the spec). */
 const SERVER_MANAGED = new Set(['m.fully_read', 'm.push_rules']);
 const MAX_TYPE_LENGTH = 255;
 
 export class AccountDataService {
+  /** Called after one of the user's ignore lists changed (invite rejection, …). */
+  onIgnoreListChanged: ((userId: string) => Promise<void>) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
@@ -37,6 +40,7 @@ export class AccountDataService {
       return p;
     });
     this.notifier.notify({ stream: pos }, { users: [userId] });
+    if (roomId === '' && IGNORE_LIST_TYPES.has(type) && this.onIgnoreListChanged) await this.onIgnoreListChanged(userId);
   }
 
   async get(r: Requester, userId: string, roomId: string, type: string): Promise<JsonObject> {

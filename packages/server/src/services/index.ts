@@ -15,6 +15,8 @@ import { RoomWriter } from './rooms/writer.ts';
 import { RoomService } from './rooms/rooms.ts';
 import { RoomReads } from './rooms/reads.ts';
 import { SyncService } from './sync/sync.ts';
+import { RelationsService } from './rooms/relations.ts';
+import { NotificationService } from './notifications.ts';
 
 export interface Services {
   config: Config;
@@ -28,6 +30,8 @@ export interface Services {
   rooms: RoomService;
   reads: RoomReads;
   sync: SyncService;
+  relations: RelationsService;
+  notifications: NotificationService;
   stop(): void;
 }
 
@@ -40,20 +44,24 @@ export async function createServices(config: Config, database: DatabaseHandle): 
   const typing = new TypingService(db, notifier);
   const persister = new EventPersister(config.serverName, await loadSigningKey(db));
   const writer = new RoomWriter(db, persister, notifier);
-  const rooms = new RoomService(db, writer, config.serverName);
+  const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
+  const accountData = new AccountDataService(db, notifier);
+  accountData.onIgnoreListChanged = (userId) => rooms.rejectIgnoredInvites(userId);
   accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
   return {
     config,
     database,
     notifier,
     accounts,
-    accountData: new AccountDataService(db, notifier),
+    accountData,
     filters,
     receipts: new ReceiptService(db, notifier),
     typing,
     rooms,
     reads: new RoomReads(db),
     sync: new SyncService(db, notifier, typing, filters),
+    relations: new RelationsService(db),
+    notifications: new NotificationService(db),
     stop: () => typing.stop(),
   };
 }

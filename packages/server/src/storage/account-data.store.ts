@@ -29,6 +29,29 @@ export const accountDataStore = {
     return row?.content;
   },
 
+  /** The content and stream position of one entry (the position tells a cached parse is current). */
+  async getWithOrdering(tx: Tx, userId: string, roomId: string, type: string): Promise<{ content: string; ordering: number } | undefined> {
+    const row = await tx
+      .selectFrom('account_data')
+      .select(['content', 'stream_ordering'])
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    return row && { content: row.content, ordering: row.stream_ordering };
+  },
+
+  async orderingOf(tx: Tx, userId: string, roomId: string, type: string): Promise<number | undefined> {
+    const row = await tx
+      .selectFrom('account_data')
+      .select('stream_ordering')
+      .where('user_id', '=', userId)
+      .where('room_id', '=', roomId)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    return row?.stream_ordering;
+  },
+
   /** Everything changed with after < ordering ≤ upTo (after = 0 for all). */
   async changedSince(tx: Tx, userId: string, after: number, upTo: number): Promise<AccountDataRow[]> {
     const rows = await tx

@@ -67,6 +67,51 @@ export const eventsStore = {
     return out;
   },
 
+  /** Events relating to `eventId` (optionally of one rel_type and event type), after < ordering ≤ upTo. */
+  async relations(
+    tx: Tx,
+    eventId: string,
+    opts: { relType?: string; eventType?: string; after: number; upTo: number; dir: 'b' | 'f'; limit: number },
+  ): Promise<EventRow[]> {
+    let q = tx
+      .selectFrom('events')
+      .selectAll()
+      .where('relates_to', '=', eventId)
+      .where('redacted_by', 'is', null)
+      .where('stream_ordering', '>', opts.after)
+      .where('stream_ordering', '<=', opts.upTo);
+    if (opts.relType !== undefined) q = q.where('rel_type', '=', opts.relType);
+    if (opts.eventType !== undefined) q = q.where('type', '=', opts.eventType);
+    return q.orderBy('stream_ordering', opts.dir === 'b' ? 'desc' : 'asc').limit(opts.limit).execute();
+  },
+
+  /** Thread replies (rel_type m.thread) of several roots, oldest first. */
+  async threadReplies(tx: Tx, rootIds: readonly string[]): Promise<EventRow[]> {
+    if (rootIds.length === 0) return [];
+    return tx
+      .selectFrom('events')
+      .selectAll()
+      .where('relates_to', 'in', rootIds)
+      .where('rel_type', '=', 'm.thread')
+      .where('redacted_by', 'is', null)
+      .orderBy('stream_ordering', 'asc')
+      .execute();
+  },
+
+  /** Recent events of several rooms with after < ordering ≤ upTo, newest first (for /notifications). */
+  async recentInRooms(tx: Tx, roomIds: readonly string[], before: number, limit: number): Promise<EventRow[]> {
+    if (roomIds.length === 0) return [];
+    return tx
+      .selectFrom('events')
+      .selectAll()
+      .where('room_id', 'in', roomIds.slice(0, 1000))
+      .where('stream_ordering', '<=', before)
+      .where('state_key', 'is', null)
+      .orderBy('stream_ordering', 'desc')
+      .limit(limit)
+      .execute();
+  },
+
   async setRedactedBy(tx: Tx, eventId: string, redactionId: string): Promise<void> {
     await tx.updateTable('events').set({ redacted_by: redactionId }).where('event_id', '=', eventId).where('redacted_by', 'is', null).execute();
   },

@@ -172,6 +172,15 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('receipts_order').on('receipts').columns(['room_id', 'stream_ordering']).execute();
     },
   },
+  {
+    version: 3,
+    name: 'event relations',
+    async up(db) {
+      await db.schema.alterTable('events').addColumn('relates_to', 'text').execute();
+      await db.schema.alterTable('events').addColumn('rel_type', 'text').execute();
+      await db.schema.createIndex('events_relates_to').on('events').columns(['relates_to', 'stream_ordering']).execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

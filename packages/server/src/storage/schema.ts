@@ -66,6 +66,9 @@ export interface EventsTable {
   /** The sending device and its transaction id (unsigned.transaction_id for that device). */
   txn_device: string | null;
   txn_id: string | null;
+  /** `content["m.relates_to"].event_id` and `.rel_type`, for the relations API and aggregations. */
+  relates_to: string | null;
+  rel_type: string | null;
 }
 
 export interface StateEventsTable {

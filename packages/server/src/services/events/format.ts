@@ -14,6 +14,8 @@ export interface FormatContext {
   now: number;
   /** Redaction events of redacted events in the batch, by id. */
   redactions?: ReadonlyMap<string, EventRow>;
+  /** Bundled aggregations (`unsigned["m.relations"]`) by event id. */
+  relations?: ReadonlyMap<string, JsonObject>;
 }
 
 /** The stored PDU of a row (parsed once per event id; callers must not mutate it). */
@@ -55,6 +57,8 @@ export function formatEvent(row: VisibleEvent, ctx: FormatContext): ClientEvent 
   }
   const ev = plain(row, pdu, ctx.now);
   Object.assign(ev.unsigned ?? {}, unsigned);
+  const bundled = ctx.relations?.get(row.event_id);
+  if (bundled !== undefined && ev.unsigned && row.redacted_by === null) ev.unsigned['m.relations'] = bundled;
   if (row.prev_content !== null && ev.unsigned) ev.unsigned['prev_content'] = JSON.parse(row.prev_content) as JsonObject;
   if (row.txn_id !== null && row.sender === ctx.userId && row.txn_device === ctx.deviceId && ev.unsigned) {
     ev.unsigned['transaction_id'] = row.txn_id;

@@ -104,6 +104,7 @@ export class EventPersister {
       redacted_by: null,
       txn_device: ev.txn?.deviceId ?? null,
       txn_id: ev.txn?.txnId ?? null,
+      ...relationOf(ev.content),
     };
     await eventsStore.insert(tx, row);
     if (ev.stateKey !== undefined) {
@@ -127,6 +128,17 @@ export class EventPersister {
     if (ev.txn) await eventsStore.insertTxn(tx, ev.sender, ev.txn.deviceId, ev.txn.txnId, eventId);
     return { row, pdu };
   }
+}
+
+/** The relation an event declares (`m.relates_to` with `rel_type` and `event_id`), if any. */
+function relationOf(content: JsonObject): { relates_to: string | null; rel_type: string | null } {
+  const rel = content['m.relates_to'];
+  if (rel && typeof rel === 'object' && !Array.isArray(rel)) {
+    const id = rel['event_id'];
+    const type = rel['rel_type'];
+    if (typeof id === 'string' && typeof type === 'string' && id.length <= 255 && type.length <= 255) return { relates_to: id, rel_type: type };
+  }
+  return { relates_to: null, rel_type: null };
 }
 
 /** The value the state history keeps for visibility decisions. */

@@ -10,10 +10,11 @@ import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { asVisibleState, type RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
-import { formatEvent, parsePdu } from '../events/format.ts';
+import { parsePdu } from '../events/format.ts';
 import { compileEventFilter, parseFilterParam, validateEventFilter, type CompiledEventFilter } from '../filters.ts';
 import { pageToken, parsePageToken } from '../sync/tokens.ts';
-import { loadViewer, redactionsFor, scan, stateEventsAt } from './timeline.ts';
+import { loadViewer, scan, stateEventsAt } from './timeline.ts';
+import { presentState, presentTimeline } from './present.ts';
 
 export interface MessagesQuery {
   from?: string;
@@ -48,16 +49,11 @@ export class RoomReads {
     throw forbidden('You are not in this room');
   }
 
-  format(rows: VisibleEvent[], r: Requester, redactions: Map<string, EventRow>): ClientEvent[] {
-    const now = Date.now();
-    return rows.map((row) => formatEvent(row, { userId: r.userId, deviceId: r.deviceId, now, redactions }));
-  }
-
   async state(r: Requester, roomId: string): Promise<ClientEvent[]> {
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
       const rows = asVisibleState(await stateEventsAt(tx, roomId, await this.stateBound(tx, r, roomId, viewer)));
-      return this.format(rows, r, new Map());
+      return presentState(r, rows);
     });
   }
 
@@ -68,7 +64,7 @@ export class RoomReads {
       const rows = await stateEventsAt(tx, roomId, bound);
       const row = rows.find((x) => x.type === type && x.state_key === stateKey);
       if (!row) throw new MatrixError(404, ErrCode.NOT_FOUND, 'State event not found');
-      return this.format(asVisibleState([row]), r, new Map())[0] as ClientEvent;
+      return presentState(r, asVisibleState([row]))[0] as ClientEvent;
     });
   }
 
@@ -89,7 +85,7 @@ export class RoomReads {
         const m = parsePdu(e).content['membership'];
         return (q.membership === undefined || m === q.membership) && (q.not_membership === undefined || m !== q.not_membership);
       });
-      return this.format(asVisibleState(rows), r, new Map());
+      return presentState(r, asVisibleState(rows));
     });
   }
 
@@ -121,7 +117,7 @@ export class RoomReads {
       if (!row || row.room_id !== roomId) throw notFound('Event not found');
       if (!viewer.historyAllows(row)) throw notFound('Event not found');
       if (!viewer.canSee(row)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: row.sender });
-      return this.format([row], r, await redactionsFor(tx, [row]))[0] as ClientEvent;
+      return (await presentTimeline(tx, viewer, r, [row]))[0] as ClientEvent;
     });
   }
 
@@ -144,11 +140,11 @@ export class RoomReads {
       const bound = q.dir === 'b' ? Math.max(to ?? 0, 0) : Math.min(to ?? now, now);
       const res = limit === 0 ? { events: [], last: from, exhausted: false } : await scan(tx, viewer, roomId, q.dir, from, bound, limit, (e) => filter.matches(e));
       const out: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] } = {
-        chunk: this.format(res.events, r, await redactionsFor(tx, res.events)),
+        chunk: await presentTimeline(tx, viewer, r, res.events),
         start: pageToken(from),
       };
       if (!res.exhausted) out.end = pageToken(res.last);
-      if (filter.lazyLoadMembers) out.state = this.format(await this.lazyMembers(tx, roomId, res.events, 'current'), r, new Map());
+      if (filter.lazyLoadMembers) out.state = presentState(r, await this.lazyMembers(tx, roomId, res.events, 'current'));
       return out;
     });
   }
@@ -167,16 +163,15 @@ export class RoomReads {
       const before = nBefore > 0 ? await scan(tx, viewer, roomId, 'b', target.stream_ordering - 1, 0, nBefore, keep) : { events: [], last: target.stream_ordering - 1, exhausted: false };
       const after = nAfter > 0 ? await scan(tx, viewer, roomId, 'f', target.stream_ordering, now, nAfter, keep) : { events: [], last: target.stream_ordering, exhausted: false };
       const all = [...before.events, target, ...after.events];
-      const redactions = await redactionsFor(tx, all);
       const lastPos = after.events.at(-1)?.stream_ordering ?? target.stream_ordering;
       const stateRows = filter.lazyLoadMembers ? await this.lazyMembers(tx, roomId, all, lastPos) : asVisibleState(await stateEventsAt(tx, roomId, lastPos));
       return {
         start: pageToken(before.last),
         end: pageToken(after.last),
-        events_before: this.format(before.events, r, redactions),
-        event: this.format([target], r, redactions)[0] as ClientEvent,
-        events_after: this.format(after.events, r, redactions),
-        state: this.format(stateRows, r, new Map()),
+        events_before: await presentTimeline(tx, viewer, r, before.events),
+        event: (await presentTimeline(tx, viewer, r, [target]))[0] as ClientEvent,
+        events_after: await presentTimeline(tx, viewer, r, after.events),
+        state: presentState(r, stateRows),
       };
     });
   }

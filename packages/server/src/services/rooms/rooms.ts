@@ -21,6 +21,8 @@ import { stateStore } from '../../storage/state.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
+import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import { hidesInvite } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 
 export interface MembershipOptions {
@@ -33,6 +35,8 @@ export class RoomService {
     readonly db: Db,
     readonly writer: RoomWriter,
     readonly serverName: ServerName,
+    /** `ignored-user-invites`: hide invites from ignored users (kept), or reject them for the user. */
+    private readonly ignoredUserInvites: 'hide' | 'reject' = 'hide',
   ) {}
 
   /** Display name and avatar for a local user's member event. */
@@ -77,7 +81,26 @@ export class RoomService {
     const content: JsonObject = { membership: 'invite', ...profile };
     if (opts.reason !== undefined) content['reason'] = opts.reason;
     if (opts.isDirect) content['is_direct'] = true;
-    return this.member(rt, sender, target, content);
+    const invite = await this.member(rt, sender, target, content);
+    // "The server may optionally reject the invite on behalf of the client."
+    if (this.ignoredUserInvites === 'reject' && hidesInvite(await loadIgnoreView(rt.tx, target), sender)) {
+      await this.member(rt, target, target, { membership: 'leave' });
+    }
+    return invite;
+  }
+
+  /** With `ignored-user-invites reject`: rejects every pending invite the user's lists now hide
+   *  (called after the user's ignore lists change). */
+  async rejectIgnoredInvites(userId: string): Promise<void> {
+    if (this.ignoredUserInvites !== 'reject') return;
+    const view = await loadIgnoreView(this.db, userId);
+    const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && hidesInvite(view, m.sender));
+    for (const m of pending) {
+      await this.writer.write(m.room_id, async (rt) => {
+        const now = await stateStore.membership(rt.tx, m.room_id, userId);
+        if (now?.membership === 'invite') await this.member(rt, userId, userId, { membership: 'leave' });
+      });
+    }
   }
 
   async join(r: Requester, roomIdOrAlias: string, reason?: string): Promise<string> {

@@ -13,11 +13,12 @@ import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { hidesInvite, hidesUser, type IgnoreView } from '../../policy/ignore.ts';
-import { asVisibleState, type VisibleEvent } from '../../policy/visibility.ts';
-import { formatEvent, strippedState } from '../events/format.ts';
+import { asVisibleState } from '../../policy/visibility.ts';
+import { strippedState } from '../events/format.ts';
+import { presentState, presentTimeline } from '../rooms/present.ts';
 import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
-import { loadViewer, redactionsFor, scan, stateEventsAt } from '../rooms/timeline.ts';
+import { loadViewer, scan, stateEventsAt } from '../rooms/timeline.ts';
 import { countUnread } from './unread.ts';
 import { pageToken, parseSyncToken, syncToken } from './tokens.ts';
 
@@ -155,11 +156,6 @@ export class SyncService {
     return { response: response as unknown as SyncResponse, hasData, position, joinedRooms: new Set(joinedIds) };
   }
 
-  private format(r: Requester, rows: VisibleEvent[], redactions: Map<string, EventRow>): ClientEvent[] {
-    const now = Date.now();
-    return rows.map((row) => formatEvent(row, { userId: r.userId, deviceId: r.deviceId, now, redactions }));
-  }
-
   /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
   private async timelineAndState(tx: Tx, r: Requester, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, ignore: IgnoreView) {
     const viewer = await loadViewer(tx, roomId, ignore);
@@ -194,10 +190,9 @@ export class SyncService {
         }
       }
     }
-    const redactions = await redactionsFor(tx, events);
     return {
-      timeline: { events: this.format(r, events, redactions), limited: !res.exhausted, prev_batch: pageToken(res.exhausted && !full ? bound : res.last) },
-      state: { events: this.format(r, asVisibleState(stateRows), new Map()) },
+      timeline: { events: await presentTimeline(tx, viewer, r, events), limited: !res.exhausted, prev_batch: pageToken(res.exhausted && !full ? bound : res.last) },
+      state: { events: presentState(r, asVisibleState(stateRows)) },
     };
   }
 

@@ -7,7 +7,7 @@ import { receiptsStore } from '../../storage/receipts.store.ts';
 import type { IgnoreView } from '../../policy/ignore.ts';
 import { hidesEvent } from '../../policy/ignore.ts';
 
-const COUNTED_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
+export const NOTIFYING_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
 const MAX_COUNT = 1000;
 
 export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView): Promise<{ notification_count: number; highlight_count: number }> {
@@ -16,7 +16,7 @@ export async function countUnread(tx: Tx, roomId: string, userId: string, ignore
   const rows = await eventsStore.forward(tx, roomId, readUpTo, Number.MAX_SAFE_INTEGER, MAX_COUNT);
   let n = 0;
   for (const row of rows) {
-    if (row.sender === userId || row.state_key !== null || !COUNTED_TYPES.has(row.type) || row.redacted_by !== null) continue;
+    if (row.sender === userId || row.state_key !== null || !NOTIFYING_TYPES.has(row.type) || row.redacted_by !== null) continue;
     if (hidesEvent(ignore, row)) continue;
     n++;
   }
