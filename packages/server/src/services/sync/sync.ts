@@ -63,20 +63,41 @@ function compile(f: SyncFilterJson): Compiled {
 const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
 
 export class SyncService {
+  /** Each user's joined rooms as of their last sync: any change to them is announced to the
+   *  user, so with these the notifier alone can tell that nothing is new. */
+  private readonly roomsOf = new Map<string, ReadonlySet<string>>();
+  /** The notifier only knows what happened since this process started. */
+  private readonly startStream: number;
+
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly typing: TypingService,
     private readonly filters: FilterService,
-  ) {}
+  ) {
+    this.startStream = notifier.position().stream;
+  }
+
+  /** True when the notifier vouches that nothing concerning the user happened after `since`. */
+  private quiet(userId: string, since: Position, fullState: boolean): boolean {
+    const rooms = this.roomsOf.get(userId);
+    return !fullState && rooms !== undefined && since.stream >= this.startStream && !this.notifier.changedSince(userId, rooms, since);
+  }
 
   async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
     const since = params.since !== undefined ? parseSyncToken(params.since) : undefined;
     if (since) since.typing = Math.min(since.typing, this.typing.current());
     const filter = compile(await this.filters.resolve(this.db, r.userId, params.filter));
     const deadline = Date.now() + Math.min(params.timeout ?? 0, 600_000);
+    if (since && this.quiet(r.userId, since, params.fullState === true)) {
+      const rooms = this.roomsOf.get(r.userId) as ReadonlySet<string>;
+      const remaining = deadline - Date.now();
+      if (remaining > 0) await this.notifier.wait(r.userId, rooms, since, remaining, signal);
+      if (this.quiet(r.userId, since, false)) return emptySync(since);
+    }
     for (;;) {
       const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
+      this.roomsOf.set(r.userId, result.joinedRooms);
       const remaining = deadline - Date.now();
       if (!since || result.hasData || remaining <= 0 || signal?.aborted) return result.response;
       await this.notifier.wait(r.userId, result.joinedRooms, result.position, remaining, signal);
@@ -92,7 +113,9 @@ export class SyncService {
   private async compute(tx: Tx, r: Requester, since: Position | undefined, f: Compiled, fullState: boolean): Promise<SyncResult> {
     const position: Position = { stream: await streamStore.current(tx), typing: this.typing.current() };
     const ignore = await loadIgnoreView(tx, r.userId);
-    const memberships = (await stateStore.membershipsOfUser(tx, r.userId)).filter((m) => f.rooms.matchesRoom(m.room_id));
+    const allMemberships = await stateStore.membershipsOfUser(tx, r.userId);
+    const allJoined = new Set(allMemberships.filter((m) => m.membership === 'join').map((m) => m.room_id));
+    const memberships = allMemberships.filter((m) => f.rooms.matchesRoom(m.room_id));
     const joined = memberships.filter((m) => m.membership === 'join');
     const joinedIds = joined.map((m) => m.room_id);
     const after = since?.stream ?? 0;
@@ -153,7 +176,7 @@ export class SyncService {
       device_one_time_keys_count: { signed_curve25519: 0 },
       device_unused_fallback_key_types: [],
     };
-    return { response: response as unknown as SyncResponse, hasData, position, joinedRooms: new Set(joinedIds) };
+    return { response: response as unknown as SyncResponse, hasData, position, joinedRooms: allJoined };
   }
 
   /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
@@ -254,6 +277,20 @@ export class SyncService {
     const { timeline, state } = await this.timelineAndState(tx, r, m.room_id, m.stream_ordering, since, !since, f, ignore);
     return { timeline, state, account_data: { events: [] } };
   }
+}
+
+/** The answer when nothing is new: the same position again, every section present and empty. */
+function emptySync(since: Position): SyncResponse {
+  return {
+    next_batch: syncToken(since),
+    rooms: { join: {}, invite: {}, leave: {}, knock: {} },
+    account_data: { events: [] },
+    presence: { events: [] },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: { signed_curve25519: 0 },
+    device_unused_fallback_key_types: [],
+  } as unknown as SyncResponse;
 }
 
 function accountDataEvent(a: AccountDataRow): { type: string; content: JsonObject } {
