@@ -112,6 +112,23 @@ export const eventsStore = {
       .execute();
   },
 
+  /** Per sender, how many unredacted non-state events of these types follow `after` in a room. */
+  async countBySender(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string): Promise<Map<string, number>> {
+    const rows = await tx
+      .selectFrom('events')
+      .select(['sender'])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '>', after)
+      .where('state_key', 'is', null)
+      .where('redacted_by', 'is', null)
+      .where('type', 'in', types)
+      .where('sender', '!=', excludeSender)
+      .groupBy('sender')
+      .execute();
+    return new Map(rows.map((r) => [r.sender, Number(r.n)]));
+  },
+
   async setRedactedBy(tx: Tx, eventId: string, redactionId: string): Promise<void> {
     await tx.updateTable('events').set({ redacted_by: redactionId }).where('event_id', '=', eventId).where('redacted_by', 'is', null).execute();
   },

@@ -59,14 +59,19 @@ export const migrations: Migration[] = [
   {
     version: 2,
     name: 'rooms, events, state, account data, receipts',
-    async up(db) {
+    async up(db, dialect) {
+      // On SQLite, tables keyed by something other than an integer are WITHOUT ROWID (one B-tree
+      // instead of two), and the events' stream ordering is the rowid itself: every commit writes
+      // fewer pages.
+      const noRowid = <T extends { modifyEnd(e: ReturnType<typeof sql.raw>): T }>(b: T): T => (dialect === 'sqlite' ? b.modifyEnd(sql.raw(' without rowid')) : b);
+      const ordering = dialect === 'sqlite' ? 'integer' : 'bigint';
       await db.schema
         .createTable('stream_counter')
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('pos', 'bigint', (c) => c.notNull())
         .execute();
       await db.insertInto('stream_counter').values({ id: 1, pos: 0 }).execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('rooms')
         .addColumn('room_id', 'text', (c) => c.primaryKey())
         .addColumn('room_version', 'text', (c) => c.notNull())
@@ -74,11 +79,11 @@ export const migrations: Migration[] = [
         .addColumn('created_ts', 'bigint', (c) => c.notNull())
         .addColumn('head_event_id', 'text')
         .addColumn('head_depth', 'bigint', (c) => c.notNull().defaultTo(0))
-        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0)))
         .execute();
       await db.schema
         .createTable('events')
-        .addColumn('stream_ordering', 'bigint', (c) => c.primaryKey())
+        .addColumn('stream_ordering', ordering, (c) => c.primaryKey())
         .addColumn('event_id', 'text', (c) => c.notNull().unique())
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -93,7 +98,7 @@ export const migrations: Migration[] = [
         .addColumn('txn_id', 'text')
         .execute();
       await db.schema.createIndex('events_room_order').on('events').columns(['room_id', 'stream_ordering']).execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('state_events')
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -101,19 +106,19 @@ export const migrations: Migration[] = [
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
         .addColumn('event_id', 'text', (c) => c.notNull())
         .addColumn('value', 'text')
-        .addPrimaryKeyConstraint('state_events_pk', ['room_id', 'type', 'state_key', 'stream_ordering'])
+        .addPrimaryKeyConstraint('state_events_pk', ['room_id', 'type', 'state_key', 'stream_ordering']))
         .execute();
       await db.schema.createIndex('state_events_order').on('state_events').columns(['room_id', 'stream_ordering']).execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('room_state')
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('state_key', 'text', (c) => c.notNull())
         .addColumn('event_id', 'text', (c) => c.notNull())
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('room_state_pk', ['room_id', 'type', 'state_key'])
+        .addPrimaryKeyConstraint('room_state_pk', ['room_id', 'type', 'state_key']))
         .execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('memberships')
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull())
@@ -122,17 +127,17 @@ export const migrations: Migration[] = [
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
         .addColumn('sender', 'text', (c) => c.notNull())
         .addColumn('forgotten', 'integer', (c) => c.notNull().defaultTo(0))
-        .addPrimaryKeyConstraint('memberships_pk', ['room_id', 'user_id'])
+        .addPrimaryKeyConstraint('memberships_pk', ['room_id', 'user_id']))
         .execute();
       await db.schema.createIndex('memberships_user').on('memberships').columns(['user_id', 'membership']).execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('event_txns')
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('device_id', 'text', (c) => c.notNull())
         .addColumn('txn_id', 'text', (c) => c.notNull())
         .addColumn('event_id', 'text', (c) => c.notNull())
         .addColumn('created_ts', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('event_txns_pk', ['user_id', 'device_id', 'txn_id'])
+        .addPrimaryKeyConstraint('event_txns_pk', ['user_id', 'device_id', 'txn_id']))
         .execute();
       await db.schema
         .createTable('room_aliases')
@@ -141,24 +146,24 @@ export const migrations: Migration[] = [
         .addColumn('creator', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('room_aliases_room').on('room_aliases').column('room_id').execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('account_data')
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('content', 'text', (c) => c.notNull())
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('account_data_pk', ['user_id', 'room_id', 'type'])
+        .addPrimaryKeyConstraint('account_data_pk', ['user_id', 'room_id', 'type']))
         .execute();
       await db.schema.createIndex('account_data_order').on('account_data').columns(['user_id', 'stream_ordering']).execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('filters')
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('filter_id', 'integer', (c) => c.notNull())
         .addColumn('json', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('filters_pk', ['user_id', 'filter_id'])
+        .addPrimaryKeyConstraint('filters_pk', ['user_id', 'filter_id']))
         .execute();
-      await db.schema
+      await noRowid(db.schema
         .createTable('receipts')
         .addColumn('room_id', 'text', (c) => c.notNull())
         .addColumn('receipt_type', 'text', (c) => c.notNull())
@@ -167,7 +172,7 @@ export const migrations: Migration[] = [
         .addColumn('event_id', 'text', (c) => c.notNull())
         .addColumn('ts', 'bigint', (c) => c.notNull())
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('receipts_pk', ['room_id', 'receipt_type', 'user_id', 'thread_id'])
+        .addPrimaryKeyConstraint('receipts_pk', ['room_id', 'receipt_type', 'user_id', 'thread_id']))
         .execute();
       await db.schema.createIndex('receipts_order').on('receipts').columns(['room_id', 'stream_ordering']).execute();
     },

@@ -5,20 +5,18 @@ import type { Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { receiptsStore } from '../../storage/receipts.store.ts';
 import type { IgnoreView } from '../../policy/ignore.ts';
-import { hidesEvent } from '../../policy/ignore.ts';
+import { hidesUser } from '../../policy/ignore.ts';
 
 export const NOTIFYING_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
-const MAX_COUNT = 1000;
+const NOTIFYING = [...NOTIFYING_TYPES];
 
+/** One grouped count per room; the ignore policy then drops whole senders (a hash lookup each). */
 export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView): Promise<{ notification_count: number; highlight_count: number }> {
   const receipt = await receiptsStore.ofUser(tx, roomId, userId, 'm.read');
   const readUpTo = receipt ? ((await eventsStore.byId(tx, receipt.event_id))?.stream_ordering ?? 0) : 0;
-  const rows = await eventsStore.forward(tx, roomId, readUpTo, Number.MAX_SAFE_INTEGER, MAX_COUNT);
   let n = 0;
-  for (const row of rows) {
-    if (row.sender === userId || row.state_key !== null || !NOTIFYING_TYPES.has(row.type) || row.redacted_by !== null) continue;
-    if (hidesEvent(ignore, row)) continue;
-    n++;
+  for (const [sender, count] of await eventsStore.countBySender(tx, roomId, readUpTo, NOTIFYING, userId)) {
+    if (!hidesUser(ignore, sender)) n += count;
   }
   return { notification_count: n, highlight_count: 0 };
 }
