@@ -7,6 +7,7 @@ import { resolveConfig, type Config, type ConfigInput } from '../src/config/conf
 import { openDatabase, type DatabaseHandle } from '../src/storage/db.ts';
 import { createServices, type Services } from '../src/services/index.ts';
 import { buildApp } from '../src/app.ts';
+import { checkIfDocumented } from '../../../tests/support/openapi.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH' | 'HEAD';
 
@@ -91,6 +92,8 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
     } catch {
       json = undefined;
     }
+    // Every response of an operation the spec documents is checked against its schema.
+    if (json !== undefined) checkIfDocumented(method, path, res.statusCode, json);
     return { status: res.statusCode, json, text: res.body, headers: res.headers };
   };
 
