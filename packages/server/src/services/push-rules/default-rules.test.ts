@@ -1,11 +1,10 @@
 // The server-default push rules against the spec's "Predefined Rules" (client-server API, push
-// notifications module) and, when the shared OpenAPI helper is present, against the response schema
+// notifications module) and against the response schema
 // of GET /pushrules/ (push_ruleset.yaml).
 
 import { test } from 'node:test';
+import { assertResponseMatchesSpec } from '../../../../../tests/support/openapi.ts';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { PushRule } from '@hush/spec';
 import { defaultPushRules } from './default-rules.ts';
 
@@ -115,20 +114,8 @@ test('each call returns an independent copy', () => {
   assert.equal(b.global.override?.length, SPEC_OVERRIDE.length);
 });
 
-const OPENAPI_HELPER = new URL('../../../../../tests/support/openapi.ts', import.meta.url);
-
-test('the ruleset validates against the spec response schemas', async (t) => {
-  if (!existsSync(fileURLToPath(OPENAPI_HELPER))) {
-    t.skip('tests/support/openapi.ts is not present');
-    return;
-  }
-  const mod = (await import(OPENAPI_HELPER.href)) as { assertResponseMatchesSpec?: unknown };
-  if (typeof mod.assertResponseMatchesSpec !== 'function') {
-    t.skip('tests/support/openapi.ts has no assertResponseMatchesSpec export');
-    return;
-  }
-  const check = mod.assertResponseMatchesSpec as (method: string, path: string, status: number, body: unknown) => void;
+test('the ruleset validates against the spec response schemas', () => {
   const rules = defaultPushRules(USER);
-  check('GET', '/_matrix/client/v3/pushrules/', 200, rules);
-  check('GET', '/_matrix/client/v3/pushrules/global/', 200, rules.global);
+  assertResponseMatchesSpec('GET', '/_matrix/client/v3/pushrules/', 200, rules);
+  assertResponseMatchesSpec('GET', '/_matrix/client/v3/pushrules/global/', 200, rules.global);
 });
