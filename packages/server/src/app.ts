@@ -25,6 +25,10 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&]access_token=)[^&]*/g, '$1<redacted>');
 }
 
+function logRequest(log: FastifyBaseLogger, method: string, url: string, status: number, ms: number): void {
+  log.info({ method, url: redactUrl(url), status, ms: Math.round(ms * 100) / 100 }, 'request');
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { services, logger } = deps;
   const app = Fastify({
@@ -35,7 +39,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: true,
     // Malformed percent-escapes and the like reach our error handler, not Fastify's default body.
-    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    frameworkErrors: (err, req, reply) => {
+      // Refused before routing, so the onResponse hook does not run: log the line here.
+      sendError(err, req, reply);
+      logRequest(req.log, req.method, req.url, reply.statusCode, 0);
+    },
     requestIdHeader: false,
     genReqId: (() => {
       let n = 0;
@@ -51,12 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.headers(CORS_HEADERS);
     if (req.method === 'OPTIONS') return reply.code(204).send();
   });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
-      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (req, reply) => logRequest(req.log, req.method, req.url, reply.statusCode, reply.elapsedTime));
 
   const limiter = services.config.rateLimits ? new RateLimiter(DEFAULT_BUCKETS) : null;
   const routes = allRoutes(services);

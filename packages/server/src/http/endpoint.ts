@@ -56,13 +56,18 @@ function checkerFor(schema: TSchema): TypeCheck<TSchema> {
   return c;
 }
 
-/** True when every string (and key) in a parsed JSON value is well-formed UTF-16. */
+/** A string we can store anywhere: well-formed UTF-16 and no U+0000 (PostgreSQL text refuses it). */
+export function storableString(s: string): boolean {
+  return s.isWellFormed() && !s.includes('\u0000');
+}
+
+/** True when every string (and key) in a parsed JSON value is storable, at most 100 levels deep. */
 function wellFormed(v: unknown, depth = 0): boolean {
   if (depth > 100) return false;
-  if (typeof v === 'string') return v.isWellFormed();
+  if (typeof v === 'string') return storableString(v);
   if (Array.isArray(v)) return v.every((x) => wellFormed(x, depth + 1));
   if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (!k.isWellFormed() || !wellFormed(x, depth + 1)) return false;
+    for (const [k, x] of Object.entries(v)) if (!storableString(k) || !wellFormed(x, depth + 1)) return false;
   }
   return true;
 }
@@ -77,7 +82,7 @@ export function parseJsonBody(raw: unknown): unknown {
     throw new MatrixError(400, ErrCode.NOT_JSON, 'Content not JSON.');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badJson('Request body must be a JSON object');
-  if (!wellFormed(value)) throw badJson('Request body contains invalid Unicode or is nested too deeply');
+  if (!wellFormed(value)) throw badJson('Request body contains invalid Unicode or U+0000, or is nested too deeply');
   return value;
 }
 
@@ -102,7 +107,7 @@ export function parseQuery(spec: QuerySpec, raw: Record<string, unknown>): Recor
     switch (p.kind) {
       case 'string':
         if (p.maxLength !== undefined && s.length > p.maxLength) throw invalidParam(`Query parameter ${name} is too long`);
-        if (!s.isWellFormed()) throw invalidParam(`Query parameter ${name} is not valid Unicode`);
+        if (!storableString(s)) throw invalidParam(`Query parameter ${name} is not valid Unicode`);
         out[name] = s;
         break;
       case 'int': {
@@ -157,6 +162,9 @@ export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDe
       method: e.method,
       url,
       handler: async (req) => {
+        for (const v of Object.values(req.params as Record<string, string>)) {
+          if (!storableString(v)) throw invalidParam('Path parameters must be valid Unicode without U+0000');
+        }
         const query = e.query ? parseQuery(e.query, req.query as Record<string, unknown>) : {};
         const requester = needsAuth ? await authenticate(req, deps.accounts, e.auth === 'required') : undefined;
         if (e.rateLimit && deps.limiter) deps.limiter.take(e.rateLimit, requester?.userId ?? req.ip);

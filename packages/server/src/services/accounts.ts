@@ -15,7 +15,7 @@ import {
   type ServerName,
   type UserId,
 } from '@hush/spec';
-import type { Db } from '../storage/db.ts';
+import type { Db, Tx } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { DevicesTable } from '../storage/schema.ts';
 import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash, verifyPassword } from './secrets.ts';
@@ -123,18 +123,21 @@ export class AccountService {
     if (await accountsStore.userExists(this.db, userId)) throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
     this.checkRegistrationAuth(input.auth);
     const passwordHash = input.password !== undefined && input.password.length > 0 ? await hashPassword(input.password) : null;
-    const inserted = await accountsStore.insertUser(this.db, {
-      user_id: userId,
-      password_hash: passwordHash,
-      displayname: localpart,
-      avatar_url: null,
-      created_ts: Date.now(),
-      deactivated: 0,
+    // The account and its first session are created together, or not at all.
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await accountsStore.insertUser(tx, {
+        user_id: userId,
+        password_hash: passwordHash,
+        displayname: localpart,
+        avatar_url: null,
+        created_ts: Date.now(),
+        deactivated: 0,
+      });
+      if (!inserted) throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
+      if (input.inhibitLogin) return { user_id: userId, home_server: this.serverName };
+      const session = await this.createSessionIn(tx, userId, input.deviceId, input.deviceName, null);
+      return { ...session, home_server: this.serverName };
     });
-    if (!inserted) throw new MatrixError(400, ErrCode.USER_IN_USE, 'User ID already taken.');
-    if (input.inhibitLogin) return { user_id: userId, home_server: this.serverName };
-    const session = await this.createSession(userId, input.deviceId, input.deviceName, null);
-    return { ...session, home_server: this.serverName };
   }
 
   async login(input: LoginInput): Promise<LoginResponse> {
@@ -156,26 +159,28 @@ export class AccountService {
     return { ...session, home_server: this.serverName };
   }
 
-  private async createSession(userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
+  private createSession(userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
+    return this.db.transaction().execute((tx) => this.createSessionIn(tx, userId, deviceId, deviceName, ip));
+  }
+
+  private async createSessionIn(tx: Tx, userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
     const id = deviceId ?? randomUpper(10);
     const token = newAccessToken();
     const now = Date.now();
-    await this.db.transaction().execute(async (tx) => {
-      // Logging in again with a known device id replaces that device's old tokens.
-      if (deviceId !== undefined) {
-        await accountsStore.deleteTokens(tx, userId, id);
-        this.forgetTokens(userId, id);
-      }
-      await accountsStore.upsertDevice(tx, {
-        user_id: userId,
-        device_id: id,
-        display_name: deviceName ?? null,
-        created_ts: now,
-        last_seen_ts: now,
-        last_seen_ip: ip,
-      });
-      await accountsStore.insertToken(tx, { userId, deviceId: id, tokenHash: hashToken(token) });
+    // Logging in again with a known device id replaces that device's old tokens.
+    if (deviceId !== undefined) {
+      await accountsStore.deleteTokens(tx, userId, id);
+      this.forgetTokens(userId, id);
+    }
+    await accountsStore.upsertDevice(tx, {
+      user_id: userId,
+      device_id: id,
+      display_name: deviceName ?? null,
+      created_ts: now,
+      last_seen_ts: now,
+      last_seen_ip: ip,
     });
+    await accountsStore.insertToken(tx, { userId, deviceId: id, tokenHash: hashToken(token) });
     return { user_id: userId, access_token: token, device_id: id };
   }
 
@@ -235,7 +240,12 @@ export class AccountService {
   }
 
   async renameDevice(r: Requester, deviceId: string, name: string | undefined): Promise<void> {
-    if (!(await accountsStore.setDeviceName(this.db, r.userId, deviceId, name ?? null))) throw notFound('Unknown device');
+    // "If not given, the display name is unchanged."
+    if (name === undefined) {
+      await this.device(r, deviceId);
+      return;
+    }
+    if (!(await accountsStore.setDeviceName(this.db, r.userId, deviceId, name))) throw notFound('Unknown device');
   }
 }
 
