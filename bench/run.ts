@@ -121,6 +121,84 @@ async function main(): Promise<void> {
       results['load_generator'] = 'node:http (install wrk for figures the generator does not limit)';
       cc.close();
     }
+
+    // 4. Ignore filtering: initial and incremental /sync of a user in R rooms × E events with
+    //    ignore lists of 0, 1,000 and 10,000 users (none of whom sent anything: the output is the
+    //    same, so the ratio is the cost of the filter alone).
+    const R = quick ? 10 : 50;
+    const E = quick ? 100 : 1000;
+    const viewer = await c.register(`viewer_${run}`);
+    const senders = await Promise.all([0, 1, 2].map((i) => c.register(`sender${i}_${run}`)));
+    const rooms: string[] = [];
+    for (let i = 0; i < R; i++) {
+      const id = String((await c.ok('POST', `${V3}/createRoom`, { preset: 'public_chat' }, viewer.token))['room_id']);
+      for (const s of senders) await c.ok('POST', `${V3}/join/${enc(id)}`, {}, s.token);
+      rooms.push(id);
+    }
+    let k = 0;
+    const jobs = rooms.flatMap((id) => Array.from({ length: E }, (_, j) => ({ id, s: senders[j % senders.length]! })));
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (k < jobs.length) {
+          const job = jobs[k++]!;
+          await c.ok('PUT', `${V3}/rooms/${enc(job.id)}/send/m.room.message/i${txn++}`, { msgtype: 'm.text', body: 'filler' }, job.s.token);
+        }
+      }),
+    );
+    const ignorePath = `${V3}/user/${enc(viewer.userId)}/account_data/m.ignored_user_list`;
+    const serverName = viewer.userId.slice(viewer.userId.indexOf(':') + 1);
+    const filter = enc(JSON.stringify({ room: { timeline: { limit: 20 } } }));
+    const ignoreFigures: Record<string, unknown> = {};
+    let baseInitial = NaN;
+    let baseIncr = NaN;
+    for (const size of [0, 1000, 10000]) {
+      const ignored_users: Record<string, object> = {};
+      for (let i = 0; i < size; i++) ignored_users[`@nobody${i}:${serverName}`] = {};
+      await c.ok('PUT', ignorePath, { ignored_users }, viewer.token);
+      const initial: number[] = [];
+      for (let i = 0; i < (quick ? 5 : 15); i++) {
+        const t = performance.now();
+        await c.ok('GET', `${V3}/sync?timeout=0&filter=${filter}`, undefined, viewer.token);
+        initial.push(performance.now() - t);
+      }
+      let tok = String((await c.ok('GET', `${V3}/sync?timeout=0&filter=${filter}`, undefined, viewer.token))['next_batch']);
+      const incr: number[] = [];
+      for (let i = 0; i < (quick ? 30 : 100); i++) {
+        await c.ok('PUT', `${V3}/rooms/${enc(rooms[i % R]!)}/send/m.room.message/n${txn++}`, { msgtype: 'm.text', body: 'new' }, senders[0]!.token);
+        const t = performance.now();
+        const j = await c.ok('GET', `${V3}/sync?timeout=0&filter=${filter}&since=${enc(tok)}`, undefined, viewer.token);
+        incr.push(performance.now() - t);
+        tok = String(j['next_batch']);
+      }
+      const si = summarize(initial);
+      const sn = summarize(incr);
+      if (size === 0) {
+        baseInitial = si.p50;
+        baseIncr = sn.p50;
+      }
+      ignoreFigures[`ignore_${size}`] = { initial_sync_ms: si, incremental_sync_ms: sn, ratio_initial: round(si.p50 / baseInitial), ratio_incremental: round(sn.p50 / baseIncr) };
+    }
+    results[`ignore_filter_${R}rooms_x_${E}events`] = ignoreFigures;
+
+    // 5. /messages page of 50 where 90% of the room's events come from an ignored user.
+    const troll = await c.register(`troll_${run}`);
+    const mroom = String((await c.ok('POST', `${V3}/createRoom`, { preset: 'public_chat' }, viewer.token))['room_id']);
+    await c.ok('POST', `${V3}/join/${enc(mroom)}`, {}, troll.token);
+    const M = quick ? 1000 : 5000;
+    for (let i = 0; i < M; i++) {
+      const who = i % 10 === 0 ? viewer : troll;
+      await c.ok('PUT', `${V3}/rooms/${enc(mroom)}/send/m.room.message/m${txn++}`, { msgtype: 'm.text', body: 'm' }, who.token);
+    }
+    await c.ok('PUT', ignorePath, { ignored_users: { [troll.userId]: {} } }, viewer.token);
+    const pages: number[] = [];
+    let got = 0;
+    for (let i = 0; i < (quick ? 20 : 50); i++) {
+      const t = performance.now();
+      const j = await c.ok('GET', `${V3}/rooms/${enc(mroom)}/messages?dir=b&limit=50`, undefined, viewer.token);
+      pages.push(performance.now() - t);
+      got = (j['chunk'] as unknown[]).length;
+    }
+    results['messages_page50_90pct_ignored_ms'] = { ...summarize(pages), events_in_page: got };
   } finally {
     c.close();
     await server?.stop();
