@@ -41,7 +41,7 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
 const views = new Map<string, { ordering: number; view: IgnoreView }>();
 const MAX_CACHED_VIEWS = 10_000;
 
-function build(userId: string, raw: string | undefined): IgnoreView {
+function build(userId: string, raw: string | undefined, version: number): IgnoreView {
   let ignoredUsers = new Set<string>();
   if (raw !== undefined) {
     try {
@@ -52,7 +52,7 @@ function build(userId: string, raw: string | undefined): IgnoreView {
     }
   }
   ignoredUsers.delete(userId);
-  return { userId, ignoredUsers };
+  return { userId, version, ignoredUsers };
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. */
@@ -61,7 +61,7 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const hit = views.get(userId);
   if (hit && hit.ordering === ordering) return hit.view;
   const row = ordering === 0 ? undefined : await accountDataStore.getWithOrdering(tx, userId, '', IGNORED_USER_LIST);
-  const view = build(userId, row?.content);
+  const view = build(userId, row?.content, row?.ordering ?? 0);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
   views.set(userId, { ordering: row?.ordering ?? 0, view });
   return view;

@@ -4,11 +4,13 @@
 
 export interface IgnoreView {
   readonly userId: string;
+  /** Stream position of the newest list this view was built from (0: none). */
+  readonly version: number;
   /** Users whose non-state events, invites, typing and receipts are hidden from this viewer. */
   readonly ignoredUsers: ReadonlySet<string>;
 }
 
-export const EMPTY_IGNORE = (userId: string): IgnoreView => ({ userId, ignoredUsers: new Set() });
+export const EMPTY_IGNORE = (userId: string): IgnoreView => ({ userId, version: 0, ignoredUsers: new Set() });
 
 /** Non-state events from ignored senders are hidden; state events are always served. */
 export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: string | null }): boolean {

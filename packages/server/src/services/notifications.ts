@@ -75,7 +75,8 @@ export class NotificationService {
         });
       }
       const out: NotificationsResponse = { notifications };
-      if (!exhausted && found.length === limit) out.next_token = pageToken(cursor);
+      // A full page may have more behind it; an empty next page is the price of not scanning ahead.
+      if (found.length === limit) out.next_token = pageToken(cursor);
       return out;
     });
   }

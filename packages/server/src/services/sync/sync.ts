@@ -12,7 +12,7 @@ import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { hidesInvite, hidesUser, type IgnoreView } from '../../policy/ignore.ts';
+import { EMPTY_IGNORE, hidesInvite, hidesUser, type IgnoreView } from '../../policy/ignore.ts';
 import { asVisibleState } from '../../policy/visibility.ts';
 import { strippedState } from '../events/format.ts';
 import { presentState, presentTimeline } from '../rooms/present.ts';
@@ -136,7 +136,9 @@ export class SyncService {
       list.push(rc);
       receipts.set(rc.room_id, list);
     }
-    const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, after, position.stream) : new Set(joinedIds);
+    // A changed ignore list changes every room's counts (and what it shows): all rooms go out.
+    const ignoreChanged = since !== undefined && ignore.version > since.stream;
+    const withEvents = since && !ignoreChanged ? await eventsStore.roomsWithEvents(tx, joinedIds, after, position.stream) : new Set(joinedIds);
 
     const join: Json = {};
     const invite: Json = {};
@@ -183,13 +185,17 @@ export class SyncService {
   private async timelineAndState(tx: Tx, r: Requester, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, ignore: IgnoreView) {
     const viewer = await loadViewer(tx, roomId, ignore);
     const bound = full ? 0 : (since?.stream ?? 0);
-    const res = await scan(tx, viewer, roomId, 'b', upTo, bound, f.timeline.limit, (e) => f.timeline.matches(e));
-    const events = res.events.reverse();
-    const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : upTo;
+    const limit = f.timeline.limit;
+    // One event more than the limit tells whether visible events were cut (limited), so hidden
+    // events alone never make a timeline look limited.
+    const res = await scan(tx, viewer, roomId, 'b', upTo, bound, limit + 1, (e) => f.timeline.matches(e));
+    const limited = res.events.length > limit;
+    const events = res.events.slice(0, limit).reverse();
+    const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : full || limited ? upTo : bound;
     let stateRows: EventRow[];
     if (full) {
       stateRows = await stateEventsAt(tx, roomId, start);
-    } else if (!res.exhausted) {
+    } else if (limited) {
       const changes = await stateStore.changesBetween(tx, roomId, bound, start);
       const latest = new Map<string, string>();
       for (const c of changes) latest.set(`${c.type}\u0000${c.stateKey}`, c.eventId);
@@ -214,7 +220,7 @@ export class SyncService {
       }
     }
     return {
-      timeline: { events: await presentTimeline(tx, viewer, r, events), limited: !res.exhausted, prev_batch: pageToken(res.exhausted && !full ? bound : res.last) },
+      timeline: { events: await presentTimeline(tx, viewer, r, events), limited, prev_batch: pageToken(start) },
       state: { events: presentState(r, asVisibleState(stateRows)) },
     };
   }
@@ -253,7 +259,7 @@ export class SyncService {
   }
 
   private async wasNotJoinedAt(tx: Tx, roomId: string, userId: string, pos: number): Promise<boolean> {
-    const viewer = await loadViewer(tx, roomId, { userId, ignoredUsers: new Set() });
+    const viewer = await loadViewer(tx, roomId, EMPTY_IGNORE(userId));
     return viewer.membershipBefore(pos + 1) !== 'join';
   }
 
