@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from '../src/storage/db.ts';
 import { createServices, type Services } from '../src/services/index.ts';
 import { buildApp } from '../src/app.ts';
 import { checkIfDocumented } from '../../../tests/support/openapi.ts';
+import { freshPgDatabase } from '../../../tests/support/postgres.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH' | 'HEAD';
 
@@ -131,4 +132,19 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
     })());
 
   return { app, services: svc, config, database, serverName: config.serverName, req, register, login, close };
+}
+
+/** A suite's app: SQLite by default; on PostgreSQL (a fresh database, dropped on close) when the
+ *  suite runs under HUSH_API_DIALECT=postgres (the *.postgres.test.ts twins set it). */
+export async function createSuiteApp(): Promise<TestApp> {
+  if (process.env['HUSH_API_DIALECT'] !== 'postgres') return createTestApp();
+  const pg = await freshPgDatabase();
+  const t = await createTestApp({ database: pg.url });
+  return {
+    ...t,
+    close: async () => {
+      await t.close();
+      await pg.drop();
+    },
+  };
 }

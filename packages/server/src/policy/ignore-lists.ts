@@ -60,7 +60,7 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const ordering = (await accountDataStore.orderingOf(tx, userId, '', IGNORED_USER_LIST)) ?? 0;
   const hit = views.get(userId);
   if (hit && hit.ordering === ordering) return hit.view;
-  const row = ordering === 0 ? undefined : await accountDataStore.getWithOrdering(tx, userId, '', IGNORED_USER_LIST);
+  const row = ordering === 0 ? undefined : await accountDataStore.get(tx, userId, '', IGNORED_USER_LIST);
   const view = build(userId, row?.content, row?.ordering ?? 0);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
   views.set(userId, { ordering: row?.ordering ?? 0, view });

@@ -45,8 +45,8 @@ export class AccountDataService {
 
   async get(r: Requester, userId: string, roomId: string, type: string): Promise<JsonObject> {
     this.check(r, userId, type, roomId);
-    const raw = await accountDataStore.get(this.db, userId, roomId, type);
-    if (raw === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Account data not found');
-    return JSON.parse(raw) as JsonObject;
+    const row = await accountDataStore.get(this.db, userId, roomId, type);
+    if (row === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Account data not found');
+    return JSON.parse(row.content) as JsonObject;
   }
 }

@@ -1,41 +1,15 @@
 // Sync and event filters (spec "Filtering"): stored per user, given inline as JSON, compiled once
 // per request into predicates over event rows.
 
-import { ErrCode, MatrixError, badJson, forbidden } from '@hush/spec';
+import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFilter } from '@hush/spec';
 import type { Db, Tx } from '../storage/db.ts';
 import { filtersStore } from '../storage/filters.store.ts';
 import type { EventRow } from '../storage/events.store.ts';
 import type { Requester } from '../http/auth.ts';
 
-export interface EventFilterJson {
-  limit?: number;
-  types?: string[];
-  not_types?: string[];
-  senders?: string[];
-  not_senders?: string[];
-  rooms?: string[];
-  not_rooms?: string[];
-  contains_url?: boolean;
-  lazy_load_members?: boolean;
-  include_redundant_members?: boolean;
-  unread_thread_notifications?: boolean;
-}
-
-export interface SyncFilterJson {
-  event_fields?: string[];
-  event_format?: 'client' | 'federation';
-  account_data?: EventFilterJson;
-  presence?: EventFilterJson;
-  room?: {
-    rooms?: string[];
-    not_rooms?: string[];
-    include_leave?: boolean;
-    timeline?: EventFilterJson;
-    state?: EventFilterJson;
-    ephemeral?: EventFilterJson;
-    account_data?: EventFilterJson;
-  };
-}
+/** Filters as the spec defines them (sync_filter.yaml and friends). */
+export type EventFilterJson = RoomEventFilter;
+export type SyncFilterJson = Filter;
 
 export interface CompiledEventFilter {
   limit: number;

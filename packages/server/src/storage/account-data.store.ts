@@ -18,19 +18,8 @@ export const accountDataStore = {
       .execute();
   },
 
-  async get(tx: Tx, userId: string, roomId: string, type: string): Promise<string | undefined> {
-    const row = await tx
-      .selectFrom('account_data')
-      .select('content')
-      .where('user_id', '=', userId)
-      .where('room_id', '=', roomId)
-      .where('type', '=', type)
-      .executeTakeFirst();
-    return row?.content;
-  },
-
   /** The content and stream position of one entry (the position tells a cached parse is current). */
-  async getWithOrdering(tx: Tx, userId: string, roomId: string, type: string): Promise<{ content: string; ordering: number } | undefined> {
+  async get(tx: Tx, userId: string, roomId: string, type: string): Promise<{ content: string; ordering: number } | undefined> {
     const row = await tx
       .selectFrom('account_data')
       .select(['content', 'stream_ordering'])

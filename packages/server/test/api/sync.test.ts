@@ -2,8 +2,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type Session, type TestApp } from '../helpers.ts';
-import { freshPgDatabase } from '../../../../tests/support/postgres.ts';
+import { createSuiteApp, createTestApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
 
 const V3 = '/_matrix/client/v3';
@@ -14,25 +13,13 @@ let r: RoomSteps;
 let alice: Session;
 let bob: Session;
 
-let dropPg: (() => Promise<void>) | undefined;
-
-// SQLite by default; *.postgres.test.ts runs the same suite on PostgreSQL.
 before(async () => {
-  let database: string | undefined;
-  if (process.env['HUSH_API_DIALECT'] === 'postgres') {
-    const pg = await freshPgDatabase();
-    database = pg.url;
-    dropPg = pg.drop;
-  }
-  t = await createTestApp(database ? { database } : {});
+  t = await createSuiteApp();
   r = roomSteps(t);
   alice = await t.register('alice');
   bob = await t.register('bob');
 });
-after(async () => {
-  await t.close();
-  await dropPg?.();
-});
+after(() => t.close());
 
 const ids = (events: { event_id: string }[]) => events.map((e) => e.event_id);
 
