@@ -1,9 +1,13 @@
 // `npm test`: typecheck and lint, start one PostgreSQL cluster for the run, then every test file
 // (unit, storage on SQLite and PostgreSQL, in-process API, end-to-end) under node's test runner.
 // `npm test -- WORD…` runs only files whose path contains a WORD; `--no-lint` skips tsc/eslint.
+// --test-force-exit: matrix-js-sdk leaves request timers behind that would hold each file ~2 min.
+// Without PostgreSQL the run fails: storage tests are never skipped. $HUSH_TEST_PG_URL, when set,
+// is used instead of a cluster of our own.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from './pg-cluster.mjs';
@@ -11,19 +15,31 @@ import { startCluster } from './pg-cluster.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const noLint = args.includes('--no-lint');
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--no-lint');
+if (unknown.length > 0) {
+  console.error(`unknown option ${unknown.join(' ')} (usage: npm test -- [--no-lint] [WORD…])`);
+  process.exit(2);
+}
 const words = args.filter((a) => !a.startsWith('--'));
 
+/** Every *.test.ts below `dir`, skipping node_modules and dot directories. */
 function walk(dir, out = []) {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  if (!existsSync(dir)) return out;
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    if (ent.name === 'node_modules' || ent.name.startsWith('.')) continue;
+    const p = join(dir, ent.name);
+    if (ent.isDirectory()) walk(p, out);
+    else if (ent.isFile() && ent.name.endsWith('.test.ts')) out.push(relative(root, p));
   }
   return out;
 }
 
-const files = [...walk(join(root, 'packages')), ...walk(join(root, 'tests'))]
+// packages/*/src/**, packages/*/test/**, tests/** (e2e and the support self-tests).
+const roots = readdirSync(join(root, 'packages'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) => [join(root, 'packages', d.name, 'src'), join(root, 'packages', d.name, 'test')]);
+roots.push(join(root, 'tests'));
+const files = [...new Set(roots.flatMap((d) => walk(d)))]
   .filter((f) => words.length === 0 || words.some((w) => f.includes(w)))
   .sort();
 if (files.length === 0) {
@@ -31,45 +47,85 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const seconds = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** The command line of a package's bin run with this node, or npx when it is not installed. */
+function tool(pkg, bin, toolArgs) {
+  try {
+    const pkgJson = createRequire(join(root, 'package.json')).resolve(`${pkg}/package.json`);
+    const script = join(pkgJson, '..', bin);
+    if (existsSync(script)) return [process.execPath, [script, ...toolArgs]];
+  } catch {
+    // not resolvable: fall through to npx
+  }
+  return ['npx', ['--no-install', pkg === 'typescript' ? 'tsc' : pkg, ...toolArgs]];
+}
+
 if (!noLint) {
-  for (const [what, cmd, cargs] of [
-    ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']],
-    ['lint', 'npx', ['eslint', '.']],
+  for (const [what, [cmd, cargs]] of [
+    ['typecheck', tool('typescript', 'bin/tsc', ['-p', 'tsconfig.json'])],
+    ['lint', tool('eslint', 'bin/eslint.js', ['.'])],
   ]) {
-    const r = spawnSync(cmd, cargs, { cwd: root, stdio: 'inherit' });
+    const t0 = performance.now();
+    const r = spawnSync(cmd, cargs, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) {
-      console.error(`${what} failed`);
+      console.error(`${what} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}); use --no-lint to run the tests anyway`);
       process.exit(1);
     }
-    console.log(`${what}: ok`);
+    console.log(`${what}: ok (${seconds(t0)})`);
   }
 }
 
 let cluster;
-if (!process.env.HUSH_TEST_PG_URL) {
+const stopCluster = () => {
+  const c = cluster;
+  cluster = undefined;
+  c?.stop();
+};
+process.on('exit', stopCluster); // the last resort: stop() is synchronous
+
+if (process.env.HUSH_TEST_PG_URL) {
+  console.log('postgres: using $HUSH_TEST_PG_URL');
+} else {
+  const t0 = performance.now();
   try {
     cluster = await startCluster();
   } catch (err) {
     console.error(`${err.message}\nThe storage tests need PostgreSQL; the run fails rather than skip them.`);
     process.exit(1);
   }
+  console.log(`postgres: 127.0.0.1:${cluster.port} up in ${seconds(t0)}`);
 }
 const env = { ...process.env, HUSH_TEST_PG_URL: process.env.HUSH_TEST_PG_URL ?? cluster.url };
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+console.log(`running ${files.length} test file${files.length === 1 ? '' : 's'}`);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   cwd: root,
   env,
-  stdio: 'inherit',
+  stdio: ['ignore', 'inherit', 'inherit'],
 });
-const stop = () => cluster?.stop();
-for (const sig of ['SIGINT', 'SIGTERM']) {
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+let interrupted;
+for (const sig of Object.keys(SIGNALS)) {
   process.on(sig, () => {
-    child.kill(sig);
-    stop();
-    process.exit(130);
+    if (interrupted) {
+      // A second signal: do not wait for the tests any longer.
+      child.kill('SIGKILL');
+      stopCluster();
+      process.exit(128 + SIGNALS[sig]);
+    }
+    interrupted = sig;
+    child.kill(sig); // its exit handler below stops the cluster
   });
 }
+child.on('error', (err) => {
+  console.error(`cannot run the tests: ${err.message}`);
+  stopCluster();
+  process.exit(1);
+});
 child.on('exit', (code, signal) => {
-  stop();
+  stopCluster();
+  if (interrupted) process.exit(128 + SIGNALS[interrupted]);
   process.exit(code ?? (signal ? 1 : 0));
 });

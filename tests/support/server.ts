@@ -98,8 +98,12 @@ export async function startHush(opts: StartOptions = {}): Promise<HushProcess> {
       const timer = setTimeout(() => {
         reject(new Error(`hush serve did not log "listening" within ${START_TIMEOUT_MS} ms\nargs: ${argv.slice(1).join(' ')}\nstderr:\n${err}\nstdout:\n${out}`));
       }, START_TIMEOUT_MS);
+      let listening = false;
       child.stdout.on('data', (chunk: string) => {
         out += chunk;
+        // Once listening, only keep the output: scanning a growing string on every chunk is
+        // quadratic, and a benchmark writes tens of thousands of lines.
+        if (listening) return;
         let nl: number;
         while ((nl = out.indexOf('\n', scanned)) !== -1) {
           const line = out.slice(scanned, nl);
@@ -107,6 +111,7 @@ export async function startHush(opts: StartOptions = {}): Promise<HushProcess> {
           try {
             const rec = JSON.parse(line) as { msg?: unknown; url?: unknown };
             if (rec.msg === 'listening' && typeof rec.url === 'string') {
+              listening = true;
               clearTimeout(timer);
               resolve(rec.url);
               return;
