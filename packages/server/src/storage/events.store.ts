@@ -112,19 +112,27 @@ export const eventsStore = {
       .execute();
   },
 
-  /** Per sender, how many unredacted non-state events of these types follow `after` in a room. */
-  async countBySender(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string): Promise<Map<string, number>> {
+  /** Per sender, how many unredacted non-state events of these types follow `after` in a room,
+   *  looking at the newest `cap` of them at most (counts are shown as "999+" beyond that). */
+  async countBySender(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string, cap: number): Promise<Map<string, number>> {
     const rows = await tx
-      .selectFrom('events')
-      .select(['sender'])
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('events')
+          .select('sender')
+          .where('room_id', '=', roomId)
+          .where('stream_ordering', '>', after)
+          .where('state_key', 'is', null)
+          .where('redacted_by', 'is', null)
+          .where('type', 'in', types)
+          .where('sender', '!=', excludeSender)
+          .orderBy('stream_ordering', 'desc')
+          .limit(cap)
+          .as('recent'),
+      )
+      .select(['recent.sender'])
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('room_id', '=', roomId)
-      .where('stream_ordering', '>', after)
-      .where('state_key', 'is', null)
-      .where('redacted_by', 'is', null)
-      .where('type', 'in', types)
-      .where('sender', '!=', excludeSender)
-      .groupBy('sender')
+      .groupBy('recent.sender')
       .execute();
     return new Map(rows.map((r) => [r.sender, Number(r.n)]));
   },
