@@ -103,7 +103,18 @@ const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-forc
   cwd: root,
   env,
   stdio: ['ignore', 'inherit', 'inherit'],
+  // Its own process group, so a signal also reaches what the tests spawned (e2e servers).
+  detached: true,
 });
+
+/** Signals the test runner's whole process group (no-op once it is empty). */
+function signalTests(sig) {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // the group is gone
+  }
+}
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 let interrupted;
@@ -111,12 +122,12 @@ for (const sig of Object.keys(SIGNALS)) {
   process.on(sig, () => {
     if (interrupted) {
       // A second signal: do not wait for the tests any longer.
-      child.kill('SIGKILL');
+      signalTests('SIGKILL');
       stopCluster();
       process.exit(128 + SIGNALS[sig]);
     }
     interrupted = sig;
-    child.kill(sig); // its exit handler below stops the cluster
+    signalTests(sig); // the exit handler below stops the cluster
   });
 }
 child.on('error', (err) => {
@@ -125,6 +136,7 @@ child.on('error', (err) => {
   process.exit(1);
 });
 child.on('exit', (code, signal) => {
+  signalTests('SIGTERM'); // stragglers a killed test file could not stop
   stopCluster();
   if (interrupted) process.exit(128 + SIGNALS[interrupted]);
   process.exit(code ?? (signal ? 1 : 0));

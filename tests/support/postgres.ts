@@ -10,11 +10,18 @@ export function pgUrl(): string {
   return url;
 }
 
+/** Creates `hush_test_<random>` in the run's cluster. Close your pools before `drop()`: it
+ *  terminates connections still open, and an idle pool client without an 'error' listener
+ *  would then crash the test process. */
 export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const base = pgUrl();
   const name = `hush_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
+  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 10_000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(`cannot connect to HUSH_TEST_PG_URL (${base}): ${(err as Error).message}`);
+  }
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
@@ -25,7 +32,8 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
   return {
     url: u.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: base });
+      // WITH (FORCE) terminates the connections still open on it (PostgreSQL 13+).
+      const c = new pg.Client({ connectionString: base, connectionTimeoutMillis: 10_000 });
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
