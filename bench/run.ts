@@ -89,6 +89,21 @@ async function main(): Promise<void> {
     }
     results['send_to_sync_wakeup_ms'] = summarize(wake);
 
+    // 2b. Ignore-list write → waiting /sync of that user wakes with the new list applied.
+    const ignoreWake: number[] = [];
+    const listPath = `${V3}/user/${enc(alice.userId)}/account_data/m.ignored_user_list`;
+    for (let i = 0; i < (quick ? 50 : 200); i++) {
+      const waiting = c.ok('GET', `${V3}/sync?timeout=30000&since=${enc(since)}`, undefined, alice.token);
+      await new Promise((r) => setTimeout(r, 2));
+      const t = performance.now();
+      void c.ok('PUT', listPath, { ignored_users: i % 2 === 0 ? { [bob.userId]: {} } : {} }, alice.token);
+      const j = await waiting;
+      ignoreWake.push(performance.now() - t);
+      since = String(j['next_batch']);
+    }
+    await c.ok('PUT', listPath, { ignored_users: {} }, alice.token);
+    results['ignore_write_to_sync_wakeup_ms'] = summarize(ignoreWake);
+
     // 3. Throughput: sends to one room on 1 and on 10 connections.
     for (const conns of [1, 10]) {
       if (hasWrk) {
