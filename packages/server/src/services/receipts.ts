@@ -1,6 +1,6 @@
 // Read receipts and read markers (spec "Receipts", "Fully read markers").
 
-import { ErrCode, MatrixError, forbidden, notFound } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, notFound, api } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { receiptsStore } from '../storage/receipts.store.ts';
@@ -10,7 +10,6 @@ import { accountDataStore } from '../storage/account-data.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from '../http/auth.ts';
 
-export const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'] as const;
 
 export class ReceiptService {
   constructor(
@@ -26,7 +25,7 @@ export class ReceiptService {
   }
 
   async postReceipt(r: Requester, roomId: string, type: string, eventId: string, threadId?: string): Promise<void> {
-    if (!(RECEIPT_TYPES as readonly string[]).includes(type)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Unknown receipt type ${type}`);
+    if (!(api.RECEIPT_TYPES as readonly string[]).includes(type)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Unknown receipt type ${type}`);
     await this.checkTarget(r, roomId, eventId);
     if (type === 'm.fully_read') {
       await this.setFullyRead(roomId, r.userId, eventId);

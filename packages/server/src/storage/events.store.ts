@@ -24,28 +24,15 @@ export const eventsStore = {
     return out;
   },
 
-  /** Events of a room with after < ordering ≤ upTo, newest first. */
-  async backward(tx: Tx, roomId: string, upTo: number, after: number, limit: number): Promise<EventRow[]> {
-    return tx
-      .selectFrom('events')
-      .selectAll()
-      .where('room_id', '=', roomId)
-      .where('stream_ordering', '<=', upTo)
-      .where('stream_ordering', '>', after)
-      .orderBy('stream_ordering', 'desc')
-      .limit(limit)
-      .execute();
-  },
-
-  /** Events of a room with after < ordering ≤ upTo, oldest first. */
-  async forward(tx: Tx, roomId: string, after: number, upTo: number, limit: number): Promise<EventRow[]> {
+  /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
+  async range(tx: Tx, roomId: string, after: number, upTo: number, dir: 'b' | 'f', limit: number): Promise<EventRow[]> {
     return tx
       .selectFrom('events')
       .selectAll()
       .where('room_id', '=', roomId)
       .where('stream_ordering', '>', after)
       .where('stream_ordering', '<=', upTo)
-      .orderBy('stream_ordering', 'asc')
+      .orderBy('stream_ordering', dir === 'b' ? 'desc' : 'asc')
       .limit(limit)
       .execute();
   },

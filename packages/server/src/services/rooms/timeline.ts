@@ -39,7 +39,7 @@ export async function scan(
   let cursor = from;
   const batch = Math.min(Math.max(limit * 2, 20), 500);
   while (events.length < limit) {
-    const rows = dir === 'b' ? await eventsStore.backward(tx, roomId, cursor, bound, batch) : await eventsStore.forward(tx, roomId, cursor, bound, batch);
+    const rows = dir === 'b' ? await eventsStore.range(tx, roomId, bound, cursor, 'b', batch) : await eventsStore.range(tx, roomId, cursor, bound, 'f', batch);
     for (const row of rows) {
       cursor = dir === 'b' ? row.stream_ordering - 1 : row.stream_ordering;
       if (viewer.canSee(row) && keep(row)) {
