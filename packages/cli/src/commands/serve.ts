@@ -33,6 +33,8 @@ export function serveCommand(): Command {
         }
         throw err;
       }
+      // A reader of our logs that went away (closed pipe) must not stop a graceful shutdown.
+      process.stdout.on('error', () => undefined);
       const logger = createLogger(config.logLevel);
       let server;
       try {
