@@ -1,68 +1,152 @@
 // Parses every ignore-list format a user can write into account data, and builds the IgnoreView
 // the policy answers from. Unreadable content is rejected when written, never half-applied when read.
 
-import { badJson, invalidParam, isUserId } from '@hush/spec';
+import { badJson, invalidParam, isRoomId, isServerName, isUserId } from '@hush/spec';
 import type { Tx } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
-import type { IgnoreView } from './ignore.ts';
+import { emptyIgnoreView, type IgnoreView } from './ignore.ts';
 
 export const IGNORED_USER_LIST = 'm.ignored_user_list';
+/** MSC2270. */
+export const IGNORED_ROOM_LIST = 'm.ignored_room_list';
+/** MSC3840, stable and unstable names (both are read; both are validated). */
+export const IGNORED_INVITES = 'm.ignored_invites';
+export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function keyName(k: string): string {
+  return JSON.stringify(k.slice(0, 80));
+}
+
+/** A map of ids to objects (`{"@user:server": {}}`), keys checked by `valid`. Throws M_BAD_JSON. */
+function idMap(v: unknown, field: string, valid: (k: string) => boolean, what: string): Set<string> {
+  if (!isPlainObject(v)) throw badJson(`${field} must be an object whose keys are ${what}s`);
+  const out = new Set<string>();
+  for (const [k, meta] of Object.entries(v)) {
+    if (!valid(k)) throw badJson(`${field} key ${keyName(k)} is not a valid ${what}`);
+    if (!isPlainObject(meta)) throw badJson(`${field}[${k}] must be an object`);
+    ignoreMetadata(meta, `${field}[${k}]`);
+    out.add(k);
+  }
+  return out;
+}
+
+/** MSC3840 IgnoreMetadata: optional integer `ts`, optional string `reason`. */
+function ignoreMetadata(meta: Record<string, unknown>, where: string): void {
+  if (meta['ts'] !== undefined && !Number.isSafeInteger(meta['ts'])) throw badJson(`${where}.ts must be an integer timestamp`);
+  if (meta['reason'] !== undefined && typeof meta['reason'] !== 'string') throw badJson(`${where}.reason must be a string`);
+}
+
+/** MSC3840 fields come as string arrays (first draft) or as maps to IgnoreMetadata (current). */
+function idsEitherForm(v: unknown, field: string, valid: (k: string) => boolean, what: string): Set<string> {
+  if (v === undefined) return new Set();
+  if (Array.isArray(v)) {
+    if (v.length > 100_000) throw badJson(`${field} is too long`);
+    for (const x of v) if (typeof x !== 'string' || !valid(x)) throw badJson(`${field} entry ${keyName(String(x))} is not a valid ${what}`);
+    return new Set(v as string[]);
+  }
+  return idMap(v, field, valid, what);
+}
+
 /** `{"ignored_users": {"@user:server": {}}}` → the set of user ids. Throws M_BAD_JSON. */
 export function parseIgnoredUserList(content: unknown): Set<string> {
   if (!isPlainObject(content)) throw badJson('m.ignored_user_list content must be an object');
-  const list = content['ignored_users'];
-  if (!isPlainObject(list)) throw badJson('ignored_users must be an object whose keys are user IDs');
-  const out = new Set<string>();
-  for (const [userId, value] of Object.entries(list)) {
-    if (!isUserId(userId)) throw badJson(`ignored_users key ${JSON.stringify(userId.slice(0, 80))} is not a valid user ID`);
-    if (!isPlainObject(value)) throw badJson(`ignored_users[${userId}] must be an object`);
-    out.add(userId);
+  return idMap(content['ignored_users'], 'ignored_users', isUserId, 'user ID');
+}
+
+/** MSC2270: `{"ignored_rooms": {"!room:server": {}}}` → room ids. */
+export function parseIgnoredRoomList(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson('m.ignored_room_list content must be an object');
+  return idMap(content['ignored_rooms'], 'ignored_rooms', isRoomId, 'room ID');
+}
+
+export interface IgnoredInvites {
+  users: Set<string>;
+  servers: Set<string>;
+  rooms: Set<string>;
+  invites: Map<string, Set<string>>;
+}
+
+/** MSC3840 `m.ignored_invites`, either published form. */
+export function parseIgnoredInvites(content: unknown): IgnoredInvites {
+  if (!isPlainObject(content)) throw badJson('m.ignored_invites content must be an object');
+  const invites = new Map<string, Set<string>>();
+  const specific = content['ignored_invites'];
+  if (specific !== undefined) {
+    if (!isPlainObject(specific)) throw badJson('ignored_invites must be an object keyed by room ID');
+    for (const [roomId, byUser] of Object.entries(specific)) {
+      if (!isRoomId(roomId)) throw badJson(`ignored_invites key ${keyName(roomId)} is not a valid room ID`);
+      invites.set(roomId, idMap(byUser, `ignored_invites[${roomId}]`, isUserId, 'user ID'));
+    }
   }
-  return out;
+  return {
+    users: idsEitherForm(content['ignored_user_ids'], 'ignored_user_ids', isUserId, 'user ID'),
+    servers: idsEitherForm(content['ignored_servers'], 'ignored_servers', isServerName, 'server name'),
+    rooms: idsEitherForm(content['ignored_room_ids'], 'ignored_room_ids', isRoomId, 'room ID'),
+    invites,
+  };
 }
 
 /** Validates an ignore-list write by `owner` before anything is stored. */
 export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
   if (type === IGNORED_USER_LIST) {
     if (parseIgnoredUserList(content).has(owner)) throw invalidParam('You cannot ignore yourself');
+  } else if (type === IGNORED_ROOM_LIST) {
+    parseIgnoredRoomList(content);
+  } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
+    parseIgnoredInvites(content);
   }
 }
 
-/** Parsed views by user, with the stream position of the list they were built from. A list is
- *  parsed once per change, not once per request: with 10,000 entries that parse costs milliseconds. */
-const views = new Map<string, { ordering: number; view: IgnoreView }>();
+/** Parsed views by user, with the stream position of the lists they were built from. Lists are
+ *  parsed once per change, not once per request: with 10,000 entries a parse costs milliseconds. */
+const views = new Map<string, IgnoreView>();
 const MAX_CACHED_VIEWS = 10_000;
 
-function build(userId: string, raw: string | undefined, version: number): IgnoreView {
-  let ignoredUsers = new Set<string>();
-  if (raw !== undefined) {
-    try {
-      ignoredUsers = parseIgnoredUserList(JSON.parse(raw));
-    } catch {
-      // Stored before validation existed or written by hand: apply nothing rather than part of it.
-      ignoredUsers = new Set();
-    }
+/** Content that fails to parse (stored before validation existed, or by hand) applies nothing. */
+function lenient<T>(raw: string | undefined, parse: (v: unknown) => T): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parse(JSON.parse(raw));
+  } catch {
+    return undefined;
   }
-  ignoredUsers.delete(userId);
-  return { userId, version, ignoredUsers };
+}
+
+function build(userId: string, lists: ReadonlyMap<string, string>, version: number): IgnoreView {
+  const users = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserList) ?? new Set<string>();
+  users.delete(userId);
+  const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
+  const view = emptyIgnoreView(userId, version);
+  const inviteLists = [lists.get(IGNORED_INVITES), lists.get(IGNORED_INVITES_UNSTABLE)].map((raw) => lenient(raw, parseIgnoredInvites));
+  const servers = new Set<string>();
+  const inviters = new Set<string>();
+  const invites = new Map<string, Set<string>>();
+  for (const l of inviteLists) {
+    if (!l) continue;
+    for (const s of l.servers) servers.add(s);
+    for (const u of l.users) inviters.add(u);
+    for (const r of l.rooms) rooms.add(r);
+    for (const [room, us] of l.invites) invites.set(room, new Set([...(invites.get(room) ?? []), ...us]));
+  }
+  inviters.delete(userId);
+  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites };
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. */
 export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
-  const ordering = (await accountDataStore.orderingOf(tx, userId, '', IGNORED_USER_LIST)) ?? 0;
+  const version = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const hit = views.get(userId);
-  if (hit && hit.ordering === ordering) return hit.view;
-  const row = ordering === 0 ? undefined : await accountDataStore.get(tx, userId, '', IGNORED_USER_LIST);
-  const view = build(userId, row?.content, row?.ordering ?? 0);
+  if (hit && hit.version === version) return hit;
+  const rows = version === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
+  const view = build(userId, new Map(rows.map((r) => [r.type, r.content])), version);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  views.set(userId, { ordering: row?.ordering ?? 0, view });
+  views.set(userId, view);
   return view;
 }

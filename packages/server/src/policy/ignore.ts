@@ -1,28 +1,63 @@
 // THE ignore policy: one immutable snapshot of everything a user has said about whom to ignore,
-// and the verdicts every read path asks of it ("Ignoring Users" module). Built from account data
-// by ignore-lists.ts; nothing else reads ignore lists.
+// and the verdicts every read path asks of it ("Ignoring Users" module, MSC2270, MSC3840). Built
+// from account data by ignore-lists.ts; nothing else reads ignore lists.
 
 export interface IgnoreView {
   readonly userId: string;
-  /** Stream position of the newest list this view was built from (0: none). */
+  /** Stream position of the newest list this view was built from (0: none). Stream positions only
+   *  grow, so any list changing changes this. */
   readonly version: number;
-  /** Users whose non-state events, invites, typing and receipts are hidden from this viewer. */
+  /** `m.ignored_user_list`: non-state events, invites, typing and receipts are hidden. */
   readonly ignoredUsers: ReadonlySet<string>;
+  /** MSC3840 `ignored_servers`: like ignored users, for every user of these servers. */
+  readonly ignoredServers: ReadonlySet<string>;
+  /** MSC3840 `ignored_user_ids`: invites from these users are hidden (nothing else). */
+  readonly ignoredInviters: ReadonlySet<string>;
+  /** MSC2270 `ignored_rooms` ∪ MSC3840 `ignored_room_ids`: invites to these rooms are hidden. */
+  readonly ignoredInviteRooms: ReadonlySet<string>;
+  /** MSC3840 `ignored_invites`: room → inviters whose invite to that room is hidden. */
+  readonly ignoredInvites: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export const EMPTY_IGNORE = (userId: string): IgnoreView => ({ userId, version: 0, ignoredUsers: new Set() });
+export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
+  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map() };
+}
+
+export const EMPTY_IGNORE = (userId: string): IgnoreView => emptyIgnoreView(userId);
+
+function serverOf(userId: string): string {
+  return userId.slice(userId.indexOf(':') + 1);
+}
+
+/** Whether everything a user sends is ignored: listed, or on an ignored server (MSC3840). A user
+ *  never ignores themselves. One or two hash lookups. */
+export function hidesUser(view: IgnoreView, userId: string): boolean {
+  if (userId === view.userId) return false;
+  if (view.ignoredUsers.has(userId)) return true;
+  return view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(userId));
+}
 
 /** Non-state events from ignored senders are hidden; state events are always served. */
 export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: string | null }): boolean {
-  return ev.state_key === null && view.ignoredUsers.size > 0 && view.ignoredUsers.has(ev.sender);
+  return ev.state_key === null && hidesUser(view, ev.sender);
 }
 
-/** "Servers must not send room invites from ignored users to clients." */
-export function hidesInvite(view: IgnoreView, inviter: string): boolean {
+/** Which rule hides an invite, or null when it is shown. */
+export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
+  if (view.ignoredUsers.has(inviter)) return 'm.ignored_user_list';
+  if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(inviter))) return 'm.ignored_invites ignored_servers';
+  if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
+  if (view.ignoredInviteRooms.has(roomId)) return 'm.ignored_room_list / m.ignored_invites ignored_room_ids';
+  if (view.ignoredInvites.get(roomId)?.has(inviter)) return 'm.ignored_invites ignored_invites';
+  return null;
+}
+
+/** "Servers must not send room invites from ignored users to clients", and MSC2270 / MSC3840. */
+export function hidesInvite(view: IgnoreView, inviter: string, roomId: string): boolean {
+  return inviteRule(view, inviter, roomId) !== null;
+}
+
+/** The spec's optional rejection applies to invites from users in `m.ignored_user_list`. */
+export function rejectsInviteFrom(view: IgnoreView, inviter: string): boolean {
   return view.ignoredUsers.has(inviter);
-}
-
-/** Typing notifications and read receipts of ignored users are not served either. */
-export function hidesUser(view: IgnoreView, userId: string): boolean {
-  return view.ignoredUsers.has(userId);
 }

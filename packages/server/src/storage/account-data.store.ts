@@ -30,15 +30,20 @@ export const accountDataStore = {
     return row && { content: row.content, ordering: row.stream_ordering };
   },
 
-  async orderingOf(tx: Tx, userId: string, roomId: string, type: string): Promise<number | undefined> {
+  /** The newest stream position among these types (0 when none is set). */
+  async newestOrdering(tx: Tx, userId: string, roomId: string, types: readonly string[]): Promise<number> {
     const row = await tx
       .selectFrom('account_data')
-      .select('stream_ordering')
+      .select((eb) => eb.fn.max('stream_ordering').as('pos'))
       .where('user_id', '=', userId)
       .where('room_id', '=', roomId)
-      .where('type', '=', type)
+      .where('type', 'in', types)
       .executeTakeFirst();
-    return row?.stream_ordering;
+    return Number(row?.pos ?? 0);
+  },
+
+  async getMany(tx: Tx, userId: string, roomId: string, types: readonly string[]): Promise<{ type: string; content: string }[]> {
+    return tx.selectFrom('account_data').select(['type', 'content']).where('user_id', '=', userId).where('room_id', '=', roomId).where('type', 'in', types).execute();
   },
 
   /** Everything changed with after < ordering ≤ upTo (after = 0 for all). */

@@ -22,7 +22,7 @@ import type { Requester } from '../../http/auth.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { hidesInvite } from '../../policy/ignore.ts';
+import { rejectsInviteFrom } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 
 export interface MembershipOptions {
@@ -83,7 +83,7 @@ export class RoomService {
     if (opts.isDirect) content['is_direct'] = true;
     const invite = await this.member(rt, sender, target, content);
     // "The server may optionally reject the invite on behalf of the client."
-    if (this.ignoredUserInvites === 'reject' && hidesInvite(await loadIgnoreView(rt.tx, target), sender)) {
+    if (this.ignoredUserInvites === 'reject' && rejectsInviteFrom(await loadIgnoreView(rt.tx, target), sender)) {
       await this.member(rt, target, target, { membership: 'leave' });
     }
     return invite;
@@ -94,7 +94,7 @@ export class RoomService {
   async rejectIgnoredInvites(userId: string): Promise<void> {
     if (this.ignoredUserInvites !== 'reject') return;
     const view = await loadIgnoreView(this.db, userId);
-    const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && hidesInvite(view, m.sender));
+    const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && rejectsInviteFrom(view, m.sender));
     for (const m of pending) {
       await this.writer.write(m.room_id, async (rt) => {
         const now = await stateStore.membership(rt.tx, m.room_id, userId);

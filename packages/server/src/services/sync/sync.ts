@@ -154,7 +154,7 @@ export class SyncService {
         if (room) join[m.room_id] = room;
       } else if (m.membership === 'invite') {
         if (!changedMembership && !fullState) continue;
-        if (hidesInvite(ignore, m.sender)) continue;
+        if (hidesInvite(ignore, m.sender, m.room_id)) continue;
         invite[m.room_id] = await this.invitedRoom(tx, m);
       } else if (m.membership === 'leave' || m.membership === 'ban') {
         if (since ? !changedMembership && !fullState : !f.includeLeave) continue;

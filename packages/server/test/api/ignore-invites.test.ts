@@ -1,0 +1,113 @@
+// MSC2270 (m.ignored_room_list) and MSC3840 (m.ignored_invites, also under its unstable name, in
+// both published forms): invites matching any list are hidden from /sync and kept; bad content is
+// 400 M_BAD_JSON with nothing stored; an ignored server's users are ignored everywhere.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSuiteApp, type Session, type TestApp } from '../helpers.ts';
+import { roomSteps, type RoomSteps } from '../room-helpers.ts';
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+
+let t: TestApp;
+let r: RoomSteps;
+let n = 0;
+
+before(async () => {
+  t = await createSuiteApp();
+  r = roomSteps(t);
+});
+after(() => t.close());
+
+async function people(): Promise<{ me: Session; them: Session; other: Session }> {
+  n++;
+  return { me: await t.register(`me${n}`), them: await t.register(`them${n}`), other: await t.register(`other${n}`) };
+}
+
+function put(s: Session, type: string, content: unknown) {
+  return t.req('PUT', `${V3}/user/${enc(s.userId)}/account_data/${enc(type)}`, { token: s.token, body: content });
+}
+
+async function invitedRooms(s: Session): Promise<string[]> {
+  return Object.keys((await r.sync(s)).rooms.invite);
+}
+
+describe('invite lists hide matching invites, and only those', () => {
+  const cases: { name: string; type: string; content: (p: { me: Session; them: Session; other: Session }, rooms: string[]) => unknown; hidden: (rooms: string[]) => string[] }[] = [
+    { name: 'MSC2270 ignored_rooms', type: 'm.ignored_room_list', content: (_p, rooms) => ({ ignored_rooms: { [rooms[0]!]: {} } }), hidden: (rooms) => [rooms[0]!] },
+    { name: 'MSC3840 ignored_user_ids (array form)', type: 'm.ignored_invites', content: (p) => ({ ignored_user_ids: [p.them.userId] }), hidden: (rooms) => [rooms[0]!, rooms[1]!] },
+    { name: 'MSC3840 ignored_user_ids (map form)', type: 'm.ignored_invites', content: (p) => ({ ignored_user_ids: { [p.them.userId]: { ts: 1, reason: 'spam' } } }), hidden: (rooms) => [rooms[0]!, rooms[1]!] },
+    { name: 'MSC3840 ignored_room_ids (array form)', type: 'm.ignored_invites', content: (_p, rooms) => ({ ignored_room_ids: [rooms[1]!] }), hidden: (rooms) => [rooms[1]!] },
+    { name: 'MSC3840 ignored_invites (one room, one inviter)', type: 'm.ignored_invites', content: (p, rooms) => ({ ignored_invites: { [rooms[2]!]: { [p.other.userId]: { ts: 2 } } } }), hidden: (rooms) => [rooms[2]!] },
+    { name: 'MSC3840 under its unstable name', type: 'org.matrix.msc3840.ignored_invites', content: (_p, rooms) => ({ ignored_room_ids: { [rooms[0]!]: {} } }), hidden: (rooms) => [rooms[0]!] },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: matching invites hidden, others shown, all back after removal`, async () => {
+      const p = await people();
+      // rooms[0], rooms[1] from `them`; rooms[2] from `other`.
+      const rooms = [await r.createRoom(p.them), await r.createRoom(p.them), await r.createRoom(p.other)];
+      await r.invite(p.them, rooms[0]!, p.me.userId);
+      await r.invite(p.them, rooms[1]!, p.me.userId);
+      await r.invite(p.other, rooms[2]!, p.me.userId);
+      assert.deepEqual((await invitedRooms(p.me)).sort(), [...rooms].sort());
+      assert.equal((await put(p.me, c.type, c.content(p, rooms))).status, 200);
+      const shown = await invitedRooms(p.me);
+      const hidden = c.hidden(rooms);
+      assert.deepEqual(shown.sort(), rooms.filter((x) => !hidden.includes(x)).sort());
+      assert.equal((await put(p.me, c.type, c.type === 'm.ignored_room_list' ? { ignored_rooms: {} } : {})).status, 200);
+      assert.deepEqual((await invitedRooms(p.me)).sort(), [...rooms].sort(), 'kept, and shown again once unlisted');
+    });
+  }
+});
+
+describe('MSC3840 ignored_servers', () => {
+  test('hides invites from that server and, like an ignored user, its users messages; state stays', async () => {
+    const p = await people();
+    const roomId = await r.createRoom(p.them, { preset: 'public_chat' });
+    await r.join(p.me, roomId);
+    const invited = await r.createRoom(p.them);
+    await r.invite(p.them, invited, p.me.userId);
+    // Everyone here is on `localhost`: ignoring it hides every other local user, never oneself.
+    assert.equal((await put(p.me, 'm.ignored_invites', { ignored_servers: ['localhost'] })).status, 200);
+    const msg = await r.send(p.them, roomId, 'from an ignored server');
+    const mine = await r.send(p.me, roomId, 'my own');
+    const named = await r.setState(p.them, roomId, 'm.room.name', { name: 'Still shown' });
+    const s = await r.sync(p.me);
+    assert.equal(s.rooms.invite[invited], undefined);
+    const ids = s.rooms.join[roomId].timeline.events.map((e: { event_id: string }) => e.event_id);
+    assert.ok(!ids.includes(msg));
+    assert.ok(ids.includes(mine));
+    assert.ok(ids.includes(named));
+    const ev = await t.req('GET', `${V3}/rooms/${enc(roomId)}/event/${enc(msg)}`, { token: p.me.token });
+    assert.equal(ev.json.errcode, 'M_SENDER_IGNORED');
+  });
+});
+
+describe('bad content is rejected when written, and nothing is stored', () => {
+  const bad: [string, unknown][] = [
+    ['m.ignored_room_list', { ignored_rooms: ['!a:b'] }],
+    ['m.ignored_room_list', { ignored_rooms: { 'not-a-room': {} } }],
+    ['m.ignored_room_list', { ignored_rooms: { '!a:localhost': 5 } }],
+    ['m.ignored_invites', { ignored_user_ids: ['not-a-user'] }],
+    ['m.ignored_invites', { ignored_user_ids: { '@a:localhost': { ts: 'yesterday' } } }],
+    ['m.ignored_invites', { ignored_servers: ['bad server!'] }],
+    ['m.ignored_invites', { ignored_room_ids: 7 }],
+    ['m.ignored_invites', { ignored_invites: { '!r:localhost': ['@a:localhost'] } }],
+    ['m.ignored_invites', { ignored_invites: { 'nope': {} } }],
+    ['org.matrix.msc3840.ignored_invites', { ignored_servers: { 'x y': {} } }],
+    ['m.ignored_invites', { ignored_user_ids: { '@a:localhost': { reason: 1 } } }],
+  ];
+  for (const [type, content] of bad) {
+    test(`${type} ${JSON.stringify(content)}`, async () => {
+      const p = await people();
+      const good = type === 'm.ignored_room_list' ? { ignored_rooms: {} } : { ignored_user_ids: [] };
+      assert.equal((await put(p.me, type, good)).status, 200);
+      const res = await put(p.me, type, content);
+      assert.equal(res.status, 400);
+      assert.equal(res.json.errcode, 'M_BAD_JSON');
+      const stored = await t.req('GET', `${V3}/user/${enc(p.me.userId)}/account_data/${enc(type)}`, { token: p.me.token });
+      assert.deepEqual(stored.json, good);
+    });
+  }
+});
