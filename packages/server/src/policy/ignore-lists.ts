@@ -12,9 +12,11 @@ export const IGNORED_ROOM_LIST = 'm.ignored_room_list';
 /** MSC3840, stable and unstable names (both are read; both are validated). */
 export const IGNORED_INVITES = 'm.ignored_invites';
 export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
+/** Invite permission (spec v1.18). */
+export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -93,6 +95,16 @@ export function parseIgnoredInvites(content: unknown): IgnoredInvites {
   };
 }
 
+/** Invite permission: true when `default_action` is `block`. "A missing, invalid or unsupported
+ *  value means that the user wants to receive invites as normal"; only a non-object content or a
+ *  non-string default_action is refused (M_BAD_JSON). */
+export function parseInvitePermission(content: unknown): boolean {
+  if (!isPlainObject(content)) throw badJson('m.invite_permission_config content must be an object');
+  const action = content['default_action'];
+  if (action !== undefined && typeof action !== 'string') throw badJson('default_action must be a string');
+  return action === 'block';
+}
+
 /** Validates an ignore-list write by `owner` before anything is stored. */
 export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
   if (type === IGNORED_USER_LIST) {
@@ -101,6 +113,8 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
     parseIgnoredRoomList(content);
   } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
     parseIgnoredInvites(content);
+  } else if (type === INVITE_PERMISSION_CONFIG) {
+    parseInvitePermission(content);
   }
 }
 
@@ -136,7 +150,8 @@ function build(userId: string, lists: ReadonlyMap<string, string>, version: numb
     for (const [room, us] of l.invites) invites.set(room, new Set([...(invites.get(room) ?? []), ...us]));
   }
   inviters.delete(userId);
-  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites };
+  const blocksInvites = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? false;
+  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites, blocksInvites };
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. */

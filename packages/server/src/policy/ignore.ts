@@ -17,10 +17,12 @@ export interface IgnoreView {
   readonly ignoredInviteRooms: ReadonlySet<string>;
   /** MSC3840 `ignored_invites`: room → inviters whose invite to that room is hidden. */
   readonly ignoredInvites: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Invite permission (spec v1.18): `m.invite_permission_config` with `default_action: "block"`. */
+  readonly blocksInvites: boolean;
 }
 
 export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
-  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map() };
+  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false };
 }
 
 export const EMPTY_IGNORE = (userId: string): IgnoreView => emptyIgnoreView(userId);
@@ -44,6 +46,7 @@ export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: st
 
 /** Which rule hides an invite, or null when it is shown. */
 export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
+  if (view.blocksInvites) return 'm.invite_permission_config default_action block';
   if (view.ignoredUsers.has(inviter)) return 'm.ignored_user_list';
   if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(inviter))) return 'm.ignored_invites ignored_servers';
   if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
@@ -55,6 +58,13 @@ export function inviteRule(view: IgnoreView, inviter: string, roomId: string): s
 /** "Servers must not send room invites from ignored users to clients", and MSC2270 / MSC3840. */
 export function hidesInvite(view: IgnoreView, inviter: string, roomId: string): boolean {
   return inviteRule(view, inviter, roomId) !== null;
+}
+
+/** Invite permission: "the user's homeserver MUST respond … with … M_INVITE_BLOCKED". Refused at
+ *  write time; invites already stored are hidden by `hidesInvite` instead, and come back when the
+ *  block is lifted. */
+export function blocksInvite(view: IgnoreView): boolean {
+  return view.blocksInvites;
 }
 
 /** The spec's optional rejection applies to invites from users in `m.ignored_user_list`. */

@@ -111,3 +111,48 @@ describe('bad content is rejected when written, and nothing is stored', () => {
     });
   }
 });
+
+describe('Invite permission (m.invite_permission_config, spec v1.18)', () => {
+  test('block: invites are refused with 403 M_INVITE_BLOCKED on every endpoint; stored ones hidden until unblocked', async () => {
+    const p = await people();
+    const early = await r.createRoom(p.them);
+    await r.invite(p.them, early, p.me.userId);
+    assert.equal((await put(p.me, 'm.invite_permission_config', { default_action: 'block' })).status, 200);
+    assert.deepEqual(await invitedRooms(p.me), [], 'an invite stored before the block is not served');
+
+    const room = await r.createRoom(p.them);
+    const invite = await t.req('POST', `${V3}/rooms/${enc(room)}/invite`, { token: p.them.token, body: { user_id: p.me.userId } });
+    assert.equal(invite.status, 403);
+    assert.equal(invite.json.errcode, 'M_INVITE_BLOCKED');
+    const viaState = await t.req('PUT', `${V3}/rooms/${enc(room)}/state/m.room.member/${enc(p.me.userId)}`, { token: p.them.token, body: { membership: 'invite' } });
+    assert.equal(viaState.status, 403);
+    assert.equal(viaState.json.errcode, 'M_INVITE_BLOCKED');
+    const created = await t.req('POST', `${V3}/createRoom`, { token: p.them.token, body: { invite: [p.me.userId, p.other.userId] } });
+    assert.equal(created.status, 200, 'the room is still created');
+    assert.ok((await invitedRooms(p.other)).includes(created.json.room_id), 'the other invitee is invited');
+    const members = await t.req('GET', `${V3}/rooms/${enc(created.json.room_id)}/members`, { token: p.them.token });
+    assert.ok(!members.json.chunk.some((e: { state_key: string }) => e.state_key === p.me.userId), 'the blocking invitee is not');
+
+    // "the same event without the default_action property" lifts the block; the stored invite returns.
+    assert.equal((await put(p.me, 'm.invite_permission_config', {})).status, 200);
+    assert.deepEqual(await invitedRooms(p.me), [early]);
+    const again = await t.req('POST', `${V3}/rooms/${enc(room)}/invite`, { token: p.them.token, body: { user_id: p.me.userId } });
+    assert.equal(again.status, 200);
+  });
+
+  test('unsupported values mean "receive as normal"; a non-string default_action is 400 M_BAD_JSON', async () => {
+    const p = await people();
+    assert.equal((await put(p.me, 'm.invite_permission_config', { default_action: 'maybe' })).status, 200);
+    const room = await r.createRoom(p.them);
+    await r.invite(p.them, room, p.me.userId);
+    assert.deepEqual(await invitedRooms(p.me), [room]);
+    const bad = await put(p.me, 'm.invite_permission_config', { default_action: true });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.errcode, 'M_BAD_JSON');
+  });
+
+  test('/versions advertises org.matrix.msc4380.stable', async () => {
+    const v = await t.req('GET', '/_matrix/client/versions');
+    assert.equal(v.json.unstable_features['org.matrix.msc4380.stable'], true);
+  });
+});

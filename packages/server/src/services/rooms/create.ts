@@ -122,7 +122,12 @@ export async function createRoom(rooms: RoomService, r: Requester, input: Create
         await state('m.room.topic', { topic: input.topic, 'm.topic': [{ body: input.topic, mimetype: 'text/plain' }] } as JsonObject);
       }
       for (const inv of invitees) {
-        await rooms.inviteIn(rt, r.userId, inv.userId, inv.profile, { isDirect: input.is_direct === true });
+        try {
+          await rooms.inviteIn(rt, r.userId, inv.userId, inv.profile, { isDirect: input.is_direct === true });
+        } catch (err) {
+          // "It is possible for one of the invited users to be rejected whilst the room creation as a whole succeeds."
+          if (!(err instanceof MatrixError && err.errcode === ErrCode.INVITE_BLOCKED)) throw err;
+        }
       }
     },
   );

@@ -22,7 +22,7 @@ import type { Requester } from '../../http/auth.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { rejectsInviteFrom } from '../../policy/ignore.ts';
+import { blocksInvite, rejectsInviteFrom } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 
 export interface MembershipOptions {
@@ -75,6 +75,7 @@ export class RoomService {
 
   /** The invite event itself (also used by createRoom inside its transaction). */
   async inviteIn(rt: RoomTx, sender: string, target: string, profile: JsonObject, opts: MembershipOptions): Promise<EventRow> {
+    await this.checkInvitePermission(rt, target);
     const current = await stateStore.membership(rt.tx, rt.room.room_id, target);
     if (current?.membership === 'join') throw forbidden(`${target} is already in the room`);
     if (current?.membership === 'ban') throw forbidden(`${target} is banned from the room`);
@@ -87,6 +88,11 @@ export class RoomService {
       await this.member(rt, target, target, { membership: 'leave' });
     }
     return invite;
+  }
+
+  /** Invite permission: 403 M_INVITE_BLOCKED when the invitee blocks invites. */
+  private async checkInvitePermission(rt: RoomTx, target: string): Promise<void> {
+    if (blocksInvite(await loadIgnoreView(rt.tx, target))) throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
   }
 
   /** With `ignored-user-invites reject`: rejects every pending invite the user's lists now hide
@@ -205,7 +211,10 @@ export class RoomService {
     if (type === 'm.room.member' && content['membership'] === 'invite' && stateKey !== r.userId) {
       await this.ensureLocalUser(stateKey as UserId);
     }
-    return this.writer.write(roomId, async (rt) => (await rt.persist({ type, stateKey, sender: r.userId, content })).event_id);
+    return this.writer.write(roomId, async (rt) => {
+      if (type === 'm.room.member' && content['membership'] === 'invite') await this.checkInvitePermission(rt, stateKey);
+      return (await rt.persist({ type, stateKey, sender: r.userId, content })).event_id;
+    });
   }
 
   async redact(r: Requester, roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
