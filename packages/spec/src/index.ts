@@ -7,3 +7,4 @@ export * from './endpoint.ts';
 export * as api from './endpoints/index.ts';
 export type { DeviceInfo, LoginResponse } from './endpoints/accounts.ts';
 export * from './responses.ts';
+export type { HiddenInvite } from './endpoints/hush.ts';

@@ -23,6 +23,7 @@ import * as directory from '../api/client/directory.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
 import * as notifications from '../api/client/notifications.ts';
+import * as hiddenInvites from '../api/client/hidden-invites.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -47,5 +48,6 @@ export function allRoutes(s: Services): RouteDef[] {
     pushrules,
     relations,
     notifications,
+    hiddenInvites,
   ].flatMap((m) => m.routes(s));
 }

@@ -156,3 +156,28 @@ describe('Invite permission (m.invite_permission_config, spec v1.18)', () => {
     assert.equal(v.json.unstable_features['org.matrix.msc4380.stable'], true);
   });
 });
+
+describe('hidden-invites review (GET /_matrix/client/unstable/org.hush/hidden_invites)', () => {
+  test('lists each hidden invite with the rule that hid it; shown invites are not listed; only your own', async () => {
+    const p = await people();
+    const byUser = await r.createRoom(p.them, { name: 'From them' });
+    const byRoom = await r.createRoom(p.other);
+    const shown = await r.createRoom(p.other);
+    await r.invite(p.them, byUser, p.me.userId);
+    await r.invite(p.other, byRoom, p.me.userId);
+    await r.invite(p.other, shown, p.me.userId);
+    await r.ignore(p.me, [p.them.userId]);
+    await put(p.me, 'm.ignored_room_list', { ignored_rooms: { [byRoom]: {} } });
+    const res = await t.req('GET', '/_matrix/client/unstable/org.hush/hidden_invites', { token: p.me.token });
+    assert.equal(res.status, 200);
+    const rules = Object.fromEntries(res.json.invites.map((i: { room_id: string; rule: string }) => [i.room_id, i.rule]));
+    assert.deepEqual(rules, { [byUser]: 'm.ignored_user_list', [byRoom]: 'm.ignored_room_list / m.ignored_invites ignored_room_ids' });
+    const first = res.json.invites.find((i: { room_id: string }) => i.room_id === byUser);
+    assert.equal(first.inviter, p.them.userId);
+    assert.ok(first.invite_state.events.some((e: { type: string; content: { name?: string } }) => e.type === 'm.room.name' && e.content.name === 'From them'));
+    const theirs = await t.req('GET', '/_matrix/client/unstable/org.hush/hidden_invites', { token: p.them.token });
+    assert.deepEqual(theirs.json.invites, []);
+    const anonymous = await t.req('GET', '/_matrix/client/unstable/org.hush/hidden_invites');
+    assert.equal(anonymous.status, 401);
+  });
+});

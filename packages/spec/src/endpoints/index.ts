@@ -23,3 +23,4 @@ export * from './presence.ts';
 export * from './tags.ts';
 export * from './list-public-rooms.ts';
 export * from './users.ts';
+export * from './hush.ts';

@@ -2,7 +2,7 @@
 // IgnoreView serve every stream of one response; each room's events pass the viewer (history
 // visibility ∘ ignore) and timelines are filled up to the filter's limit.
 
-import type { ClientEvent, JsonObject, SyncResponse } from '@hush/spec';
+import type { ClientEvent, HiddenInvite, JsonObject, SyncResponse } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { accountDataStore, type AccountDataRow } from '../../storage/account-data.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
@@ -12,7 +12,7 @@ import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { EMPTY_IGNORE, hidesInvite, hidesUser, type IgnoreView } from '../../policy/ignore.ts';
+import { EMPTY_IGNORE, hidesInvite, hidesUser, inviteRule, type IgnoreView } from '../../policy/ignore.ts';
 import { asVisibleState } from '../../policy/visibility.ts';
 import { strippedState } from '../events/format.ts';
 import { presentState, presentTimeline } from '../rooms/present.ts';
@@ -269,6 +269,29 @@ export class SyncService {
     const invited = members.filter((x) => x.membership === 'invite');
     const heroes = [...joined, ...invited].map((x) => x.user_id).filter((u) => u !== userId).slice(0, 5);
     return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
+  }
+
+  /** The invites the user's lists hide, each with the rule that hid it (reviewable, so that one
+   *  can be un-ignored on its own). */
+  async hiddenInvites(r: Requester): Promise<HiddenInvite[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const ignore = await loadIgnoreView(tx, r.userId);
+      const out: HiddenInvite[] = [];
+      for (const m of await stateStore.membershipsOfUser(tx, r.userId)) {
+        if (m.membership !== 'invite') continue;
+        const rule = inviteRule(ignore, m.sender, m.room_id);
+        if (rule === null) continue;
+        const invite = await eventsStore.byId(tx, m.event_id);
+        out.push({
+          room_id: m.room_id,
+          inviter: m.sender,
+          rule,
+          ts: invite?.origin_server_ts ?? 0,
+          invite_state: (await this.invitedRoom(tx, m))['invite_state'] as HiddenInvite['invite_state'],
+        });
+      }
+      return out.sort((a, b) => b.ts - a.ts);
+    });
   }
 
   private async invitedRoom(tx: Tx, m: MembershipRow): Promise<Json> {
