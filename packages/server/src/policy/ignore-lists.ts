@@ -4,7 +4,8 @@
 import { badJson, invalidParam, isRoomId, isServerName, isUserId } from '@hush/spec';
 import type { Tx } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
-import { emptyIgnoreView, type IgnoreView } from './ignore.ts';
+import { emptyIgnoreView, type IgnoreView, type InvitePermission } from './ignore.ts';
+import { compileGlobs } from './globs.ts';
 
 export const IGNORED_USER_LIST = 'm.ignored_user_list';
 /** MSC2270. */
@@ -14,9 +15,11 @@ export const IGNORED_INVITES = 'm.ignored_invites';
 export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
 /** Invite permission (spec v1.18). */
 export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
+/** MSC4155's glob lists (unstable name). */
+export const MSC4155_CONFIG = 'org.matrix.msc4155.invite_permission_config';
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -105,6 +108,28 @@ export function parseInvitePermission(content: unknown): boolean {
   return action === 'block';
 }
 
+const MSC4155_FIELDS = ['allowed_users', 'ignored_users', 'blocked_users', 'allowed_servers', 'ignored_servers', 'blocked_servers'] as const;
+
+/** MSC4155: every field an optional array of glob strings ("missing or null … an empty array"). */
+export function parseMsc4155(content: unknown): InvitePermission {
+  if (!isPlainObject(content)) throw badJson(`${MSC4155_CONFIG} content must be an object`);
+  const lists = {} as Record<(typeof MSC4155_FIELDS)[number], string[]>;
+  for (const f of MSC4155_FIELDS) {
+    const v = content[f];
+    if (v === undefined || v === null) lists[f] = [];
+    else if (Array.isArray(v) && v.length <= 100_000 && v.every((x) => typeof x === 'string' && x.length <= 512)) lists[f] = v as string[];
+    else throw badJson(`${f} must be an array of glob strings`);
+  }
+  return {
+    allowedUsers: compileGlobs(lists.allowed_users),
+    ignoredUsers: compileGlobs(lists.ignored_users),
+    blockedUsers: compileGlobs(lists.blocked_users),
+    allowedServers: compileGlobs(lists.allowed_servers),
+    ignoredServers: compileGlobs(lists.ignored_servers),
+    blockedServers: compileGlobs(lists.blocked_servers),
+  };
+}
+
 /** Validates an ignore-list write by `owner` before anything is stored. */
 export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
   if (type === IGNORED_USER_LIST) {
@@ -115,6 +140,8 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
     parseIgnoredInvites(content);
   } else if (type === INVITE_PERMISSION_CONFIG) {
     parseInvitePermission(content);
+  } else if (type === MSC4155_CONFIG) {
+    parseMsc4155(content);
   }
 }
 
@@ -151,7 +178,8 @@ function build(userId: string, lists: ReadonlyMap<string, string>, version: numb
   }
   inviters.delete(userId);
   const blocksInvites = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? false;
-  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites, blocksInvites };
+  const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
+  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites, blocksInvites, invitePermission };
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. */

@@ -2,6 +2,8 @@
 // and the verdicts every read path asks of it ("Ignoring Users" module, MSC2270, MSC3840). Built
 // from account data by ignore-lists.ts; nothing else reads ignore lists.
 
+import { globMatches, type GlobSet } from './globs.ts';
+
 export interface IgnoreView {
   readonly userId: string;
   /** Stream position of the newest list this view was built from (0: none). Stream positions only
@@ -19,10 +21,32 @@ export interface IgnoreView {
   readonly ignoredInvites: ReadonlyMap<string, ReadonlySet<string>>;
   /** Invite permission (spec v1.18): `m.invite_permission_config` with `default_action: "block"`. */
   readonly blocksInvites: boolean;
+  /** MSC4155 `org.matrix.msc4155.invite_permission_config`, compiled; null when unset. */
+  readonly invitePermission: InvitePermission | null;
+}
+
+/** MSC4155: glob lists of users and servers that are allowed, ignored or blocked. */
+export interface InvitePermission {
+  readonly allowedUsers: GlobSet;
+  readonly ignoredUsers: GlobSet;
+  readonly blockedUsers: GlobSet;
+  readonly allowedServers: GlobSet;
+  readonly ignoredServers: GlobSet;
+  readonly blockedServers: GlobSet;
+}
+
+/** MSC4155's order: allow, then ignore, then block, otherwise allow. */
+export function invitePermissionVerdict(p: InvitePermission | null, inviter: string): 'allow' | 'ignore' | 'block' {
+  if (p === null) return 'allow';
+  const server = serverOf(inviter);
+  if (globMatches(p.allowedUsers, inviter) || globMatches(p.allowedServers, server)) return 'allow';
+  if (globMatches(p.ignoredUsers, inviter) || globMatches(p.ignoredServers, server)) return 'ignore';
+  if (globMatches(p.blockedUsers, inviter) || globMatches(p.blockedServers, server)) return 'block';
+  return 'allow';
 }
 
 export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
-  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false };
+  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, invitePermission: null };
 }
 
 export const EMPTY_IGNORE = (userId: string): IgnoreView => emptyIgnoreView(userId);
@@ -47,6 +71,8 @@ export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: st
 /** Which rule hides an invite, or null when it is shown. */
 export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
   if (view.blocksInvites) return 'm.invite_permission_config default_action block';
+  const msc4155 = invitePermissionVerdict(view.invitePermission, inviter);
+  if (msc4155 !== 'allow') return `org.matrix.msc4155.invite_permission_config ${msc4155 === 'ignore' ? 'ignored' : 'blocked'}`;
   if (view.ignoredUsers.has(inviter)) return 'm.ignored_user_list';
   if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(inviter))) return 'm.ignored_invites ignored_servers';
   if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
@@ -63,8 +89,8 @@ export function hidesInvite(view: IgnoreView, inviter: string, roomId: string): 
 /** Invite permission: "the user's homeserver MUST respond … with … M_INVITE_BLOCKED". Refused at
  *  write time; invites already stored are hidden by `hidesInvite` instead, and come back when the
  *  block is lifted. */
-export function blocksInvite(view: IgnoreView): boolean {
-  return view.blocksInvites;
+export function blocksInvite(view: IgnoreView, inviter: string): boolean {
+  return view.blocksInvites || invitePermissionVerdict(view.invitePermission, inviter) === 'block';
 }
 
 /** The spec's optional rejection applies to invites from users in `m.ignored_user_list`. */

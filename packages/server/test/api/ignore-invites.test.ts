@@ -181,3 +181,46 @@ describe('hidden-invites review (GET /_matrix/client/unstable/org.hush/hidden_in
     assert.equal(anonymous.status, 401);
   });
 });
+
+describe('MSC4155 (org.matrix.msc4155.invite_permission_config)', () => {
+  const TYPE = 'org.matrix.msc4155.invite_permission_config';
+
+  test('allow beats ignore beats block; ignored invites are hidden, blocked ones refused with M_INVITE_BLOCKED', async () => {
+    const p = await people();
+    // Everyone is on localhost: block the server, ignore `other` by glob, allow `them` by name.
+    const config = { allowed_users: [p.them.userId], ignored_users: ['@other*:localhost'], blocked_servers: ['local*'] };
+    assert.equal((await put(p.me, TYPE, config)).status, 200);
+    const fromThem = await r.createRoom(p.them);
+    await r.invite(p.them, fromThem, p.me.userId);
+    const fromOther = await r.createRoom(p.other);
+    const ignored = await t.req('POST', `${V3}/rooms/${enc(fromOther)}/invite`, { token: p.other.token, body: { user_id: p.me.userId } });
+    assert.equal(ignored.status, 200, 'an ignored invite looks like a success to the inviter');
+    const third = await t.register(`third${n}`);
+    const fromThird = await r.createRoom(third);
+    const blocked = await t.req('POST', `${V3}/rooms/${enc(fromThird)}/invite`, { token: third.token, body: { user_id: p.me.userId } });
+    assert.equal(blocked.status, 403);
+    assert.equal(blocked.json.errcode, 'M_INVITE_BLOCKED');
+    assert.deepEqual(await invitedRooms(p.me), [fromThem], 'allowed shown, ignored hidden');
+    const review = await t.req('GET', '/_matrix/client/unstable/org.hush/hidden_invites', { token: p.me.token });
+    assert.deepEqual(
+      review.json.invites.map((i: { room_id: string; rule: string }) => [i.room_id, i.rule]),
+      [[fromOther, 'org.matrix.msc4155.invite_permission_config ignored']],
+    );
+    assert.equal((await put(p.me, TYPE, {})).status, 200, 'an empty config allows everyone');
+    assert.deepEqual((await invitedRooms(p.me)).sort(), [fromThem, fromOther].sort());
+  });
+
+  test('null fields are empty lists; wrong shapes are 400 M_BAD_JSON; the capability and flag are advertised', async () => {
+    const p = await people();
+    assert.equal((await put(p.me, TYPE, { blocked_users: null })).status, 200);
+    for (const bad of [{ blocked_users: 'x' }, { allowed_servers: [1] }, { ignored_users: {} }]) {
+      const res = await put(p.me, TYPE, bad);
+      assert.equal(res.status, 400, JSON.stringify(bad));
+      assert.equal(res.json.errcode, 'M_BAD_JSON');
+    }
+    const caps = await t.req('GET', `${V3}/capabilities`, { token: p.me.token });
+    assert.deepEqual(caps.json.capabilities['org.matrix.msc4155.invite_permission_config_enforced'], { enabled: true });
+    const v = await t.req('GET', '/_matrix/client/versions');
+    assert.equal(v.json.unstable_features['org.matrix.msc4155'], true);
+  });
+});

@@ -16,6 +16,8 @@ export function routes(_s: Services): RouteDef[] {
         'm.set_avatar_url': { enabled: true },
         'm.3pid_changes': { enabled: false },
         'm.get_login_token': { enabled: false },
+        // MSC4155: the server enforces the invite permission config itself.
+        'org.matrix.msc4155.invite_permission_config_enforced': { enabled: true },
       },
     })),
   ];

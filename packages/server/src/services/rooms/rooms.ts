@@ -75,7 +75,7 @@ export class RoomService {
 
   /** The invite event itself (also used by createRoom inside its transaction). */
   async inviteIn(rt: RoomTx, sender: string, target: string, profile: JsonObject, opts: MembershipOptions): Promise<EventRow> {
-    await this.checkInvitePermission(rt, target);
+    await this.checkInvitePermission(rt, target, sender);
     const current = await stateStore.membership(rt.tx, rt.room.room_id, target);
     if (current?.membership === 'join') throw forbidden(`${target} is already in the room`);
     if (current?.membership === 'ban') throw forbidden(`${target} is banned from the room`);
@@ -91,8 +91,8 @@ export class RoomService {
   }
 
   /** Invite permission: 403 M_INVITE_BLOCKED when the invitee blocks invites. */
-  private async checkInvitePermission(rt: RoomTx, target: string): Promise<void> {
-    if (blocksInvite(await loadIgnoreView(rt.tx, target))) throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
+  private async checkInvitePermission(rt: RoomTx, target: string, inviter: string): Promise<void> {
+    if (blocksInvite(await loadIgnoreView(rt.tx, target), inviter)) throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
   }
 
   /** With `ignored-user-invites reject`: rejects every pending invite the user's lists now hide
@@ -212,7 +212,7 @@ export class RoomService {
       await this.ensureLocalUser(stateKey as UserId);
     }
     return this.writer.write(roomId, async (rt) => {
-      if (type === 'm.room.member' && content['membership'] === 'invite') await this.checkInvitePermission(rt, stateKey);
+      if (type === 'm.room.member' && content['membership'] === 'invite') await this.checkInvitePermission(rt, stateKey, r.userId);
       return (await rt.persist({ type, stateKey, sender: r.userId, content })).event_id;
     });
   }
