@@ -4,7 +4,9 @@
 import { badJson, invalidParam, isRoomId, isServerName, isUserId } from '@hush/spec';
 import type { Tx } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
-import { emptyIgnoreView, type IgnoreView, type InvitePermission } from './ignore.ts';
+import { emptyIgnoreView, type IgnoreView, type InvitePermission, type PolicyRules } from './ignore.ts';
+import { stateStore } from '../storage/state.store.ts';
+import { eventsStore } from '../storage/events.store.ts';
 import { compileGlobs } from './globs.ts';
 
 export const IGNORED_USER_LIST = 'm.ignored_user_list';
@@ -17,9 +19,15 @@ export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
 export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
 /** MSC4155's glob lists (unstable name). */
 export const MSC4155_CONFIG = 'org.matrix.msc4155.invite_permission_config';
+/** MSC3847: which policy rooms the user's invites are filtered by (stable and unstable names). */
+export const POLICIES = 'm.policies';
+export const POLICIES_UNSTABLE = 'org.matrix.msc3847.policies';
+const IGNORE_INVITES_KEYS = ['m.ignore.invites', 'org.matrix.msc3847.ignore.invites'];
+/** Policy rule types (moderation policy lists) whose `m.ban` rules apply. */
+export const POLICY_RULE_TYPES = ['m.policy.rule.user', 'm.policy.rule.server', 'm.policy.rule.room'];
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -130,6 +138,37 @@ export function parseMsc4155(content: unknown): InvitePermission {
   };
 }
 
+/** MSC3847 `m.policies`: `{"m.ignore.invites": {"target": roomId, "sources": [roomId…]}}` → sources. */
+export function parsePolicies(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson('m.policies content must be an object');
+  const sources = new Set<string>();
+  for (const key of IGNORE_INVITES_KEYS) {
+    const p = content[key];
+    if (p === undefined) continue;
+    if (!isPlainObject(p)) throw badJson(`${key} must be an object`);
+    if (p['target'] !== undefined && !isRoomId(p['target'])) throw badJson(`${key}.target must be a room ID`);
+    const list = p['sources'] ?? [];
+    if (!Array.isArray(list) || list.length > 100 || !list.every((r) => isRoomId(r))) throw badJson(`${key}.sources must be an array of room IDs`);
+    for (const r of list as string[]) sources.add(r);
+  }
+  return sources;
+}
+
+/** `m.ban` rules of policy rooms → anchored glob sets per entity kind, compiled once. */
+export function compilePolicyRules(rules: readonly { type: string; content: Record<string, unknown> }[]): PolicyRules {
+  const lists: Record<string, string[]> = { 'm.policy.rule.user': [], 'm.policy.rule.server': [], 'm.policy.rule.room': [] };
+  for (const r of rules) {
+    const entity = r.content['entity'];
+    if (r.content['recommendation'] !== 'm.ban' || typeof entity !== 'string' || entity.length === 0 || entity.length > 512) continue;
+    lists[r.type]?.push(entity);
+  }
+  return {
+    users: compileGlobs(lists['m.policy.rule.user'] ?? []),
+    servers: compileGlobs(lists['m.policy.rule.server'] ?? []),
+    rooms: compileGlobs(lists['m.policy.rule.room'] ?? []),
+  };
+}
+
 /** Validates an ignore-list write by `owner` before anything is stored. */
 export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
   if (type === IGNORED_USER_LIST) {
@@ -142,12 +181,14 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
     parseInvitePermission(content);
   } else if (type === MSC4155_CONFIG) {
     parseMsc4155(content);
+  } else if (type === POLICIES || type === POLICIES_UNSTABLE) {
+    parsePolicies(content);
   }
 }
 
 /** Parsed views by user, with the stream position of the lists they were built from. Lists are
  *  parsed once per change, not once per request: with 10,000 entries a parse costs milliseconds. */
-const views = new Map<string, IgnoreView>();
+const views = new Map<string, { view: IgnoreView; listsVersion: number; rulesVersion: number }>();
 const MAX_CACHED_VIEWS = 10_000;
 
 /** Content that fails to parse (stored before validation existed, or by hand) applies nothing. */
@@ -160,7 +201,7 @@ function lenient<T>(raw: string | undefined, parse: (v: unknown) => T): T | unde
   }
 }
 
-function build(userId: string, lists: ReadonlyMap<string, string>, version: number): IgnoreView {
+function build(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: { rules: PolicyRules | null; sources: string[] }): IgnoreView {
   const users = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserList) ?? new Set<string>();
   users.delete(userId);
   const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
@@ -179,17 +220,50 @@ function build(userId: string, lists: ReadonlyMap<string, string>, version: numb
   inviters.delete(userId);
   const blocksInvites = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? false;
   const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
-  return { ...view, ignoredUsers: users, ignoredServers: servers, ignoredInviters: inviters, ignoredInviteRooms: rooms, ignoredInvites: invites, blocksInvites, invitePermission };
+  return {
+    ...view,
+    ignoredUsers: users,
+    ignoredServers: servers,
+    ignoredInviters: inviters,
+    ignoredInviteRooms: rooms,
+    ignoredInvites: invites,
+    blocksInvites,
+    invitePermission,
+    policyRules: policy.rules,
+    policySources: policy.sources,
+  };
 }
 
-/** The one snapshot of a user's ignore lists, read in the caller's transaction. */
+/** The position of the newest policy-rule change in the view's policy rooms. */
+async function policyVersion(tx: Tx, sources: readonly string[]): Promise<number> {
+  return sources.length === 0 ? 0 : stateStore.newestChange(tx, sources, POLICY_RULE_TYPES);
+}
+
+/** MSC3847 rules of the policy rooms the user lists and is joined to. */
+async function loadPolicy(tx: Tx, userId: string, raw: readonly (string | undefined)[]): Promise<{ rules: PolicyRules | null; sources: string[] }> {
+  const listed = new Set<string>();
+  for (const r of raw) for (const s of lenient(r, parsePolicies) ?? []) listed.add(s);
+  if (listed.size === 0) return { rules: null, sources: [] };
+  const sources: string[] = [];
+  for (const roomId of listed) if ((await stateStore.membership(tx, roomId, userId))?.membership === 'join') sources.push(roomId);
+  const refs = await stateStore.currentOfTypes(tx, sources, POLICY_RULE_TYPES);
+  const rows = await eventsStore.byIds(tx, refs.map((x) => x.eventId));
+  const rules = rows.map((row) => ({ type: row.type, content: (JSON.parse(row.json) as { content: Record<string, unknown> }).content }));
+  return { rules: compilePolicyRules(rules), sources };
+}
+
+/** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
+ *  newest stream position among the lists and the rules of their policy rooms. */
 export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
-  const version = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
+  const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const hit = views.get(userId);
-  if (hit && hit.version === version) return hit;
-  const rows = version === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
-  const view = build(userId, new Map(rows.map((r) => [r.type, r.content])), version);
+  if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, hit.view.policySources))) return hit.view;
+  const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
+  const lists = new Map(rows.map((r) => [r.type, r.content]));
+  const policy = await loadPolicy(tx, userId, [lists.get(POLICIES), lists.get(POLICIES_UNSTABLE)]);
+  const rulesVersion = await policyVersion(tx, policy.sources);
+  const view = build(userId, lists, Math.max(listsVersion, rulesVersion), policy);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  views.set(userId, view);
+  views.set(userId, { view, listsVersion, rulesVersion });
   return view;
 }

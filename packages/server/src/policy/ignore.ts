@@ -23,6 +23,17 @@ export interface IgnoreView {
   readonly blocksInvites: boolean;
   /** MSC4155 `org.matrix.msc4155.invite_permission_config`, compiled; null when unset. */
   readonly invitePermission: InvitePermission | null;
+  /** MSC3847: `m.ban` rules of the policy rooms listed under `m.policies` → `m.ignore.invites`
+   *  (only rooms the user is joined to), compiled; null when none. */
+  readonly policyRules: PolicyRules | null;
+  /** The policy rooms the rules came from (their rule changes change the view). */
+  readonly policySources: readonly string[];
+}
+
+export interface PolicyRules {
+  readonly users: GlobSet;
+  readonly servers: GlobSet;
+  readonly rooms: GlobSet;
 }
 
 /** MSC4155: glob lists of users and servers that are allowed, ignored or blocked. */
@@ -46,7 +57,7 @@ export function invitePermissionVerdict(p: InvitePermission | null, inviter: str
 }
 
 export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
-  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, invitePermission: null };
+  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, invitePermission: null, policyRules: null, policySources: [] };
 }
 
 export const EMPTY_IGNORE = (userId: string): IgnoreView => emptyIgnoreView(userId);
@@ -78,6 +89,12 @@ export function inviteRule(view: IgnoreView, inviter: string, roomId: string): s
   if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
   if (view.ignoredInviteRooms.has(roomId)) return 'm.ignored_room_list / m.ignored_invites ignored_room_ids';
   if (view.ignoredInvites.get(roomId)?.has(inviter)) return 'm.ignored_invites ignored_invites';
+  const p = view.policyRules;
+  if (p !== null) {
+    if (globMatches(p.users, inviter)) return 'm.policies m.ignore.invites m.policy.rule.user';
+    if (globMatches(p.servers, serverOf(inviter))) return 'm.policies m.ignore.invites m.policy.rule.server';
+    if (globMatches(p.rooms, roomId)) return 'm.policies m.ignore.invites m.policy.rule.room';
+  }
   return null;
 }
 

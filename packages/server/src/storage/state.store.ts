@@ -110,6 +110,30 @@ export const stateStore = {
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value }));
   },
 
+  /** The newest position at which any of these state types changed in any of these rooms (0: never). */
+  async newestChange(tx: Tx, roomIds: readonly string[], types: readonly string[]): Promise<number> {
+    if (roomIds.length === 0) return 0;
+    const row = await tx
+      .selectFrom('state_events')
+      .select((eb) => eb.fn.max('stream_ordering').as('pos'))
+      .where('room_id', 'in', roomIds.slice(0, 500))
+      .where('type', 'in', types)
+      .executeTakeFirst();
+    return Number(row?.pos ?? 0);
+  },
+
+  /** Current state events of these types in these rooms (policy rules). */
+  async currentOfTypes(tx: Tx, roomIds: readonly string[], types: readonly string[]): Promise<StateRef[]> {
+    if (roomIds.length === 0) return [];
+    const rows = await tx
+      .selectFrom('room_state')
+      .select(['type', 'state_key', 'event_id', 'stream_ordering'])
+      .where('room_id', 'in', roomIds.slice(0, 500))
+      .where('type', 'in', types)
+      .execute();
+    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+  },
+
   async upsertMembership(tx: Tx, row: Omit<MembershipRow, 'forgotten'>): Promise<void> {
     await tx
       .insertInto('memberships')

@@ -224,3 +224,57 @@ describe('MSC4155 (org.matrix.msc4155.invite_permission_config)', () => {
     assert.equal(v.json.unstable_features['org.matrix.msc4155'], true);
   });
 });
+
+describe('MSC3847 policy rooms (m.policies → m.ignore.invites)', () => {
+  test('m.ban rules in the user\'s policy rooms hide matching invites; changing a rule changes the next sync', async () => {
+    const p = await people();
+    const policyRoom = await r.createRoom(p.me, { name: 'My policies' });
+    assert.equal((await put(p.me, 'm.policies', { 'm.ignore.invites': { target: policyRoom, sources: [policyRoom] } })).status, 200);
+    const fromThem = await r.createRoom(p.them);
+    const fromOther = await r.createRoom(p.other);
+    await r.invite(p.them, fromThem, p.me.userId);
+    await r.invite(p.other, fromOther, p.me.userId);
+    assert.deepEqual((await invitedRooms(p.me)).sort(), [fromThem, fromOther].sort());
+
+    // A user rule with an anchored glob: `@them…` only.
+    await r.setState(p.me, policyRoom, 'm.policy.rule.user', { entity: '@them*:localhost', recommendation: 'm.ban', reason: 'spam' }, 'rule1');
+    const s1 = await r.sync(p.me);
+    assert.deepEqual(Object.keys(s1.rooms.invite), [fromOther]);
+    const review = await t.req('GET', '/_matrix/client/unstable/org.hush/hidden_invites', { token: p.me.token });
+    assert.deepEqual(review.json.invites.map((i: { rule: string }) => i.rule), ['m.policies m.ignore.invites m.policy.rule.user']);
+
+    // A room rule, under the unstable names.
+    assert.equal((await put(p.me, 'org.matrix.msc3847.policies', { 'org.matrix.msc3847.ignore.invites': { sources: [policyRoom] } })).status, 200);
+    await r.setState(p.me, policyRoom, 'm.policy.rule.room', { entity: fromOther, recommendation: 'm.ban' }, 'rule2');
+    assert.deepEqual(await invitedRooms(p.me), []);
+
+    // Lifting the rules (an empty rule) shows the invites again, on an incremental sync too.
+    await r.setState(p.me, policyRoom, 'm.policy.rule.user', {}, 'rule1');
+    await r.setState(p.me, policyRoom, 'm.policy.rule.room', {}, 'rule2');
+    const s2 = await r.sync(p.me, { since: s1.next_batch });
+    assert.deepEqual(Object.keys(s2.rooms.invite).sort(), [fromThem, fromOther].sort());
+  });
+
+  test('server rules; recommendations other than m.ban do nothing; rooms the user is not in do not apply', async () => {
+    const p = await people();
+    const mine = await r.createRoom(p.me);
+    const notMine = await r.createRoom(p.other);
+    await r.setState(p.other, notMine, 'm.policy.rule.server', { entity: '*', recommendation: 'm.ban' }, 'all');
+    await put(p.me, 'm.policies', { 'm.ignore.invites': { sources: [mine, notMine] } });
+    await r.setState(p.me, mine, 'm.policy.rule.server', { entity: 'local?ost', recommendation: 'org.example.watch' }, 'w');
+    const fromThem = await r.createRoom(p.them);
+    await r.invite(p.them, fromThem, p.me.userId);
+    assert.deepEqual(await invitedRooms(p.me), [fromThem], 'a foreign policy room and a non-ban rule hide nothing');
+    await r.setState(p.me, mine, 'm.policy.rule.server', { entity: 'local?ost', recommendation: 'm.ban' }, 'w');
+    assert.deepEqual(await invitedRooms(p.me), []);
+  });
+
+  test('bad m.policies content is 400 M_BAD_JSON', async () => {
+    const p = await people();
+    for (const bad of [{ 'm.ignore.invites': [] }, { 'm.ignore.invites': { sources: ['not-a-room'] } }, { 'm.ignore.invites': { target: 5 } }]) {
+      const res = await put(p.me, 'm.policies', bad);
+      assert.equal(res.status, 400, JSON.stringify(bad));
+      assert.equal(res.json.errcode, 'M_BAD_JSON');
+    }
+  });
+});

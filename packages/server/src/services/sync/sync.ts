@@ -153,7 +153,8 @@ export class SyncService {
         const room = await this.joinedRoom(tx, r, m, since, f, fullState, ignore, position, receipts.get(m.room_id) ?? [], roomAccountData.get(m.room_id) ?? [], typingChanged);
         if (room) join[m.room_id] = room;
       } else if (m.membership === 'invite') {
-        if (!changedMembership && !fullState) continue;
+        // A changed list may un-hide an invite: send every invite that is shown now.
+        if (!changedMembership && !fullState && !ignoreChanged) continue;
         if (hidesInvite(ignore, m.sender, m.room_id)) continue;
         invite[m.room_id] = await this.invitedRoom(tx, m);
       } else if (m.membership === 'leave' || m.membership === 'ban') {
