@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { startHush } from '../tests/support/server.ts';
 import { BenchClient, round, summarize } from './http.ts';
+import { inviteDecisionFigures } from './invite-decision.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -214,6 +215,32 @@ async function main(): Promise<void> {
       got = (j['chunk'] as unknown[]).length;
     }
     results['messages_page50_90pct_ignored_ms'] = { ...summarize(pages), events_in_page: got };
+
+    // 6. One invite decision against large lists (in-process), and /sync of a user with many
+    //    hidden invites against one with none.
+    results['invite_decision'] = inviteDecisionFigures();
+    const H = quick ? 100 : 1000;
+    const invitee = await c.register(`invitee_${run}`);
+    const plain = await c.register(`plain_${run}`);
+    const spammer = await c.register(`spammer_${run}`);
+    for (let i = 0; i < H; i++) {
+      const id = String((await c.ok('POST', `${V3}/createRoom`, { invite: [invitee.userId] }, spammer.token))['room_id']);
+      if (i === 0) await c.ok('POST', `${V3}/rooms/${enc(id)}/invite`, { user_id: plain.userId }, spammer.token);
+    }
+    await c.ok('PUT', `${V3}/user/${enc(invitee.userId)}/account_data/m.ignored_user_list`, { ignored_users: { [spammer.userId]: {} } }, invitee.token);
+    await c.ok('PUT', `${V3}/user/${enc(plain.userId)}/account_data/m.ignored_user_list`, { ignored_users: { [spammer.userId]: {} } }, plain.token);
+    const syncCost = async (who: { token: string }) => {
+      const initial: number[] = [];
+      for (let i = 0; i < (quick ? 10 : 30); i++) {
+        const t = performance.now();
+        await c.ok('GET', `${V3}/sync?timeout=0`, undefined, who.token);
+        initial.push(performance.now() - t);
+      }
+      return summarize(initial);
+    };
+    const withHidden = await syncCost(invitee);
+    const without = await syncCost(plain);
+    results[`initial_sync_${H}_hidden_invites_ms`] = { with: withHidden, one_hidden: without, ratio: round(withHidden.p50 / without.p50) };
   } finally {
     c.close();
     await server?.stop();

@@ -24,3 +24,17 @@ test('regex metacharacters in entries are literal', () => {
   assert.ok(globMatches(g, '[x]yz'));
   assert.ok(!globMatches(g, 'xyz'));
 });
+
+test('many globs sharing literals: each is still found, and only matching ones match', () => {
+  const globs = Array.from({ length: 500 }, (_, i) => `@*bot${i}:*.example`);
+  const g = compileGlobs([...globs, '?*', 'x?y']);
+  assert.ok(globMatches(g, '@evilbot123:mx.example'));
+  assert.ok(globMatches(g, '@bot499:a.example'));
+  assert.ok(globMatches(compileGlobs(globs), '@abot7:b.example'));
+  assert.ok(!globMatches(compileGlobs(globs), '@friend:good.example'));
+  assert.ok(!globMatches(compileGlobs(globs), '@bot7:good.example.org'), 'anchored at the end');
+  assert.ok(globMatches(g, 'q'), '?* matches any non-empty string');
+  assert.ok(!globMatches(compileGlobs(['?*']), ''), '? needs one character');
+  assert.ok(globMatches(compileGlobs(['x?y']), 'xzy'));
+  assert.ok(!globMatches(compileGlobs(['x?y']), 'xy'));
+});

@@ -201,7 +201,8 @@ function lenient<T>(raw: string | undefined, parse: (v: unknown) => T): T | unde
   }
 }
 
-function build(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: { rules: PolicyRules | null; sources: string[] }): IgnoreView {
+/** Builds a view from list contents (JSON text by type) and compiled policy rules. */
+export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: { rules: PolicyRules | null; sources: string[] }): IgnoreView {
   const users = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserList) ?? new Set<string>();
   users.delete(userId);
   const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
@@ -262,7 +263,7 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const lists = new Map(rows.map((r) => [r.type, r.content]));
   const policy = await loadPolicy(tx, userId, [lists.get(POLICIES), lists.get(POLICIES_UNSTABLE)]);
   const rulesVersion = await policyVersion(tx, policy.sources);
-  const view = build(userId, lists, Math.max(listsVersion, rulesVersion), policy);
+  const view = viewFromLists(userId, lists, Math.max(listsVersion, rulesVersion), policy);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
   views.set(userId, { view, listsVersion, rulesVersion });
   return view;

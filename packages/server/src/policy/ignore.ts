@@ -79,11 +79,11 @@ export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: st
   return ev.state_key === null && hidesUser(view, ev.sender);
 }
 
-/** Which rule hides an invite, or null when it is shown. */
+/** Which rule hides an invite, or null when it is shown. Exact lists (hash lookups) are asked
+ *  first; glob lists (MSC4155, policy rules) only for invites that pass them. An MSC4155 "allow"
+ *  does not lift a hide by another list: ignoring a user stays total. */
 export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
   if (view.blocksInvites) return 'm.invite_permission_config default_action block';
-  const msc4155 = invitePermissionVerdict(view.invitePermission, inviter);
-  if (msc4155 !== 'allow') return `org.matrix.msc4155.invite_permission_config ${msc4155 === 'ignore' ? 'ignored' : 'blocked'}`;
   if (view.ignoredUsers.has(inviter)) return 'm.ignored_user_list';
   if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(inviter))) return 'm.ignored_invites ignored_servers';
   if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
@@ -95,6 +95,8 @@ export function inviteRule(view: IgnoreView, inviter: string, roomId: string): s
     if (globMatches(p.servers, serverOf(inviter))) return 'm.policies m.ignore.invites m.policy.rule.server';
     if (globMatches(p.rooms, roomId)) return 'm.policies m.ignore.invites m.policy.rule.room';
   }
+  const msc4155 = invitePermissionVerdict(view.invitePermission, inviter);
+  if (msc4155 !== 'allow') return `org.matrix.msc4155.invite_permission_config ${msc4155 === 'ignore' ? 'ignored' : 'blocked'}`;
   return null;
 }
 
