@@ -323,8 +323,22 @@ function emptySync(since: Position): SyncResponse {
   } as unknown as SyncResponse;
 }
 
+/** Parsed large account-data contents by (type, position): a 10,000-entry ignore list is 330 KB
+ *  and would otherwise be parsed again for every initial sync. Positions change with every write,
+ *  so entries never go stale; the cache only bounds its size. */
+const parsedLarge = new Map<string, JsonObject>();
+const LARGE = 16 * 1024;
+
 function accountDataEvent(a: AccountDataRow): { type: string; content: JsonObject } {
-  return { type: a.type, content: JSON.parse(a.content) as JsonObject };
+  if (a.content.length < LARGE) return { type: a.type, content: JSON.parse(a.content) as JsonObject };
+  const key = `${a.roomId}\u0000${a.type}\u0000${a.ordering}\u0000${a.content.length}`;
+  let content = parsedLarge.get(key);
+  if (!content) {
+    content = JSON.parse(a.content) as JsonObject;
+    if (parsedLarge.size >= 256) parsedLarge.clear();
+    parsedLarge.set(key, content);
+  }
+  return { type: a.type, content };
 }
 
 function receiptEvent(rows: ReceiptRow[]): ClientEvent {
