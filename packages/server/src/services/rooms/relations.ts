@@ -26,7 +26,8 @@ export async function bundledRelations(tx: Tx, viewer: RoomViewer, rows: readonl
     byRoot.set(r.relates_to ?? '', list);
   }
   for (const [root, list] of byRoot) {
-    const latest = list[list.length - 1] as VisibleEvent;
+    const latest = list.at(-1);
+    if (!latest) continue;
     out.set(root, {
       'm.thread': {
         latest_event: formatEvent(latest, ctx) as unknown as JsonObject,
