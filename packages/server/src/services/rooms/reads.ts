@@ -1,7 +1,7 @@
 // Room reads: /messages, /context, /event, /state, /members, /joined_rooms. Every event served
 // passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows.
 
-import { ErrCode, MatrixError, forbidden, notFound, type ClientEvent } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, type ClientEvent } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
@@ -13,7 +13,7 @@ import { asVisibleState, type RoomViewer, type VisibleEvent } from '../../policy
 import { parsePdu } from '../events/format.ts';
 import { compileEventFilter, parseFilterParam, validateEventFilter, type CompiledEventFilter } from '../filters.ts';
 import { pageToken, parsePageToken } from '../sync/tokens.ts';
-import { loadViewer, scan, stateEventsAt } from './timeline.ts';
+import { loadViewer, scan, stateEventsAt, visibleOr404 } from './timeline.ts';
 import { presentState, presentTimeline } from './present.ts';
 
 export interface MessagesQuery {
@@ -113,10 +113,7 @@ export class RoomReads {
   async event(r: Requester, roomId: string, eventId: string): Promise<ClientEvent> {
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
-      const row = await eventsStore.byId(tx, eventId);
-      if (!row || row.room_id !== roomId) throw notFound('Event not found');
-      if (!viewer.historyAllows(row)) throw notFound('Event not found');
-      if (!viewer.canSee(row)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: row.sender });
+      const row = visibleOr404(viewer, await eventsStore.byId(tx, eventId), roomId);
       return (await presentTimeline(tx, viewer, r, [row]))[0] as ClientEvent;
     });
   }
@@ -153,9 +150,7 @@ export class RoomReads {
     const filter = compileFilterParam(filterParam);
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
-      const target = await eventsStore.byId(tx, eventId);
-      if (!target || target.room_id !== roomId || !viewer.historyAllows(target)) throw notFound('Event not found');
-      if (!viewer.canSee(target)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: target.sender });
+      const target = visibleOr404(viewer, await eventsStore.byId(tx, eventId), roomId);
       const now = await streamStore.current(tx);
       const nBefore = Math.floor(limit / 2);
       const nAfter = limit - nBefore;

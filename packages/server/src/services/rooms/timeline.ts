@@ -2,6 +2,7 @@
 // built once per room and request; scans fill the page — they keep reading until `limit` visible
 // events are found or the range ends, so filtering never makes a page short.
 
+import { ErrCode, MatrixError, notFound } from '@hush/spec';
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
@@ -21,14 +22,16 @@ export interface ScanResult {
   exhausted: boolean;
 }
 
+/** Reads rows with after < ordering ≤ upTo in the given order, at most `limit` of them. */
+export type RowSource = (after: number, upTo: number, dir: 'b' | 'f', limit: number) => Promise<EventRow[]>;
+
 /**
- * Scans a room from `from` towards `bound` (both stream positions; 'b' reads ordering ≤ from and
- * > bound, 'f' reads ordering > from and ≤ bound) until `limit` events pass the viewer and `keep`.
+ * Scans `source` from `from` towards `bound` (both stream positions; 'b' reads ordering ≤ from and
+ * > bound, 'f' reads ordering > from and ≤ bound) until `limit` rows pass the viewer and `keep`.
  */
-export async function scan(
-  tx: Tx,
+export async function scanRows(
+  source: RowSource,
   viewer: RoomViewer,
-  roomId: string,
   dir: 'b' | 'f',
   from: number,
   bound: number,
@@ -39,7 +42,7 @@ export async function scan(
   let cursor = from;
   const batch = Math.min(Math.max(limit * 2, 20), 500);
   while (events.length < limit) {
-    const rows = dir === 'b' ? await eventsStore.range(tx, roomId, bound, cursor, 'b', batch) : await eventsStore.range(tx, roomId, cursor, bound, 'f', batch);
+    const rows = dir === 'b' ? await source(bound, cursor, 'b', batch) : await source(cursor, bound, 'f', batch);
     for (const row of rows) {
       cursor = dir === 'b' ? row.stream_ordering - 1 : row.stream_ordering;
       if (viewer.canSee(row) && keep(row)) {
@@ -50,6 +53,31 @@ export async function scan(
     if (rows.length < batch) return { events, last: dir === 'b' ? bound : cursor, exhausted: true };
   }
   return { events, last: cursor, exhausted: false };
+}
+
+/** A room's timeline, scanned as `scanRows` describes. */
+export function scan(
+  tx: Tx,
+  viewer: RoomViewer,
+  roomId: string,
+  dir: 'b' | 'f',
+  from: number,
+  bound: number,
+  limit: number,
+  keep?: (ev: EventRow) => boolean,
+): Promise<ScanResult> {
+  return scanRows((after, upTo, d, n) => eventsStore.range(tx, roomId, after, upTo, d, n), viewer, dir, from, bound, limit, keep);
+}
+
+/**
+ * The one answer for "this event, by id": 404 M_NOT_FOUND when it is not in the room or history
+ * hides it (as if it did not exist), 404 M_SENDER_IGNORED with the `sender` when only the ignore
+ * policy hides it (MSC4406).
+ */
+export function visibleOr404(viewer: RoomViewer, row: EventRow | undefined, roomId: string): VisibleEvent {
+  if (!row || row.room_id !== roomId || !viewer.historyAllows(row)) throw notFound('Event not found');
+  if (!viewer.canSee(row)) throw new MatrixError(404, ErrCode.SENDER_IGNORED, 'You have ignored the sender of this event', { sender: row.sender });
+  return row;
 }
 
 /** Redaction events of the redacted events in a batch, for `unsigned.redacted_because`. */
