@@ -12,7 +12,6 @@ export interface BucketConfig {
 export const DEFAULT_BUCKETS: Record<string, BucketConfig> = {
   login: { burst: 5, perSecond: 0.2 },
   register: { burst: 5, perSecond: 0.2 },
-  message: { burst: 20, perSecond: 10 },
 };
 
 interface State {

@@ -18,8 +18,6 @@ export interface GlobSet {
   readonly always: readonly Glob[];
 }
 
-export const EMPTY_GLOBS: GlobSet = { exact: new Set(), byLiteral: new Map(), lengths: [], always: [] };
-
 function globRegExp(glob: string): RegExp {
   let src = '';
   for (const ch of glob) {

@@ -24,15 +24,6 @@ export const roomsStore = {
     await tx.updateTable('rooms').set({ head_event_id: eventId, head_depth: depth }).where('room_id', '=', roomId).execute();
   },
 
-  async setPublic(tx: Tx, roomId: string, isPublic: boolean): Promise<void> {
-    await tx.updateTable('rooms').set({ is_public: isPublic ? 1 : 0 }).where('room_id', '=', roomId).execute();
-  },
-
-  async publicRooms(tx: Tx, limit: number, offset: number): Promise<string[]> {
-    const rows = await tx.selectFrom('rooms').select('room_id').where('is_public', '=', 1).orderBy('created_ts').limit(limit).offset(offset).execute();
-    return rows.map((r) => r.room_id);
-  },
-
   async insertAlias(tx: Tx, alias: string, roomId: string, creator: string): Promise<boolean> {
     const res = await tx
       .insertInto('room_aliases')

@@ -3,15 +3,15 @@
 import { api } from '@hush/spec';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
+import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from '../../services/rooms/create.ts';
 
-export const DEFAULT_ROOM_VERSION = '11';
 
 export function routes(_s: Services): RouteDef[] {
   return [
     defineRoute(api.getCapabilities, () => ({
       capabilities: {
         'm.change_password': { enabled: false },
-        'm.room_versions': { default: DEFAULT_ROOM_VERSION, available: { [DEFAULT_ROOM_VERSION]: 'stable' } },
+        'm.room_versions': { default: DEFAULT_ROOM_VERSION, available: Object.fromEntries(SUPPORTED_ROOM_VERSIONS.map((v) => [v, 'stable'])) },
         'm.set_displayname': { enabled: true },
         'm.set_avatar_url': { enabled: true },
         'm.3pid_changes': { enabled: false },

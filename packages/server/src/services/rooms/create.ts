@@ -13,11 +13,13 @@ import {
   type UserId,
 } from '@hush/spec';
 import { roomsStore } from '../../storage/rooms.store.ts';
+import { DEFAULT_ROOM_VERSION } from '../events/crypto.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { RoomService } from './rooms.ts';
 
-export const SUPPORTED_ROOM_VERSIONS = ['11'] as const;
-export const DEFAULT_ROOM_VERSION = '11';
+/** Room versions this server creates rooms in (the event code implements v11's rules). */
+export const SUPPORTED_ROOM_VERSIONS = [DEFAULT_ROOM_VERSION] as const;
+export { DEFAULT_ROOM_VERSION };
 
 export interface CreateRoomInput {
   visibility?: 'public' | 'private';
