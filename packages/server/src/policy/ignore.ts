@@ -60,8 +60,6 @@ export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
   return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, invitePermission: null, policyRules: null, policySources: [] };
 }
 
-export const EMPTY_IGNORE = (userId: string): IgnoreView => emptyIgnoreView(userId);
-
 function serverOf(userId: string): string {
   return userId.slice(userId.indexOf(':') + 1);
 }

@@ -12,8 +12,8 @@ import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { EMPTY_IGNORE, hidesInvite, hidesUser, inviteRule, type IgnoreView } from '../../policy/ignore.ts';
-import { asVisibleState } from '../../policy/visibility.ts';
+import { hidesInvite, hidesUser, inviteRule, type IgnoreView } from '../../policy/ignore.ts';
+import { asVisibleState, type RoomViewer } from '../../policy/visibility.ts';
 import { strippedState } from '../events/format.ts';
 import { presentState, presentTimeline } from '../rooms/present.ts';
 import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
@@ -60,7 +60,9 @@ function compile(f: SyncFilterJson): Compiled {
   };
 }
 
-const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic']);
+const INVITE_STATE_KEYS = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'].map(
+  (type) => [type, ''] as const,
+);
 
 export class SyncService {
   /** Each user's joined rooms as of their last sync: any change to them is announced to the
@@ -183,8 +185,7 @@ export class SyncService {
   }
 
   /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
-  private async timelineAndState(tx: Tx, r: Requester, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, ignore: IgnoreView) {
-    const viewer = await loadViewer(tx, roomId, ignore);
+  private async timelineAndState(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled) {
     const bound = full ? 0 : (since?.stream ?? 0);
     const limit = f.timeline.limit;
     // One event more than the limit tells whether visible events were cut (limited), so hidden
@@ -239,9 +240,11 @@ export class SyncService {
     accountData: AccountDataRow[],
     typingChanged: boolean,
   ): Promise<Json> {
-    const newlyJoined = !!since && m.stream_ordering > since.stream && (await this.wasNotJoinedAt(tx, m.room_id, r.userId, since.stream));
+    const viewer = await loadViewer(tx, m.room_id, ignore);
+    // Joined since the token (not a profile change of a member): the room comes with its state.
+    const newlyJoined = !!since && m.stream_ordering > since.stream && viewer.membershipBefore(since.stream + 1) !== 'join';
     const full = !since || newlyJoined || fullState;
-    const { timeline, state } = await this.timelineAndState(tx, r, m.room_id, position.stream, since, full, f, ignore);
+    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, position.stream, since, full, f);
     const ephemeral: ClientEvent[] = [];
     if (typingChanged && f.ephemeral.matchesType('m.typing')) {
       const users = this.typing.typingIn(m.room_id).filter((u) => !hidesUser(ignore, u));
@@ -257,11 +260,6 @@ export class SyncService {
     };
     if (full || timeline.events.some((e) => e.type === 'm.room.member')) room['summary'] = await this.summary(tx, m.room_id, r.userId);
     return room;
-  }
-
-  private async wasNotJoinedAt(tx: Tx, roomId: string, userId: string, pos: number): Promise<boolean> {
-    const viewer = await loadViewer(tx, roomId, EMPTY_IGNORE(userId));
-    return viewer.membershipBefore(pos + 1) !== 'join';
   }
 
   private async summary(tx: Tx, roomId: string, userId: string): Promise<Json> {
@@ -296,15 +294,17 @@ export class SyncService {
   }
 
   private async invitedRoom(tx: Tx, m: MembershipRow): Promise<Json> {
-    const current = await stateEventsAt(tx, m.room_id, 'current');
-    const stripped = current.filter((e) => INVITE_STATE_TYPES.has(e.type)).map(strippedState);
+    // Only the few stripped-state events, not the room's whole state (members included).
+    const refs = await stateStore.currentStateRefs(tx, m.room_id, INVITE_STATE_KEYS);
+    const stripped = (await eventsStore.byIds(tx, refs.map((x) => x.eventId))).map(strippedState);
     const inviteEvent = await eventsStore.byId(tx, m.event_id);
     if (inviteEvent) stripped.push(strippedState(inviteEvent));
     return { invite_state: { events: stripped } };
   }
 
   private async leftRoom(tx: Tx, r: Requester, m: MembershipRow, since: Position | undefined, f: Compiled, ignore: IgnoreView): Promise<Json> {
-    const { timeline, state } = await this.timelineAndState(tx, r, m.room_id, m.stream_ordering, since, !since, f, ignore);
+    const viewer = await loadViewer(tx, m.room_id, ignore);
+    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, m.stream_ordering, since, !since, f);
     return { timeline, state, account_data: { events: [] } };
   }
 }
