@@ -148,7 +148,10 @@ export class RoomService {
       const content: JsonObject = { membership: 'join' };
       if (profile.displayname !== null) content['displayname'] = profile.displayname;
       if (profile.avatar_url !== null) content['avatar_url'] = profile.avatar_url;
-      await this.writer.write(m.room_id, (rt) => this.member(rt, userId, userId, content)).catch(() => undefined);
+      // A room whose rules refuse the update keeps the old member event; other faults propagate.
+      await this.writer.write(m.room_id, (rt) => this.member(rt, userId, userId, content)).catch((err: unknown) => {
+        if (!(err instanceof MatrixError)) throw err;
+      });
     }
   }
 
