@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './ids.ts';
 export * from './events.ts';
 export * from './canonical-json.ts';
+export * from './ignore/index.ts';
 export * from './endpoint.ts';
 export * as api from './endpoints/index.ts';
 export type { DeviceInfo, LoginResponse } from './endpoints/accounts.ts';

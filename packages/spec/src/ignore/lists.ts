@@ -1,0 +1,230 @@
+// Parses every ignore-list format a user can write into account data, and builds the IgnoreView the
+// policy answers from. Pure (no I/O): the server validates writes and builds views with it, the client
+// library reads the same lists with it. Unreadable content is rejected when written, never
+// half-applied when read.
+
+import { badJson, invalidParam } from '../errors.ts';
+import { isRoomId, isServerName, isUserId } from '../ids.ts';
+import { emptyIgnoreView, type IgnoreView, type InvitePermission, type PolicyRules } from './policy.ts';
+import { compileGlobs } from './globs.ts';
+
+export const IGNORED_USER_LIST = 'm.ignored_user_list';
+/** MSC2270. */
+export const IGNORED_ROOM_LIST = 'm.ignored_room_list';
+/** MSC3840, stable and unstable names (both are read; both are validated). */
+export const IGNORED_INVITES = 'm.ignored_invites';
+export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
+/** Invite permission (spec v1.18). */
+export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
+/** MSC4155's glob lists (unstable name). */
+export const MSC4155_CONFIG = 'org.matrix.msc4155.invite_permission_config';
+/** MSC3847: which policy rooms the user's invites are filtered by (stable and unstable names). */
+export const POLICIES = 'm.policies';
+export const POLICIES_UNSTABLE = 'org.matrix.msc3847.policies';
+export const IGNORE_INVITES_KEYS = ['m.ignore.invites', 'org.matrix.msc3847.ignore.invites'];
+/** Policy rule types (moderation policy lists) whose `m.ban` rules apply. */
+export const POLICY_RULE_TYPES = ['m.policy.rule.user', 'm.policy.rule.server', 'm.policy.rule.room'];
+
+/** The account-data types whose content this module parses (and so validates on write). */
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function keyName(k: string): string {
+  return JSON.stringify(k.slice(0, 80));
+}
+
+/** A map of ids to objects (`{"@user:server": {}}`), keys checked by `valid`. Throws M_BAD_JSON. */
+function idMap(v: unknown, field: string, valid: (k: string) => boolean, what: string): Set<string> {
+  if (!isPlainObject(v)) throw badJson(`${field} must be an object whose keys are ${what}s`);
+  const out = new Set<string>();
+  for (const [k, meta] of Object.entries(v)) {
+    if (!valid(k)) throw badJson(`${field} key ${keyName(k)} is not a valid ${what}`);
+    if (!isPlainObject(meta)) throw badJson(`${field}[${k}] must be an object`);
+    ignoreMetadata(meta, `${field}[${k}]`);
+    out.add(k);
+  }
+  return out;
+}
+
+/** MSC3840 IgnoreMetadata: optional integer `ts`, optional string `reason`. */
+function ignoreMetadata(meta: Record<string, unknown>, where: string): void {
+  if (meta['ts'] !== undefined && !Number.isSafeInteger(meta['ts'])) throw badJson(`${where}.ts must be an integer timestamp`);
+  if (meta['reason'] !== undefined && typeof meta['reason'] !== 'string') throw badJson(`${where}.reason must be a string`);
+}
+
+/** MSC3840 fields come as string arrays (first draft) or as maps to IgnoreMetadata (current). */
+function idsEitherForm(v: unknown, field: string, valid: (k: string) => boolean, what: string): Set<string> {
+  if (v === undefined) return new Set();
+  if (Array.isArray(v)) {
+    if (v.length > 100_000) throw badJson(`${field} is too long`);
+    for (const x of v) if (typeof x !== 'string' || !valid(x)) throw badJson(`${field} entry ${keyName(String(x))} is not a valid ${what}`);
+    return new Set(v as string[]);
+  }
+  return idMap(v, field, valid, what);
+}
+
+/** `{"ignored_users": {"@user:server": {}}}` → the set of user ids. Throws M_BAD_JSON. */
+export function parseIgnoredUserList(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson('m.ignored_user_list content must be an object');
+  return idMap(content['ignored_users'], 'ignored_users', isUserId, 'user ID');
+}
+
+/** MSC2270: `{"ignored_rooms": {"!room:server": {}}}` → room ids. */
+export function parseIgnoredRoomList(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson('m.ignored_room_list content must be an object');
+  return idMap(content['ignored_rooms'], 'ignored_rooms', isRoomId, 'room ID');
+}
+
+export interface IgnoredInvites {
+  users: Set<string>;
+  servers: Set<string>;
+  rooms: Set<string>;
+  invites: Map<string, Set<string>>;
+}
+
+/** MSC3840 `m.ignored_invites`, either published form. */
+export function parseIgnoredInvites(content: unknown): IgnoredInvites {
+  if (!isPlainObject(content)) throw badJson('m.ignored_invites content must be an object');
+  const invites = new Map<string, Set<string>>();
+  const specific = content['ignored_invites'];
+  if (specific !== undefined) {
+    if (!isPlainObject(specific)) throw badJson('ignored_invites must be an object keyed by room ID');
+    for (const [roomId, byUser] of Object.entries(specific)) {
+      if (!isRoomId(roomId)) throw badJson(`ignored_invites key ${keyName(roomId)} is not a valid room ID`);
+      invites.set(roomId, idMap(byUser, `ignored_invites[${roomId}]`, isUserId, 'user ID'));
+    }
+  }
+  return {
+    users: idsEitherForm(content['ignored_user_ids'], 'ignored_user_ids', isUserId, 'user ID'),
+    servers: idsEitherForm(content['ignored_servers'], 'ignored_servers', isServerName, 'server name'),
+    rooms: idsEitherForm(content['ignored_room_ids'], 'ignored_room_ids', isRoomId, 'room ID'),
+    invites,
+  };
+}
+
+/** Invite permission: true when `default_action` is `block`. "A missing, invalid or unsupported
+ *  value means that the user wants to receive invites as normal"; only a non-object content or a
+ *  non-string default_action is refused (M_BAD_JSON). */
+export function parseInvitePermission(content: unknown): boolean {
+  if (!isPlainObject(content)) throw badJson('m.invite_permission_config content must be an object');
+  const action = content['default_action'];
+  if (action !== undefined && typeof action !== 'string') throw badJson('default_action must be a string');
+  return action === 'block';
+}
+
+const MSC4155_FIELDS = ['allowed_users', 'ignored_users', 'blocked_users', 'allowed_servers', 'ignored_servers', 'blocked_servers'] as const;
+
+/** MSC4155: every field an optional array of glob strings ("missing or null … an empty array"). */
+export function parseMsc4155(content: unknown): InvitePermission {
+  if (!isPlainObject(content)) throw badJson(`${MSC4155_CONFIG} content must be an object`);
+  const lists = {} as Record<(typeof MSC4155_FIELDS)[number], string[]>;
+  for (const f of MSC4155_FIELDS) {
+    const v = content[f];
+    if (v === undefined || v === null) lists[f] = [];
+    else if (Array.isArray(v) && v.length <= 100_000 && v.every((x) => typeof x === 'string' && x.length <= 512)) lists[f] = v as string[];
+    else throw badJson(`${f} must be an array of glob strings`);
+  }
+  return {
+    allowedUsers: compileGlobs(lists.allowed_users),
+    ignoredUsers: compileGlobs(lists.ignored_users),
+    blockedUsers: compileGlobs(lists.blocked_users),
+    allowedServers: compileGlobs(lists.allowed_servers),
+    ignoredServers: compileGlobs(lists.ignored_servers),
+    blockedServers: compileGlobs(lists.blocked_servers),
+  };
+}
+
+/** MSC3847 `m.policies`: `{"m.ignore.invites": {"target": roomId, "sources": [roomId…]}}` → sources. */
+export function parsePolicies(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson('m.policies content must be an object');
+  const sources = new Set<string>();
+  for (const key of IGNORE_INVITES_KEYS) {
+    const p = content[key];
+    if (p === undefined) continue;
+    if (!isPlainObject(p)) throw badJson(`${key} must be an object`);
+    if (p['target'] !== undefined && !isRoomId(p['target'])) throw badJson(`${key}.target must be a room ID`);
+    const list = p['sources'] ?? [];
+    if (!Array.isArray(list) || list.length > 100 || !list.every((r) => isRoomId(r))) throw badJson(`${key}.sources must be an array of room IDs`);
+    for (const r of list as string[]) sources.add(r);
+  }
+  return sources;
+}
+
+/** `m.ban` rules of policy rooms → anchored glob sets per entity kind, compiled once. */
+export function compilePolicyRules(rules: readonly { type: string; content: Record<string, unknown> }[]): PolicyRules {
+  const lists: Record<string, string[]> = { 'm.policy.rule.user': [], 'm.policy.rule.server': [], 'm.policy.rule.room': [] };
+  for (const r of rules) {
+    const entity = r.content['entity'];
+    if (r.content['recommendation'] !== 'm.ban' || typeof entity !== 'string' || entity.length === 0 || entity.length > 512) continue;
+    lists[r.type]?.push(entity);
+  }
+  return {
+    users: compileGlobs(lists['m.policy.rule.user'] ?? []),
+    servers: compileGlobs(lists['m.policy.rule.server'] ?? []),
+    rooms: compileGlobs(lists['m.policy.rule.room'] ?? []),
+  };
+}
+
+/** Validates an ignore-list write by `owner` before anything is stored. */
+export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
+  if (type === IGNORED_USER_LIST) {
+    if (parseIgnoredUserList(content).has(owner)) throw invalidParam('You cannot ignore yourself');
+  } else if (type === IGNORED_ROOM_LIST) {
+    parseIgnoredRoomList(content);
+  } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
+    parseIgnoredInvites(content);
+  } else if (type === INVITE_PERMISSION_CONFIG) {
+    parseInvitePermission(content);
+  } else if (type === MSC4155_CONFIG) {
+    parseMsc4155(content);
+  } else if (type === POLICIES || type === POLICIES_UNSTABLE) {
+    parsePolicies(content);
+  }
+}
+
+/** Content that fails to parse (stored before validation existed, or by hand) applies nothing. */
+export function lenient<T>(raw: string | undefined, parse: (v: unknown) => T): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parse(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds a view from list contents (JSON text by type) and compiled policy rules. */
+export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: { rules: PolicyRules | null; sources: string[] }): IgnoreView {
+  const users = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserList) ?? new Set<string>();
+  users.delete(userId);
+  const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
+  const view = emptyIgnoreView(userId, version);
+  const inviteLists = [lists.get(IGNORED_INVITES), lists.get(IGNORED_INVITES_UNSTABLE)].map((raw) => lenient(raw, parseIgnoredInvites));
+  const servers = new Set<string>();
+  const inviters = new Set<string>();
+  const invites = new Map<string, Set<string>>();
+  for (const l of inviteLists) {
+    if (!l) continue;
+    for (const s of l.servers) servers.add(s);
+    for (const u of l.users) inviters.add(u);
+    for (const r of l.rooms) rooms.add(r);
+    for (const [room, us] of l.invites) invites.set(room, new Set([...(invites.get(room) ?? []), ...us]));
+  }
+  inviters.delete(userId);
+  const blocksInvites = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? false;
+  const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
+  return {
+    ...view,
+    ignoredUsers: users,
+    ignoredServers: servers,
+    ignoredInviters: inviters,
+    ignoredInviteRooms: rooms,
+    ignoredInvites: invites,
+    blocksInvites,
+    invitePermission,
+    policyRules: policy.rules,
+    policySources: policy.sources,
+  };
+}
