@@ -51,6 +51,11 @@ export class MatrixError extends Error {
     this.extra = extra;
   }
 
+  /** The HTTP status (the name clients such as matrix-js-sdk use). */
+  get httpStatus(): number {
+    return this.status;
+  }
+
   get retryAfterMs(): number | undefined {
     const v = this.extra['retry_after_ms'];
     return typeof v === 'number' ? v : undefined;
