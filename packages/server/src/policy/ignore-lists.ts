@@ -2,7 +2,23 @@
 // transaction, cached by stream position. The list formats and the verdicts are pure and live in
 // @hush/spec (ignore/), shared with the client library.
 
-import { compilePolicyRules, IGNORE_LIST_TYPES, lenient, parsePolicies, POLICIES, POLICIES_UNSTABLE, POLICY_RULE_TYPES, viewFromLists, type IgnoreView, type PolicyRules } from '@hush/spec';
+import {
+  compileIgnoreRules,
+  compilePolicyRules,
+  IGNORE_LIST_TYPES,
+  IGNORED_USER_LIST,
+  lenient,
+  parseIgnoredUserListContent,
+  parsePolicies,
+  POLICIES,
+  POLICIES_UNSTABLE,
+  POLICY_RULE_TYPES,
+  viewFromLists,
+  type IgnoreView,
+  type PolicyListOptions,
+  type PolicyRule,
+  type ViewPolicy,
+} from '@hush/spec';
 import type { Tx } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { stateStore } from '../storage/state.store.ts';
@@ -20,17 +36,33 @@ async function policyVersion(tx: Tx, sources: readonly string[]): Promise<number
   return sources.length === 0 ? 0 : stateStore.newestChange(tx, sources, POLICY_RULE_TYPES);
 }
 
-/** MSC3847 rules of the policy rooms the user lists and is joined to. */
-async function loadPolicy(tx: Tx, userId: string, raw: readonly (string | undefined)[]): Promise<{ rules: PolicyRules | null; sources: string[] }> {
-  const listed = new Set<string>();
-  for (const r of raw) for (const s of lenient(r, parsePolicies) ?? []) listed.add(s);
-  if (listed.size === 0) return { rules: null, sources: [] };
-  const sources: string[] = [];
-  for (const roomId of listed) if ((await stateStore.membership(tx, roomId, userId))?.membership === 'join') sources.push(roomId);
-  const refs = await stateStore.currentOfTypes(tx, sources, POLICY_RULE_TYPES);
-  const rows = await eventsStore.byIds(tx, refs.map((x) => x.eventId));
-  const rules = rows.map((row) => ({ type: row.type, content: (JSON.parse(row.json) as { content: Record<string, unknown> }).content }));
-  return { rules: compilePolicyRules(rules), sources };
+/** The rules of policy rooms the user is joined to, by room (one read for all rooms). */
+async function rulesByRoom(tx: Tx, userId: string, rooms: Iterable<string>): Promise<Map<string, PolicyRule[]>> {
+  const joined: string[] = [];
+  for (const roomId of rooms) if ((await stateStore.membership(tx, roomId, userId))?.membership === 'join') joined.push(roomId);
+  const byRoom = new Map<string, PolicyRule[]>(joined.map((r) => [r, []]));
+  const refs = await stateStore.currentOfTypes(tx, joined, POLICY_RULE_TYPES);
+  for (const row of await eventsStore.byIds(tx, refs.map((x) => x.eventId))) {
+    byRoom.get(row.room_id)?.push({ type: row.type, content: (JSON.parse(row.json) as { content: Record<string, unknown> }).content });
+  }
+  return byRoom;
+}
+
+/** MSC3847 invite rules (`m.policies`) and MSC4365 ignore rules (`ignored_user_list_rooms`) of the
+ *  policy rooms the user lists and is joined to. */
+async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, string>): Promise<ViewPolicy> {
+  const inviteRooms = new Set<string>();
+  for (const type of [POLICIES, POLICIES_UNSTABLE]) for (const s of lenient(lists.get(type), parsePolicies) ?? []) inviteRooms.add(s);
+  const ignoreRooms = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserListContent)?.ruleRooms ?? new Map<string, PolicyListOptions>();
+  if (inviteRooms.size === 0 && ignoreRooms.size === 0) return { rules: null, ignoreRules: null, sources: [] };
+  const byRoom = await rulesByRoom(tx, userId, new Set([...inviteRooms, ...ignoreRooms.keys()]));
+  const inviteFrom = [...inviteRooms].filter((r) => byRoom.has(r));
+  const ignoreFrom = [...ignoreRooms].filter(([r]) => byRoom.has(r));
+  return {
+    rules: inviteFrom.length > 0 ? compilePolicyRules(inviteFrom.flatMap((r) => byRoom.get(r) ?? [])) : null,
+    ignoreRules: ignoreFrom.length > 0 ? compileIgnoreRules(ignoreFrom.map(([r, options]) => ({ rules: byRoom.get(r) ?? [], options }))) : null,
+    sources: [...byRoom.keys()],
+  };
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
@@ -41,7 +73,7 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, hit.view.policySources))) return hit.view;
   const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const lists = new Map(rows.map((r) => [r.type, r.content]));
-  const policy = await loadPolicy(tx, userId, [lists.get(POLICIES), lists.get(POLICIES_UNSTABLE)]);
+  const policy = await loadPolicy(tx, userId, lists);
   const rulesVersion = await policyVersion(tx, policy.sources);
   const view = viewFromLists(userId, lists, Math.max(listsVersion, rulesVersion), policy);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();

@@ -186,6 +186,30 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('events_relates_to').on('events').columns(['relates_to', 'stream_ordering']).execute();
     },
   },
+  {
+    version: 4,
+    name: 'join rule values in the state history (MSC4494 deny_public)',
+    async up(db) {
+      const rows = await db
+        .selectFrom('state_events as se')
+        .innerJoin('events as e', 'e.event_id', 'se.event_id')
+        .select(['se.room_id', 'se.type', 'se.state_key', 'se.stream_ordering', 'e.json'])
+        .where('se.type', '=', 'm.room.join_rules')
+        .execute();
+      for (const r of rows as { room_id: string; type: string; state_key: string; stream_ordering: number; json: string }[]) {
+        const rule = (JSON.parse(r.json) as { content?: { join_rule?: unknown } }).content?.join_rule;
+        if (typeof rule !== 'string') continue;
+        await db
+          .updateTable('state_events')
+          .set({ value: rule.slice(0, 64) })
+          .where('room_id', '=', r.room_id)
+          .where('type', '=', r.type)
+          .where('state_key', '=', r.state_key)
+          .where('stream_ordering', '=', r.stream_ordering)
+          .execute();
+      }
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -182,4 +182,25 @@ export const stateStore = {
       .executeTakeFirst();
     return row !== undefined;
   },
+
+  /** MSC4494: whether both users are joined to a common room whose join rule is not `public` (a room
+   *  without a join-rules event counts as not public). One indexed query. */
+  async sharesNonPublicRoom(tx: Tx, a: string, b: string): Promise<boolean> {
+    const row = await tx
+      .selectFrom('memberships as m1')
+      .innerJoin('memberships as m2', 'm1.room_id', 'm2.room_id')
+      .leftJoin('room_state as rs', (j) => j.onRef('rs.room_id', '=', 'm1.room_id').on('rs.type', '=', 'm.room.join_rules').on('rs.state_key', '=', ''))
+      .leftJoin('state_events as se', (j) =>
+        j.onRef('se.room_id', '=', 'rs.room_id').onRef('se.type', '=', 'rs.type').onRef('se.state_key', '=', 'rs.state_key').onRef('se.stream_ordering', '=', 'rs.stream_ordering'),
+      )
+      .select('m1.room_id')
+      .where('m1.user_id', '=', a)
+      .where('m1.membership', '=', 'join')
+      .where('m2.user_id', '=', b)
+      .where('m2.membership', '=', 'join')
+      .where((w) => w.or([w('se.value', 'is', null), w('se.value', '!=', 'public')]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
 };

@@ -5,7 +5,7 @@
 
 import { badJson, invalidParam } from '../errors.ts';
 import { isRoomId, isServerName, isUserId } from '../ids.ts';
-import { emptyIgnoreView, type IgnoreView, type InvitePermission, type PolicyRules } from './policy.ts';
+import { emptyIgnoreView, type IgnoreRules, type IgnoreView, type InvitePermission, type PolicyRules } from './policy.ts';
 import { compileGlobs } from './globs.ts';
 
 export const IGNORED_USER_LIST = 'm.ignored_user_list';
@@ -14,6 +14,11 @@ export const IGNORED_ROOM_LIST = 'm.ignored_room_list';
 /** MSC3840, stable and unstable names (both are read; both are validated). */
 export const IGNORED_INVITES = 'm.ignored_invites';
 export const IGNORED_INVITES_UNSTABLE = 'org.matrix.msc3840.ignored_invites';
+/** MSC4294: invites from these users are rejected on the user's behalf. */
+export const IGNORED_INVITERS_LIST = 'm.ignored_inviters_list';
+/** MSC4365: policy rooms whose rules ignore users, inside `m.ignored_user_list` (stable and the
+ *  proposal's unstable key). */
+export const IGNORED_USER_LIST_ROOMS_KEYS = ['ignored_user_list_rooms', 'gay.rory.msc9999.ignored_user_list_rooms', 'org.matrix.msc4365.ignored_user_list_rooms'];
 /** Invite permission (spec v1.18). */
 export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
 /** MSC4155's glob lists (unstable name). */
@@ -26,7 +31,7 @@ export const IGNORE_INVITES_KEYS = ['m.ignore.invites', 'org.matrix.msc3847.igno
 export const POLICY_RULE_TYPES = ['m.policy.rule.user', 'm.policy.rule.server', 'm.policy.rule.room'];
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_INVITERS_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -66,10 +71,65 @@ function idsEitherForm(v: unknown, field: string, valid: (k: string) => boolean,
   return idMap(v, field, valid, what);
 }
 
+/** MSC4365's per-room options ("All of these are optional"); Hush's defaults are in
+ *  docs/decisions/0010-newest-proposals.md. */
+export interface PolicyListOptions {
+  useGlobs: boolean;
+  useServerBans: boolean;
+  useBannedRooms: boolean;
+}
+
+export interface IgnoredUserList {
+  users: Set<string>;
+  /** MSC4294's `ignored_inviters`, when written inside `m.ignored_user_list`. */
+  inviters: Set<string>;
+  /** MSC4365 `ignored_user_list_rooms`. */
+  ruleRooms: Map<string, PolicyListOptions>;
+}
+
+const MAX_POLICY_ROOMS = 100;
+
+function policyListOptions(v: unknown, where: string): PolicyListOptions {
+  if (!isPlainObject(v)) throw badJson(`${where} must be an object`);
+  const flag = (k: string, dflt: boolean): boolean => {
+    const x = v[k];
+    if (x === undefined) return dflt;
+    if (typeof x !== 'boolean') throw badJson(`${where}.${k} must be a boolean`);
+    return x;
+  };
+  flag('apply_retroactively', true);
+  return { useGlobs: flag('use_globs', true), useServerBans: flag('use_server_bans', true), useBannedRooms: flag('use_banned_rooms', false) };
+}
+
+/** `m.ignored_user_list`: `ignored_users`, and the extensions MSC4294 (`ignored_inviters`) and
+ *  MSC4365 (`ignored_user_list_rooms`). Throws M_BAD_JSON. */
+export function parseIgnoredUserListContent(content: unknown): IgnoredUserList {
+  if (!isPlainObject(content)) throw badJson('m.ignored_user_list content must be an object');
+  const users = idMap(content['ignored_users'], 'ignored_users', isUserId, 'user ID');
+  const inviters = content['ignored_inviters'] === undefined ? new Set<string>() : idMap(content['ignored_inviters'], 'ignored_inviters', isUserId, 'user ID');
+  const ruleRooms = new Map<string, PolicyListOptions>();
+  for (const key of IGNORED_USER_LIST_ROOMS_KEYS) {
+    const v = content[key];
+    if (v === undefined) continue;
+    if (!isPlainObject(v)) throw badJson(`${key} must be an object keyed by room ID`);
+    for (const [roomId, opts] of Object.entries(v)) {
+      if (!isRoomId(roomId)) throw badJson(`${key} key ${keyName(roomId)} is not a valid room ID`);
+      ruleRooms.set(roomId, policyListOptions(opts, `${key}[${roomId}]`));
+    }
+  }
+  if (ruleRooms.size > MAX_POLICY_ROOMS) throw badJson(`at most ${MAX_POLICY_ROOMS} policy rooms`);
+  return { users, inviters, ruleRooms };
+}
+
 /** `{"ignored_users": {"@user:server": {}}}` → the set of user ids. Throws M_BAD_JSON. */
 export function parseIgnoredUserList(content: unknown): Set<string> {
-  if (!isPlainObject(content)) throw badJson('m.ignored_user_list content must be an object');
-  return idMap(content['ignored_users'], 'ignored_users', isUserId, 'user ID');
+  return parseIgnoredUserListContent(content).users;
+}
+
+/** MSC4294 `m.ignored_inviters_list`: `{"ignored_inviters": {"@user:server": {}}}`. */
+export function parseIgnoredInvitersList(content: unknown): Set<string> {
+  if (!isPlainObject(content)) throw badJson(`${IGNORED_INVITERS_LIST} content must be an object`);
+  return idMap(content['ignored_inviters'] ?? {}, 'ignored_inviters', isUserId, 'user ID');
 }
 
 /** MSC2270: `{"ignored_rooms": {"!room:server": {}}}` → room ids. */
@@ -105,14 +165,19 @@ export function parseIgnoredInvites(content: unknown): IgnoredInvites {
   };
 }
 
-/** Invite permission: true when `default_action` is `block`. "A missing, invalid or unsupported
- *  value means that the user wants to receive invites as normal"; only a non-object content or a
- *  non-string default_action is refused (M_BAD_JSON). */
-export function parseInvitePermission(content: unknown): boolean {
+/** Invite permission's `default_action`, with MSC4494's `deny_public` (and its unstable value). */
+export type InviteDefault = 'allow' | 'block' | 'deny_public';
+export const DENY_PUBLIC_VALUES: readonly string[] = ['deny_public', 'uk.timedout.msc4494.deny_public'];
+
+/** Invite permission. "A missing, invalid or unsupported value means that the user wants to receive
+ *  invites as normal"; only a non-object content or a non-string default_action is refused
+ *  (M_BAD_JSON). */
+export function parseInvitePermission(content: unknown): InviteDefault {
   if (!isPlainObject(content)) throw badJson('m.invite_permission_config content must be an object');
   const action = content['default_action'];
   if (action !== undefined && typeof action !== 'string') throw badJson('default_action must be a string');
-  return action === 'block';
+  if (action === 'block') return 'block';
+  return typeof action === 'string' && DENY_PUBLIC_VALUES.includes(action) ? 'deny_public' : 'allow';
 }
 
 const MSC4155_FIELDS = ['allowed_users', 'ignored_users', 'blocked_users', 'allowed_servers', 'ignored_servers', 'blocked_servers'] as const;
@@ -153,14 +218,26 @@ export function parsePolicies(content: unknown): Set<string> {
   return sources;
 }
 
-/** `m.ban` rules of policy rooms → anchored glob sets per entity kind, compiled once. */
-export function compilePolicyRules(rules: readonly { type: string; content: Record<string, unknown> }[]): PolicyRules {
+export interface PolicyRule {
+  type: string;
+  content: Record<string, unknown>;
+}
+
+/** The `m.ban` entities of policy rules by type; `exactOnly` drops entities with glob characters. */
+function banEntities(rules: readonly PolicyRule[], exactOnly = false): Record<string, string[]> {
   const lists: Record<string, string[]> = { 'm.policy.rule.user': [], 'm.policy.rule.server': [], 'm.policy.rule.room': [] };
   for (const r of rules) {
     const entity = r.content['entity'];
     if (r.content['recommendation'] !== 'm.ban' || typeof entity !== 'string' || entity.length === 0 || entity.length > 512) continue;
+    if (exactOnly && /[*?]/.test(entity)) continue;
     lists[r.type]?.push(entity);
   }
+  return lists;
+}
+
+/** `m.ban` rules of policy rooms → anchored glob sets per entity kind, compiled once. */
+export function compilePolicyRules(rules: readonly PolicyRule[]): PolicyRules {
+  const lists = banEntities(rules);
   return {
     users: compileGlobs(lists['m.policy.rule.user'] ?? []),
     servers: compileGlobs(lists['m.policy.rule.server'] ?? []),
@@ -168,10 +245,27 @@ export function compilePolicyRules(rules: readonly { type: string; content: Reco
   };
 }
 
+/** MSC4365: the rules of each subscribed room, under that subscription's options, as one rule set. */
+export function compileIgnoreRules(byRoom: readonly { rules: readonly PolicyRule[]; options: PolicyListOptions }[]): IgnoreRules {
+  const users: string[] = [];
+  const servers: string[] = [];
+  const rooms: string[] = [];
+  for (const { rules, options } of byRoom) {
+    const lists = banEntities(rules, !options.useGlobs);
+    users.push(...(lists['m.policy.rule.user'] ?? []));
+    if (options.useServerBans) servers.push(...(lists['m.policy.rule.server'] ?? []));
+    if (options.useBannedRooms) rooms.push(...(lists['m.policy.rule.room'] ?? []));
+  }
+  return { users: compileGlobs(users), servers: compileGlobs(servers), rooms: compileGlobs(rooms) };
+}
+
 /** Validates an ignore-list write by `owner` before anything is stored. */
 export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
   if (type === IGNORED_USER_LIST) {
-    if (parseIgnoredUserList(content).has(owner)) throw invalidParam('You cannot ignore yourself');
+    const list = parseIgnoredUserListContent(content);
+    if (list.users.has(owner) || list.inviters.has(owner)) throw invalidParam('You cannot ignore yourself');
+  } else if (type === IGNORED_INVITERS_LIST) {
+    if (parseIgnoredInvitersList(content).has(owner)) throw invalidParam('You cannot ignore yourself');
   } else if (type === IGNORED_ROOM_LIST) {
     parseIgnoredRoomList(content);
   } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
@@ -195,10 +289,21 @@ export function lenient<T>(raw: string | undefined, parse: (v: unknown) => T): T
   }
 }
 
+/** Compiled policy-room rules a view needs: MSC3847 invite rules and MSC4365 ignore rules, and every
+ *  room they were read from. */
+export interface ViewPolicy {
+  rules: PolicyRules | null;
+  ignoreRules?: IgnoreRules | null;
+  sources: string[];
+}
+
 /** Builds a view from list contents (JSON text by type) and compiled policy rules. */
-export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: { rules: PolicyRules | null; sources: string[] }): IgnoreView {
-  const users = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserList) ?? new Set<string>();
+export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: ViewPolicy): IgnoreView {
+  const userList = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserListContent);
+  const users = userList?.users ?? new Set<string>();
   users.delete(userId);
+  const rejected = new Set([...(userList?.inviters ?? []), ...(lenient(lists.get(IGNORED_INVITERS_LIST), parseIgnoredInvitersList) ?? [])]);
+  rejected.delete(userId);
   const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
   const view = emptyIgnoreView(userId, version);
   const inviteLists = [lists.get(IGNORED_INVITES), lists.get(IGNORED_INVITES_UNSTABLE)].map((raw) => lenient(raw, parseIgnoredInvites));
@@ -213,7 +318,7 @@ export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>
     for (const [room, us] of l.invites) invites.set(room, new Set([...(invites.get(room) ?? []), ...us]));
   }
   inviters.delete(userId);
-  const blocksInvites = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? false;
+  const inviteDefault = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? 'allow';
   const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
   return {
     ...view,
@@ -222,9 +327,12 @@ export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>
     ignoredInviters: inviters,
     ignoredInviteRooms: rooms,
     ignoredInvites: invites,
-    blocksInvites,
+    blocksInvites: inviteDefault === 'block',
+    deniesPublicInviters: inviteDefault === 'deny_public',
+    rejectedInviters: rejected,
     invitePermission,
     policyRules: policy.rules,
+    ignoreRules: policy.ignoreRules ?? null,
     policySources: policy.sources,
   };
 }

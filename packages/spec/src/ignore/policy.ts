@@ -21,13 +21,30 @@ export interface IgnoreView {
   readonly ignoredInvites: ReadonlyMap<string, ReadonlySet<string>>;
   /** Invite permission (spec v1.18): `m.invite_permission_config` with `default_action: "block"`. */
   readonly blocksInvites: boolean;
+  /** MSC4494: `default_action: "deny_public"`: invites only from users who share a non-public room. */
+  readonly deniesPublicInviters: boolean;
+  /** MSC4294 `m.ignored_inviters_list` (and `ignored_inviters` in `m.ignored_user_list`): every
+   *  invite from these users is rejected on the user's behalf, pending ones at once. */
+  readonly rejectedInviters: ReadonlySet<string>;
   /** MSC4155 `org.matrix.msc4155.invite_permission_config`, compiled; null when unset. */
   readonly invitePermission: InvitePermission | null;
   /** MSC3847: `m.ban` rules of the policy rooms listed under `m.policies` → `m.ignore.invites`
    *  (only rooms the user is joined to), compiled; null when none. */
   readonly policyRules: PolicyRules | null;
-  /** The policy rooms the rules came from (their rule changes change the view). */
+  /** MSC4365: `m.ban` rules of the policy rooms in `m.ignored_user_list` → `ignored_user_list_rooms`
+   *  (only rooms the user is joined to), compiled; they ignore users like the list itself. Null: none. */
+  readonly ignoreRules: IgnoreRules | null;
+  /** Every policy room either list reads (their rule changes change the view). */
   readonly policySources: readonly string[];
+}
+
+/** MSC4365 rules: users matched by a user rule, or on a server matched by a server rule (when the
+ *  subscription uses server bans), are ignored; with `use_banned_rooms`, invites to matched rooms
+ *  are hidden. */
+export interface IgnoreRules {
+  readonly users: GlobSet;
+  readonly servers: GlobSet;
+  readonly rooms: GlobSet;
 }
 
 export interface PolicyRules {
@@ -57,19 +74,31 @@ export function invitePermissionVerdict(p: InvitePermission | null, inviter: str
 }
 
 export function emptyIgnoreView(userId: string, version = 0): IgnoreView {
-  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, invitePermission: null, policyRules: null, policySources: [] };
+  return { userId, version, ignoredUsers: new Set(), ignoredServers: new Set(), ignoredInviters: new Set(), ignoredInviteRooms: new Set(), ignoredInvites: new Map(), blocksInvites: false, deniesPublicInviters: false, rejectedInviters: new Set(), invitePermission: null, policyRules: null, ignoreRules: null, policySources: [] };
 }
 
 function serverOf(userId: string): string {
   return userId.slice(userId.indexOf(':') + 1);
 }
 
-/** Whether everything a user sends is ignored: listed, or on an ignored server (MSC3840). A user
- *  never ignores themselves. One or two hash lookups. */
+/** Whether everything a user sends is ignored: listed, on an ignored server (MSC3840), or matched by
+ *  a rule of a subscribed policy room (MSC4365). A user never ignores themselves. Hash lookups, and
+ *  for policy rules the indexed glob sets. */
 export function hidesUser(view: IgnoreView, userId: string): boolean {
-  if (userId === view.userId) return false;
-  if (view.ignoredUsers.has(userId)) return true;
-  return view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(userId));
+  return ignoreReason(view, userId) !== null;
+}
+
+/** Which list ignores `userId`, or null. */
+export function ignoreReason(view: IgnoreView, userId: string): string | null {
+  if (userId === view.userId) return null;
+  if (view.ignoredUsers.has(userId)) return 'm.ignored_user_list';
+  if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(userId))) return 'm.ignored_invites ignored_servers';
+  const r = view.ignoreRules;
+  if (r !== null) {
+    if (globMatches(r.users, userId)) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.user';
+    if (globMatches(r.servers, serverOf(userId))) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.server';
+  }
+  return null;
 }
 
 /** Non-state events from ignored senders are hidden; state events are always served. */
@@ -82,9 +111,11 @@ export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: st
  *  does not lift a hide by another list: ignoring a user stays total. */
 export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
   if (view.blocksInvites) return 'm.invite_permission_config default_action block';
-  if (view.ignoredUsers.has(inviter)) return 'm.ignored_user_list';
-  if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(inviter))) return 'm.ignored_invites ignored_servers';
+  const ignored = ignoreReason(view, inviter);
+  if (ignored !== null) return ignored;
+  if (view.rejectedInviters.has(inviter)) return 'm.ignored_inviters_list';
   if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
+  if (view.ignoreRules !== null && globMatches(view.ignoreRules.rooms, roomId)) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.room';
   if (view.ignoredInviteRooms.has(roomId)) return 'm.ignored_room_list / m.ignored_invites ignored_room_ids';
   if (view.ignoredInvites.get(roomId)?.has(inviter)) return 'm.ignored_invites ignored_invites';
   const p = view.policyRules;
@@ -105,12 +136,20 @@ export function hidesInvite(view: IgnoreView, inviter: string, roomId: string): 
 
 /** Invite permission: "the user's homeserver MUST respond … with … M_INVITE_BLOCKED". Refused at
  *  write time; invites already stored are hidden by `hidesInvite` instead, and come back when the
- *  block is lifted. */
-export function blocksInvite(view: IgnoreView, inviter: string): boolean {
-  return view.blocksInvites || invitePermissionVerdict(view.invitePermission, inviter) === 'block';
+ *  block is lifted. MSC4494 `deny_public` needs one fact about the pair, asked only when it is set:
+ *  whether the inviter shares with the user a joined room whose join rule is not `public`. It
+ *  decides at the moment of the invite only (the proposal's "when receiving an invite"). Returns the
+ *  rule that blocks, or null. */
+export async function inviteBlockRule(view: IgnoreView, inviter: string, sharesNonPublicRoom: () => Promise<boolean>): Promise<string | null> {
+  if (view.blocksInvites) return 'm.invite_permission_config default_action block';
+  if (invitePermissionVerdict(view.invitePermission, inviter) === 'block') return 'org.matrix.msc4155.invite_permission_config blocked';
+  if (view.deniesPublicInviters && inviter !== view.userId && !(await sharesNonPublicRoom())) return 'm.invite_permission_config default_action deny_public';
+  return null;
 }
 
-/** The spec's optional rejection applies to invites from users in `m.ignored_user_list`. */
-export function rejectsInviteFrom(view: IgnoreView, inviter: string): boolean {
-  return view.ignoredUsers.has(inviter);
+/** Invites the server rejects on the user's behalf (a real leave, as if the user declined): MSC4294's
+ *  list always; with the server's `ignored-user-invites reject`, the spec's optional rejection of
+ *  invites from users in `m.ignored_user_list` too. */
+export function rejectsInviteFrom(view: IgnoreView, inviter: string, rejectIgnoredUsers: boolean): boolean {
+  return view.rejectedInviters.has(inviter) || (rejectIgnoredUsers && view.ignoredUsers.has(inviter));
 }

@@ -141,9 +141,10 @@ function relationOf(content: JsonObject): { relates_to: string | null; rel_type:
   return { relates_to: null, rel_type: null };
 }
 
-/** The value the state history keeps for visibility decisions. */
+/** The value the state history keeps for visibility and invite decisions. */
 function stateValue(type: string, content: JsonObject): string | null {
   if (type === 'm.room.member') return typeof content['membership'] === 'string' ? content['membership'] : null;
+  if (type === 'm.room.join_rules') return typeof content['join_rule'] === 'string' ? content['join_rule'].slice(0, 64) : null;
   if (type === 'm.room.history_visibility') {
     const v = content['history_visibility'];
     return typeof v === 'string' ? v : 'shared';

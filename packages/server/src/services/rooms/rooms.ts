@@ -22,7 +22,7 @@ import type { Requester } from '../../http/auth.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { blocksInvite, rejectsInviteFrom } from '../../policy/ignore.ts';
+import { inviteBlockRule, rejectsInviteFrom, type IgnoreView } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 
 export interface MembershipOptions {
@@ -75,7 +75,7 @@ export class RoomService {
 
   /** The invite event itself (also used by createRoom inside its transaction). */
   async inviteIn(rt: RoomTx, sender: string, target: string, profile: JsonObject, opts: MembershipOptions): Promise<EventRow> {
-    await this.checkInvitePermission(rt, target, sender);
+    const view = await this.checkInvitePermission(rt, target, sender);
     const current = await stateStore.membership(rt.tx, rt.room.room_id, target);
     if (current?.membership === 'join') throw forbidden(`${target} is already in the room`);
     if (current?.membership === 'ban') throw forbidden(`${target} is banned from the room`);
@@ -83,24 +83,30 @@ export class RoomService {
     if (opts.reason !== undefined) content['reason'] = opts.reason;
     if (opts.isDirect) content['is_direct'] = true;
     const invite = await this.member(rt, sender, target, content);
-    // "The server may optionally reject the invite on behalf of the client."
-    if (this.ignoredUserInvites === 'reject' && rejectsInviteFrom(await loadIgnoreView(rt.tx, target), sender)) {
+    // "The server may optionally reject the invite on behalf of the client" (and MSC4294 requires it).
+    if (rejectsInviteFrom(view, sender, this.ignoredUserInvites === 'reject')) {
       await this.member(rt, target, target, { membership: 'leave' });
     }
     return invite;
   }
 
-  /** Invite permission: 403 M_INVITE_BLOCKED when the invitee blocks invites. */
-  private async checkInvitePermission(rt: RoomTx, target: string, inviter: string): Promise<void> {
-    if (blocksInvite(await loadIgnoreView(rt.tx, target), inviter)) throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
+  /** Invite permission (and MSC4155, MSC4494): 403 M_INVITE_BLOCKED when the invitee refuses
+   *  invites from the inviter. Returns the invitee's view. */
+  private async checkInvitePermission(rt: RoomTx, target: string, inviter: string): Promise<IgnoreView> {
+    const view = await loadIgnoreView(rt.tx, target);
+    if ((await inviteBlockRule(view, inviter, () => stateStore.sharesNonPublicRoom(rt.tx, inviter, target))) !== null) {
+      throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
+    }
+    return view;
   }
 
-  /** With `ignored-user-invites reject`: rejects every pending invite the user's lists now hide
-   *  (called after the user's ignore lists change). */
+  /** Rejects every pending invite the user's lists now reject (MSC4294's list; with
+   *  `ignored-user-invites reject`, ignored users too). Called after the user's ignore lists change. */
   async rejectIgnoredInvites(userId: string): Promise<void> {
-    if (this.ignoredUserInvites !== 'reject') return;
     const view = await loadIgnoreView(this.db, userId);
-    const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && rejectsInviteFrom(view, m.sender));
+    const rejectIgnored = this.ignoredUserInvites === 'reject';
+    if (view.rejectedInviters.size === 0 && !(rejectIgnored && view.ignoredUsers.size > 0)) return;
+    const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && rejectsInviteFrom(view, m.sender, rejectIgnored));
     for (const m of pending) {
       await this.writer.write(m.room_id, async (rt) => {
         const now = await stateStore.membership(rt.tx, m.room_id, userId);
