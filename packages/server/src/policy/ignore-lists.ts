@@ -28,12 +28,14 @@ export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFro
 
 /** Parsed views by user, with the stream position of the lists they were built from. Lists are
  *  parsed once per change, not once per request: with 10,000 entries a parse costs milliseconds. */
-const views = new Map<string, { view: IgnoreView; listsVersion: number; rulesVersion: number }>();
+const views = new Map<string, { view: IgnoreView; listsVersion: number; rulesVersion: number; listed: string[] }>();
 const MAX_CACHED_VIEWS = 10_000;
 
-/** The position of the newest policy-rule change in the view's policy rooms. */
-async function policyVersion(tx: Tx, sources: readonly string[]): Promise<number> {
-  return sources.length === 0 ? 0 : stateStore.newestChange(tx, sources, POLICY_RULE_TYPES);
+/** The position of the newest change that can change the compiled rules: a rule in the policy rooms
+ *  read, or the user's membership in any listed policy room (joining one starts its rules). */
+async function policyVersion(tx: Tx, userId: string, listed: readonly string[], sources: readonly string[]): Promise<number> {
+  if (listed.length === 0) return 0;
+  return Math.max(await stateStore.newestChange(tx, sources, POLICY_RULE_TYPES), await stateStore.newestMembershipOf(tx, userId, listed));
 }
 
 /** The rules of policy rooms the user is joined to, by room (one read for all rooms). */
@@ -50,18 +52,20 @@ async function rulesByRoom(tx: Tx, userId: string, rooms: Iterable<string>): Pro
 
 /** MSC3847 invite rules (`m.policies`) and MSC4365 ignore rules (`ignored_user_list_rooms`) of the
  *  policy rooms the user lists and is joined to. */
-async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, string>): Promise<ViewPolicy> {
+async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, string>): Promise<ViewPolicy & { listed: string[] }> {
   const inviteRooms = new Set<string>();
   for (const type of [POLICIES, POLICIES_UNSTABLE]) for (const s of lenient(lists.get(type), parsePolicies) ?? []) inviteRooms.add(s);
   const ignoreRooms = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserListContent)?.ruleRooms ?? new Map<string, PolicyListOptions>();
-  if (inviteRooms.size === 0 && ignoreRooms.size === 0) return { rules: null, ignoreRules: null, sources: [] };
-  const byRoom = await rulesByRoom(tx, userId, new Set([...inviteRooms, ...ignoreRooms.keys()]));
+  const listed = [...new Set([...inviteRooms, ...ignoreRooms.keys()])];
+  if (listed.length === 0) return { rules: null, ignoreRules: null, sources: [], listed };
+  const byRoom = await rulesByRoom(tx, userId, listed);
   const inviteFrom = [...inviteRooms].filter((r) => byRoom.has(r));
   const ignoreFrom = [...ignoreRooms].filter(([r]) => byRoom.has(r));
   return {
     rules: inviteFrom.length > 0 ? compilePolicyRules(inviteFrom.flatMap((r) => byRoom.get(r) ?? [])) : null,
     ignoreRules: ignoreFrom.length > 0 ? compileIgnoreRules(ignoreFrom.map(([r, options]) => ({ rules: byRoom.get(r) ?? [], options }))) : null,
     sources: [...byRoom.keys()],
+    listed,
   };
 }
 
@@ -70,13 +74,13 @@ async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, str
 export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
   const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const hit = views.get(userId);
-  if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, hit.view.policySources))) return hit.view;
+  if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources))) return hit.view;
   const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const lists = new Map(rows.map((r) => [r.type, r.content]));
   const policy = await loadPolicy(tx, userId, lists);
-  const rulesVersion = await policyVersion(tx, policy.sources);
+  const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
   const view = viewFromLists(userId, lists, Math.max(listsVersion, rulesVersion), policy);
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  views.set(userId, { view, listsVersion, rulesVersion });
+  views.set(userId, { view, listsVersion, rulesVersion, listed: policy.listed });
   return view;
 }

@@ -110,6 +110,33 @@ export const stateStore = {
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value }));
   },
 
+  /** The newest position of the user's membership in any of these rooms (0: none). */
+  async newestMembershipOf(tx: Tx, userId: string, roomIds: readonly string[]): Promise<number> {
+    if (roomIds.length === 0) return 0;
+    const row = await tx
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.max('stream_ordering').as('newest'))
+      .where('user_id', '=', userId)
+      .where('room_id', 'in', roomIds)
+      .executeTakeFirst();
+    return Number(row?.newest ?? 0);
+  },
+
+  /** The membership event a user had in a room just before position `before`. */
+  async membershipBefore(tx: Tx, roomId: string, userId: string, before: number): Promise<{ eventId: string; membership: string | null } | undefined> {
+    const row = await tx
+      .selectFrom('state_events')
+      .select(['event_id', 'value'])
+      .where('room_id', '=', roomId)
+      .where('type', '=', 'm.room.member')
+      .where('state_key', '=', userId)
+      .where('stream_ordering', '<', before)
+      .orderBy('stream_ordering', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { eventId: row.event_id, membership: row.value };
+  },
+
   /** The newest position at which any of these state types changed in any of these rooms (0: never). */
   async newestChange(tx: Tx, roomIds: readonly string[], types: readonly string[]): Promise<number> {
     if (roomIds.length === 0) return 0;

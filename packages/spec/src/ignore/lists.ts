@@ -21,6 +21,9 @@ export const IGNORED_INVITERS_LIST = 'm.ignored_inviters_list';
 export const IGNORED_USER_LIST_ROOMS_KEYS = ['ignored_user_list_rooms', 'gay.rory.msc9999.ignored_user_list_rooms', 'org.matrix.msc4365.ignored_user_list_rooms'];
 /** Invite permission (spec v1.18). */
 export const INVITE_PERMISSION_CONFIG = 'm.invite_permission_config';
+/** MSC4380's unstable name for the same content (Element writes it when the server advertises
+ *  `org.matrix.msc4380`). */
+export const INVITE_PERMISSION_CONFIG_UNSTABLE = 'org.matrix.msc4380.invite_permission_config';
 /** MSC4155's glob lists (unstable name). */
 export const MSC4155_CONFIG = 'org.matrix.msc4155.invite_permission_config';
 /** MSC3847: which policy rooms the user's invites are filtered by (stable and unstable names). */
@@ -31,7 +34,7 @@ export const IGNORE_INVITES_KEYS = ['m.ignore.invites', 'org.matrix.msc3847.igno
 export const POLICY_RULE_TYPES = ['m.policy.rule.user', 'm.policy.rule.server', 'm.policy.rule.room'];
 
 /** The account-data types whose content this module parses (and so validates on write). */
-export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_INVITERS_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
+export const IGNORE_LIST_TYPES: ReadonlySet<string> = new Set([IGNORED_USER_LIST, IGNORED_INVITERS_LIST, IGNORED_ROOM_LIST, IGNORED_INVITES, IGNORED_INVITES_UNSTABLE, INVITE_PERMISSION_CONFIG, INVITE_PERMISSION_CONFIG_UNSTABLE, MSC4155_CONFIG, POLICIES, POLICIES_UNSTABLE]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -270,7 +273,7 @@ export function validateIgnoreListWrite(owner: string, type: string, content: un
     parseIgnoredRoomList(content);
   } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
     parseIgnoredInvites(content);
-  } else if (type === INVITE_PERMISSION_CONFIG) {
+  } else if (type === INVITE_PERMISSION_CONFIG || type === INVITE_PERMISSION_CONFIG_UNSTABLE) {
     parseInvitePermission(content);
   } else if (type === MSC4155_CONFIG) {
     parseMsc4155(content);
@@ -318,7 +321,10 @@ export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>
     for (const [room, us] of l.invites) invites.set(room, new Set([...(invites.get(room) ?? []), ...us]));
   }
   inviters.delete(userId);
-  const inviteDefault = lenient(lists.get(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? 'allow';
+  // Either name may carry the setting; the stricter one applies (a block written under the
+  // unstable name is not lifted by clearing the stable one).
+  const defaults = [INVITE_PERMISSION_CONFIG, INVITE_PERMISSION_CONFIG_UNSTABLE].map((t) => lenient(lists.get(t), parseInvitePermission));
+  const inviteDefault = defaults.includes('block') ? 'block' : defaults.includes('deny_public') ? 'deny_public' : 'allow';
   const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
   return {
     ...view,

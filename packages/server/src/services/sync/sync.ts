@@ -161,6 +161,7 @@ export class SyncService {
         invite[m.room_id] = await this.invitedRoom(tx, m);
       } else if (m.membership === 'leave' || m.membership === 'ban') {
         if (since ? !changedMembership && !fullState : !f.includeLeave) continue;
+        if (await this.declinedUnseen(tx, m, ignore)) continue;
         leave[m.room_id] = await this.leftRoom(tx, r, m, since, f, ignore);
       }
     }
@@ -300,6 +301,17 @@ export class SyncService {
     const inviteEvent = await eventsStore.byId(tx, m.event_id);
     if (inviteEvent) stripped.push(strippedState(inviteEvent));
     return { invite_state: { events: stripped } };
+  }
+
+  /** A leave by which the server declined, on the user's behalf, an invite the user's lists hide
+   *  (MSC4294, `ignored-user-invites reject`): the user never saw the invite, so its end is no news
+   *  ("without notifying the user"). */
+  private async declinedUnseen(tx: Tx, m: MembershipRow, ignore: IgnoreView): Promise<boolean> {
+    if (m.membership !== 'leave' || m.sender !== m.user_id) return false;
+    const prev = await stateStore.membershipBefore(tx, m.room_id, m.user_id, m.stream_ordering);
+    if (prev?.membership !== 'invite') return false;
+    const invite = await eventsStore.byId(tx, prev.eventId);
+    return invite !== undefined && hidesInvite(ignore, invite.sender, m.room_id);
   }
 
   private async leftRoom(tx: Tx, r: Requester, m: MembershipRow, since: Position | undefined, f: Compiled, ignore: IgnoreView): Promise<Json> {
