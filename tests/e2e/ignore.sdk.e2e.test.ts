@@ -1,6 +1,7 @@
 // The ignore contract seen through matrix-js-sdk (a client nobody here wrote) against a real
 // `hush serve`: setIgnoredUsers / getIgnoredUsers, the timeline afterwards, un-ignoring, and an
-// invite from an ignored user (cells K1–K3 of docs/ignore-semantics.md). Other users act over HTTP.
+// invite from an ignored user, MSC4406's M_SENDER_IGNORED as the SDK reports it (cells K1–K4 of
+// docs/ignore-semantics.md). Other users act over HTTP.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,5 +147,30 @@ describe('K — matrix-js-sdk', () => {
     await invite(frank, frankRoom, alice.userId);
     await until(() => a.getRoom(frankRoom)?.getMyMembership() === 'invite', "frank's invite to reach the SDK");
     assert.equal(a.getRoom(daveRoom), null, "dave's invite never reached the SDK");
+  });
+
+  test("K4 matrix-js-sdk (MSC4406): fetching an ignored user's event by id fails with M_SENDER_IGNORED naming the sender, on /event, /context and /relations", async () => {
+    const { bob, carol, room, a } = await cast('k4');
+    const bobEvent = await send(bob, room, 'k4 bob says');
+    const carolEvent = await send(carol, room, 'k4 carol says');
+    await heard(a, room, 'k4 carol says');
+    await a.setIgnoredUsers([bob.userId]);
+
+    const failure = async (what: string, p: Promise<unknown>) => {
+      const err = (await p.then(
+        () => assert.fail(`${what} should fail`),
+        (e: unknown) => e,
+      )) as { errcode?: string; httpStatus?: number; data?: Record<string, unknown> };
+      assert.equal(err.httpStatus, 404, what);
+      assert.equal(err.errcode, 'M_SENDER_IGNORED', what);
+      assert.equal(err.data?.['sender'], bob.userId, `${what}: the error names the ignored sender`);
+    };
+    await failure('fetchRoomEvent', a.fetchRoomEvent(room, bobEvent));
+    await failure('/context', a.http.authedRequest(sdk.Method.Get, `/rooms/${enc(room)}/context/${enc(bobEvent)}`));
+    await failure('/relations', a.fetchRelations(room, bobEvent, null));
+    const shown = await a.fetchRoomEvent(room, carolEvent);
+    assert.equal(shown['sender'], carol.userId, "carol's event is served (control)");
+    await a.setIgnoredUsers([]);
+    assert.equal((await a.fetchRoomEvent(room, bobEvent))['sender'], bob.userId, 'served again after un-ignoring');
   });
 });
