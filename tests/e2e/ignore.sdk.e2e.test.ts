@@ -1,7 +1,7 @@
 // The ignore contract seen through matrix-js-sdk (a client nobody here wrote) against a real
 // `hush serve`: setIgnoredUsers / getIgnoredUsers, the timeline afterwards, un-ignoring, and an
 // invite from an ignored user, MSC4406's M_SENDER_IGNORED as the SDK reports it (cells K1–K4 of
-// docs/ignore-semantics.md). Other users act over HTTP.
+// docs/ignore-semantics.md), and to-device events from an ignored user (TD8). Other users act over HTTP.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +88,17 @@ async function cast(prefix: string) {
   return { alice, bob, carol, room, a };
 }
 
+async function sendToDevice(from: ClientSession, to: ClientSession, n: string): Promise<void> {
+  const r = await http.request('PUT', `${V3}/sendToDevice/org.example.ping/sdk${++txn}`, { token: from.token, body: { messages: { [to.userId]: { [to.deviceId]: { n } } } } });
+  assert.equal(r.status, 200, r.text);
+}
+
+interface ToDevice {
+  getType(): string;
+  getSender(): string | undefined;
+  getContent(): Record<string, unknown>;
+}
+
 const messageBodies = (events: SeenEvent[]) => events.filter((e) => e.getType() === 'm.room.message').map((e) => String(e.getContent()['body']));
 
 describe('K — matrix-js-sdk', () => {
@@ -172,5 +183,27 @@ describe('K — matrix-js-sdk', () => {
     assert.equal(shown['sender'], carol.userId, "carol's event is served (control)");
     await a.setIgnoredUsers([]);
     assert.equal((await a.fetchRoomEvent(room, bobEvent))['sender'], bob.userId, 'served again after un-ignoring');
+  });
+
+  test('TD8 matrix-js-sdk: to-device events from an ignored user never reach the client; others do', async () => {
+    const [alice, bob, carol] = await Promise.all([http.register('td8_alice'), http.register('td8_bob'), http.register('td8_carol')]);
+    const a = await sdkClient(alice);
+    const seen: ToDevice[] = [];
+    a.on(sdk.ClientEvent.ToDeviceEvent, ((ev: ToDevice) => seen.push(ev)) as never);
+
+    const first = until(() => seen.some((e) => e.getContent()['n'] === 'carol 1'), "carol's first message");
+    await sendToDevice(carol, alice, 'carol 1');
+    await first;
+
+    await a.setIgnoredUsers([bob.userId]);
+    const last = until(() => seen.some((e) => e.getContent()['n'] === 'carol 2'), "carol's second message");
+    await sendToDevice(bob, alice, 'bob 1');
+    await sendToDevice(carol, alice, 'carol 2');
+    await last;
+    assert.deepEqual(
+      seen.filter((e) => e.getType() === 'org.example.ping').map((e) => `${e.getSender()} ${String(e.getContent()['n'])}`),
+      [`${carol.userId} carol 1`, `${carol.userId} carol 2`],
+      "bob's message never reached the SDK",
+    );
   });
 });

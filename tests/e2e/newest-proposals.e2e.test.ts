@@ -4,32 +4,20 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, startHush, type ClientSession, type HttpResult, type HushProcess } from '../support/server.ts';
-import { freshPgDatabase } from '../support/postgres.ts';
+import { client, type ClientSession, type HttpResult, type HushProcess } from '../support/server.ts';
+import { startSuiteHush } from '../support/postgres.ts';
 import { bodies, enc, joined, LIST, steps, timelineOf, V3, type Json } from './support/steps.ts';
 
 let hush: HushProcess;
 let w: ReturnType<typeof steps>;
 let serverName: string;
 
-let dropPg: (() => Promise<void>) | undefined;
-
 before(async () => {
-  // The *.postgres twin runs this file again against a fresh PostgreSQL database.
-  if (process.env['HUSH_E2E_DIALECT'] === 'postgres') {
-    const pg = await freshPgDatabase();
-    dropPg = pg.drop;
-    hush = await startHush({ database: pg.url });
-  } else {
-    hush = await startHush();
-  }
+  hush = await startSuiteHush();
   w = steps(client(hush.baseUrl));
   serverName = (await w.user('np_probe')).userId.split(':').slice(1).join(':');
 });
-after(async () => {
-  await hush?.stop();
-  await dropPg?.();
-});
+after(() => hush?.stop());
 
 const put = (s: ClientSession, type: string, body: unknown): Promise<HttpResult> =>
   w.http.request('PUT', `${V3}/user/${enc(s.userId)}/account_data/${enc(type)}`, { token: s.token, body });

@@ -1,8 +1,10 @@
 // A fresh database in the test run's PostgreSQL cluster (scripts/test.mjs passes its URL in
-// HUSH_TEST_PG_URL). Storage tests run on it and on SQLite; without it they fail, never skip.
+// HUSH_TEST_PG_URL). Storage tests run on it and on SQLite; without it they fail, never skip. And a
+// `hush serve` per e2e suite on either database.
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { startHush, type ExitInfo, type HushProcess } from './server.ts';
 
 export function pgUrl(): string {
   const url = process.env['HUSH_TEST_PG_URL'];
@@ -41,5 +43,24 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
         await c.end();
       }
     },
+  };
+}
+
+/** A `hush serve` for an e2e suite: SQLite by default; on a fresh PostgreSQL database (dropped when
+ *  the server stops) when the suite runs under HUSH_E2E_DIALECT=postgres (the *.postgres twins). */
+export async function startSuiteHush(): Promise<HushProcess> {
+  if (process.env['HUSH_E2E_DIALECT'] !== 'postgres') return startHush();
+  const pg = await freshPgDatabase();
+  const hush = await startHush({ database: pg.url });
+  const stop = hush.stop;
+  let stopped: Promise<ExitInfo> | undefined;
+  return {
+    ...hush,
+    stop: () =>
+      (stopped ??= (async () => {
+        const exit = await stop();
+        await pg.drop();
+        return exit;
+      })()),
   };
 }

@@ -24,6 +24,7 @@ import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
 import * as notifications from '../api/client/notifications.ts';
 import * as hiddenInvites from '../api/client/hidden-invites.ts';
+import * as toDevice from '../api/client/to-device.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -48,6 +49,7 @@ export function allRoutes(s: Services): RouteDef[] {
     pushrules,
     relations,
     notifications,
+    toDevice,
     hiddenInvites,
   ].flatMap((m) => m.routes(s));
 }

@@ -17,6 +17,7 @@ import { RoomReads } from './rooms/reads.ts';
 import { SyncService } from './sync/sync.ts';
 import { RelationsService } from './rooms/relations.ts';
 import { NotificationService } from './notifications.ts';
+import { ToDeviceService } from './to-device.ts';
 
 export interface Services {
   config: Config;
@@ -32,6 +33,7 @@ export interface Services {
   sync: SyncService;
   relations: RelationsService;
   notifications: NotificationService;
+  toDevice: ToDeviceService;
   stop(): void;
 }
 
@@ -62,6 +64,7 @@ export async function createServices(config: Config, database: DatabaseHandle): 
     sync: new SyncService(db, notifier, typing, filters),
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
+    toDevice: new ToDeviceService(db, notifier, config.serverName),
     stop: () => typing.stop(),
   };
 }

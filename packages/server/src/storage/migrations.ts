@@ -210,6 +210,30 @@ export const migrations: Migration[] = [
       }
     },
   },
+  {
+    version: 5,
+    name: 'send-to-device messages',
+    async up(db) {
+      await db.schema
+        .createTable('to_device')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('to_device_pk', ['user_id', 'device_id', 'stream_ordering'])
+        .execute();
+      await db.schema
+        .createTable('to_device_txns')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('txn_id', 'text', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('to_device_txns_pk', ['user_id', 'device_id', 'txn_id'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -144,6 +144,23 @@ export interface StreamCounterTable {
   pos: number;
 }
 
+export interface ToDeviceTable {
+  user_id: string;
+  device_id: string;
+  stream_ordering: number;
+  sender: string;
+  type: string;
+  /** The message content as JSON text. */
+  content: string;
+}
+
+export interface ToDeviceTxnsTable {
+  user_id: string;
+  device_id: string;
+  txn_id: string;
+  created_ts: number;
+}
+
 export interface Database {
   rooms: RoomsTable;
   events: EventsTable;
@@ -156,6 +173,8 @@ export interface Database {
   filters: FiltersTable;
   receipts: ReceiptsTable;
   stream_counter: StreamCounterTable;
+  to_device: ToDeviceTable;
+  to_device_txns: ToDeviceTxnsTable;
   users: UsersTable;
   devices: DevicesTable;
   access_tokens: AccessTokensTable;

@@ -20,7 +20,8 @@ import { compileEventFilter, type CompiledEventFilter, type FilterService, type 
 import type { TypingService } from '../typing.ts';
 import { loadViewer, scan, stateEventsAt } from '../rooms/timeline.ts';
 import { countUnread } from './unread.ts';
-import { pageToken, parseSyncToken, syncToken } from './tokens.ts';
+import { pageToken, parseSyncToken, syncToken, type SyncPosition } from './tokens.ts';
+import { toDeviceSection } from './to-device.ts';
 
 export interface SyncParams {
   since?: string;
@@ -81,9 +82,10 @@ export class SyncService {
   }
 
   /** True when the notifier vouches that nothing concerning the user happened after `since`. */
-  private quiet(userId: string, since: Position, fullState: boolean): boolean {
+  private quiet(userId: string, since: SyncPosition, fullState: boolean): boolean {
     const rooms = this.roomsOf.get(userId);
-    return !fullState && rooms !== undefined && since.stream >= this.startStream && !this.notifier.changedSince(userId, rooms, since);
+    // A token after send-to-device messages has them to acknowledge (and maybe more waiting).
+    return !fullState && rooms !== undefined && since.stream >= this.startStream && !since.toDeviceSent && !this.notifier.changedSince(userId, rooms, since);
   }
 
   async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
@@ -112,7 +114,7 @@ export class SyncService {
     }
   }
 
-  private async compute(tx: Tx, r: Requester, since: Position | undefined, f: Compiled, fullState: boolean): Promise<SyncResult> {
+  private async compute(tx: Tx, r: Requester, since: SyncPosition | undefined, f: Compiled, fullState: boolean): Promise<SyncResult> {
     const position: Position = { stream: await streamStore.current(tx), typing: this.typing.current() };
     const ignore = await loadIgnoreView(tx, r.userId);
     const allMemberships = await stateStore.membershipsOfUser(tx, r.userId);
@@ -171,13 +173,14 @@ export class SyncService {
     if (Object.keys(join).length) rooms['join'] = join;
     if (Object.keys(invite).length) rooms['invite'] = invite;
     if (Object.keys(leave).length) rooms['leave'] = leave;
-    const hasData = Object.keys(rooms).length > 0 || globalData.length > 0;
+    const toDevice = await toDeviceSection(tx, r.userId, r.deviceId, since?.toDevice, position.stream, ignore);
+    const hasData = Object.keys(rooms).length > 0 || globalData.length > 0 || toDevice.events.length > 0 || toDevice.position < position.stream;
     const response: Json = {
-      next_batch: syncToken(position),
+      next_batch: syncToken({ ...position, toDevice: toDevice.position, toDeviceSent: toDevice.events.length > 0 }),
       rooms: { join, invite, leave, knock: {} },
       account_data: { events: globalData.map(accountDataEvent) },
       presence: { events: [] },
-      to_device: { events: [] },
+      to_device: { events: toDevice.events },
       device_lists: { changed: [], left: [] },
       device_one_time_keys_count: { signed_curve25519: 0 },
       device_unused_fallback_key_types: [],
@@ -322,7 +325,7 @@ export class SyncService {
 }
 
 /** The answer when nothing is new: the same position again, every section present and empty. */
-function emptySync(since: Position): SyncResponse {
+function emptySync(since: SyncPosition): SyncResponse {
   return {
     next_batch: syncToken(since),
     rooms: { join: {}, invite: {}, leave: {}, knock: {} },

@@ -1,0 +1,43 @@
+// Send-to-device messaging (spec "Send-to-Device messaging"): a send stores one message per target
+// device under one stream position and wakes the targets; /sync delivers them (sync/to-device.ts).
+// Hush does not federate, so messages to users of other servers, like those to unknown users or
+// devices, are dropped.
+
+import { parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/spec';
+import type { Db } from '../storage/db.ts';
+import { accountsStore } from '../storage/accounts.store.ts';
+import { streamStore } from '../storage/stream.store.ts';
+import { toDeviceStore, type ToDeviceRow } from '../storage/to-device.store.ts';
+import type { Notifier } from '../notifier/notifier.ts';
+import type { Requester } from '../http/auth.ts';
+
+export class ToDeviceService {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly serverName: ServerName,
+  ) {}
+
+  async send(r: Requester, eventType: string, txnId: string, body: BodyOf<typeof api.sendToDevice>): Promise<void> {
+    // Every target id is checked before anything is stored.
+    const targets = Object.entries(body.messages).map(([userId, byDevice]) => ({ userId: parseUserId(userId), byDevice }));
+    const users: string[] = [];
+    const pos = await this.db.transaction().execute(async (tx) => {
+      if (!(await toDeviceStore.claimTxn(tx, r.userId, r.deviceId, txnId))) return null; // a retry
+      const p = await streamStore.next(tx);
+      const rows: ToDeviceRow[] = [];
+      for (const { userId, byDevice } of targets) {
+        if (serverNameOf(userId) !== this.serverName) continue;
+        const devices = new Set((await accountsStore.listDevices(tx, userId)).map((d) => d.device_id));
+        for (const [deviceId, content] of Object.entries(byDevice)) {
+          const ids = deviceId === '*' ? [...devices] : devices.has(deviceId) ? [deviceId] : [];
+          for (const id of ids) rows.push({ user_id: userId, device_id: id, stream_ordering: p, sender: r.userId, type: eventType, content: JSON.stringify(content as JsonObject) });
+        }
+        if (devices.size > 0) users.push(userId);
+      }
+      await toDeviceStore.insert(tx, rows);
+      return p;
+    });
+    if (pos !== null && users.length > 0) this.notifier.notify({ stream: pos }, { users });
+  }
+}
