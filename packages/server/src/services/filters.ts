@@ -15,6 +15,8 @@ export interface CompiledEventFilter {
   limit: number;
   lazyLoadMembers: boolean;
   includeRedundantMembers: boolean;
+  /** `unread_thread_notifications`: counts per thread (room timeline filter only). */
+  unreadThreadNotifications: boolean;
   matchesType(type: string): boolean;
   matchesRoom(roomId: string): boolean;
   matches(row: EventRow): boolean;
@@ -49,6 +51,7 @@ export function compileEventFilter(f: EventFilterJson | undefined, defaultLimit:
     limit: Math.min(Math.max(f?.limit ?? defaultLimit, 0), MAX_LIMIT),
     lazyLoadMembers: f?.lazy_load_members === true,
     includeRedundantMembers: f?.include_redundant_members === true,
+    unreadThreadNotifications: f?.unread_thread_notifications === true,
     matchesType,
     matchesRoom,
     matches(row) {

@@ -101,10 +101,12 @@ export const eventsStore = {
 
   /** Per sender, how many unredacted non-state events of these types follow `after` in a room,
    *  looking at the newest `cap` of them at most (counts are shown as "999+" beyond that). */
-  async countBySender(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string, cap: number): Promise<Map<string, number>> {
+  /** Recent events per sender after `after` (at most `cap` newest); `withoutThreads` leaves out
+   *  thread replies (rel_type m.thread), which then count per thread instead. */
+  async countBySender(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string, cap: number, withoutThreads = false): Promise<Map<string, number>> {
     const rows = await tx
-      .selectFrom((eb) =>
-        eb
+      .selectFrom((eb) => {
+        let q = eb
           .selectFrom('events')
           .select('sender')
           .where('room_id', '=', roomId)
@@ -112,16 +114,33 @@ export const eventsStore = {
           .where('state_key', 'is', null)
           .where('redacted_by', 'is', null)
           .where('type', 'in', types)
-          .where('sender', '!=', excludeSender)
-          .orderBy('stream_ordering', 'desc')
-          .limit(cap)
-          .as('recent'),
-      )
+          .where('sender', '!=', excludeSender);
+        if (withoutThreads) q = q.where((w) => w.or([w('rel_type', 'is', null), w('rel_type', '!=', 'm.thread')]));
+        return q.orderBy('stream_ordering', 'desc').limit(cap).as('recent');
+      })
       .select(['recent.sender'])
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .groupBy('recent.sender')
       .execute();
     return new Map(rows.map((r) => [r.sender, Number(r.n)]));
+  },
+
+  /** Thread replies after `after` (at most `cap` newest): root, sender and position of each. */
+  async recentThreadReplies(tx: Tx, roomId: string, after: number, types: readonly string[], excludeSender: string, cap: number): Promise<{ root: string; sender: string; ordering: number }[]> {
+    const rows = await tx
+      .selectFrom('events')
+      .select(['relates_to', 'sender', 'stream_ordering'])
+      .where('room_id', '=', roomId)
+      .where('stream_ordering', '>', after)
+      .where('state_key', 'is', null)
+      .where('redacted_by', 'is', null)
+      .where('rel_type', '=', 'm.thread')
+      .where('type', 'in', types)
+      .where('sender', '!=', excludeSender)
+      .orderBy('stream_ordering', 'desc')
+      .limit(cap)
+      .execute();
+    return rows.map((r) => ({ root: r.relates_to ?? '', sender: r.sender, ordering: Number(r.stream_ordering) }));
   },
 
   async setRedactedBy(tx: Tx, eventId: string, redactionId: string): Promise<void> {

@@ -42,4 +42,9 @@ export const receiptsStore = {
       .where('thread_id', '=', '')
       .executeTakeFirst();
   },
+
+  /** The user's receipts of one type in a room, for every thread (`''`: unthreaded, `main`, roots). */
+  async ofUserAllThreads(tx: Tx, roomId: string, userId: string, receiptType: string): Promise<ReceiptRow[]> {
+    return tx.selectFrom('receipts').selectAll().where('room_id', '=', roomId).where('user_id', '=', userId).where('receipt_type', '=', receiptType).execute();
+  },
 };

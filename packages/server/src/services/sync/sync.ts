@@ -260,8 +260,10 @@ export class SyncService {
       state,
       ephemeral: { events: ephemeral },
       account_data: { events: accountData.filter((a) => f.roomAccountData.matchesType(a.type)).map(accountDataEvent) },
-      unread_notifications: await countUnread(tx, m.room_id, r.userId, ignore),
     };
+    const unread = await countUnread(tx, m.room_id, r.userId, ignore, f.timeline.unreadThreadNotifications);
+    room['unread_notifications'] = unread.main;
+    if (unread.threads !== null) room['unread_thread_notifications'] = unread.threads;
     if (full || timeline.events.some((e) => e.type === 'm.room.member')) room['summary'] = await this.summary(tx, m.room_id, r.userId);
     return room;
   }

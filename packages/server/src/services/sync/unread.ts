@@ -13,13 +13,43 @@ const NOTIFYING = [...NOTIFYING_TYPES];
  *  count stays a bounded read however far behind the user is. */
 export const MAX_UNREAD_COUNTED = 1000;
 
-/** One grouped count per room; the ignore policy then drops whole senders (a hash lookup each). */
-export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView): Promise<{ notification_count: number; highlight_count: number }> {
-  const receipt = await receiptsStore.ofUser(tx, roomId, userId, 'm.read');
-  const readUpTo = receipt ? ((await eventsStore.byId(tx, receipt.event_id))?.stream_ordering ?? 0) : 0;
+export interface Counts {
+  notification_count: number;
+  highlight_count: number;
+}
+
+export interface UnreadCounts {
+  main: Counts;
+  /** Per thread root, only threads with something unread; null unless asked for. */
+  threads: Record<string, Counts> | null;
+}
+
+/** Where the user's `m.read` receipts stand: unthreaded, `main`, and per thread root. */
+async function readPositions(tx: Tx, roomId: string, userId: string): Promise<{ unthreaded: number; byThread: Map<string, number> }> {
+  const receipts = await receiptsStore.ofUserAllThreads(tx, roomId, userId, 'm.read');
+  if (receipts.length === 0) return { unthreaded: 0, byThread: new Map() };
+  const orderings = new Map((await eventsStore.byIds(tx, receipts.map((r) => r.event_id))).map((e) => [e.event_id, e.stream_ordering]));
+  const byThread = new Map(receipts.map((r) => [r.thread_id, orderings.get(r.event_id) ?? 0]));
+  return { unthreaded: byThread.get('') ?? 0, byThread };
+}
+
+/** Unread counts of one room for one user. One grouped count for the room; the ignore policy then
+ *  drops whole senders (a hash lookup each). With `threaded` (the filter's
+ *  `unread_thread_notifications`), thread replies count per thread, each against the later of the
+ *  unthreaded receipt and that thread's receipt, and the room count leaves them out ("main"). */
+export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false): Promise<UnreadCounts> {
+  const read = await readPositions(tx, roomId, userId);
+  const mainRead = threaded ? Math.max(read.unthreaded, read.byThread.get('main') ?? 0) : read.unthreaded;
   let n = 0;
-  for (const [sender, count] of await eventsStore.countBySender(tx, roomId, readUpTo, NOTIFYING, userId, MAX_UNREAD_COUNTED)) {
+  for (const [sender, count] of await eventsStore.countBySender(tx, roomId, mainRead, NOTIFYING, userId, MAX_UNREAD_COUNTED, threaded)) {
     if (!hidesUser(ignore, sender)) n += count;
   }
-  return { notification_count: n, highlight_count: 0 };
+  const main = { notification_count: n, highlight_count: 0 };
+  if (!threaded) return { main, threads: null };
+  const threads: Record<string, Counts> = {};
+  for (const reply of await eventsStore.recentThreadReplies(tx, roomId, read.unthreaded, NOTIFYING, userId, MAX_UNREAD_COUNTED)) {
+    if (reply.ordering <= (read.byThread.get(reply.root) ?? 0) || hidesUser(ignore, reply.sender)) continue;
+    (threads[reply.root] ??= { notification_count: 0, highlight_count: 0 }).notification_count++;
+  }
+  return { main, threads };
 }
