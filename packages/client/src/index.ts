@@ -1,2 +1,9 @@
-// @hush/client: typed Matrix client (built in a later issue).
-export {};
+// @hush/client: a Matrix client library for any spec-compliant homeserver, with the client side of
+// ignoring. The contract is in ../README.md.
+export * from './errors.ts';
+export * from './http.ts';
+export * from './session.ts';
+export * from './store.ts';
+export * from './client.ts';
+export * from './invite-rules.ts';
+export { Emitter } from './emitter.ts';

@@ -1,0 +1,302 @@
+// HushClient: a session, the sync loop feeding the store, room actions, and the Ignoring Users
+// module's client behaviour — serialised list writes that resolve once /sync echoes them, events
+// when the lists really change, and refilling timelines after an un-ignore.
+
+import { api, ErrCode, IGNORED_USER_LIST, isUserId, lenient, parseIgnoredUserList, type BodyOf, type ClientEvent, type SyncResponse } from '@hush/spec';
+import { Emitter } from './emitter.ts';
+import { MatrixError } from './errors.ts';
+import { HttpClient } from './http.ts';
+import { InviteRules } from './invite-rules.ts';
+import type { Session } from './session.ts';
+import { ClientStore, type PendingInvite } from './store.ts';
+
+export interface ClientEvents {
+  sync: { initial: boolean };
+  ignoredUsersChanged: { added: string[]; removed: string[] };
+  invitesDiscarded: { roomIds: string[] };
+  room: { roomId: string };
+  error: { error: unknown };
+}
+
+export interface ClientOptions {
+  fetch?: typeof fetch;
+  /** Long-poll timeout of the sync loop (default 30 s). */
+  syncTimeoutMs?: number;
+  /** Events per room in a sync's timeline (default 20). */
+  timelineLimit?: number;
+}
+
+/** How far back a refill after un-ignoring reads before it gives up and does a fresh sync. */
+const REFILL_PAGES = 10;
+const PAGE = 50;
+
+export class HushClient {
+  readonly http: HttpClient;
+  readonly userId: string;
+  readonly store: ClientStore;
+  readonly inviteRules: InviteRules;
+  private readonly events = new Emitter<ClientEvents>();
+  private since: string | undefined;
+  private running = false;
+  private abort: AbortController | undefined;
+  private syncing: Promise<void> | undefined;
+  private txn = 0;
+  /** Every read-modify-write of account data goes through this chain, one at a time. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly timeoutMs: number;
+  private readonly filter: string;
+
+  constructor(
+    readonly session: Session,
+    opts: ClientOptions = {},
+  ) {
+    this.http = new HttpClient({ baseUrl: session.homeserver, accessToken: session.accessToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+    this.userId = session.userId;
+    this.store = new ClientStore(session.userId);
+    this.inviteRules = new InviteRules(this);
+    this.timeoutMs = opts.syncTimeoutMs ?? 30_000;
+    this.filter = JSON.stringify({ room: { timeline: { limit: opts.timelineLimit ?? 20 } } });
+  }
+
+  on<K extends keyof ClientEvents>(ev: K, fn: (e: ClientEvents[K]) => void): () => void {
+    return this.events.on(ev, fn);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sync
+
+  /** Starts the sync loop; resolves after the first (initial) sync. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.syncOnce();
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.abort?.abort();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 500;
+    while (this.running) {
+      try {
+        await this.syncOnce(this.timeoutMs);
+        backoff = 500;
+      } catch (error) {
+        if (!this.running) return;
+        this.events.emit('error', { error });
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  /** One /sync (initial, or incremental with `timeoutMs` of long-poll), applied to the store.
+   *  Concurrent callers share the request in flight. */
+  syncOnce(timeoutMs = 0): Promise<void> {
+    this.syncing ??= this.doSync(timeoutMs).finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async doSync(timeoutMs: number): Promise<void> {
+    this.abort = new AbortController();
+    const initial = this.since === undefined;
+    const res = await this.http.request(api.sync, {
+      query: { filter: this.filter, timeout: initial ? 0 : timeoutMs, ...(this.since !== undefined ? { since: this.since } : {}) },
+      signal: this.abort.signal,
+    });
+    this.apply(res, initial);
+  }
+
+  private apply(res: SyncResponse, initial: boolean): void {
+    const before = new Set(this.ignoredUsers());
+    const shownInvites = new Set(this.store.invites().map((i) => i.roomId));
+    const changed = this.store.applySync(res);
+    this.since = res.next_batch;
+    if (changed.listsChanged) {
+      const after = new Set(this.ignoredUsers());
+      const added = [...after].filter((u) => !before.has(u));
+      const removed = [...before].filter((u) => !after.has(u));
+      if (added.length > 0 || removed.length > 0) this.events.emit('ignoredUsersChanged', { added, removed });
+      const still = new Set(this.store.invites().map((i) => i.roomId));
+      const discarded = [...shownInvites].filter((r) => !still.has(r) && !changed.rooms.has(r));
+      if (discarded.length > 0) this.events.emit('invitesDiscarded', { roomIds: discarded });
+      if (removed.length > 0 && !initial) void this.refillAfterUnignore(removed);
+    }
+    for (const roomId of changed.rooms) this.events.emit('room', { roomId });
+    this.events.emit('sync', { initial });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rooms
+
+  async createRoom(body: BodyOf<typeof api.createRoom> = {}): Promise<string> {
+    return (await this.http.request(api.createRoom, { body })).room_id;
+  }
+
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.http.request(api.inviteUser, { params: { roomId }, body: { user_id: userId } });
+  }
+
+  async join(roomIdOrAlias: string): Promise<string> {
+    return (await this.http.request(api.joinRoom, { params: { roomIdOrAlias }, body: {} })).room_id;
+  }
+
+  /** Leaves a room, or declines an invite. */
+  async leave(roomId: string): Promise<void> {
+    await this.http.request(api.leaveRoom, { params: { roomId }, body: {} });
+  }
+
+  sendText(roomId: string, body: string): Promise<string> {
+    return this.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body });
+  }
+
+  async sendEvent(roomId: string, type: string, content: object): Promise<string> {
+    const txnId = `hush${Date.now()}.${++this.txn}`;
+    return (await this.http.request(api.sendMessage, { params: { roomId, eventType: type, txnId }, body: content as Record<string, unknown> })).event_id;
+  }
+
+  /** Reads older events into the store; returns how many were new (0 at the start of the room). */
+  async paginateBack(roomId: string, limit = PAGE): Promise<number> {
+    const from = this.store.prevBatch(roomId);
+    if (from === null) return 0;
+    const res = await this.http.request(api.getRoomEvents, { params: { roomId }, query: { dir: 'b', limit, ...(from !== undefined ? { from } : {}) } });
+    const withRoom = (evs: readonly object[] | undefined) => (evs ?? []).map((e) => ({ ...e, room_id: roomId }) as ClientEvent);
+    const added = this.store.applyPage(roomId, withRoom(res.chunk), withRoom(res.state), res.chunk.length === 0 ? undefined : res.end);
+    this.events.emit('room', { roomId });
+    return added;
+  }
+
+  /** One event by id; SenderIgnoredError (MSC4406) when its sender is ignored. */
+  async fetchEvent(roomId: string, eventId: string): Promise<ClientEvent> {
+    return (await this.http.request(api.getOneRoomEvent, { params: { roomId, eventId } })) as ClientEvent;
+  }
+
+  pendingInvites(): PendingInvite[] {
+    return this.store.invites();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ignoring users
+
+  ignoredUsers(): string[] {
+    const content = this.store.accountDataContent(IGNORED_USER_LIST);
+    return [...(lenient(content === undefined ? undefined : JSON.stringify(content), parseIgnoredUserList) ?? [])];
+  }
+
+  isIgnored(userId: string): boolean {
+    return this.ignoredUsers().includes(userId);
+  }
+
+  ignoreUser(userId: string): Promise<void> {
+    this.checkIgnorable([userId]);
+    return this.updateIgnored((set) => set.add(userId));
+  }
+
+  unignoreUser(userId: string): Promise<void> {
+    return this.updateIgnored((set) => set.delete(userId));
+  }
+
+  setIgnoredUsers(list: readonly string[]): Promise<void> {
+    this.checkIgnorable(list);
+    return this.updateIgnored((set) => {
+      set.clear();
+      for (const u of list) set.add(u);
+    });
+  }
+
+  private checkIgnorable(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (!isUserId(id)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Not a user ID: ${JSON.stringify(id.slice(0, 80))}`);
+      if (id === this.userId) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'You cannot ignore yourself');
+    }
+  }
+
+  private updateIgnored(change: (set: Set<string>) => void): Promise<void> {
+    return this.updateAccountData(IGNORED_USER_LIST, (content) => {
+      const users = new Set(Object.keys((content['ignored_users'] as Record<string, unknown> | undefined) ?? {}));
+      const old = (content['ignored_users'] as Record<string, unknown> | undefined) ?? {};
+      change(users);
+      return { ...content, ignored_users: Object.fromEntries([...users].map((u) => [u, old[u] ?? {}])) };
+    });
+  }
+
+  /** Read-modify-write of one global account-data type, serialised with every other such write,
+   *  reading the newest content from the server first (another device may have written). Resolves
+   *  once the written content came back through /sync. */
+  updateAccountData(type: string, change: (content: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+    const run = async () => {
+      let current: Record<string, unknown> = {};
+      try {
+        current = (await this.http.request(api.getAccountData, { params: { userId: this.userId, type } })) as Record<string, unknown>;
+      } catch (err) {
+        if (!(err instanceof MatrixError) || err.errcode !== ErrCode.NOT_FOUND) throw err;
+      }
+      const next = change(current);
+      await this.http.request(api.setAccountData, { params: { userId: this.userId, type }, body: next });
+      await this.untilSynced(type, JSON.stringify(next));
+    };
+    const done = this.writes.then(run, run);
+    this.writes = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Waits until the store holds `type` with exactly this content (a /sync echoed the write). */
+  private async untilSynced(type: string, json: string): Promise<void> {
+    const same = () => JSON.stringify(this.store.accountDataContent(type) ?? null) === json;
+    if (same()) return;
+    if (!this.running) {
+      for (let i = 0; i < 5 && !same(); i++) await this.syncOnce(i === 0 ? 0 : 1000);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const off = this.events.on('sync', () => {
+        if (!same()) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
+  /** After un-ignoring: the server left those users' events out of every sync meanwhile; read each
+   *  room they are in back through /messages (which re-filters) up to the oldest event held, and
+   *  replace the timeline with it. A room whose oldest event is not reached in REFILL_PAGES pages
+   *  makes the client start over with a fresh sync (no `since`), as the spec suggests. */
+  private async refillAfterUnignore(removed: readonly string[]): Promise<void> {
+    const rooms = new Set(removed.flatMap((u) => this.store.roomsWithMember(u)));
+    let fresh = false;
+    for (const roomId of rooms) {
+      try {
+        if (!(await this.refillRoom(roomId))) fresh = true;
+      } catch (error) {
+        this.events.emit('error', { error });
+      }
+    }
+    if (fresh) {
+      this.since = undefined;
+      this.store.clearRooms();
+      await this.syncOnce().catch((error: unknown) => this.events.emit('error', { error }));
+    }
+  }
+
+  private async refillRoom(roomId: string): Promise<boolean> {
+    const oldest = this.store.oldestEventId(roomId);
+    const window: ClientEvent[] = [];
+    let from: string | undefined;
+    for (let page = 0; page < REFILL_PAGES; page++) {
+      const res = await this.http.request(api.getRoomEvents, { params: { roomId }, query: { dir: 'b', limit: PAGE, ...(from !== undefined ? { from } : {}) } });
+      const chunk = res.chunk.map((e) => ({ ...e, room_id: roomId }) as ClientEvent);
+      window.push(...chunk);
+      const reached = oldest === undefined || chunk.some((e) => e.event_id === oldest);
+      if (reached || res.end === undefined || chunk.length === 0) {
+        this.store.replaceTimeline(roomId, window.reverse(), res.end ?? null);
+        this.events.emit('room', { roomId });
+        return true;
+      }
+      from = res.end;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,257 @@
+// Helpers for every invite list the spec and the proposals define — MSC2270 m.ignored_room_list,
+// MSC3840 m.ignored_invites (map form), Invite permission, MSC4155 globs, MSC3847 / MSC4365 policy
+// rooms with one state key per rule — plus Hush's hidden-invites review and list export/import.
+// Every write is validated with @hush/spec's parsers before it is sent.
+
+import {
+  api,
+  IGNORED_INVITES,
+  IGNORED_ROOM_LIST,
+  IGNORED_USER_LIST,
+  INVITE_PERMISSION_CONFIG,
+  isRoomId,
+  isServerName,
+  isUserId,
+  lenient,
+  MSC4155_CONFIG,
+  parseIgnoredInvites,
+  parseIgnoredRoomList,
+  parseInvitePermission,
+  parsePolicies,
+  POLICIES,
+  validateIgnoreListWrite,
+  ErrCode,
+  type HiddenInvite,
+  type InviteDefault,
+} from '@hush/spec';
+import { MatrixError } from './errors.ts';
+import type { HushClient } from './client.ts';
+
+type Json = Record<string, unknown>;
+export type RuleKind = 'user' | 'server' | 'room';
+export type GlobField = 'allowed_users' | 'ignored_users' | 'blocked_users' | 'allowed_servers' | 'ignored_servers' | 'blocked_servers';
+
+export interface InviteLists {
+  users: string[];
+  servers: string[];
+  rooms: string[];
+  inviteDefault: InviteDefault;
+  globs: Partial<Record<GlobField, string[]>>;
+  policyRooms: string[];
+}
+
+/** A block list moved between accounts (`hush lists export|import`). */
+export interface ExportedLists {
+  version: 1;
+  ignored_users: string[];
+  ignored_invites: { users: string[]; servers: string[]; rooms: string[] };
+  invite_permission: InviteDefault;
+  msc4155: Partial<Record<GlobField, string[]>>;
+  policy_rooms: string[];
+}
+
+const FIELD: Record<RuleKind, string> = { user: 'ignored_user_ids', server: 'ignored_servers', room: 'ignored_room_ids' };
+const VALID: Record<RuleKind, (s: string) => boolean> = { user: isUserId, server: isServerName, room: isRoomId };
+
+/** An MSC3840 field in its map form, whatever form it was stored in. */
+function asMap(v: unknown): Record<string, Json> {
+  if (Array.isArray(v)) return Object.fromEntries(v.filter((x): x is string => typeof x === 'string').map((x) => [x, {}]));
+  return v && typeof v === 'object' ? { ...(v as Record<string, Json>) } : {};
+}
+
+function checked(type: string, owner: string, content: Json): Json {
+  validateIgnoreListWrite(owner, type, content);
+  return content;
+}
+
+export class InviteRules {
+  constructor(private readonly client: HushClient) {}
+
+  private raw(type: string): string | undefined {
+    const c = this.client.store.accountDataContent(type);
+    return c === undefined ? undefined : JSON.stringify(c);
+  }
+
+  lists(): InviteLists {
+    const invites = lenient(this.raw(IGNORED_INVITES), parseIgnoredInvites);
+    const rooms = new Set([...(invites?.rooms ?? []), ...(lenient(this.raw(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? [])]);
+    const msc4155 = this.client.store.accountDataContent(MSC4155_CONFIG) ?? {};
+    const globs: Partial<Record<GlobField, string[]>> = {};
+    for (const [k, v] of Object.entries(msc4155)) if (Array.isArray(v)) globs[k as GlobField] = v.filter((x): x is string => typeof x === 'string');
+    return {
+      users: [...(invites?.users ?? [])],
+      servers: [...(invites?.servers ?? [])],
+      rooms: [...rooms],
+      inviteDefault: lenient(this.raw(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? 'allow',
+      globs,
+      policyRooms: [...(lenient(this.raw(POLICIES), parsePolicies) ?? [])],
+    };
+  }
+
+  private check(kind: RuleKind, id: string): void {
+    if (!VALID[kind](id)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Not a valid ${kind === 'user' ? 'user ID' : kind === 'server' ? 'server name' : 'room ID'}: ${JSON.stringify(id.slice(0, 80))}`);
+  }
+
+  /** MSC3840 (map form, with `ts` and `reason`); a room also goes into MSC2270's list. */
+  async ignoreInvitesFrom(kind: RuleKind, id: string, reason?: string): Promise<void> {
+    await this.ignoreManyInvitesFrom(kind, [id], reason);
+  }
+
+  async ignoreManyInvitesFrom(kind: RuleKind, ids: readonly string[], reason?: string): Promise<void> {
+    for (const id of ids) this.check(kind, id);
+    const meta = { ts: Date.now(), ...(reason !== undefined ? { reason } : {}) };
+    const owner = this.client.userId;
+    await this.client.updateAccountData(IGNORED_INVITES, (c) => {
+      const field = asMap(c[FIELD[kind]]);
+      for (const id of ids) field[id] ??= meta;
+      return checked(IGNORED_INVITES, owner, { ...c, [FIELD[kind]]: field });
+    });
+    if (kind === 'room') {
+      await this.client.updateAccountData(IGNORED_ROOM_LIST, (c) => {
+        const rooms = asMap(c['ignored_rooms']);
+        for (const id of ids) rooms[id] ??= {};
+        return checked(IGNORED_ROOM_LIST, owner, { ...c, ignored_rooms: rooms });
+      });
+    }
+  }
+
+  async unignoreInvitesFrom(kind: RuleKind, id: string): Promise<void> {
+    this.check(kind, id);
+    const owner = this.client.userId;
+    await this.client.updateAccountData(IGNORED_INVITES, (c) => {
+      const field = asMap(c[FIELD[kind]]);
+      delete field[id];
+      const specific = kind === 'room' ? { ...(c['ignored_invites'] as Json | undefined) } : undefined;
+      if (specific) delete specific[id];
+      return checked(IGNORED_INVITES, owner, { ...c, [FIELD[kind]]: field, ...(specific ? { ignored_invites: specific } : {}) });
+    });
+    if (kind === 'room') {
+      await this.client.updateAccountData(IGNORED_ROOM_LIST, (c) => {
+        const rooms = asMap(c['ignored_rooms']);
+        delete rooms[id];
+        return checked(IGNORED_ROOM_LIST, owner, { ...c, ignored_rooms: rooms });
+      });
+    }
+  }
+
+  /** Invite permission: block every invite, or not. */
+  setBlockAll(on: boolean): Promise<void> {
+    return this.setInviteDefault(on ? 'block' : 'allow');
+  }
+
+  /** Invite permission's `default_action` (MSC4494's `deny_public` only where the server advertises it). */
+  setInviteDefault(action: InviteDefault): Promise<void> {
+    return this.client.updateAccountData(INVITE_PERMISSION_CONFIG, (c) => {
+      const next = { ...c };
+      if (action === 'allow') delete next['default_action'];
+      else next['default_action'] = action;
+      return checked(INVITE_PERMISSION_CONFIG, this.client.userId, next);
+    });
+  }
+
+  /** MSC4155's glob lists; fields not given are kept. */
+  setGlobs(lists: Partial<Record<GlobField, string[]>>): Promise<void> {
+    return this.client.updateAccountData(MSC4155_CONFIG, (c) => checked(MSC4155_CONFIG, this.client.userId, { ...c, ...lists }));
+  }
+
+  /** Joins a policy room and uses its rules: for invites (MSC3847 `m.policies`) and, with
+   *  `ignoreUsers`, as ignores everywhere (MSC4365 `ignored_user_list_rooms`). */
+  async subscribePolicyRoom(roomId: string, opts: { ignoreUsers?: boolean } = {}): Promise<void> {
+    this.check('room', roomId);
+    await this.client.join(roomId);
+    const owner = this.client.userId;
+    await this.client.updateAccountData(POLICIES, (c) => {
+      const entry = (c['m.ignore.invites'] as Json | undefined) ?? {};
+      const sources = new Set([...((entry['sources'] as string[] | undefined) ?? []), roomId]);
+      return checked(POLICIES, owner, { ...c, 'm.ignore.invites': { ...entry, sources: [...sources] } });
+    });
+    if (opts.ignoreUsers) {
+      await this.client.updateAccountData(IGNORED_USER_LIST, (c) =>
+        checked(IGNORED_USER_LIST, owner, { ignored_users: {}, ...c, ignored_user_list_rooms: { ...(c['ignored_user_list_rooms'] as Json | undefined), [roomId]: {} } }),
+      );
+    }
+  }
+
+  async unsubscribePolicyRoom(roomId: string): Promise<void> {
+    this.check('room', roomId);
+    const owner = this.client.userId;
+    await this.client.updateAccountData(POLICIES, (c) => {
+      const entry = (c['m.ignore.invites'] as Json | undefined) ?? {};
+      const sources = ((entry['sources'] as string[] | undefined) ?? []).filter((r) => r !== roomId);
+      return checked(POLICIES, owner, { ...c, 'm.ignore.invites': { ...entry, sources } });
+    });
+    const listed = this.client.store.accountDataContent(IGNORED_USER_LIST)?.['ignored_user_list_rooms'] as Json | undefined;
+    if (listed && roomId in listed) {
+      await this.client.updateAccountData(IGNORED_USER_LIST, (c) => {
+        const rooms = { ...(c['ignored_user_list_rooms'] as Json | undefined) };
+        delete rooms[roomId];
+        return checked(IGNORED_USER_LIST, owner, { ignored_users: {}, ...c, ignored_user_list_rooms: rooms });
+      });
+    }
+  }
+
+  /** An `m.ban` rule in a policy room you moderate: one state event per rule, keyed `rule:<entity>`. */
+  async addPolicyRule(roomId: string, kind: RuleKind, entity: string, reason?: string): Promise<string> {
+    if (entity.length === 0 || entity.length > 512) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'A rule entity is 1 to 512 characters');
+    const res = await this.client.http.request(api.setRoomStateWithKey, {
+      params: { roomId, eventType: `m.policy.rule.${kind}`, stateKey: `rule:${entity}` },
+      body: { entity, recommendation: 'm.ban', reason: reason ?? '' },
+    });
+    return res.event_id;
+  }
+
+  /** Removes a rule (state with empty content, as the moderation-policy module does). */
+  async removePolicyRule(roomId: string, kind: RuleKind, entity: string): Promise<void> {
+    await this.client.http.request(api.setRoomStateWithKey, { params: { roomId, eventType: `m.policy.rule.${kind}`, stateKey: `rule:${entity}` }, body: {} });
+  }
+
+  /** What the server hides and why (Hush's review endpoint; M_UNRECOGNIZED elsewhere). */
+  async hiddenInvites(): Promise<HiddenInvite[]> {
+    return (await this.client.http.request(api.getHiddenInvites)).invites;
+  }
+
+  exportLists(): ExportedLists {
+    const l = this.lists();
+    return {
+      version: 1,
+      ignored_users: this.client.ignoredUsers(),
+      ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms },
+      invite_permission: l.inviteDefault,
+      msc4155: l.globs,
+      policy_rooms: l.policyRooms,
+    };
+  }
+
+  /** Merges an exported list into this account's lists: one write per list type, so 5,000 ids cost a
+   *  handful of requests. `onProgress(done, total)` counts ids written. Ids are checked first:
+   *  a bad one stops the import before anything is written. */
+  async importLists(data: ExportedLists, onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (data?.version !== 1) throw new MatrixError(400, ErrCode.BAD_JSON, 'Not a Hush list export (version 1)');
+    const users = (data.ignored_users ?? []).filter((u) => u !== this.client.userId);
+    const inv = data.ignored_invites ?? { users: [], servers: [], rooms: [] };
+    for (const u of [...users, ...inv.users]) this.check('user', u);
+    for (const s of inv.servers) this.check('server', s);
+    for (const r of [...inv.rooms, ...(data.policy_rooms ?? [])]) this.check('room', r);
+    const total = users.length + inv.users.length + inv.servers.length + inv.rooms.length + (data.policy_rooms ?? []).length;
+    let done = 0;
+    const step = (n: number) => onProgress?.((done += n), total);
+    onProgress?.(0, total);
+    if (users.length > 0) {
+      const merged = new Set([...this.client.ignoredUsers(), ...users]);
+      await this.client.setIgnoredUsers([...merged]);
+      step(users.length);
+    }
+    for (const kind of ['user', 'server', 'room'] as const) {
+      const ids = kind === 'user' ? inv.users : kind === 'server' ? inv.servers : inv.rooms;
+      if (ids.length === 0) continue;
+      await this.ignoreManyInvitesFrom(kind, ids);
+      step(ids.length);
+    }
+    if (data.invite_permission && data.invite_permission !== 'allow') await this.setInviteDefault(data.invite_permission);
+    if (data.msc4155 && Object.keys(data.msc4155).length > 0) await this.setGlobs(data.msc4155);
+    for (const room of data.policy_rooms ?? []) {
+      await this.subscribePolicyRoom(room);
+      step(1);
+    }
+  }
+}
