@@ -1,0 +1,123 @@
+// The store's hide / un-hide logic on synthetic sync responses: what an ignore hides at once
+// (messages, reactions, edits, thread summaries, receipts, typing, invites) and what an un-ignore
+// shows again, all derived from the lists held.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClientEvent, SyncResponse } from '@hush/spec';
+import { ClientStore } from './store.ts';
+
+const ME = '@me:hs';
+const BOB = '@bob:hs';
+const CAROL = '@carol:hs';
+const ROOM = '!room:hs';
+let n = 0;
+const ev = (sender: string, content: Record<string, unknown>, type = 'm.room.message', extra: Record<string, unknown> = {}) => ({
+  event_id: `$e${++n}`,
+  type,
+  sender,
+  origin_server_ts: n,
+  content,
+  ...extra,
+});
+const ignoreList = (users: string[]) => ({ type: 'm.ignored_user_list', content: { ignored_users: Object.fromEntries(users.map((u) => [u, {}])) } });
+
+function roomSync(events: object[], ephemeral: object[] = [], accountData: object[] = []): SyncResponse {
+  return { next_batch: `s${++n}`, account_data: { events: accountData }, rooms: { join: { [ROOM]: { timeline: { events, limited: false, prev_batch: 'p0' }, ephemeral: { events: ephemeral } } } } } as unknown as SyncResponse;
+}
+
+function seeded() {
+  const store = new ClientStore(ME);
+  const root = ev(CAROL, { body: 'root' });
+  const bobMsg = ev(BOB, { body: 'bob says' });
+  const reaction = ev(BOB, { 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍' } }, 'm.reaction');
+  const edit = ev(BOB, { body: '* fixed', 'm.new_content': { body: 'fixed' }, 'm.relates_to': { rel_type: 'm.replace', event_id: bobMsg.event_id } });
+  const carolReply = ev(CAROL, { body: 'carol in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root.event_id } });
+  const bobReply = ev(BOB, { body: 'bob in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root.event_id } });
+  (root as Record<string, unknown>)['unsigned'] = { 'm.relations': { 'm.thread': { latest_event: bobReply, count: 2, current_user_participated: false } } };
+  const name = ev(BOB, { name: 'Bob named it' }, 'm.room.name', { state_key: '' });
+  store.applySync(
+    roomSync(
+      [root, bobMsg, reaction, edit, carolReply, bobReply, name],
+      [
+        { type: 'm.typing', content: { user_ids: [BOB, CAROL] } },
+        { type: 'm.receipt', content: { [root.event_id]: { 'm.read': { [BOB]: { ts: 1 }, [CAROL]: { ts: 1 } } } } },
+      ],
+    ),
+  );
+  return { store, root, bobMsg };
+}
+
+const bodies = (store: ClientStore) => (store.room(ROOM)?.timeline() ?? []).map((e) => String(e.content['body'] ?? e.content['name'] ?? e.type));
+
+test('before any ignore, everything held is shown', () => {
+  const { store } = seeded();
+  assert.equal(store.room(ROOM)?.timeline().length, 7);
+  assert.deepEqual(store.room(ROOM)?.typing(), [BOB, CAROL]);
+});
+
+test('an ignore hides at once what is held: messages, reactions, edits, thread replies, receipts, typing — not state', () => {
+  const { store, root } = seeded();
+  store.applySync({ next_batch: 'x', account_data: { events: [ignoreList([BOB])] } } as SyncResponse);
+  assert.deepEqual(bodies(store), ['root', 'carol in thread', 'Bob named it'], "bob's state event (the room name) stays");
+  assert.equal(store.room(ROOM)?.name, 'Bob named it');
+  assert.deepEqual(store.room(ROOM)?.typing(), [CAROL]);
+  assert.deepEqual(store.room(ROOM)?.receipts(root.event_id), [CAROL]);
+  const summary = (store.room(ROOM)?.timeline()[0]?.unsigned?.['m.relations'] as Record<string, { latest_event: { sender: string }; count: number }>)['m.thread'];
+  assert.equal(summary?.latest_event.sender, CAROL, 'the thread summary is rebuilt from the replies still shown');
+  assert.equal(summary?.count, 1);
+});
+
+test('a thread summary whose only replies are hidden is dropped', () => {
+  const store = new ClientStore(ME);
+  const reply = ev(BOB, { body: 'only bob', 'm.relates_to': { rel_type: 'm.thread', event_id: '$root' } });
+  const root = { ...ev(CAROL, { body: 'root' }), event_id: '$root', unsigned: { 'm.relations': { 'm.thread': { latest_event: reply, count: 1 } } } };
+  store.applySync(roomSync([root], [], [ignoreList([BOB])]));
+  assert.equal((store.room(ROOM)?.timeline()[0]?.unsigned?.['m.relations'] as Record<string, unknown>)['m.thread'], undefined);
+});
+
+test('an un-ignore shows again what is held', () => {
+  const { store } = seeded();
+  store.applySync({ next_batch: 'x', account_data: { events: [ignoreList([BOB])] } } as SyncResponse);
+  store.applySync({ next_batch: 'y', account_data: { events: [ignoreList([])] } } as SyncResponse);
+  assert.equal(store.room(ROOM)?.timeline().length, 7);
+  assert.deepEqual(store.room(ROOM)?.typing(), [BOB, CAROL]);
+});
+
+test('invites matching a list are discarded from what the store shows, and come back when the list does', () => {
+  const store = new ClientStore(ME);
+  const invite = (room: string, inviter: string) => ({ invite_state: { events: [{ type: 'm.room.member', state_key: ME, sender: inviter, content: { membership: 'invite' } }] } });
+  store.applySync({ next_batch: 'a', rooms: { invite: { '!a:hs': invite('!a:hs', BOB), '!b:spam.example': invite('!b:spam.example', '@x:spam.example') } } } as unknown as SyncResponse);
+  assert.equal(store.invites().length, 2);
+  store.applySync({ next_batch: 'b', account_data: { events: [{ type: 'm.ignored_invites', content: { ignored_servers: { 'spam.example': {} } } }] } } as SyncResponse);
+  assert.deepEqual(store.invites().map((i) => i.roomId), ['!a:hs']);
+  store.applySync({ next_batch: 'c', account_data: { events: [{ type: 'm.invite_permission_config', content: { default_action: 'block' } }] } } as SyncResponse);
+  assert.deepEqual(store.invites(), [], 'Invite permission block hides every pending invite');
+  store.applySync({ next_batch: 'd', account_data: { events: [{ type: 'm.invite_permission_config', content: {} }, { type: 'm.ignored_invites', content: {} }] } } as SyncResponse);
+  assert.equal(store.invites().length, 2);
+});
+
+test('MSC4365: rules of a joined policy room named in the list ignore matching users', () => {
+  const store = new ClientStore(ME);
+  const policy = '!policy:hs';
+  store.applySync({
+    next_batch: 'a',
+    account_data: { events: [{ type: 'm.ignored_user_list', content: { ignored_users: {}, ignored_user_list_rooms: { [policy]: {} } } }] },
+    rooms: {
+      join: {
+        [policy]: { timeline: { events: [ev(CAROL, { entity: '@bo*:hs', recommendation: 'm.ban' }, 'm.policy.rule.user', { state_key: 'rule:@bo*:hs' })] } },
+        [ROOM]: { timeline: { events: [ev(BOB, { body: 'hi' }), ev(CAROL, { body: 'hello' })] } },
+      },
+    },
+  } as unknown as SyncResponse);
+  assert.deepEqual(bodies(store), ['hello']);
+});
+
+test('a page of older events goes in front, without duplicates', () => {
+  const { store } = seeded();
+  const older = [ev(CAROL, { body: 'older 2' }), ev(CAROL, { body: 'older 1' })].map((e) => ({ ...e, room_id: ROOM }) as unknown as ClientEvent);
+  assert.equal(store.applyPage(ROOM, older, [], 'p1'), 2);
+  assert.equal(store.applyPage(ROOM, older, [], undefined), 0);
+  assert.deepEqual(bodies(store).slice(0, 2), ['older 1', 'older 2']);
+  assert.equal(store.room(ROOM)?.canPaginate, false, 'no end token: the start of the room');
+});
