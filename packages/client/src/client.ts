@@ -29,6 +29,8 @@ export interface ClientOptions {
 /** How far back a refill after un-ignoring reads before it gives up and does a fresh sync. */
 const REFILL_PAGES = 10;
 const PAGE = 50;
+/** Rewrites of one list change before giving up on a device that keeps overwriting it. */
+const MAX_WRITE_ATTEMPTS = 5;
 
 export class HushClient {
   readonly http: HttpClient;
@@ -223,37 +225,45 @@ export class HushClient {
     });
   }
 
-  /** Read-modify-write of one global account-data type, serialised with every other such write,
-   *  reading the newest content from the server first (another device may have written). Resolves
-   *  once the written content came back through /sync. */
+  /** Read-modify-write of one global account-data type, serialised with every other such write of
+   *  this client, reading the newest content from the server first. Resolves once /sync has brought
+   *  the type back. Matrix has no compare-and-set for account data, so another device may write in
+   *  between: when the content /sync brings no longer holds this change, it is made again (`change`
+   *  must be idempotent: adding or removing entries is). */
   updateAccountData(type: string, change: (content: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
     const run = async () => {
-      let current: Record<string, unknown> = {};
-      try {
-        current = (await this.http.request(api.getAccountData, { params: { userId: this.userId, type } })) as Record<string, unknown>;
-      } catch (err) {
-        if (!(err instanceof MatrixError) || err.errcode !== ErrCode.NOT_FOUND) throw err;
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        let current: Record<string, unknown> = {};
+        try {
+          current = (await this.http.request(api.getAccountData, { params: { userId: this.userId, type } })) as Record<string, unknown>;
+        } catch (err) {
+          if (!(err instanceof MatrixError) || err.errcode !== ErrCode.NOT_FOUND) throw err;
+        }
+        const next = change(current);
+        const seen = this.store.deliveriesOf(type);
+        await this.http.request(api.setAccountData, { params: { userId: this.userId, type }, body: next });
+        await this.untilDelivered(type, seen, JSON.stringify(next));
+        const now = this.store.accountDataContent(type) ?? {};
+        if (JSON.stringify(change(now)) === JSON.stringify(now)) return;
       }
-      const next = change(current);
-      await this.http.request(api.setAccountData, { params: { userId: this.userId, type }, body: next });
-      await this.untilSynced(type, JSON.stringify(next));
+      throw new MatrixError(409, 'M_UNKNOWN', `Another device kept changing ${type}; the change was not kept`);
     };
     const done = this.writes.then(run, run);
     this.writes = done.catch(() => undefined);
     return done;
   }
 
-  /** Waits until the store holds `type` with exactly this content (a /sync echoed the write). */
-  private async untilSynced(type: string, json: string): Promise<void> {
-    const same = () => JSON.stringify(this.store.accountDataContent(type) ?? null) === json;
-    if (same()) return;
+  /** Waits until /sync brought `type` again after a write (or the store already holds `json`). */
+  private async untilDelivered(type: string, seenBefore: number, json: string): Promise<void> {
+    const arrived = () => this.store.deliveriesOf(type) > seenBefore || JSON.stringify(this.store.accountDataContent(type) ?? null) === json;
+    if (arrived()) return;
     if (!this.running) {
-      for (let i = 0; i < 5 && !same(); i++) await this.syncOnce(i === 0 ? 0 : 1000);
+      for (let i = 0; i < 5 && !arrived(); i++) await this.syncOnce(i === 0 ? 0 : 1000);
       return;
     }
     await new Promise<void>((resolve) => {
       const off = this.events.on('sync', () => {
-        if (!same()) return;
+        if (!arrived()) return;
         off();
         resolve();
       });

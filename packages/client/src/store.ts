@@ -110,6 +110,8 @@ export class ClientStore {
   private readonly inviteData = new Map<string, PendingInvite>();
   /** Global account data as JSON text by type (the form the policy parses). */
   private readonly accountData = new Map<string, string>();
+  /** How many times /sync delivered each account-data type (to tell an echo from old content). */
+  private readonly deliveries = new Map<string, number>();
   private view: IgnoreView;
   private version = 0;
 
@@ -120,6 +122,10 @@ export class ClientStore {
   /** The current ignore snapshot (lists in account data + rules of joined policy rooms). */
   ignoreView(): IgnoreView {
     return this.view;
+  }
+
+  deliveriesOf(type: string): number {
+    return this.deliveries.get(type) ?? 0;
   }
 
   accountDataContent(type: string): Json | undefined {
@@ -152,6 +158,7 @@ export class ClientStore {
     let listsChanged = false;
     for (const ev of res.account_data?.events ?? []) {
       this.accountData.set(ev.type, JSON.stringify(ev.content));
+      this.deliveries.set(ev.type, (this.deliveries.get(ev.type) ?? 0) + 1);
       listsChanged = true;
     }
     for (const [roomId, j] of Object.entries(res.rooms?.join ?? {})) {
