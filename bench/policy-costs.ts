@@ -133,6 +133,6 @@ for (const k of ['sync_incremental_ms_p50', 'sync_initial_busy_room_ms_p50', 'me
 console.log(`policy costs (SQLite, in-process, ${ROOMS} shared public rooms, ${RULES} policy rules)`);
 for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(44)} ${v}`);
 await app.close();
-services.stop();
+await services.stop();
 await database.close();
 rmSync(dir, { recursive: true, force: true });

@@ -41,7 +41,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     close: () =>
       (closing ??= (async () => {
         await app.close();
-        services.stop();
+        await services.stop();
         await database.close();
       })()),
   };

@@ -69,7 +69,7 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
     app = await buildApp({ services, logger: pino({ level: 'silent' }) });
     await app.ready();
   } catch (err) {
-    services?.stop();
+    await services?.stop();
     await database.close();
     throw err;
   }
@@ -127,7 +127,7 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
   const close = () =>
     (closing ??= (async () => {
       await app.close();
-      svc.stop();
+      await svc.stop();
       await database.close();
     })());
 

@@ -1,12 +1,15 @@
 // Wakes waiting /sync requests with positions, never data. A change is announced as "stream
 // position N reached, for these rooms and users"; a waiter wakes when a change concerns its user
-// or one of its rooms and is past the position it has already seen. In-process; a later transport
-// carries the same announcements between processes.
+// or one of its rooms and is past the position it has already seen. In-process; with a Bus
+// (PostgreSQL LISTEN/NOTIFY when several processes share one database) the same announcements,
+// and the small facts other services share (typing, revoked tokens), reach every process.
+
+import type { Bus, BusMessage } from './bus.ts';
 
 export interface Position {
   /** The shared stream of persisted changes (events, account data, receipts). */
   stream: number;
-  /** The in-memory typing serial of this process. */
+  /** The typing serial of this process (milliseconds-based, so roughly comparable across processes). */
   typing: number;
 }
 
@@ -33,6 +36,42 @@ export class Notifier {
   private readonly lastForUser = new Map<string, Position>();
   private readonly lastForRoom = new Map<string, Position>();
   private current: Position = { stream: 0, typing: 0 };
+  /** Bumped by "everyone re-check" messages from other processes: what the notifier knew before
+   *  may be incomplete, so callers that trust its silence (the quiet /sync path) re-read once. */
+  private epochCount = 0;
+  private bus: Bus | undefined;
+  private readonly handlers = new Map<BusMessage['k'], (m: BusMessage) => void>();
+
+  /** Connects this notifier to the other processes. */
+  attach(bus: Bus): void {
+    this.bus = bus;
+    bus.onMessage((m) => this.receive(m));
+  }
+
+  /** Sends a fact to the other processes (no-op in a single process). */
+  publish(m: BusMessage): void {
+    this.bus?.publish(m);
+  }
+
+  /** Handles one kind of fact from other processes (typing, tokens). */
+  onRemote<K extends BusMessage['k']>(kind: K, fn: (m: Extract<BusMessage, { k: K }>) => void): void {
+    this.handlers.set(kind, fn as (m: BusMessage) => void);
+  }
+
+  private receive(m: BusMessage): void {
+    if (m.k === 'n') this.wake({ stream: m.s, typing: 0 }, { rooms: m.r ?? [], users: m.u ?? [] });
+    else if (m.k === 'all') this.wakeAll();
+    else this.handlers.get(m.k)?.(m);
+  }
+
+  private wakeAll(): void {
+    this.epochCount++;
+    for (const set of [...this.byUser.values()]) for (const w of [...set]) w.wake();
+  }
+
+  epoch(): number {
+    return this.epochCount;
+  }
 
   /** The highest position announced so far. */
   position(): Position {
@@ -44,8 +83,13 @@ export class Notifier {
     if (stream > this.current.stream) this.current = { ...this.current, stream };
   }
 
+  /** Announces a change here and, for stream positions, to the other processes. */
   notify(pos: Partial<Position>, targets: Targets): void {
-    const p: Position = { stream: pos.stream ?? 0, typing: pos.typing ?? 0 };
+    this.wake({ stream: pos.stream ?? 0, typing: pos.typing ?? 0 }, targets);
+    if (pos.stream !== undefined) this.bus?.publish({ k: 'n', s: pos.stream, ...(targets.rooms ? { r: targets.rooms } : {}), ...(targets.users ? { u: targets.users } : {}) });
+  }
+
+  private wake(p: Position, targets: Targets): void {
     this.current = { stream: Math.max(this.current.stream, p.stream), typing: Math.max(this.current.typing, p.typing) };
     const woken = new Set<Waiter>();
     for (const u of targets.users ?? []) {

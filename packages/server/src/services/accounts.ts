@@ -21,6 +21,7 @@ import type { DevicesTable } from '../storage/schema.ts';
 import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash, verifyPassword } from './secrets.ts';
 import type { Requester } from '../http/auth.ts';
 import type { Config } from '../config/config.ts';
+import type { Notifier } from '../notifier/notifier.ts';
 
 export interface RegisterInput {
   username?: string;
@@ -60,7 +61,11 @@ export class AccountService {
   constructor(
     private readonly db: Db,
     private readonly config: Pick<Config, 'serverName' | 'registration' | 'registrationTokens'>,
-  ) {}
+    private readonly notifier?: Notifier,
+  ) {
+    // Another process revoked tokens: drop them from this cache too.
+    notifier?.onRemote('tokens', (m) => this.dropCached(m.user, m.device));
+  }
 
   get serverName(): ServerName {
     return this.config.serverName;
@@ -201,7 +206,13 @@ export class AccountService {
     return requester;
   }
 
+  /** Revoked tokens leave this process's cache and every other process's. */
   private forgetTokens(userId: string, deviceId?: string): void {
+    this.dropCached(userId, deviceId);
+    this.notifier?.publish({ k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}) });
+  }
+
+  private dropCached(userId: string, deviceId?: string): void {
     for (const [hash, { requester }] of this.tokenCache) {
       if (requester.userId === userId && (deviceId === undefined || requester.deviceId === deviceId)) this.tokenCache.delete(hash);
     }

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../storage/db.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import { Notifier } from '../notifier/notifier.ts';
+import { connectPgBus } from '../notifier/pg-bus.ts';
 import { AccountService } from './accounts.ts';
 import { AccountDataService } from './account-data.ts';
 import { FilterService } from './filters.ts';
@@ -34,14 +35,18 @@ export interface Services {
   relations: RelationsService;
   notifications: NotificationService;
   toDevice: ToDeviceService;
-  stop(): void;
+  /** Stops timers and closes the cross-process bus (before the database is closed). */
+  stop(): Promise<void>;
 }
 
 export async function createServices(config: Config, database: DatabaseHandle): Promise<Services> {
   const db = database.db;
   const notifier = new Notifier();
   notifier.advanceTo(await streamStore.current(db));
-  const accounts = new AccountService(db, config);
+  // Several processes may share a PostgreSQL database: they tell each other over LISTEN/NOTIFY.
+  const bus = database.dialect === 'postgres' ? await connectPgBus(database.url) : undefined;
+  if (bus) notifier.attach(bus);
+  const accounts = new AccountService(db, config, notifier);
   const filters = new FilterService(db);
   const typing = new TypingService(db, notifier);
   const persister = new EventPersister(config.serverName, await loadSigningKey(db));
@@ -65,6 +70,9 @@ export async function createServices(config: Config, database: DatabaseHandle): 
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
     toDevice: new ToDeviceService(db, notifier, config.serverName),
-    stop: () => typing.stop(),
+    stop: async () => {
+      typing.stop();
+      await bus?.close();
+    },
   };
 }

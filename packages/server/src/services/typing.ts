@@ -1,5 +1,7 @@
 // Typing notifications: in memory, per room, each with an expiry; every change bumps this
-// process's typing serial and wakes the room's waiting syncs.
+// process's typing serial and wakes the room's waiting syncs. With several processes, each change
+// is sent to the others as the room's whole list (last writer wins), so a user typing through one
+// process shows in syncs served by another.
 
 import { forbidden } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
@@ -13,7 +15,8 @@ export class TypingService {
   private readonly rooms = new Map<string, Map<string, number>>();
   /** Serial of the last change per room. */
   private readonly changed = new Map<string, number>();
-  /** Starts at the clock so serials keep rising across restarts (tokens carry them). */
+  /** Follows the clock so serials keep rising across restarts and stay roughly comparable between
+   *  processes (tokens carry them, and a token may come back to another process). */
   private serial = Date.now();
   private timer: NodeJS.Timeout | undefined;
 
@@ -21,7 +24,19 @@ export class TypingService {
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    notifier.onRemote('typing', (m) => {
+      const now = this.now();
+      const users = new Map(m.users.filter(([, until]) => until > now));
+      if (users.size > 0) {
+        this.rooms.set(m.room, users);
+        this.schedule();
+      } else {
+        this.rooms.delete(m.room);
+      }
+      this.bump(m.room, false);
+    });
+  }
 
   async setTyping(r: Requester, roomId: string, userId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {
     if (userId !== r.userId) throw forbidden('Cannot set typing for another user');
@@ -39,10 +54,11 @@ export class TypingService {
     }
   }
 
-  private bump(roomId: string): void {
-    this.serial++;
+  private bump(roomId: string, share = true): void {
+    this.serial = Math.max(this.serial + 1, this.now());
     this.changed.set(roomId, this.serial);
     this.notifier.notify({ typing: this.serial }, { rooms: [roomId] });
+    if (share) this.notifier.publish({ k: 'typing', room: roomId, users: [...(this.rooms.get(roomId) ?? new Map<string, number>())] });
   }
 
   private schedule(): void {
@@ -57,7 +73,8 @@ export class TypingService {
       let changed = false;
       for (const [u, until] of users) if (until <= now) changed = users.delete(u) || changed;
       if (users.size === 0) this.rooms.delete(roomId);
-      if (changed) this.bump(roomId);
+      // Every process expires the same entries by itself: nothing to share.
+      if (changed) this.bump(roomId, false);
     }
     if (this.rooms.size === 0 && this.timer) {
       clearInterval(this.timer);

@@ -68,7 +68,7 @@ const INVITE_STATE_KEYS = ['m.room.create', 'm.room.join_rules', 'm.room.name', 
 export class SyncService {
   /** Each user's joined rooms as of their last sync: any change to them is announced to the
    *  user, so with these the notifier alone can tell that nothing is new. */
-  private readonly roomsOf = new Map<string, ReadonlySet<string>>();
+  private readonly roomsOf = new Map<string, { rooms: ReadonlySet<string>; epoch: number }>();
   /** The notifier only knows what happened since this process started. */
   private readonly startStream: number;
 
@@ -83,9 +83,16 @@ export class SyncService {
 
   /** True when the notifier vouches that nothing concerning the user happened after `since`. */
   private quiet(userId: string, since: SyncPosition, fullState: boolean): boolean {
-    const rooms = this.roomsOf.get(userId);
+    const known = this.roomsOf.get(userId);
     // A token after send-to-device messages has them to acknowledge (and maybe more waiting).
-    return !fullState && rooms !== undefined && since.stream >= this.startStream && !since.toDeviceSent && !this.notifier.changedSince(userId, rooms, since);
+    return (
+      !fullState &&
+      known !== undefined &&
+      known.epoch === this.notifier.epoch() &&
+      since.stream >= this.startStream &&
+      !since.toDeviceSent &&
+      !this.notifier.changedSince(userId, known.rooms, since)
+    );
   }
 
   async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
@@ -94,14 +101,19 @@ export class SyncService {
     const filter = compile(await this.filters.resolve(this.db, r.userId, params.filter));
     const deadline = Date.now() + Math.min(params.timeout ?? 0, 600_000);
     if (since && this.quiet(r.userId, since, params.fullState === true)) {
-      const rooms = this.roomsOf.get(r.userId) as ReadonlySet<string>;
-      const remaining = deadline - Date.now();
-      if (remaining > 0) await this.notifier.wait(r.userId, rooms, since, remaining, signal);
-      if (this.quiet(r.userId, since, false)) return emptySync(since);
+      // A wake-up can be for an announcement this token already covers (another process's
+      // notification arriving late): keep waiting while the notifier still vouches for silence.
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || signal?.aborted) return emptySync(since);
+        await this.notifier.wait(r.userId, this.roomsOf.get(r.userId)?.rooms ?? new Set<string>(), since, remaining, signal);
+        if (!this.quiet(r.userId, since, false)) break;
+      }
     }
     for (;;) {
+      const epoch = this.notifier.epoch();
       const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
-      this.roomsOf.set(r.userId, result.joinedRooms);
+      this.roomsOf.set(r.userId, { rooms: result.joinedRooms, epoch });
       const remaining = deadline - Date.now();
       if (!since || result.hasData || remaining <= 0 || signal?.aborted) return result.response;
       await this.notifier.wait(r.userId, result.joinedRooms, result.position, remaining, signal);
