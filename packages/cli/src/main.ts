@@ -7,6 +7,7 @@ import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts'
 import { ignoreCommand } from './commands/ignore.ts';
 import { invitesCommand } from './commands/invites.ts';
 import { listsCommand } from './commands/lists.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { EXIT, EXIT_HELP } from './output.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
       `\nClient commands take --homeserver URL and --token TOKEN (or $HUSH_HOMESERVER / $HUSH_TOKEN), else the\nsession stored by hush login; --json prints one JSON document.\n\n${EXIT_HELP}`,
     );
   program.addCommand(serveCommand());
+  program.addCommand(migrateCommand());
   for (const c of [loginCommand(), logoutCommand(), whoamiCommand(), ignoreCommand(), invitesCommand(), listsCommand()]) program.addCommand(c);
   strictEverywhere(program);
   try {

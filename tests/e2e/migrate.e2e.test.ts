@@ -1,0 +1,71 @@
+// `hush migrate`: a homeserver on SQLite with users, rooms, messages and an ignore list is stopped,
+// copied into an empty PostgreSQL database and started there: the same password logs in, /sync shows
+// the same rooms and messages, the ignore list still applies, and sends continue the same stream.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { client, HUSH_BIN, startHush, type HushProcess } from '../support/server.ts';
+import { freshPgDatabase } from '../support/postgres.ts';
+import { bodies, steps, timelineOf } from './support/steps.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
+
+test('a SQLite homeserver moves to PostgreSQL with hush migrate, verified, and keeps working there', async () => {
+  const first: HushProcess = await startHush();
+  const sqliteFile = join(first.dir, 'hush.sqlite');
+  let w = steps(client(first.baseUrl));
+  const [alice, bob, carol] = [await w.user('mig_alice'), await w.user('mig_bob'), await w.user('mig_carol')];
+  const room = await w.createRoom(alice, { preset: 'public_chat', name: 'Moving house' });
+  await w.join(bob, room);
+  await w.join(carol, room);
+  for (let i = 0; i < 30; i++) await w.send(i % 2 ? bob : carol, room, `mig ${i}`);
+  await w.ignore(alice, [bob.userId]);
+  const before = bodies(timelineOf(await w.sync(alice, { filter: { room: { timeline: { limit: 50 } } } }), room));
+  // Keep the SQLite file: stop the process without removing its directory.
+  const dir = first.dir;
+  await new Promise<void>((resolve) => {
+    process.kill(first.pid, 'SIGTERM');
+    const t = setInterval(() => {
+      try {
+        process.kill(first.pid, 0);
+      } catch {
+        clearInterval(t);
+        resolve();
+      }
+    }, 50);
+  });
+
+  const pg = await freshPgDatabase();
+  cleanup.push(pg.drop);
+  const run = spawnSync(process.execPath, [HUSH_BIN, 'migrate', '--from', `sqlite:${sqliteFile}`, '--to', pg.url, '--json'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { tables: { table: string; source: number; target: number }[]; mismatches: string[]; sampled: number };
+  assert.deepEqual(report.mismatches, []);
+  assert.ok(report.sampled > 0);
+  const users = report.tables.find((t) => t.table === 'users');
+  assert.deepEqual([users?.source, users?.target], [3, 3]);
+  assert.ok((report.tables.find((t) => t.table === 'events')?.target ?? 0) > 30);
+
+  const again = spawnSync(process.execPath, [HUSH_BIN, 'migrate', '--from', `sqlite:${sqliteFile}`, '--to', pg.url], { encoding: 'utf8' });
+  assert.equal(again.status, 2, 'a target that already holds a homeserver is refused');
+  assert.match(again.stderr, /already has/);
+
+  const second = await startHush({ database: pg.url });
+  cleanup.push(() => second.stop());
+  cleanup.push(async () => (await import('node:fs')).rmSync(dir, { recursive: true, force: true }));
+  w = steps(client(second.baseUrl));
+  const alice2 = await w.http.login('mig_alice');
+  const after = bodies(timelineOf(await w.sync(alice2, { filter: { room: { timeline: { limit: 50 } } } }), room));
+  assert.deepEqual(after, before, 'the same messages, and bob still hidden');
+  assert.ok(!after.some((b) => ['mig 1', 'mig 3'].includes(b)));
+  const carol2 = await w.http.login('mig_carol');
+  await w.send(carol2, room, 'mig after the move');
+  const s = await w.sync(alice2, { filter: { room: { timeline: { limit: 50 } } } });
+  assert.equal(bodies(timelineOf(s, room)).at(-1), 'mig after the move', 'new events continue the copied stream');
+  assert.equal(s.rooms.join[room] !== undefined, true);
+});
