@@ -1,10 +1,11 @@
-// The connection every client command uses: --homeserver/--token flags, else HUSH_HOMESERVER /
-// HUSH_TOKEN, else the session stored by `hush login`; and the options every command shares.
+// The connection every client command uses — --homeserver/--token flags, else HUSH_HOMESERVER /
+// HUSH_TOKEN, else the session stored by `hush login` — and the options and help they all share.
 
 import { Option, type Command } from 'commander';
 import { HushClient, HttpClient, whoami, type Session } from '@hush/client';
 import { CliError, EXIT } from './output.ts';
 import { readSession } from './session-store.ts';
+import { parseHomeserver } from './validate.ts';
 
 export interface CommonOptions {
   homeserver?: string;
@@ -12,24 +13,53 @@ export interface CommonOptions {
   json?: boolean;
 }
 
-/** Adds --homeserver, --token and --json to a command. */
-export function withCommon(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--homeserver <url>', 'homeserver base URL (or $HUSH_HOMESERVER; default: the stored session)'))
-    .addOption(new Option('--token <token>', 'access token (or $HUSH_TOKEN; default: the stored session)'))
-    .option('--json', 'print one JSON document for scripts');
+/** Adds --homeserver, --token and --json to a command, and its examples to its help. */
+export function withCommon(cmd: Command, examples: readonly string[]): Command {
+  return addExamples(
+    cmd
+      .addOption(new Option('--homeserver <url>', 'homeserver base URL (default: $HUSH_HOMESERVER, else the stored session)'))
+      .addOption(new Option('--token <token>', 'access token (default: $HUSH_TOKEN, else the stored session)'))
+      .option('--json', 'print one JSON document on stdout, for scripts'),
+    examples,
+  );
 }
 
-/** The session to use; a token without a stored session is resolved with whoami. */
+export function addExamples(cmd: Command, examples: readonly string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n\nExit codes: see hush --help.`);
+}
+
+export interface Picked {
+  homeserver: string;
+  token: string;
+  /** The stored session when it is the one picked (its user and device are known already). */
+  stored: Session | undefined;
+}
+
+/** Picks homeserver and token: flags, then the environment, then the stored session (read only when
+ *  needed). A stored token is used only for the stored session's own homeserver. */
+export function pickConnection(flags: CommonOptions, env: NodeJS.ProcessEnv, readStored: () => Session | undefined): Picked {
+  const given = flags.homeserver ?? env['HUSH_HOMESERVER'];
+  const explicitToken = flags.token ?? env['HUSH_TOKEN'];
+  const stored = given !== undefined && explicitToken !== undefined ? undefined : readStored();
+  const raw = given ?? stored?.homeserver;
+  if (raw === undefined) throw new CliError('not logged in: run hush login, or pass --homeserver and --token', EXIT.AUTH);
+  const homeserver = parseHomeserver(raw);
+  const sameServer = stored !== undefined && parseHomeserver(stored.homeserver) === homeserver;
+  const token = explicitToken ?? (sameServer ? stored.accessToken : undefined);
+  if (token === undefined || token.length === 0) throw new CliError(`not logged in to ${homeserver}: run hush login, or pass --token`, EXIT.AUTH);
+  return { homeserver, token, stored: sameServer && stored.accessToken === token ? stored : undefined };
+}
+
+/** The session to use; a token that is not the stored session's is resolved with whoami. */
 export async function resolveSession(opts: CommonOptions): Promise<Session> {
-  const stored = readSession();
-  const homeserver = opts.homeserver ?? process.env['HUSH_HOMESERVER'] ?? stored?.homeserver;
-  const token = opts.token ?? process.env['HUSH_TOKEN'] ?? (homeserver === stored?.homeserver ? stored?.accessToken : undefined);
-  if (!homeserver || !token) throw new CliError('not logged in: run hush login, or pass --homeserver and --token', EXIT.AUTH);
-  if (!/^https?:\/\//.test(homeserver)) throw new CliError(`--homeserver must be an http(s) URL, not ${JSON.stringify(homeserver)}`, EXIT.USAGE);
-  if (stored && stored.homeserver === homeserver && stored.accessToken === token) return stored;
-  const me = await whoami(new HttpClient({ baseUrl: homeserver, accessToken: token }));
-  return { homeserver, accessToken: token, userId: me.user_id, deviceId: me.device_id ?? '' };
+  const { homeserver, token, stored } = pickConnection(opts, process.env, readSession);
+  return stored ?? sessionForToken(homeserver, token);
+}
+
+/** The session an access token stands for, asked of the homeserver. */
+export async function sessionForToken(homeserver: string, accessToken: string): Promise<Session> {
+  const me = await whoami(new HttpClient({ baseUrl: homeserver, accessToken }));
+  return { homeserver, accessToken, userId: me.user_id, deviceId: me.device_id ?? '' };
 }
 
 /** A client with the store filled by one sync (account data, invites, rooms; short timelines). */

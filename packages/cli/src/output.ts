@@ -21,9 +21,9 @@ export const EXIT = {
 export const EXIT_HELP = `Exit codes:
   0  success
   1  the homeserver refused the request (its errcode and message are printed)
-  2  bad usage or input (e.g. an invalid user ID), nothing was sent
+  2  bad usage or input (e.g. an invalid user ID): nothing was sent
   3  not logged in, or the access token was refused (run hush login)
-  4  the homeserver could not be reached
+  4  the homeserver could not be reached (the message names the URL)
   5  wrong user name or password (hush login)`;
 
 /** An error the CLI raises itself, with its exit code. */
@@ -42,26 +42,65 @@ export interface OutputOptions {
   json?: boolean;
 }
 
-/** Prints `data` as JSON with --json, else as the text `human` makes of it. */
-export function print<T>(opts: OutputOptions, data: T, human: (d: T) => string): void {
-  const text = opts.json ? JSON.stringify(data, null, 2) : human(data);
-  if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+/** Prints `data` as JSON with --json, else as the text `human` makes of it. Human text that is
+ *  only a remark (an empty list) goes to stderr, so stdout stays empty for pipes. */
+export function print<T>(opts: OutputOptions, data: T, human: (d: T) => string | { note: string }): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  const text = human(data);
+  if (typeof text !== 'string') process.stderr.write(`${text.note}\n`);
+  else if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Node's error codes for a failed connection, in words. */
+const REACH: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host name',
+};
+
+function errorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/** "cannot reach https://hs.example: connection refused": the homeserver's URL and why, in words. */
+export function reachMessage(err: NetworkError): string {
+  const code = errorCode(err.cause);
+  if (code === undefined || REACH[code] === undefined) return err.message;
+  const base = err.url.replace(/\/_matrix\/.*$/, '');
+  return `cannot reach ${base}: ${REACH[code]}`;
 }
 
 /** The exit code and message for anything a command threw. */
 export function describeFailure(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.code, message: err.message };
-  if (err instanceof NetworkError) return { code: EXIT.NETWORK, message: err.message };
+  if (err instanceof NetworkError) return { code: EXIT.NETWORK, message: reachMessage(err) };
   if (err instanceof MatrixError) {
     if (err.errcode === ErrCode.UNKNOWN_TOKEN || err.errcode === ErrCode.MISSING_TOKEN) {
-      return { code: EXIT.AUTH, message: `the homeserver refused the access token (${err.errcode}): log in again with hush login` };
+      return { code: EXIT.AUTH, message: `the homeserver refused the access token (${err.errcode}: ${err.message}): log in again with hush login` };
     }
     return { code: EXIT.MATRIX, message: `${err.errcode}: ${err.message}` };
   }
   return { code: EXIT.MATRIX, message: err instanceof Error ? err.message : String(err) };
 }
 
-/** Runs a command body; on failure prints the message and exits with its code. */
+/** Runs a command body; on failure prints the message to stderr and sets the exit code. */
 export async function run(body: () => Promise<void>): Promise<void> {
   try {
     await body();
@@ -70,15 +109,4 @@ export async function run(body: () => Promise<void>): Promise<void> {
     process.stderr.write(`hush: ${message}\n`);
     process.exitCode = code;
   }
-}
-
-/** A progress bar on stderr, drawn only when stderr is a terminal. */
-export function progressBar(label: string): (done: number, total: number) => void {
-  if (!process.stderr.isTTY) return () => undefined;
-  return (done, total) => {
-    const width = 30;
-    const filled = total === 0 ? width : Math.round((done / total) * width);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-    if (done >= total) process.stderr.write('\n');
-  };
 }

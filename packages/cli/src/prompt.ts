@@ -1,5 +1,5 @@
 // Reading a password: from standard input (--password-stdin), or typed at a terminal without echo
-// (raw mode: nothing is shown; Backspace edits; Ctrl-C stops).
+// (raw mode: nothing is shown; Backspace edits; Enter or Ctrl-D ends; Ctrl-C stops).
 
 import { usage } from './output.ts';
 
@@ -22,7 +22,7 @@ export async function readPassword(fromStdin: boolean): Promise<string> {
       let typed = '';
       const onData = (chunk: string) => {
         for (const ch of chunk) {
-          if (ch === '\r' || ch === '\n') {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
             stdin.off('data', onData);
             resolve(typed);
             return;

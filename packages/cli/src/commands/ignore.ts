@@ -1,54 +1,58 @@
-// `hush ignore add|remove|list`: the user's m.ignored_user_list ("Ignoring Users").
+// `hush ignore add|remove|list`: the user's m.ignored_user_list (the spec's "Ignoring Users").
 
 import { Command } from 'commander';
-import { isUserId } from '@hush/spec';
 import { syncedClient, withCommon, type CommonOptions } from '../context.ts';
 import { print, run, usage } from '../output.ts';
+import { checkUserIds } from '../validate.ts';
 
-export function checkUserIds(ids: readonly string[]): void {
-  const bad = ids.filter((id) => !isUserId(id));
-  if (bad.length > 0) throw usage(`not a Matrix user ID: ${bad.map((b) => JSON.stringify(b)).join(', ')} (expected @name:server)`);
-}
+const sorted = (xs: readonly string[]): string[] => [...xs].sort();
 
 export function ignoreCommand(): Command {
-  const cmd = new Command('ignore').description('ignore users: hide their messages, invites, typing and receipts everywhere');
+  const cmd = new Command('ignore')
+    .description('ignore users: their messages, invites, reactions, typing and receipts are hidden everywhere')
+    .addHelpText('after', '\nExamples:\n  hush ignore add @spammer:example.org\n  hush ignore list --json\n  hush ignore remove @spammer:example.org');
   cmd.addCommand(
-    withCommon(new Command('add'))
-      .description('ignore one or more users')
+    withCommon(new Command('add'), ['hush ignore add @spammer:example.org @troll:example.org', 'hush ignore add @spammer:example.org --json'])
+      .description('ignore one or more users (each change is a read-modify-write of the list, so other devices\' additions are kept)')
       .argument('<user...>', 'user IDs, e.g. @spammer:example.org')
-      .addHelpText('after', '\nExample:\n  hush ignore add @spammer:example.org @troll:example.org')
       .action((users: string[], opts: CommonOptions) =>
         run(async () => {
           checkUserIds(users);
           const client = await syncedClient(opts);
           if (users.includes(client.userId)) throw usage('you cannot ignore yourself');
-          await client.setIgnoredUsers([...new Set([...client.ignoredUsers(), ...users])]);
-          print(opts, { ignored_users: client.ignoredUsers() }, () => `ignoring ${users.join(', ')} (${client.ignoredUsers().length} ignored in all)`);
+          const before = new Set(client.ignoredUsers());
+          const added = [...new Set(users)].filter((u) => !before.has(u));
+          for (const u of added) await client.ignoreUser(u);
+          print(opts, { added, ignored_users: sorted(client.ignoredUsers()) }, (d) =>
+            d.added.length === 0 ? { note: 'already ignored; nothing changed' } : `now ignoring ${d.added.join(', ')} (${d.ignored_users.length} ignored in all)`,
+          );
         }),
       ),
   );
   cmd.addCommand(
-    withCommon(new Command('remove'))
-      .description('stop ignoring users (clients refill what was hidden)')
+    withCommon(new Command('remove'), ['hush ignore remove @friend:example.org'])
+      .description('stop ignoring users (clients show their messages again)')
       .argument('<user...>', 'user IDs')
       .action((users: string[], opts: CommonOptions) =>
         run(async () => {
           checkUserIds(users);
           const client = await syncedClient(opts);
-          const gone = new Set(users);
-          await client.setIgnoredUsers(client.ignoredUsers().filter((u) => !gone.has(u)));
-          print(opts, { ignored_users: client.ignoredUsers() }, () => `no longer ignoring ${users.join(', ')}`);
+          const before = new Set(client.ignoredUsers());
+          const removed = [...new Set(users)].filter((u) => before.has(u));
+          for (const u of removed) await client.unignoreUser(u);
+          print(opts, { removed, ignored_users: sorted(client.ignoredUsers()) }, (d) =>
+            d.removed.length === 0 ? { note: 'none of them was ignored; nothing changed' } : `no longer ignoring ${d.removed.join(', ')}`,
+          );
         }),
       ),
   );
   cmd.addCommand(
-    withCommon(new Command('list'))
-      .description('list the users you ignore')
+    withCommon(new Command('list'), ['hush ignore list', 'hush ignore list --json | jq -r \'.ignored_users[]\''])
+      .description('list the users you ignore, one per line')
       .action((opts: CommonOptions) =>
         run(async () => {
           const client = await syncedClient(opts);
-          const users = client.ignoredUsers().sort();
-          print(opts, { ignored_users: users }, (d) => (d.ignored_users.length === 0 ? 'you ignore nobody' : d.ignored_users.join('\n')));
+          print(opts, { ignored_users: sorted(client.ignoredUsers()) }, (d) => (d.ignored_users.length === 0 ? { note: 'you ignore nobody' } : d.ignored_users.join('\n')));
         }),
       ),
   );

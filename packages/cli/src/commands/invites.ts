@@ -1,102 +1,112 @@
-// `hush invites …`: ignore invites by user, server or room (MSC3840, MSC2270), block all invites
+// `hush invites …`: ignore invites by user, server or room (MSC3840, MSC2270), block every invite
 // (Invite permission), list pending invites, and review what the server hides and why.
 
-import { Command, Option } from 'commander';
-import { isRoomId, isServerName } from '@hush/spec';
-import type { RuleKind } from '@hush/client';
+import { Argument, Command, Option } from 'commander';
+import { ErrCode, type HiddenInvite } from '@hush/spec';
+import { MatrixError, type InviteLists } from '@hush/client';
 import { syncedClient, withCommon, type CommonOptions } from '../context.ts';
-import { print, run, usage } from '../output.ts';
-import { checkUserIds } from './ignore.ts';
+import { CliError, EXIT, print, run } from '../output.ts';
+import { parseTargets, type TargetOptions } from '../validate.ts';
 
-interface TargetOptions extends CommonOptions {
-  user?: string[];
-  server?: string[];
-  room?: string[];
+interface ChangeOptions extends CommonOptions, TargetOptions {
   reason?: string;
 }
 
-function targets(opts: TargetOptions): [RuleKind, string[]][] {
-  const list: [RuleKind, string[]][] = [
-    ['user', opts.user ?? []],
-    ['server', opts.server ?? []],
-    ['room', opts.room ?? []],
-  ];
-  if (list.every(([, ids]) => ids.length === 0)) throw usage('name at least one --user, --server or --room');
-  checkUserIds(opts.user ?? []);
-  const badServer = (opts.server ?? []).find((s) => !isServerName(s));
-  if (badServer !== undefined) throw usage(`not a server name: ${JSON.stringify(badServer)}`);
-  const badRoom = (opts.room ?? []).find((r) => !isRoomId(r));
-  if (badRoom !== undefined) throw usage(`not a room ID: ${JSON.stringify(badRoom)} (expected !id:server)`);
-  return list.filter(([, ids]) => ids.length > 0);
+function targetCommand(name: string, examples: string[]): Command {
+  return withCommon(new Command(name), examples)
+    .addOption(new Option('--user <id...>', 'inviters, e.g. @spammer:example.org'))
+    .addOption(new Option('--server <name...>', 'every inviter on these servers, e.g. spam.example'))
+    .addOption(new Option('--room <id...>', 'invites to these rooms, e.g. !abc:example.org'));
 }
 
-function targetOptions(cmd: Command): Command {
-  return withCommon(cmd)
-    .addOption(new Option('--user <id...>', 'inviters, e.g. @spammer:example.org'))
-    .addOption(new Option('--server <name...>', 'servers, e.g. spam.example'))
-    .addOption(new Option('--room <id...>', 'rooms, e.g. !abc:example.org'));
+/** The invite lists as --json prints them. */
+const listsJson = (l: InviteLists) => ({
+  ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms },
+  invite_permission: l.inviteDefault,
+});
+
+const describeTargets = (list: [string, string[]][]): string => list.map(([k, ids]) => `${k} ${ids.join(', ')}`).join('; ');
+
+/** The room name an invite's stripped state carries, if any. */
+export function inviteRoomName(inv: Pick<HiddenInvite, 'invite_state'>): string | undefined {
+  const ev = inv.invite_state?.events?.find((e) => e.type === 'm.room.name' && e.state_key === '');
+  const name = ev?.content['name'];
+  return typeof name === 'string' && name.length > 0 ? name : undefined;
 }
 
 export function invitesCommand(): Command {
-  const cmd = new Command('invites').description('decide which invites reach you');
+  const cmd = new Command('invites')
+    .description('decide which invites reach you, and see the ones that do not')
+    .addHelpText('after', '\nExamples:\n  hush invites pending\n  hush invites ignore --server spam.example\n  hush invites hidden\n  hush invites block on');
   cmd.addCommand(
-    targetOptions(new Command('ignore'))
-      .description('ignore invites from users, servers or to rooms (their other messages stay visible)')
-      .option('--reason <text>', 'a note kept with the entry')
-      .addHelpText('after', '\nExample:\n  hush invites ignore --server spam.example --user @bot:other.example')
-      .action((opts: TargetOptions) =>
+    targetCommand('ignore', ['hush invites ignore --server spam.example --user @bot:other.example', "hush invites ignore --room '!abc:example.org' --reason 'keeps re-inviting'"])
+      .description('ignore invites from users or servers, or to rooms (MSC3840; rooms also MSC2270); their messages stay visible')
+      .option('--reason <text>', 'a note kept with the entries')
+      .action((opts: ChangeOptions) =>
         run(async () => {
-          const list = targets(opts);
+          const list = parseTargets(opts);
           const client = await syncedClient(opts);
           for (const [kind, ids] of list) await client.inviteRules.ignoreManyInvitesFrom(kind, ids, opts.reason);
-          print(opts, client.inviteRules.lists(), () => `ignoring invites from ${list.map(([k, ids]) => `${k} ${ids.join(', ')}`).join('; ')}`);
+          print(opts, listsJson(client.inviteRules.lists()), () => `ignoring invites from ${describeTargets(list)}`);
         }),
       ),
   );
   cmd.addCommand(
-    targetOptions(new Command('unignore'))
-      .description('stop ignoring invites from users, servers or to rooms')
-      .action((opts: TargetOptions) =>
+    targetCommand('unignore', ['hush invites unignore --server spam.example', "hush invites unignore --room '!abc:example.org'"])
+      .description('stop ignoring invites from users or servers, or to rooms (hidden invites come back on the next sync)')
+      .action((opts: ChangeOptions) =>
         run(async () => {
-          const list = targets(opts);
+          const list = parseTargets(opts);
           const client = await syncedClient(opts);
           for (const [kind, ids] of list) for (const id of ids) await client.inviteRules.unignoreInvitesFrom(kind, id);
-          print(opts, client.inviteRules.lists(), () => `no longer ignoring invites from ${list.map(([k, ids]) => `${k} ${ids.join(', ')}`).join('; ')}`);
+          print(opts, listsJson(client.inviteRules.lists()), () => `no longer ignoring invites from ${describeTargets(list)}`);
         }),
       ),
   );
   cmd.addCommand(
-    withCommon(new Command('block'))
-      .description('block every invite (on) or allow them again (off): inviters get M_INVITE_BLOCKED')
-      .argument('<on|off>', 'on or off')
-      .action((state: string, opts: CommonOptions) =>
+    withCommon(new Command('block'), ['hush invites block on', 'hush invites block off'])
+      .description('block every invite (on: inviters get M_INVITE_BLOCKED) or allow them again (off)')
+      .addArgument(new Argument('<state>', 'on blocks, off allows').choices(['on', 'off']))
+      .action((state: 'on' | 'off', opts: CommonOptions) =>
         run(async () => {
-          if (state !== 'on' && state !== 'off') throw usage(`expected on or off, not ${JSON.stringify(state)}`);
           const client = await syncedClient(opts);
           await client.inviteRules.setBlockAll(state === 'on');
-          print(opts, { blocked: state === 'on' }, (d) => (d.blocked ? 'all invites are blocked' : 'invites are allowed again'));
+          print(opts, { blocked: state === 'on', ...listsJson(client.inviteRules.lists()) }, (d) => (d.blocked ? 'all invites are blocked' : 'invites are allowed again'));
         }),
       ),
   );
   cmd.addCommand(
-    withCommon(new Command('pending'))
-      .description('list the invites waiting for you (those your lists do not hide)')
+    withCommon(new Command('pending'), ['hush invites pending', 'hush invites pending --json'])
+      .description('list the invites waiting for you (those none of your lists hides)')
       .action((opts: CommonOptions) =>
         run(async () => {
           const client = await syncedClient(opts);
-          const invites = client.pendingInvites().map((i) => ({ room_id: i.roomId, inviter: i.inviter, name: i.name ?? null }));
-          print(opts, { invites }, (d) => (d.invites.length === 0 ? 'no pending invites' : d.invites.map((i) => `${i.room_id}  from ${i.inviter}${i.name ? `  "${i.name}"` : ''}`).join('\n')));
+          const invites = client.pendingInvites().map((i) => ({ room_id: i.roomId, inviter: i.inviter, name: i.name ?? null, ts: i.ts ?? null }));
+          print(opts, { invites }, (d) =>
+            d.invites.length === 0 ? { note: 'no pending invites' } : d.invites.map((i) => `${i.room_id}  from ${i.inviter}${i.name ? `  "${i.name}"` : ''}`).join('\n'),
+          );
         }),
       ),
   );
   cmd.addCommand(
-    withCommon(new Command('hidden'))
-      .description('list the invites the server hides from you, and the rule that hid each (Hush servers)')
+    withCommon(new Command('hidden'), ['hush invites hidden', 'hush invites hidden --json'])
+      .description('list the invites the server hides from you, and the rule that hid each (a Hush extension: docs/api/hidden-invites.md)')
       .action((opts: CommonOptions) =>
         run(async () => {
           const client = await syncedClient(opts);
-          const invites = await client.inviteRules.hiddenInvites();
-          print(opts, { invites }, (d) => (d.invites.length === 0 ? 'the server hides no invites from you' : d.invites.map((i) => `${i.room_id}  from ${i.inviter}  hidden by ${i.rule}`).join('\n')));
+          let hidden: HiddenInvite[];
+          try {
+            hidden = await client.inviteRules.hiddenInvites();
+          } catch (err) {
+            if (!(err instanceof MatrixError && err.errcode === ErrCode.UNRECOGNIZED)) throw err;
+            throw new CliError(`${client.http.baseUrl} does not offer the hidden-invites review (a Hush extension; ${err.errcode})`, EXIT.MATRIX);
+          }
+          const invites = hidden.map((i) => ({ room_id: i.room_id, inviter: i.inviter, rule: i.rule, name: inviteRoomName(i) ?? null, ts: i.ts }));
+          print(opts, { invites }, (d) =>
+            d.invites.length === 0
+              ? { note: 'the server hides no invites from you' }
+              : d.invites.map((i) => `${i.room_id}  from ${i.inviter}${i.name ? `  "${i.name}"` : ''}\n    hidden by ${i.rule}`).join('\n'),
+          );
         }),
       ),
   );
