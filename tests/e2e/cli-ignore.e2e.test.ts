@@ -1,38 +1,22 @@
 // `hush ignore add|remove|list` as real processes against a real `hush serve`: the list the server
 // holds, --json and human output, other devices' entries kept, bad IDs refused before any request.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
-import { steps } from './support/steps.ts';
-import { countingServer, hushCli, tempConfigDir } from '../../packages/cli/test/harness.ts';
+import type { ClientSession } from '../support/server.ts';
+import { countingServer, hushCli, hushForTests } from '../../packages/cli/test/harness.ts';
 
-let hush: HushProcess;
-let w: ReturnType<typeof steps>;
-
-before(async () => {
-  hush = await startHush();
-  w = steps(client(hush.baseUrl));
-});
-after(() => hush?.stop());
-
-/** A registered user with a `hush login` session in its own config dir. */
-async function loggedIn(name: string): Promise<{ s: ClientSession; dir: string }> {
-  const s = await w.user(name);
-  const dir = tempConfigDir();
-  const r = await hushCli(['login', '--homeserver', hush.baseUrl, '--user', name, '--password-stdin'], { configDir: dir, stdin: 'correct horse\n' });
-  assert.equal(r.code, 0, r.stderr);
-  return { s, dir };
-}
+const fx = hushForTests();
+const { loggedIn } = fx;
 
 const serverList = async (s: ClientSession): Promise<string[]> =>
-  Object.keys((await w.get(s, `/_matrix/client/v3/user/${encodeURIComponent(s.userId)}/account_data/m.ignored_user_list`)).json.ignored_users ?? {}).sort();
+  Object.keys((await fx.w.get(s, `/_matrix/client/v3/user/${encodeURIComponent(s.userId)}/account_data/m.ignored_user_list`)).json.ignored_users ?? {}).sort();
 
 describe('hush ignore', () => {
   test('add / list / remove with --json; the server holds the same list', async () => {
     const { s, dir } = await loggedIn('cli_i_alice');
-    const bob = (await w.user('cli_i_bob')).userId;
-    const carol = (await w.user('cli_i_carol')).userId;
+    const bob = (await fx.w.user('cli_i_bob')).userId;
+    const carol = (await fx.w.user('cli_i_carol')).userId;
 
     const add = await hushCli(['ignore', 'add', bob, carol, '--json'], { configDir: dir });
     assert.equal(add.code, 0, add.stderr);
@@ -65,7 +49,7 @@ describe('hush ignore', () => {
 
   test('an entry another device wrote is kept when the CLI adds and removes', async () => {
     const { s, dir } = await loggedIn('cli_i_devices');
-    await w.ignore(s, ['@other-device:elsewhere.example']);
+    await fx.w.ignore(s, ['@other-device:elsewhere.example']);
     assert.equal((await hushCli(['ignore', 'add', '@cli:elsewhere.example'], { configDir: dir })).code, 0);
     assert.deepEqual(await serverList(s), ['@cli:elsewhere.example', '@other-device:elsewhere.example']);
     assert.equal((await hushCli(['ignore', 'remove', '@cli:elsewhere.example'], { configDir: dir })).code, 0);
@@ -94,12 +78,12 @@ describe('hush ignore', () => {
 
   test('an ignored user\'s messages leave the timeline the server serves', async () => {
     const { s: alice, dir } = await loggedIn('cli_i_effect');
-    const mallory = await w.user('cli_i_mallory');
-    const room = await w.createRoom(alice, { preset: 'public_chat' });
-    await w.join(mallory, room);
-    await w.send(mallory, room, 'spam spam spam');
+    const mallory = await fx.w.user('cli_i_mallory');
+    const room = await fx.w.createRoom(alice, { preset: 'public_chat' });
+    await fx.w.join(mallory, room);
+    await fx.w.send(mallory, room, 'spam spam spam');
     const bodies = async () =>
-      ((await w.get(alice, `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=50`)).json.chunk as { type: string; content: { body?: string } }[])
+      ((await fx.w.get(alice, `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=50`)).json.chunk as { type: string; content: { body?: string } }[])
         .filter((e) => e.type === 'm.room.message')
         .map((e) => e.content.body);
     assert.deepEqual(await bodies(), ['spam spam spam']);

@@ -2,43 +2,28 @@
 // pending, ignore/unignore by user, server and room, hidden with the rule that hid each, and block
 // (the inviter gets M_INVITE_BLOCKED).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
-import { steps } from './support/steps.ts';
-import { countingServer, hushCli, tempConfigDir } from '../../packages/cli/test/harness.ts';
+import type { ClientSession } from '../support/server.ts';
+import { countingServer, hushCli, hushForTests } from '../../packages/cli/test/harness.ts';
 
-let hush: HushProcess;
-let w: ReturnType<typeof steps>;
-
-before(async () => {
-  hush = await startHush();
-  w = steps(client(hush.baseUrl));
-});
-after(() => hush?.stop());
-
-async function loggedIn(name: string): Promise<{ s: ClientSession; dir: string }> {
-  const s = await w.user(name);
-  const dir = tempConfigDir();
-  const r = await hushCli(['login', '--homeserver', hush.baseUrl, '--user', name, '--password-stdin'], { configDir: dir, stdin: 'correct horse\n' });
-  assert.equal(r.code, 0, r.stderr);
-  return { s, dir };
-}
+const fx = hushForTests();
+const { loggedIn } = fx;
 
 /** bob creates a room named `name` and invites `invitee`. */
 async function invited(bob: ClientSession, invitee: string, name: string): Promise<string> {
-  const room = await w.createRoom(bob, { name });
-  await w.invite(bob, room, invitee);
+  const room = await fx.w.createRoom(bob, { name });
+  await fx.w.invite(bob, room, invitee);
   return room;
 }
 
 const inviteStatus = async (from: ClientSession, room: string, to: string) =>
-  w.http.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/invite`, { token: from.token, body: { user_id: to } });
+  fx.w.http.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/invite`, { token: from.token, body: { user_id: to } });
 
 describe('hush invites', () => {
   test('pending shows a real invite, in JSON and as text', async () => {
     const { s: alice, dir } = await loggedIn('cli_v_alice');
-    const bob = await w.user('cli_v_bob');
+    const bob = await fx.w.user('cli_v_bob');
     const none = await hushCli(['invites', 'pending'], { configDir: dir });
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /no pending invites/);
@@ -52,7 +37,7 @@ describe('hush invites', () => {
 
   test('ignore --user hides the invite; hidden names the rule; unignore brings it back', async () => {
     const { s: alice, dir } = await loggedIn('cli_v_carol');
-    const bob = await w.user('cli_v_dan');
+    const bob = await fx.w.user('cli_v_dan');
     const room = await invited(bob, alice.userId, 'Offers');
     const ign = await hushCli(['invites', 'ignore', '--user', bob.userId, '--reason', 'spam', '--json'], { configDir: dir });
     assert.equal(ign.code, 0, ign.stderr);
@@ -78,7 +63,7 @@ describe('hush invites', () => {
 
   test('ignore --server and --room: each hidden invite names its own rule', async () => {
     const { s: alice, dir } = await loggedIn('cli_v_erin');
-    const bob = await w.user('cli_v_frank');
+    const bob = await fx.w.user('cli_v_frank');
     const byServer = await invited(bob, alice.userId, 'A');
     const server = bob.userId.slice(bob.userId.indexOf(':') + 1);
     assert.equal((await hushCli(['invites', 'ignore', '--server', server], { configDir: dir })).code, 0);
@@ -95,12 +80,12 @@ describe('hush invites', () => {
 
   test('block on: the inviter gets M_INVITE_BLOCKED; block off: invites arrive again', async () => {
     const { s: alice, dir } = await loggedIn('cli_v_gina');
-    const bob = await w.user('cli_v_hank');
+    const bob = await fx.w.user('cli_v_hank');
     const on = await hushCli(['invites', 'block', 'on', '--json'], { configDir: dir });
     assert.equal(on.code, 0, on.stderr);
     assert.equal(on.json.blocked, true);
     assert.equal(on.json.invite_permission, 'block');
-    const room = await w.createRoom(bob, {});
+    const room = await fx.w.createRoom(bob, {});
     const refused = await inviteStatus(bob, room, alice.userId);
     assert.equal(refused.status, 403);
     assert.equal(refused.json.errcode, 'M_INVITE_BLOCKED');

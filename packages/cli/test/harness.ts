@@ -1,5 +1,5 @@
-// For the CLI's end-to-end tests: runs `hush` as a real child process with its own config dir, and a
-// stand-in "homeserver" that only counts requests, to prove that bad input sends nothing.
+// For the CLI's end-to-end tests: runs `hush` as a real child process with its own config dir, a
+// real `hush serve` per test file, and a stand-in "homeserver" that only counts requests.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import { client, startHush, type ClientSession, type HushProcess } from '../../../tests/support/server.ts';
+import { steps } from '../../../tests/e2e/support/steps.ts';
 
 const HUSH_BIN = fileURLToPath(new URL('../bin/hush.mjs', import.meta.url));
 
@@ -72,4 +75,32 @@ export async function closedUrl(): Promise<string> {
   const s = await countingServer();
   await s.close();
   return s.url;
+}
+
+/** `hush login --password-stdin` into a fresh config dir, which is returned; throws if it fails. */
+export async function cliLogin(homeserver: string, user: string, password = 'correct horse'): Promise<string> {
+  const dir = tempConfigDir();
+  const r = await hushCli(['login', '--homeserver', homeserver, '--user', user, '--password-stdin'], { configDir: dir, stdin: `${password}\n` });
+  if (r.code !== 0) throw new Error(`hush login ${user}: exit ${r.code}: ${r.stderr}`);
+  return dir;
+}
+
+/** One `hush serve` for a test file (started before its tests, stopped after), the e2e steps over
+ *  it, and users registered there with a `hush login` session each. */
+export function hushForTests() {
+  const fx = {} as { hush: HushProcess; w: ReturnType<typeof steps> };
+  before(async () => {
+    fx.hush = await startHush();
+    fx.w = steps(client(fx.hush.baseUrl));
+  });
+  after(() => fx.hush?.stop());
+  return {
+    get baseUrl(): string {
+      return fx.hush.baseUrl;
+    },
+    get w(): ReturnType<typeof steps> {
+      return fx.w;
+    },
+    loggedIn: async (name: string): Promise<{ s: ClientSession; dir: string }> => ({ s: await fx.w.user(name), dir: await cliLogin(fx.hush.baseUrl, name) }),
+  };
 }
