@@ -1,0 +1,47 @@
+// Unit tests of how failures become exit codes and messages, and of the "cannot reach" wording.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InviteBlockedError, MatrixError, NetworkError } from '@hush/client';
+import { CliError, describeFailure, EXIT, reachMessage, usage } from './output.ts';
+
+/** A NetworkError as the library throws it: fetch's TypeError with the socket error as its cause. */
+function unreachable(code: string | undefined, base = 'https://hs.example'): NetworkError {
+  const socket = Object.assign(new Error(`connect ${code ?? 'EWHATEVER'} 127.0.0.1:443`), code ? { code } : {});
+  const fetchError = new TypeError('fetch failed', { cause: socket });
+  return new NetworkError(`cannot reach ${base}: ${socket.message}`, `${base}/_matrix/client/v3/account/whoami`, fetchError);
+}
+
+describe('describeFailure', () => {
+  test('each kind of failure has its exit code', () => {
+    assert.deepEqual(describeFailure(usage('bad')), { code: EXIT.USAGE, message: 'bad' });
+    assert.deepEqual(describeFailure(new CliError('wrong', EXIT.LOGIN)), { code: 5, message: 'wrong' });
+    assert.deepEqual(describeFailure(new MatrixError(403, 'M_FORBIDDEN', 'You are not invited')), { code: 1, message: 'M_FORBIDDEN: You are not invited' });
+    assert.equal(describeFailure(new InviteBlockedError(403, 'M_INVITE_BLOCKED', 'Invites are blocked')).code, 1);
+    assert.equal(describeFailure(unreachable('ECONNREFUSED')).code, 4);
+    assert.deepEqual(describeFailure(new Error('boom')), { code: 1, message: 'boom' });
+    assert.deepEqual(describeFailure('odd'), { code: 1, message: 'odd' });
+  });
+
+  test('a refused or missing token is exit 3, naming the errcode', () => {
+    for (const errcode of ['M_UNKNOWN_TOKEN', 'M_MISSING_TOKEN']) {
+      const f = describeFailure(new MatrixError(401, errcode, 'Unrecognised access token'));
+      assert.equal(f.code, EXIT.AUTH);
+      assert.match(f.message, new RegExp(`\\(${errcode}: Unrecognised access token\\): log in again with hush login$`));
+    }
+  });
+});
+
+describe('reachMessage', () => {
+  test('says why in words, naming the homeserver URL', () => {
+    assert.equal(reachMessage(unreachable('ECONNREFUSED')), 'cannot reach https://hs.example: connection refused');
+    assert.equal(reachMessage(unreachable('ENOTFOUND', 'https://hs.example/prefix')), 'cannot reach https://hs.example/prefix: host name not found');
+    assert.equal(reachMessage(unreachable('CERT_HAS_EXPIRED')), 'cannot reach https://hs.example: its TLS certificate has expired');
+  });
+
+  test('keeps the library\'s message when the cause is not a known socket error', () => {
+    assert.equal(reachMessage(unreachable(undefined)), 'cannot reach https://hs.example: connect EWHATEVER 127.0.0.1:443');
+    const notJson = new NetworkError('https://hs.example answered 404 with something that is not JSON (is it a Matrix homeserver?)', 'https://hs.example/_matrix/client/v3/sync');
+    assert.equal(reachMessage(notJson), notJson.message);
+  });
+});
