@@ -47,6 +47,8 @@ describe('hush lists', () => {
     assert.equal(imp.json.added_ignored_users, 5000);
     assert.equal(imp.stderr, '', 'no progress bar when stderr is not a terminal');
     assert.deepEqual(await exportOf(daveDir), await exportOf(aliceDir));
+    const head = await hushCli(['lists', 'export', '-'], { configDir: daveDir, closeStdout: true });
+    assert.deepEqual([head.code, head.stderr], [0, ''], 'a reader that went away (| head) ends the export quietly');
     const held = await fx.w.get(dave, `/_matrix/client/v3/user/${encodeURIComponent(dave.userId)}/account_data/m.ignored_user_list`);
     assert.equal(Object.keys(held.json.ignored_users).length, 5000);
   });

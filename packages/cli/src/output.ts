@@ -100,8 +100,18 @@ export function describeFailure(err: unknown): { code: number; message: string }
   return { code: EXIT.MATRIX, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** A reader that went away (`hush ignore list | head -1`) ends the command quietly, as for any
+ *  Unix filter, instead of an unhandled EPIPE. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
+  });
+}
+
 /** Runs a command body; on failure prints the message to stderr and sets the exit code. */
 export async function run(body: () => Promise<void>): Promise<void> {
+  quietOnClosedPipe();
   try {
     await body();
   } catch (err) {

@@ -28,6 +28,8 @@ export interface CliOptions {
   configDir?: string;
   stdin?: string;
   env?: Record<string, string>;
+  /** Close the reading end of stdout at once, as `| head -0` would: the command's writes fail with EPIPE. */
+  closeStdout?: boolean;
 }
 
 export const tempConfigDir = (): string => mkdtempSync(join(tmpdir(), 'hush-cli-'));
@@ -43,6 +45,7 @@ export function hushCli(args: string[], opts: CliOptions = {}): Promise<CliRun> 
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    if (opts.closeStdout) child.stdout.destroy();
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => {
