@@ -201,6 +201,21 @@ export class HushClient {
     return this.updateIgnored((set) => set.delete(userId));
   }
 
+  /** Adds several users in one read-modify-write (one request, one /sync echo). */
+  ignoreUsers(userIds: readonly string[]): Promise<void> {
+    this.checkIgnorable(userIds);
+    return this.updateIgnored((set) => {
+      for (const u of userIds) set.add(u);
+    });
+  }
+
+  /** Removes several users in one read-modify-write. */
+  unignoreUsers(userIds: readonly string[]): Promise<void> {
+    return this.updateIgnored((set) => {
+      for (const u of userIds) set.delete(u);
+    });
+  }
+
   setIgnoredUsers(list: readonly string[]): Promise<void> {
     this.checkIgnorable(list);
     return this.updateIgnored((set) => {

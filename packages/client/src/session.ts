@@ -51,3 +51,8 @@ function sessionOf(http: HttpClient, res: { user_id: string; device_id?: string;
 export function whoami(http: HttpClient): Promise<{ user_id: string; device_id?: string }> {
   return http.request(api.getTokenOwner);
 }
+
+/** Ends a session: its access token stops working on the homeserver. */
+export async function logout(session: Pick<Session, 'homeserver' | 'accessToken'>, opts: { fetch?: typeof fetch } = {}): Promise<void> {
+  await new HttpClient({ baseUrl: session.homeserver, accessToken: session.accessToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).request(api.logout);
+}

@@ -13,7 +13,7 @@ export function ignoreCommand(): Command {
     .addHelpText('after', '\nExamples:\n  hush ignore add @spammer:example.org\n  hush ignore list --json\n  hush ignore remove @spammer:example.org');
   cmd.addCommand(
     withCommon(new Command('add'), ['hush ignore add @spammer:example.org @troll:example.org', 'hush ignore add @spammer:example.org --json'])
-      .description('ignore one or more users (each change is a read-modify-write of the list, so other devices\' additions are kept)')
+      .description('ignore one or more users (one read-modify-write of the list, so what other devices added is kept)')
       .argument('<user...>', 'user IDs, e.g. @spammer:example.org')
       .action((users: string[], opts: CommonOptions) =>
         run(async () => {
@@ -22,7 +22,7 @@ export function ignoreCommand(): Command {
           if (users.includes(client.userId)) throw usage('you cannot ignore yourself');
           const before = new Set(client.ignoredUsers());
           const added = [...new Set(users)].filter((u) => !before.has(u));
-          for (const u of added) await client.ignoreUser(u);
+          if (added.length > 0) await client.ignoreUsers(added);
           print(opts, { added, ignored_users: sorted(client.ignoredUsers()) }, (d) =>
             d.added.length === 0 ? { note: 'already ignored; nothing changed' } : `now ignoring ${d.added.join(', ')} (${d.ignored_users.length} ignored in all)`,
           );
@@ -39,7 +39,7 @@ export function ignoreCommand(): Command {
           const client = await syncedClient(opts);
           const before = new Set(client.ignoredUsers());
           const removed = [...new Set(users)].filter((u) => before.has(u));
-          for (const u of removed) await client.unignoreUser(u);
+          if (removed.length > 0) await client.unignoreUsers(removed);
           print(opts, { removed, ignored_users: sorted(client.ignoredUsers()) }, (d) =>
             d.removed.length === 0 ? { note: 'none of them was ignored; nothing changed' } : `no longer ignoring ${d.removed.join(', ')}`,
           );

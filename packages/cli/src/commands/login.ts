@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ErrCode } from '@hush/spec';
 import { HttpClient, login, MatrixError, whoami, type Session } from '@hush/client';
 import { addExamples, pickConnection, sessionForToken, withCommon, type CommonOptions } from '../context.ts';
-import { logout } from '../library-gaps.ts';
+import { logout } from '@hush/client';
 import { CliError, EXIT, print, run, usage } from '../output.ts';
 import { readPassword } from '../prompt.ts';
 import { readSession, removeSession, sessionPath, writeSession } from '../session-store.ts';
