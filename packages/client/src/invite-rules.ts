@@ -50,6 +50,9 @@ export interface ExportedLists {
   policy_rooms: string[];
 }
 
+/** Ids per write when importing a long list of ignored users. */
+const IMPORT_CHUNK = 1000;
+
 const FIELD: Record<RuleKind, string> = { user: 'ignored_user_ids', server: 'ignored_servers', room: 'ignored_room_ids' };
 const VALID: Record<RuleKind, (s: string) => boolean> = { user: isUserId, server: isServerName, room: isRoomId };
 
@@ -222,8 +225,8 @@ export class InviteRules {
     };
   }
 
-  /** Merges an exported list into this account's lists: one write per list type, so 5,000 ids cost a
-   *  handful of requests. `onProgress(done, total)` counts ids written. Ids are checked first:
+  /** Merges an exported list into this account's lists: one write per list type (ignored users in
+   *  chunks of 1,000), so 5,000 ids cost a handful of requests. `onProgress(done, total)` counts ids written. Ids are checked first:
    *  a bad one stops the import before anything is written. */
   async importLists(data: ExportedLists, onProgress?: (done: number, total: number) => void): Promise<void> {
     if (data?.version !== 1) throw new MatrixError(400, ErrCode.BAD_JSON, 'Not a Hush list export (version 1)');
@@ -236,10 +239,11 @@ export class InviteRules {
     let done = 0;
     const step = (n: number) => onProgress?.((done += n), total);
     onProgress?.(0, total);
-    if (users.length > 0) {
-      const merged = new Set([...this.client.ignoredUsers(), ...users]);
-      await this.client.setIgnoredUsers([...merged]);
-      step(users.length);
+    // Ignored users go in chunks so a long list shows progress (each chunk is one write).
+    for (let i = 0; i < users.length; i += IMPORT_CHUNK) {
+      const chunk = users.slice(i, i + IMPORT_CHUNK);
+      await this.client.ignoreUsers(chunk);
+      step(chunk.length);
     }
     for (const kind of ['user', 'server', 'room'] as const) {
       const ids = kind === 'user' ? inv.users : kind === 'server' ? inv.servers : inv.rooms;
