@@ -20,7 +20,7 @@ export function createLogger(level: string): Logger {
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const database: DatabaseHandle = await openDatabase(config.database);
-  const services = await createServices(config, database);
+  const services = await createServices(config, database, logger);
   const app = await buildApp({ services, logger });
   try {
     await app.listen({ port: config.port, host: config.bind });

@@ -2,14 +2,14 @@
 // position N reached, for these rooms and users"; a waiter wakes when a change concerns its user
 // or one of its rooms and is past the position it has already seen. In-process; with a Bus
 // (PostgreSQL LISTEN/NOTIFY when several processes share one database) the same announcements,
-// and the small facts other services share (typing, revoked tokens), reach every process.
+// and the small facts other services share (typing changes, revoked tokens), reach every process.
 
 import type { Bus, BusMessage } from './bus.ts';
 
 export interface Position {
   /** The shared stream of persisted changes (events, account data, receipts). */
   stream: number;
-  /** The typing serial of this process (milliseconds-based, so roughly comparable across processes). */
+  /** The typing serial: typing changes are numbered in commit order, one sequence for every process. */
   typing: number;
 }
 
@@ -36,32 +36,43 @@ export class Notifier {
   private readonly lastForUser = new Map<string, Position>();
   private readonly lastForRoom = new Map<string, Position>();
   private current: Position = { stream: 0, typing: 0 };
-  /** Bumped by "everyone re-check" messages from other processes: what the notifier knew before
+  /** Bumped by "everyone re-check" messages (the bus reconnected): what the notifier knew before
    *  may be incomplete, so callers that trust its silence (the quiet /sync path) re-read once. */
   private epochCount = 0;
   private bus: Bus | undefined;
-  private readonly handlers = new Map<BusMessage['k'], (m: BusMessage) => void>();
+  private readonly handlers = new Map<BusMessage['k'], (m: BusMessage, own: boolean) => void>();
 
   /** Connects this notifier to the other processes. */
   attach(bus: Bus): void {
     this.bus = bus;
-    bus.onMessage((m) => this.receive(m));
+    bus.onMessage((m, own) => this.receive(m, own));
   }
 
-  /** Sends a fact to the other processes (no-op in a single process). */
-  publish(m: BusMessage): void {
-    this.bus?.publish(m);
+  /** Whether other processes share the database (then facts travel over the bus). */
+  shared(): boolean {
+    return this.bus !== undefined;
   }
 
-  /** Handles one kind of fact from other processes (typing, tokens). */
-  onRemote<K extends BusMessage['k']>(kind: K, fn: (m: Extract<BusMessage, { k: K }>) => void): void {
-    this.handlers.set(kind, fn as (m: BusMessage) => void);
+  /** The channel and payloads that carry `m`, for a caller that sends them inside its own
+   *  transaction (PostgreSQL delivers them when it commits); undefined in a single process. */
+  encode(m: BusMessage): { channel: string; payloads: string[] } | undefined {
+    return this.bus && { channel: this.bus.channel, payloads: this.bus.encode(m) };
   }
 
-  private receive(m: BusMessage): void {
-    if (m.k === 'n') this.wake({ stream: m.s, typing: 0 }, { rooms: m.r ?? [], users: m.u ?? [] });
-    else if (m.k === 'all') this.wakeAll();
-    else this.handlers.get(m.k)?.(m);
+  /** Handles one kind of fact from the bus (typing, tokens; `all` after a reconnect), this
+   *  process's own messages included (`own`). */
+  on<K extends BusMessage['k']>(kind: K, fn: (m: Extract<BusMessage, { k: K }>, own: boolean) => void): void {
+    this.handlers.set(kind, fn as (m: BusMessage, own: boolean) => void);
+  }
+
+  private receive(m: BusMessage, own: boolean): void {
+    // Our own stream announcements woke our waiters before they were sent.
+    if (m.k === 'n') {
+      if (!own) this.wake({ stream: m.s, typing: 0 }, { rooms: m.r ?? [], users: m.u ?? [] });
+      return;
+    }
+    if (m.k === 'all') this.wakeAll();
+    this.handlers.get(m.k)?.(m, own);
   }
 
   private wakeAll(): void {
@@ -101,6 +112,12 @@ export class Notifier {
       for (const w of this.byRoom.get(r) ?? []) woken.add(w);
     }
     for (const w of woken) w.wake();
+  }
+
+  /** Whether anything was announced to the user themself (a membership, account data …) after
+   *  stream position `stream`. */
+  userChangedAfter(userId: string, stream: number): boolean {
+    return (this.lastForUser.get(userId)?.stream ?? 0) > stream;
   }
 
   /** Whether anything concerning this user or these rooms was announced after `since`. */

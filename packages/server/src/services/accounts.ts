@@ -22,6 +22,7 @@ import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash, verifyP
 import type { Requester } from '../http/auth.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
+import { announceIn } from './announce.ts';
 
 export interface RegisterInput {
   username?: string;
@@ -48,8 +49,8 @@ export interface ProfileChangeListener {
 }
 
 const MAX_LOCALPART = 200;
-/** How long a token lookup is trusted without asking the database again. Logout on this process
- *  drops its entries at once; another process sharing the database sees it within this time. */
+/** How long a token lookup is trusted without asking the database again. A revocation drops the
+ *  entries at once, here and — announced in the revoking transaction — in every other process. */
 const TOKEN_CACHE_MS = 5_000;
 const TOKEN_CACHE_MAX = 50_000;
 
@@ -57,14 +58,16 @@ export class AccountService {
   /** Called after a profile change (rooms update the member events). */
   onProfileChange: ProfileChangeListener | null = null;
   private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
+  /** Bumped by every revocation: a lookup that raced one is not cached. */
+  private revocations = 0;
 
   constructor(
     private readonly db: Db,
     private readonly config: Pick<Config, 'serverName' | 'registration' | 'registrationTokens'>,
     private readonly notifier?: Notifier,
   ) {
-    // Another process revoked tokens: drop them from this cache too.
-    notifier?.onRemote('tokens', (m) => this.dropCached(m.user, m.device));
+    // A process (this one too) revoked tokens: drop them from this cache.
+    notifier?.on('tokens', (m) => this.dropCached(m.user, m.device));
   }
 
   get serverName(): ServerName {
@@ -175,7 +178,7 @@ export class AccountService {
     // Logging in again with a known device id replaces that device's old tokens.
     if (deviceId !== undefined) {
       await accountsStore.deleteTokens(tx, userId, id);
-      this.forgetTokens(userId, id);
+      await this.revoked(tx, userId, id);
     }
     await accountsStore.upsertDevice(tx, {
       user_id: userId,
@@ -195,37 +198,49 @@ export class AccountService {
     const now = Date.now();
     const hit = this.tokenCache.get(hash);
     if (hit && hit.until > now) return hit.requester;
+    const generation = this.revocations;
     const row = await accountsStore.findToken(this.db, hash);
     if (!row || !sameHash(row.tokenHash, hash)) {
       this.tokenCache.delete(hash);
       return undefined;
     }
     const requester = { userId: row.userId as UserId, deviceId: row.deviceId, tokenHash: hash };
+    // The row may predate a revocation that arrived while it was read: then it is not kept.
+    if (generation !== this.revocations) return requester;
     if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
     this.tokenCache.set(hash, { requester, until: now + TOKEN_CACHE_MS });
     return requester;
   }
 
-  /** Revoked tokens leave this process's cache and every other process's. */
-  private forgetTokens(userId: string, deviceId?: string): void {
+  /** Inside the revoking transaction: revoked tokens leave this process's cache now, and every
+   *  other process's when the transaction commits (before the request that revoked them is
+   *  answered). */
+  private async revoked(tx: Tx, userId: string, deviceId?: string): Promise<void> {
     this.dropCached(userId, deviceId);
-    this.notifier?.publish({ k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}) });
+    if (this.notifier) await announceIn(tx, this.notifier, { k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}) });
   }
 
   private dropCached(userId: string, deviceId?: string): void {
+    this.revocations++;
     for (const [hash, { requester }] of this.tokenCache) {
       if (requester.userId === userId && (deviceId === undefined || requester.deviceId === deviceId)) this.tokenCache.delete(hash);
     }
   }
 
   async logout(r: Requester): Promise<void> {
-    await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId, r.deviceId));
-    this.forgetTokens(r.userId, r.deviceId);
+    await this.db.transaction().execute(async (tx) => {
+      await accountsStore.deleteDevices(tx, r.userId, r.deviceId);
+      await this.revoked(tx, r.userId, r.deviceId);
+    });
+    this.dropCached(r.userId, r.deviceId);
   }
 
   async logoutAll(r: Requester): Promise<void> {
-    await this.db.transaction().execute((tx) => accountsStore.deleteDevices(tx, r.userId));
-    this.forgetTokens(r.userId);
+    await this.db.transaction().execute(async (tx) => {
+      await accountsStore.deleteDevices(tx, r.userId);
+      await this.revoked(tx, r.userId);
+    });
+    this.dropCached(r.userId);
   }
 
   async profile(userId: UserId): Promise<{ displayname: string | null; avatar_url: string | null }> {

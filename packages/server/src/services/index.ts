@@ -1,5 +1,6 @@
 // The services one homeserver runs, built once from its deps and handed to every handler.
 
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../storage/db.ts';
 import { streamStore } from '../storage/stream.store.ts';
@@ -39,17 +40,27 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-export async function createServices(config: Config, database: DatabaseHandle): Promise<Services> {
+export async function createServices(config: Config, database: DatabaseHandle, logger?: Pick<Logger, 'info' | 'warn'>): Promise<Services> {
   const db = database.db;
   const notifier = new Notifier();
-  notifier.advanceTo(await streamStore.current(db));
   // Several processes may share a PostgreSQL database: they tell each other over LISTEN/NOTIFY.
-  const bus = database.dialect === 'postgres' ? await connectPgBus(database.url) : undefined;
+  // Listening starts before anything is read, so nothing committed after the reads goes unheard.
+  const bus =
+    database.dialect === 'postgres' ? await connectPgBus(database.url, (level, msg, err) => logger?.[level](err === undefined ? {} : { err }, msg)) : undefined;
   if (bus) notifier.attach(bus);
   const accounts = new AccountService(db, config, notifier);
   const filters = new FilterService(db);
   const typing = new TypingService(db, notifier);
-  const persister = new EventPersister(config.serverName, await loadSigningKey(db));
+  let signingKey;
+  try {
+    notifier.advanceTo(await streamStore.current(db));
+    await typing.start();
+    signingKey = await loadSigningKey(db);
+  } catch (err) {
+    await bus?.close();
+    throw err;
+  }
+  const persister = new EventPersister(config.serverName, signingKey);
   const writer = new RoomWriter(db, persister, notifier);
   const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
   const accountData = new AccountDataService(db, notifier);

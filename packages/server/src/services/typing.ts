@@ -1,23 +1,46 @@
-// Typing notifications: in memory, per room, each with an expiry; every change bumps this
-// process's typing serial and wakes the room's waiting syncs. With several processes, each change
-// is sent to the others as the room's whole list (last writer wins), so a user typing through one
-// process shows in syncs served by another.
+// Typing notifications (spec: typing.yaml, m.typing): in memory, per room, each user with an expiry.
+// Every change — start, refresh, stop, expiry — takes a number from one counter in the database and
+// is applied in number order: in a single process at once; with several processes on PostgreSQL the
+// number is taken and the change sent (NOTIFY) in one transaction, so every process, this one
+// included, receives the changes in number order and holds the same lists. Sync tokens carry the
+// number, which therefore means the same on every process. A change to a room's list wakes the
+// room's waiting syncs.
 
 import { forbidden } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { stateStore } from '../storage/state.store.ts';
+import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
+import type { BusMessage } from '../notifier/bus.ts';
 import type { Requester } from '../http/auth.ts';
+import { announceIn } from './announce.ts';
+
+/** `user` types in `room` until `until` (ms since the epoch), or stops (`until` 0) — for an expiry,
+ *  only if the entry still ends at `if` (a refresh may have overtaken it). */
+type Change = Omit<Extract<BusMessage, { k: 'typing' }>, 'k' | 't'>;
+
+interface Entry {
+  until: number;
+  /** Set through this process, which then also ends it when it expires. */
+  mine: boolean;
+}
 
 const MAX_TIMEOUT_MS = 120_000;
+/** An entry set through another process is ended here once that process had this long to. */
+const ORPHAN_GRACE_MS = 5_000;
+/** How long a request waits for its own change to come back over the bus. */
+const ECHO_WAIT_MS = 2_000;
 
 export class TypingService {
-  private readonly rooms = new Map<string, Map<string, number>>();
-  /** Serial of the last change per room. */
+  private readonly rooms = new Map<string, Map<string, Entry>>();
+  /** Number of the last change to each room's list. */
   private readonly changed = new Map<string, number>();
-  /** Follows the clock so serials keep rising across restarts and stay roughly comparable between
-   *  processes (tokens carry them, and a token may come back to another process). */
-  private serial = Date.now();
+  /** The number of the last change applied here. */
+  private applied = 0;
+  /** Requests waiting for their own change to be applied, by its number. */
+  private readonly echoes = new Map<number, () => void>();
+  /** Expiries sent and not yet applied (`room \0 user \0 until`), so each is sent once. */
+  private readonly expiring = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -25,40 +48,86 @@ export class TypingService {
     private readonly notifier: Notifier,
     private readonly now: () => number = Date.now,
   ) {
-    notifier.onRemote('typing', (m) => {
-      const now = this.now();
-      const users = new Map(m.users.filter(([, until]) => until > now));
-      if (users.size > 0) {
-        this.rooms.set(m.room, users);
-        this.schedule();
-      } else {
-        this.rooms.delete(m.room);
-      }
-      this.bump(m.room, false);
-    });
+    notifier.on('typing', (m, own) => this.apply(m, m.t, own));
+    // The bus reconnected: changes sent meanwhile are lost. Take up the count where it stands.
+    notifier.on('all', () => void this.start().catch(() => undefined));
+  }
+
+  /** Reads how far the count has gone (at start, once the bus listens; again after a reconnect). */
+  async start(): Promise<void> {
+    this.applied = Math.max(this.applied, await streamStore.currentTyping(this.db));
+    this.expiring.clear();
+    this.settleEchoes();
   }
 
   async setTyping(r: Requester, roomId: string, userId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {
     if (userId !== r.userId) throw forbidden('Cannot set typing for another user');
     const m = await stateStore.membership(this.db, roomId, r.userId);
     if (m?.membership !== 'join') throw forbidden('You are not in this room');
-    let users = this.rooms.get(roomId);
-    if (typing) {
-      if (!users) this.rooms.set(roomId, (users = new Map()));
-      const was = users.has(userId);
-      users.set(userId, this.now() + Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS));
-      this.schedule();
-      if (!was) this.bump(roomId);
-    } else if (users?.delete(userId)) {
-      this.bump(roomId);
-    }
+    const until = typing ? this.now() + Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS) : 0;
+    await this.append({ room: roomId, user: userId, until });
   }
 
-  private bump(roomId: string, share = true): void {
-    this.serial = Math.max(this.serial + 1, this.now());
-    this.changed.set(roomId, this.serial);
-    this.notifier.notify({ typing: this.serial }, { rooms: [roomId] });
-    if (share) this.notifier.publish({ k: 'typing', room: roomId, users: [...(this.rooms.get(roomId) ?? new Map<string, number>())] });
+  /** Numbers a change and applies it: here at once, or — sharing the database — when it comes back
+   *  over the bus, in number order with every other process's changes. */
+  private async append(c: Change): Promise<void> {
+    if (!this.notifier.shared()) {
+      this.apply(c, await streamStore.nextTyping(this.db), true);
+      return;
+    }
+    const t = await this.db.transaction().execute(async (tx) => {
+      const serial = await streamStore.nextTyping(tx);
+      await announceIn(tx, this.notifier, { k: 'typing', t: serial, ...c });
+      return serial;
+    });
+    if (t <= this.applied) return;
+    // Read-your-writes on this process; a lost echo (the bus reconnecting) only delays.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.echoes.delete(t);
+        resolve();
+      }, ECHO_WAIT_MS);
+      this.echoes.set(t, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private apply(c: Change, t: number, own: boolean): void {
+    // Over the bus changes arrive in number order; older ones predate this process's count.
+    if (this.notifier.shared() && t <= this.applied) return;
+    this.applied = Math.max(this.applied, t);
+    this.settleEchoes();
+    if (c.if !== undefined) this.expiring.delete(`${c.room}\u0000${c.user}\u0000${c.if}`);
+    let users = this.rooms.get(c.room);
+    if (c.until > 0) {
+      if (!users) this.rooms.set(c.room, (users = new Map()));
+      const was = users.has(c.user);
+      users.set(c.user, { until: c.until, mine: own });
+      this.schedule();
+      // A refresh changes no list: nobody needs waking.
+      if (!was) this.changedRoom(c.room, t);
+      return;
+    }
+    const entry = users?.get(c.user);
+    if (!users || !entry || (c.if !== undefined && entry.until !== c.if)) return;
+    users.delete(c.user);
+    if (users.size === 0) this.rooms.delete(c.room);
+    this.changedRoom(c.room, t);
+  }
+
+  private changedRoom(roomId: string, t: number): void {
+    this.changed.set(roomId, Math.max(this.changed.get(roomId) ?? 0, t));
+    this.notifier.notify({ typing: t }, { rooms: [roomId] });
+  }
+
+  private settleEchoes(): void {
+    for (const [t, settle] of this.echoes) {
+      if (t > this.applied) continue;
+      this.echoes.delete(t);
+      settle();
+    }
   }
 
   private schedule(): void {
@@ -67,14 +136,18 @@ export class TypingService {
     this.timer.unref();
   }
 
+  /** Ends expired entries: this process's own at once, others' after a grace (their process may be
+   *  gone). Several processes may send the same expiry; it applies once. */
   private expire(): void {
     const now = this.now();
-    for (const [roomId, users] of this.rooms) {
-      let changed = false;
-      for (const [u, until] of users) if (until <= now) changed = users.delete(u) || changed;
-      if (users.size === 0) this.rooms.delete(roomId);
-      // Every process expires the same entries by itself: nothing to share.
-      if (changed) this.bump(roomId, false);
+    for (const [room, users] of this.rooms) {
+      for (const [user, e] of users) {
+        if (e.until > now || (!e.mine && e.until + ORPHAN_GRACE_MS > now)) continue;
+        const key = `${room}\u0000${user}\u0000${e.until}`;
+        if (this.expiring.has(key)) continue;
+        this.expiring.add(key);
+        this.append({ room, user, until: 0, if: e.until }).catch(() => this.expiring.delete(key));
+      }
     }
     if (this.rooms.size === 0 && this.timer) {
       clearInterval(this.timer);
@@ -82,8 +155,9 @@ export class TypingService {
     }
   }
 
+  /** The number of the last change applied here (sync tokens carry it). */
   current(): number {
-    return this.serial;
+    return this.applied;
   }
 
   /** Whether the room's typing list changed after `since`. */
@@ -98,5 +172,7 @@ export class TypingService {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const settle of this.echoes.values()) settle();
+    this.echoes.clear();
   }
 }

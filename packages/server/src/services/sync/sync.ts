@@ -66,9 +66,11 @@ const INVITE_STATE_KEYS = ['m.room.create', 'm.room.join_rules', 'm.room.name', 
 );
 
 export class SyncService {
-  /** Each user's joined rooms as of their last sync: any change to them is announced to the
-   *  user, so with these the notifier alone can tell that nothing is new. */
-  private readonly roomsOf = new Map<string, { rooms: ReadonlySet<string>; epoch: number }>();
+  /** Each user's joined rooms as of their last sync here (read at stream position `asOf`): any
+   *  change to them is announced to the user, so with these the notifier alone can tell that
+   *  nothing is new — as long as nothing was announced to the user after `asOf` (a token from
+   *  another process may already be past a join this process has not read). */
+  private readonly roomsOf = new Map<string, { rooms: ReadonlySet<string>; epoch: number; asOf: number }>();
   /** The notifier only knows what happened since this process started. */
   private readonly startStream: number;
 
@@ -89,6 +91,7 @@ export class SyncService {
       !fullState &&
       known !== undefined &&
       known.epoch === this.notifier.epoch() &&
+      !this.notifier.userChangedAfter(userId, known.asOf) &&
       since.stream >= this.startStream &&
       !since.toDeviceSent &&
       !this.notifier.changedSince(userId, known.rooms, since)
@@ -97,7 +100,6 @@ export class SyncService {
 
   async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
     const since = params.since !== undefined ? parseSyncToken(params.since) : undefined;
-    if (since) since.typing = Math.min(since.typing, this.typing.current());
     const filter = compile(await this.filters.resolve(this.db, r.userId, params.filter));
     const deadline = Date.now() + Math.min(params.timeout ?? 0, 600_000);
     if (since && this.quiet(r.userId, since, params.fullState === true)) {
@@ -113,7 +115,7 @@ export class SyncService {
     for (;;) {
       const epoch = this.notifier.epoch();
       const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
-      this.roomsOf.set(r.userId, { rooms: result.joinedRooms, epoch });
+      this.roomsOf.set(r.userId, { rooms: result.joinedRooms, epoch, asOf: result.position.stream });
       const remaining = deadline - Date.now();
       if (!since || result.hasData || remaining <= 0 || signal?.aborted) return result.response;
       await this.notifier.wait(r.userId, result.joinedRooms, result.position, remaining, signal);
@@ -127,7 +129,9 @@ export class SyncService {
   }
 
   private async compute(tx: Tx, r: Requester, since: SyncPosition | undefined, f: Compiled, fullState: boolean): Promise<SyncResult> {
-    const position: Position = { stream: await streamStore.current(tx), typing: this.typing.current() };
+    // Typing numbers mean the same on every process; a token from another may be ahead of this one
+    // (its changes not applied here yet): the client has seen those already.
+    const position: Position = { stream: await streamStore.current(tx), typing: Math.max(this.typing.current(), since?.typing ?? 0) };
     const ignore = await loadIgnoreView(tx, r.userId);
     const allMemberships = await stateStore.membershipsOfUser(tx, r.userId);
     const allJoined = new Set(allMemberships.filter((m) => m.membership === 'join').map((m) => m.room_id));

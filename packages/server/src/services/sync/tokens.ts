@@ -1,9 +1,9 @@
 // Opaque, versioned stream tokens. A sync token `h1_<stream>_<typing>[_<toDevice>]` names a position
-// in the shared stream and this process's typing serial, and, after a response that carried
-// send-to-device messages, how far they went (the next sync acknowledges them; when more are waiting
-// it is below <stream>); a pagination token `t<stream>` names a point
-// between events (everything at or before <stream> lies behind it). Both survive a restart: the
-// stream positions are stored; the typing serial restarts and is clamped.
+// in the shared stream and the typing number (one count for every process, kept in the database),
+// and, after a response that carried send-to-device messages, how far they went (the next sync
+// acknowledges them; when more are waiting it is below <stream>); a pagination token `t<stream>`
+// names a point between events (everything at or before <stream> lies behind it). Both survive a
+// restart and mean the same on every process sharing the database.
 
 import { ErrCode, MatrixError } from '@hush/spec';
 import type { Position } from '../../notifier/notifier.ts';
