@@ -2,5 +2,5 @@
 export { startServer, createLogger, type RunningServer } from './main.ts';
 export { resolveConfig, readConfigFile, ConfigError, type Config } from './config/config.ts';
 export { buildApp } from './app.ts';
-export { openDatabase, isPostgresUrl, type DatabaseHandle } from './storage/db.ts';
-export { copyHomeserver, type CopyReport } from './storage/copy.ts';
+export { openDatabase, isPostgresUrl, DatabaseBusy, type DatabaseHandle } from './storage/db.ts';
+export { copyHomeserver, CopyRefused, type CopyReport } from './storage/copy.ts';

@@ -19,12 +19,20 @@ export function createLogger(level: string): Logger {
 }
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const database: DatabaseHandle = await openDatabase(config.database);
-  const services = await createServices(config, database, logger);
+  // A SQLite file serves one process; a PostgreSQL database any number (decision 0007).
+  const database: DatabaseHandle = await openDatabase(config.database, { singleProcess: true });
+  let services;
+  try {
+    services = await createServices(config, database, logger);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const app = await buildApp({ services, logger });
   try {
     await app.listen({ port: config.port, host: config.bind });
   } catch (err) {
+    await services.stop();
     await database.close();
     throw err;
   }

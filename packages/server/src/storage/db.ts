@@ -1,5 +1,7 @@
 // Opens the one database of a homeserver: SQLite (a file, the embedded default) or PostgreSQL (a
-// postgres:// URL), behind one Kysely query builder so every store is written once.
+// postgres:// URL), behind one Kysely query builder so every store is written once. Any number of
+// processes may share a PostgreSQL database; a SQLite file belongs to one process, which holds a
+// lock on it (`singleProcess`) so that a second `hush serve` on the same file is refused.
 
 import { Kysely, PostgresDialect, SqliteDialect, type LogConfig, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
@@ -62,7 +64,35 @@ function queryStats(): LogConfig | undefined {
   };
 }
 
-export async function openDatabase(location: string, opts: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+/** Another process holds the SQLite file. */
+export class DatabaseBusy extends Error {}
+
+/** Locks `FILE.lock` (a small SQLite file beside the database) exclusively until released; the
+ *  operating system releases it when the process ends, however it ends. The database itself stays
+ *  readable by other tools (backups, the sqlite3 shell). */
+function lockSqliteFile(location: string): () => void {
+  const lock = new SqliteDatabase(`${location}.lock`);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+    throw new DatabaseBusy(
+      `another process is using the SQLite database ${location}: a SQLite database serves one process. Stop the other one, or move to PostgreSQL (hush migrate) to run several`,
+    );
+  }
+  return () => lock.close();
+}
+
+export interface OpenOptions {
+  poolSize?: number;
+  /** SQLite file: refuse when another process holds it (hush serve, hush migrate). */
+  singleProcess?: boolean;
+}
+
+export async function openDatabase(location: string, opts: OpenOptions = {}): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
   if (isPostgresUrl(location)) {
     const pool = new pg.Pool({ connectionString: location, max: opts.poolSize ?? 10 });
@@ -72,7 +102,14 @@ export async function openDatabase(location: string, opts: { poolSize?: number }
     handle = { db, dialect: 'postgres', url: location, close: () => db.destroy() };
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    const sqlite = new SqliteDatabase(location);
+    const unlock = opts.singleProcess && location !== ':memory:' ? lockSqliteFile(location) : () => undefined;
+    let sqlite: SqliteDatabase.Database;
+    try {
+      sqlite = new SqliteDatabase(location);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
@@ -80,7 +117,7 @@ export async function openDatabase(location: string, opts: { poolSize?: number }
     // Checkpoint less often: each one fsyncs, and per-commit cost dominated the send path.
     sqlite.pragma('wal_autocheckpoint = 10000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }), log: queryStats() });
-    handle = { db, dialect: 'sqlite', url: location, close: () => db.destroy() };
+    handle = { db, dialect: 'sqlite', url: location, close: () => db.destroy().finally(unlock) };
   }
   try {
     await migrate(handle.db, handle.dialect);
