@@ -1,22 +1,28 @@
 // Two `hush serve` processes on one PostgreSQL database, as behind a load balancer: a long-poll on
-// B wakes for a send on A (LISTEN/NOTIFY), an ignore written on A hides on B, typing on A shows on
-// B, a logout on A is refused on B, and 1,000 concurrent sends from 20 users over both processes
-// arrive exactly once, in one order, in /sync and in /messages.
+// B wakes for a send on A (LISTEN/NOTIFY), also in a room joined through A after B last read the
+// user's rooms; an ignore written on A hides on B; typing on A shows on B, concurrent typing through
+// both ends up the same on both, a refresh through A keeps it on B; a logout on A is refused by B's
+// very next request; a lost LISTEN connection comes back without losing a wake-up; and 1,000
+// concurrent sends from 20 users over both processes arrive exactly once, in one order, in /sync
+// and in /messages.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
 import { freshPgDatabase } from '../support/postgres.ts';
 import { bodies, enc, joined, steps, timelineOf, V3, type Json } from './support/steps.ts';
 
 let a: HushProcess;
 let b: HushProcess;
+let dbUrl: string;
 let drop: () => Promise<void>;
 let onA: ReturnType<typeof steps>;
 let onB: ReturnType<typeof steps>;
 
 before(async () => {
   const pg = await freshPgDatabase();
+  dbUrl = pg.url;
   drop = pg.drop;
   // Both start at once: migrations take an advisory lock.
   [a, b] = await Promise.all([startHush({ database: pg.url }), startHush({ database: pg.url })]);
@@ -34,12 +40,23 @@ async function both(name: string): Promise<{ onA: ClientSession; onB: ClientSess
   return { onA: s, onB: await onB.http.login(name) };
 }
 
+/** alice and bob, with sessions on both processes, in a public room made on A; alice's first sync
+ *  on B. */
+async function pair(prefix: string) {
+  const [alice, bob] = await Promise.all([both(`${prefix}_alice`), both(`${prefix}_bob`)]);
+  const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
+  await onA.join(bob.onA, room);
+  return { alice, bob, room, s0: await onB.sync(alice.onB) };
+}
+
+const typingIn = (sync: Json, room: string): string[] | undefined =>
+  (joined(sync, room)?.ephemeral?.events as Json[] | undefined)?.find((e) => e.type === 'm.typing')?.content.user_ids;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('two processes, one PostgreSQL', () => {
   test('a long-poll on B wakes for a send on A', async () => {
-    const [alice, bob] = await Promise.all([both('mp1_alice'), both('mp1_bob')]);
-    const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
-    await onA.join(bob.onA, room);
-    const s0 = await onB.sync(alice.onB);
+    const { alice, bob, room, s0 } = await pair('mp1');
     const t0 = Date.now();
     const waiting = onB.sync(alice.onB, { since: s0.next_batch, timeout: 20_000 });
     await onA.send(bob.onA, room, 'mp1 hello from A');
@@ -48,11 +65,27 @@ describe('two processes, one PostgreSQL', () => {
     assert.ok(Date.now() - t0 < 15_000, 'woken by the notification, not by the 20 s timeout');
   });
 
+  test('a long-poll on B wakes for a room joined through A after B last read the user\'s rooms', async () => {
+    const [alice, bob] = await Promise.all([both('mp6_alice'), both('mp6_bob')]);
+    const first = await onB.sync(alice.onB); // B knows alice's rooms: none
+    const room = await onA.createRoom(bob.onA, { preset: 'public_chat' });
+    // bob's long-poll on B returns once B has heard of alice's join.
+    const bobSince = (await onB.sync(bob.onB)).next_batch;
+    const bobWaits = onB.sync(bob.onB, { since: bobSince, timeout: 20_000 });
+    await onA.join(alice.onA, room);
+    await bobWaits;
+    // alice's next token comes from A, already past her join; then she waits on B.
+    const viaA = await onA.sync(alice.onA, { since: first.next_batch });
+    assert.ok(joined(viaA, room), 'A reports the join');
+    const t0 = Date.now();
+    const waiting = onB.sync(alice.onB, { since: viaA.next_batch, timeout: 20_000 });
+    await onA.send(bob.onA, room, 'mp6 in the new room');
+    assert.deepEqual(bodies(timelineOf(await waiting, room)), ['mp6 in the new room']);
+    assert.ok(Date.now() - t0 < 15_000, 'woken by the send, not by the 20 s timeout');
+  });
+
   test('an ignore written on A wakes a waiting sync on B and hides the user there', async () => {
-    const [alice, bob] = await Promise.all([both('mp2_alice'), both('mp2_bob')]);
-    const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
-    await onA.join(bob.onA, room);
-    const s0 = await onB.sync(alice.onB);
+    const { alice, bob, room, s0 } = await pair('mp2');
     const waiting = onB.sync(alice.onB, { since: s0.next_batch, timeout: 20_000 });
     await onA.ignore(alice.onA, [bob.onA.userId]);
     const woke = await waiting;
@@ -66,28 +99,79 @@ describe('two processes, one PostgreSQL', () => {
   });
 
   test('typing through A shows in a sync on B', async () => {
-    const [alice, bob] = await Promise.all([both('mp3_alice'), both('mp3_bob')]);
-    const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
-    await onA.join(bob.onA, room);
-    const s0 = await onB.sync(alice.onB);
+    const { alice, bob, room, s0 } = await pair('mp3');
     const waiting = onB.sync(alice.onB, { since: s0.next_batch, timeout: 20_000 });
     await onA.typing(bob.onA, room, true);
-    const woke = await waiting;
-    const typing = (joined(woke, room)?.ephemeral?.events as Json[] | undefined)?.find((e) => e.type === 'm.typing');
-    assert.deepEqual(typing?.content.user_ids, [bob.onA.userId]);
+    assert.deepEqual(typingIn(await waiting, room), [bob.onA.userId]);
   });
 
-  test('a logout on A is refused on B at once', async () => {
-    const s = await onA.user('mp4_alice');
-    assert.equal((await onB.get(s, `${V3}/account/whoami`)).status, 200, 'B has the token cached now');
-    assert.equal((await onA.http.request('POST', `${V3}/logout`, { token: s.token, body: {} })).status, 200);
-    // No sleep: the revocation travels with the logout's notification; allow it the round trip.
-    let status = 200;
-    for (let i = 0; i < 50 && status === 200; i++) {
-      status = (await onB.get(s, `${V3}/account/whoami`)).status;
-      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+  test('users typing at once through A and through B show on both processes alike', async () => {
+    const [alice, bob, carol] = await Promise.all([both('mp7_alice'), both('mp7_bob'), both('mp7_carol')]);
+    const rooms: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
+      await Promise.all([onA.join(bob.onA, room), onB.join(carol.onB, room)]);
+      rooms.push(room);
     }
-    assert.equal(status, 401, 'B refuses the revoked token (well inside its 5 s cache lifetime)');
+    await Promise.all(rooms.flatMap((room) => [onA.typing(bob.onA, room, true), onB.typing(carol.onB, room, true)]));
+    // Each PUT returns once its own process applied it; the other process may be a moment behind.
+    const both2 = [bob.onA.userId, carol.onA.userId].sort();
+    for (const [name, on, session] of [['A', onA, alice.onA], ['B', onB, alice.onB]] as const) {
+      const shown = new Map<string, string[]>();
+      let s = await on.sync(session);
+      for (let i = 0; ; i++) {
+        for (const room of rooms) {
+          const users = typingIn(s, room);
+          if (users) shown.set(room, [...users].sort());
+        }
+        if (i === 20 || rooms.every((r) => shown.get(r)?.length === 2)) break;
+        s = await on.sync(session, { since: s.next_batch, timeout: 1_000 });
+      }
+      for (const room of rooms) assert.deepEqual(shown.get(room), both2, `${name} shows both typing in every room`);
+    }
+  });
+
+  test('a typing refresh through A keeps the user typing on B past the first timeout', async () => {
+    const { alice, bob, room } = await pair('mp8');
+    const put = (timeout: number) =>
+      onA.http.request('PUT', `${V3}/rooms/${enc(room)}/typing/${enc(bob.onA.userId)}`, { token: bob.onA.token, body: { typing: true, timeout } });
+    assert.equal((await put(1_000)).status, 200);
+    assert.equal((await put(60_000)).status, 200);
+    await sleep(3_000); // past the first timeout and an expiry sweep on both processes
+    assert.deepEqual(typingIn(await onB.sync(alice.onB), room), [bob.onA.userId]);
+    assert.deepEqual(typingIn(await onA.sync(alice.onA), room), [bob.onA.userId]);
+  });
+
+  test('a logout on A is refused by the very next request on B', async () => {
+    for (let i = 0; i < 5; i++) {
+      const s = await onA.user(`mp4_alice${i}`);
+      assert.equal((await onB.get(s, `${V3}/account/whoami`)).status, 200, 'B has the token cached now');
+      assert.equal((await onA.http.request('POST', `${V3}/logout`, { token: s.token, body: {} })).status, 200);
+      assert.equal((await onB.get(s, `${V3}/account/whoami`)).status, 401, 'B refuses the revoked token (inside its 5 s cache lifetime)');
+    }
+  });
+
+  test('a lost LISTEN connection is re-established, and what was announced meanwhile still wakes', async () => {
+    const { alice, bob, room, s0 } = await pair('mp9');
+    const waiting = onB.sync(alice.onB, { since: s0.next_batch, timeout: 20_000 });
+    const admin = new pg.Client({ connectionString: dbUrl });
+    await admin.connect();
+    try {
+      const killed = await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'hush-listen' and datname = current_database()",
+      );
+      assert.equal(killed.rowCount, 2, 'both processes had their listener');
+    } finally {
+      await admin.end();
+    }
+    await onA.send(bob.onA, room, 'mp9 while B was not listening');
+    const woke = await waiting;
+    assert.deepEqual(bodies(timelineOf(woke, room)), ['mp9 while B was not listening']);
+    // Listening again: the next send wakes the next long-poll.
+    const again = onB.sync(alice.onB, { since: woke.next_batch, timeout: 20_000 });
+    await onA.send(bob.onA, room, 'mp9 after the reconnect');
+    assert.deepEqual(bodies(timelineOf(await again, room)), ['mp9 after the reconnect']);
+    assert.match(b.logs(), /bus listener reconnected/);
   });
 
   test('1,000 concurrent sends from 20 users over both processes: none lost or repeated, one order everywhere', async () => {

@@ -12,8 +12,11 @@ export type BusMessage =
    *  them in the same order): `user` types in `room` until `until` (ms since the epoch), or stops
    *  (`until` 0) — only if the entry still ends at `if`, when given (an expiry). */
   | { k: 'typing'; t: number; room: string; user: string; until: number; if?: number }
-  /** Access tokens of a user (one device, or all) were revoked. */
-  | { k: 'tokens'; user: string; device?: string };
+  /** Access tokens of a user (one device, or all) were revoked. With an `id`, every other process
+   *  acknowledges it once handled, so that the revoking request can wait for them. */
+  | { k: 'tokens'; user: string; device?: string; id?: string }
+  /** A process handled the fact with this id. */
+  | { k: 'ack'; id: string };
 
 export interface Bus {
   /** The NOTIFY channel. */
@@ -25,6 +28,8 @@ export interface Bus {
   encode(m: BusMessage): string[];
   /** Every message, this process's own included (`own`). */
   onMessage(fn: (m: BusMessage, own: boolean) => void): void;
+  /** How many processes (this one included) listen on the bus now. */
+  listeners(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -94,7 +99,9 @@ function isMessage(x: unknown): x is BusMessage {
     case 'typing':
       return isNum(m['t']) && isStr(m['room']) && isStr(m['user']) && isNum(m['until']) && (m['if'] === undefined || isNum(m['if']));
     case 'tokens':
-      return isStr(m['user']) && (m['device'] === undefined || isStr(m['device']));
+      return isStr(m['user']) && (m['device'] === undefined || isStr(m['device'])) && (m['id'] === undefined || isStr(m['id']));
+    case 'ack':
+      return isStr(m['id']);
     default:
       return false;
   }

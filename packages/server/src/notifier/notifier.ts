@@ -4,6 +4,7 @@
 // (PostgreSQL LISTEN/NOTIFY when several processes share one database) the same announcements,
 // and the small facts other services share (typing changes, revoked tokens), reach every process.
 
+import { randomBytes } from 'node:crypto';
 import type { Bus, BusMessage } from './bus.ts';
 
 export interface Position {
@@ -41,6 +42,8 @@ export class Notifier {
   private epochCount = 0;
   private bus: Bus | undefined;
   private readonly handlers = new Map<BusMessage['k'], (m: BusMessage, own: boolean) => void>();
+  /** Acknowledgements counted for facts this process announced, by id. */
+  private readonly acks = new Map<string, { n: number; onAck?: () => void }>();
 
   /** Connects this notifier to the other processes. */
   attach(bus: Bus): void {
@@ -71,8 +74,51 @@ export class Notifier {
       if (!own) this.wake({ stream: m.s, typing: 0 }, { rooms: m.r ?? [], users: m.u ?? [] });
       return;
     }
+    if (m.k === 'ack') {
+      const entry = own ? undefined : this.acks.get(m.id);
+      if (entry) {
+        entry.n++;
+        entry.onAck?.();
+      }
+      return;
+    }
     if (m.k === 'all') this.wakeAll();
     this.handlers.get(m.k)?.(m, own);
+    // Handled: tell the process that is waiting for it.
+    if (!own && 'id' in m && m.id !== undefined) this.bus?.publish({ k: 'ack', id: m.id });
+  }
+
+  /**
+   * For a fact about to be announced with the returned `id`: `wait` resolves true once every other
+   * process listening has handled it (at once in a single process), false after `timeoutMs`.
+   * Register before the announcing transaction commits, so no acknowledgement is missed.
+   */
+  expectAcks(timeoutMs: number): { id: string; wait(): Promise<boolean>; cancel(): void } {
+    const id = randomBytes(8).toString('hex');
+    const bus = this.bus;
+    if (!bus) return { id, wait: async () => true, cancel: () => undefined };
+    const entry: { n: number; onAck?: () => void } = { n: 0 };
+    this.acks.set(id, entry);
+    const cancel = () => void this.acks.delete(id);
+    const wait = async (): Promise<boolean> => {
+      try {
+        const others = (await bus.listeners()) - 1;
+        return await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), timeoutMs);
+          entry.onAck = () => {
+            if (entry.n < others) return;
+            clearTimeout(timer);
+            resolve(true);
+          };
+          entry.onAck(); // some may have come before we knew how many to expect
+        });
+      } catch {
+        return false;
+      } finally {
+        cancel();
+      }
+    };
+    return { id, wait, cancel };
   }
 
   private wakeAll(): void {

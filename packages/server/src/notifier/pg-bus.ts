@@ -9,6 +9,8 @@ import pg from 'pg';
 import { frame, unframe, type Bus, type BusMessage } from './bus.ts';
 
 const CHANNEL = 'hush_bus';
+/** Listening connections carry this name, so they can be counted (and found by an operator). */
+const LISTENER_NAME = 'hush-listen';
 const PING_EVERY_MS = 30_000;
 const PING_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 10_000;
@@ -59,7 +61,7 @@ export async function connectPgBus(url: string, log: BusLog = () => undefined): 
   let pingTimer: NodeJS.Timeout | undefined;
 
   const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url, application_name: 'hush-listen', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const client = new pg.Client({ connectionString: url, application_name: LISTENER_NAME, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('notification', (n) => {
       if (n.channel !== CHANNEL || !n.payload) return;
       const f = unframe(n.payload);
@@ -134,6 +136,13 @@ export async function connectPgBus(url: string, log: BusLog = () => undefined): 
     encode: (m) => frame(origin, [m]),
     onMessage(fn) {
       handlers.push(fn);
+    },
+    async listeners() {
+      const r = await publisher.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+        [LISTENER_NAME],
+      );
+      return r.rows[0]?.n ?? 0;
     },
     async close() {
       closed = true;

@@ -50,9 +50,12 @@ export interface ProfileChangeListener {
 
 const MAX_LOCALPART = 200;
 /** How long a token lookup is trusted without asking the database again. A revocation drops the
- *  entries at once, here and — announced in the revoking transaction — in every other process. */
+ *  entries here and — announced in the revoking transaction, acknowledged before the revoking
+ *  request is answered — in every other process. */
 const TOKEN_CACHE_MS = 5_000;
 const TOKEN_CACHE_MAX = 50_000;
+/** How long a revocation waits for the other processes to drop the tokens from their caches. */
+const ACK_WAIT_MS = 2_000;
 
 export class AccountService {
   /** Called after a profile change (rooms update the member events). */
@@ -168,18 +171,16 @@ export class AccountService {
   }
 
   private createSession(userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
-    return this.db.transaction().execute((tx) => this.createSessionIn(tx, userId, deviceId, deviceName, ip));
+    const create = (tx: Tx) => this.createSessionIn(tx, userId, deviceId, deviceName, ip);
+    // Logging in again with a known device id replaces that device's old tokens: revoked everywhere.
+    return deviceId === undefined ? this.db.transaction().execute(create) : this.revoking(userId, deviceId, create);
   }
 
   private async createSessionIn(tx: Tx, userId: UserId, deviceId: string | undefined, deviceName: string | undefined, ip: string | null) {
     const id = deviceId ?? randomUpper(10);
     const token = newAccessToken();
     const now = Date.now();
-    // Logging in again with a known device id replaces that device's old tokens.
-    if (deviceId !== undefined) {
-      await accountsStore.deleteTokens(tx, userId, id);
-      await this.revoked(tx, userId, id);
-    }
+    if (deviceId !== undefined) await accountsStore.deleteTokens(tx, userId, id);
     await accountsStore.upsertDevice(tx, {
       user_id: userId,
       device_id: id,
@@ -212,12 +213,26 @@ export class AccountService {
     return requester;
   }
 
-  /** Inside the revoking transaction: revoked tokens leave this process's cache now, and every
-   *  other process's when the transaction commits (before the request that revoked them is
-   *  answered). */
-  private async revoked(tx: Tx, userId: string, deviceId?: string): Promise<void> {
-    this.dropCached(userId, deviceId);
-    if (this.notifier) await announceIn(tx, this.notifier, { k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}) });
+  /**
+   * Runs `fn`, which revokes tokens of the user (one device, or all), in one transaction that also
+   * announces the revocation; answers once every other process has dropped the tokens from its
+   * cache (or after ACK_WAIT_MS, if one does not answer), so the next request anywhere is refused.
+   */
+  private async revoking<T>(userId: string, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const acks = this.notifier?.expectAcks(ACK_WAIT_MS);
+    try {
+      const result = await this.db.transaction().execute(async (tx) => {
+        const out = await fn(tx);
+        if (this.notifier && acks) await announceIn(tx, this.notifier, { k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}), id: acks.id });
+        return out;
+      });
+      this.dropCached(userId, deviceId);
+      await acks?.wait();
+      return result;
+    } catch (err) {
+      acks?.cancel();
+      throw err;
+    }
   }
 
   private dropCached(userId: string, deviceId?: string): void {
@@ -228,19 +243,11 @@ export class AccountService {
   }
 
   async logout(r: Requester): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await accountsStore.deleteDevices(tx, r.userId, r.deviceId);
-      await this.revoked(tx, r.userId, r.deviceId);
-    });
-    this.dropCached(r.userId, r.deviceId);
+    await this.revoking(r.userId, r.deviceId, (tx) => accountsStore.deleteDevices(tx, r.userId, r.deviceId));
   }
 
   async logoutAll(r: Requester): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await accountsStore.deleteDevices(tx, r.userId);
-      await this.revoked(tx, r.userId);
-    });
-    this.dropCached(r.userId);
+    await this.revoking(r.userId, undefined, (tx) => accountsStore.deleteDevices(tx, r.userId));
   }
 
   async profile(userId: UserId): Promise<{ displayname: string | null; avatar_url: string | null }> {
