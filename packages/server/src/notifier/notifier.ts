@@ -41,7 +41,7 @@ export class Notifier {
    *  may be incomplete, so callers that trust its silence (the quiet /sync path) re-read once. */
   private epochCount = 0;
   private bus: Bus | undefined;
-  private readonly handlers = new Map<BusMessage['k'], (m: BusMessage, own: boolean) => void>();
+  private readonly handlers = new Map<BusMessage['k'], ((m: BusMessage, own: boolean) => void)[]>();
   /** Acknowledgements counted for facts this process announced, by id. */
   private readonly acks = new Map<string, { n: number; onAck?: () => void }>();
 
@@ -65,7 +65,7 @@ export class Notifier {
   /** Handles one kind of fact from the bus (typing, tokens; `all` after a reconnect), this
    *  process's own messages included (`own`). */
   on<K extends BusMessage['k']>(kind: K, fn: (m: Extract<BusMessage, { k: K }>, own: boolean) => void): void {
-    this.handlers.set(kind, fn as (m: BusMessage, own: boolean) => void);
+    this.handlers.set(kind, [...(this.handlers.get(kind) ?? []), fn as (m: BusMessage, own: boolean) => void]);
   }
 
   private receive(m: BusMessage, own: boolean): void {
@@ -83,7 +83,7 @@ export class Notifier {
       return;
     }
     if (m.k === 'all') this.wakeAll();
-    this.handlers.get(m.k)?.(m, own);
+    for (const fn of this.handlers.get(m.k) ?? []) fn(m, own);
     // Handled: tell the process that is waiting for it.
     if (!own && 'id' in m && m.id !== undefined) this.bus?.publish({ k: 'ack', id: m.id });
   }
