@@ -7,6 +7,7 @@ import { Emitter } from './emitter.ts';
 import { MatrixError } from './errors.ts';
 import { HttpClient } from './http.ts';
 import { InviteRules } from './invite-rules.ts';
+import { refillRoom } from './refill.ts';
 import type { Session } from './session.ts';
 import { ClientStore, type PendingInvite } from './store.ts';
 
@@ -24,10 +25,11 @@ export interface ClientOptions {
   syncTimeoutMs?: number;
   /** Events per room in a sync's timeline (default 20). */
   timelineLimit?: number;
+  /** After an un-ignore, /messages pages read per room (default 10 of 50) before the client gives
+   *  up on filling the gap and starts over with a fresh sync. */
+  refillPages?: number;
 }
 
-/** How far back a refill after un-ignoring reads before it gives up and does a fresh sync. */
-const REFILL_PAGES = 10;
 const PAGE = 50;
 /** Rewrites of one list change before giving up on a device that keeps overwriting it. */
 const MAX_WRITE_ATTEMPTS = 5;
@@ -42,6 +44,15 @@ export class HushClient {
   private running = false;
   private abort: AbortController | undefined;
   private syncing: Promise<void> | undefined;
+  /** The next /sync goes without `since` and replaces every room held. */
+  private freshWanted = false;
+  /** Set while the in-flight long-poll is aborted on purpose (to start a fresh sync). */
+  private restarting = false;
+  /** Resolved after each applied /sync, and on stop(). */
+  private syncWaiters: (() => void)[] = [];
+  /** The refill started by the newest un-ignore, if any. */
+  private refilling: Promise<void> = Promise.resolve();
+  private readonly refillPages: number;
   private txn = 0;
   /** Every read-modify-write of account data goes through this chain, one at a time. */
   private writes: Promise<unknown> = Promise.resolve();
@@ -57,6 +68,7 @@ export class HushClient {
     this.store = new ClientStore(session.userId);
     this.inviteRules = new InviteRules(this);
     this.timeoutMs = opts.syncTimeoutMs ?? 30_000;
+    this.refillPages = opts.refillPages ?? 10;
     this.filter = JSON.stringify({ room: { timeline: { limit: opts.timelineLimit ?? 20 } } });
   }
 
@@ -71,13 +83,23 @@ export class HushClient {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.syncOnce();
+    try {
+      await this.syncOnce();
+    } catch (err) {
+      this.running = false;
+      throw err;
+    }
     void this.loop();
   }
 
   stop(): void {
     this.running = false;
     this.abort?.abort();
+    this.wakeSyncWaiters();
+  }
+
+  get isRunning(): boolean {
+    return this.running;
   }
 
   private async loop(): Promise<void> {
@@ -86,9 +108,20 @@ export class HushClient {
       try {
         await this.syncOnce(this.timeoutMs);
         backoff = 500;
+        this.restarting = false;
       } catch (error) {
         if (!this.running) return;
+        if (this.restarting) {
+          this.restarting = false;
+          continue;
+        }
         this.events.emit('error', { error });
+        if (error instanceof MatrixError && error.errcode === ErrCode.UNKNOWN_TOKEN) {
+          // The session is gone (logged out, or soft-logged-out): retrying cannot help.
+          this.running = false;
+          this.wakeSyncWaiters();
+          return;
+        }
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 30_000);
       }
@@ -102,33 +135,65 @@ export class HushClient {
     return this.syncing;
   }
 
-  private async doSync(timeoutMs: number): Promise<void> {
-    this.abort = new AbortController();
-    const initial = this.since === undefined;
-    const res = await this.http.request(api.sync, {
-      query: { filter: this.filter, timeout: initial ? 0 : timeoutMs, ...(this.since !== undefined ? { since: this.since } : {}) },
-      signal: this.abort.signal,
-    });
-    this.apply(res, initial);
+  /** Starts over: a /sync without `since` whose rooms replace every room held (the spec's fallback
+   *  after un-ignoring). Resolves once it has been applied. */
+  async freshSync(): Promise<void> {
+    this.freshWanted = true;
+    if (this.syncing) {
+      // A long-poll of the running loop is cut short; a sync someone else awaits is let finish.
+      if (this.running) {
+        this.restarting = true;
+        this.abort?.abort();
+      }
+      await this.syncing.catch(() => undefined);
+    }
+    // The loop may have started the fresh sync already; otherwise start it.
+    if (this.freshWanted) await this.syncOnce();
+    else await this.syncing;
   }
 
-  private apply(res: SyncResponse, initial: boolean): void {
+  private async doSync(timeoutMs: number): Promise<void> {
+    this.abort = new AbortController();
+    const fresh = this.freshWanted;
+    this.freshWanted = false;
+    const since = fresh ? undefined : this.since;
+    try {
+      const res = await this.http.request(api.sync, {
+        query: { filter: this.filter, timeout: since === undefined ? 0 : timeoutMs, ...(since !== undefined ? { since } : {}) },
+        signal: this.abort.signal,
+      });
+      this.apply(res, since === undefined, fresh);
+    } catch (err) {
+      if (fresh) this.freshWanted = true; // not done yet: the next sync tries again
+      throw err;
+    }
+  }
+
+  private wakeSyncWaiters(): void {
+    for (const wake of this.syncWaiters.splice(0)) wake();
+  }
+
+  private apply(res: SyncResponse, initial: boolean, reset: boolean): void {
     const before = new Set(this.ignoredUsers());
-    const shownInvites = new Set(this.store.invites().map((i) => i.roomId));
-    const changed = this.store.applySync(res);
+    const shownInvites = this.store.invites().map((i) => i.roomId);
+    const changed = this.store.applySync(res, { reset });
     this.since = res.next_batch;
     if (changed.listsChanged) {
       const after = new Set(this.ignoredUsers());
       const added = [...after].filter((u) => !before.has(u));
       const removed = [...before].filter((u) => !after.has(u));
       if (added.length > 0 || removed.length > 0) this.events.emit('ignoredUsersChanged', { added, removed });
-      const still = new Set(this.store.invites().map((i) => i.roomId));
-      const discarded = [...shownInvites].filter((r) => !still.has(r) && !changed.rooms.has(r));
+      // "discard silently any matching pending invite currently displayed" (MSC3840)
+      const discarded = shownInvites.filter((r) => this.store.inviteHidden(r));
       if (discarded.length > 0) this.events.emit('invitesDiscarded', { roomIds: discarded });
-      if (removed.length > 0 && !initial) void this.refillAfterUnignore(removed);
+      if (removed.length > 0 && !initial) {
+        const run = () => this.refillAfterUnignore(removed);
+        this.refilling = this.refilling.then(run, run);
+      }
     }
     for (const roomId of changed.rooms) this.events.emit('room', { roomId });
     this.events.emit('sync', { initial });
+    this.wakeSyncWaiters();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -231,13 +296,16 @@ export class HushClient {
     }
   }
 
-  private updateIgnored(change: (set: Set<string>) => void): Promise<void> {
-    return this.updateAccountData(IGNORED_USER_LIST, (content) => {
+  /** Resolves once the change came back through /sync and, when users were un-ignored, their
+   *  rooms have been refilled. */
+  private async updateIgnored(change: (set: Set<string>) => void): Promise<void> {
+    await this.updateAccountData(IGNORED_USER_LIST, (content) => {
       const users = new Set(Object.keys((content['ignored_users'] as Record<string, unknown> | undefined) ?? {}));
       const old = (content['ignored_users'] as Record<string, unknown> | undefined) ?? {};
       change(users);
       return { ...content, ignored_users: Object.fromEntries([...users].map((u) => [u, old[u] ?? {}])) };
     });
+    await this.refilling;
   }
 
   /** Read-modify-write of one global account-data type, serialised with every other such write of
@@ -268,60 +336,31 @@ export class HushClient {
     return done;
   }
 
-  /** Waits until /sync brought `type` again after a write (or the store already holds `json`). */
+  /** Waits until /sync brought `type` again after a write (or the store already holds `json`): the
+   *  running loop's syncs, or syncs of its own when the loop is not running. */
   private async untilDelivered(type: string, seenBefore: number, json: string): Promise<void> {
     const arrived = () => this.store.deliveriesOf(type) > seenBefore || JSON.stringify(this.store.accountDataContent(type) ?? null) === json;
-    if (arrived()) return;
-    if (!this.running) {
-      for (let i = 0; i < 5 && !arrived(); i++) await this.syncOnce(i === 0 ? 0 : 1000);
-      return;
+    for (let own = 0; !arrived(); ) {
+      if (this.running) await new Promise<void>((wake) => this.syncWaiters.push(wake));
+      else if (own++ < 5) await this.syncOnce(own === 1 ? 0 : 1000);
+      else return;
     }
-    await new Promise<void>((resolve) => {
-      const off = this.events.on('sync', () => {
-        if (!arrived()) return;
-        off();
-        resolve();
-      });
-    });
   }
 
-  /** After un-ignoring: the server left those users' events out of every sync meanwhile; read each
-   *  room they are in back through /messages (which re-filters) up to the oldest event held, and
-   *  replace the timeline with it. A room whose oldest event is not reached in REFILL_PAGES pages
-   *  makes the client start over with a fresh sync (no `since`), as the spec suggests. */
+  /** After un-ignoring: the rooms those users are in are refilled through /messages; where a gap
+   *  cannot be filled, the client starts over with a fresh sync, as the spec's client behaviour
+   *  describes. Failures are reported as `error` events. */
   private async refillAfterUnignore(removed: readonly string[]): Promise<void> {
     const rooms = new Set(removed.flatMap((u) => this.store.roomsWithMember(u)));
     let fresh = false;
     for (const roomId of rooms) {
       try {
-        if (!(await this.refillRoom(roomId))) fresh = true;
+        if (await refillRoom(this.http, this.store, roomId, { pageSize: PAGE, maxPages: this.refillPages })) this.events.emit('room', { roomId });
+        else fresh = true;
       } catch (error) {
         this.events.emit('error', { error });
       }
     }
-    if (fresh) {
-      this.since = undefined;
-      this.store.clearRooms();
-      await this.syncOnce().catch((error: unknown) => this.events.emit('error', { error }));
-    }
-  }
-
-  private async refillRoom(roomId: string): Promise<boolean> {
-    const oldest = this.store.oldestEventId(roomId);
-    const window: ClientEvent[] = [];
-    let from: string | undefined;
-    for (let page = 0; page < REFILL_PAGES; page++) {
-      const res = await this.http.request(api.getRoomEvents, { params: { roomId }, query: { dir: 'b', limit: PAGE, ...(from !== undefined ? { from } : {}) } });
-      const chunk = res.chunk.map((e) => ({ ...e, room_id: roomId }) as ClientEvent);
-      window.push(...chunk);
-      const reached = oldest === undefined || chunk.some((e) => e.event_id === oldest);
-      if (reached || res.end === undefined || chunk.length === 0) {
-        this.store.replaceTimeline(roomId, window.reverse(), res.end ?? null);
-        this.events.emit('room', { roomId });
-        return true;
-      }
-      from = res.end;
-    }
-    return false;
+    if (fresh) await this.freshSync().catch((error: unknown) => this.events.emit('error', { error }));
   }
 }

@@ -35,12 +35,28 @@ function queryString(spec: QuerySpec | undefined, q: Record<string, unknown> | u
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
-      reject(signal.reason);
-    });
+      reject(signal?.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** How long a 429 asks to wait: `retry_after_ms`, else `Retry-After` (seconds or an HTTP date). */
+export function retryDelayMs(retryAfterMs: number | undefined, header: string | null, now = Date.now()): number {
+  if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, MAX_RETRY_WAIT_MS);
+  if (header !== null && header.trim() !== '') {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_WAIT_MS);
+    const date = Date.parse(header);
+    if (Number.isFinite(date)) return Math.min(Math.max(date - now, 0), MAX_RETRY_WAIT_MS);
+  }
+  return 1000;
 }
 
 export class HttpClient {
@@ -67,14 +83,15 @@ export class HttpClient {
     }
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      let text: string;
       try {
         res = await this.doFetch(url, init);
+        text = await res.text();
       } catch (err) {
         if (args.signal?.aborted) throw err;
         const why = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
         throw new NetworkError(`cannot reach ${this.baseUrl}: ${why}`, url, err);
       }
-      const text = await res.text();
       let body: unknown;
       try {
         body = text.length > 0 ? JSON.parse(text) : {};
@@ -84,9 +101,7 @@ export class HttpClient {
       if (res.ok) return body as ResponseOf<E>;
       const err = toMatrixError(res.status, body);
       if (res.status !== 429 || attempt >= this.maxRetries) throw err;
-      const header = Number(res.headers.get('retry-after'));
-      const wait = err.retryAfterMs ?? (Number.isFinite(header) && header > 0 ? header * 1000 : 1000);
-      await sleep(Math.min(wait, MAX_RETRY_WAIT_MS), args.signal);
+      await sleep(retryDelayMs(err.retryAfterMs, res.headers.get('retry-after')), args.signal);
     }
   }
 }

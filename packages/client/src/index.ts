@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './http.ts';
 export * from './session.ts';
 export * from './store.ts';
+export * from './shown.ts';
 export * from './client.ts';
 export * from './invite-rules.ts';
 export { Emitter } from './emitter.ts';

@@ -6,9 +6,11 @@
 import {
   api,
   IGNORED_INVITES,
+  IGNORED_INVITES_UNSTABLE,
   IGNORED_ROOM_LIST,
   IGNORED_USER_LIST,
   INVITE_PERMISSION_CONFIG,
+  INVITE_PERMISSION_CONFIG_UNSTABLE,
   isRoomId,
   isServerName,
   isUserId,
@@ -19,6 +21,7 @@ import {
   parseInvitePermission,
   parsePolicies,
   POLICIES,
+  POLICIES_UNSTABLE,
   validateIgnoreListWrite,
   ErrCode,
   type HiddenInvite,
@@ -75,19 +78,23 @@ export class InviteRules {
     return c === undefined ? undefined : JSON.stringify(c);
   }
 
+  /** What the lists say now, stable and unstable names merged (the stricter invite default wins,
+   *  as on the server). */
   lists(): InviteLists {
-    const invites = lenient(this.raw(IGNORED_INVITES), parseIgnoredInvites);
-    const rooms = new Set([...(invites?.rooms ?? []), ...(lenient(this.raw(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? [])]);
+    const invites = [IGNORED_INVITES, IGNORED_INVITES_UNSTABLE].map((t) => lenient(this.raw(t), parseIgnoredInvites));
+    const merged = (k: 'users' | 'servers' | 'rooms') => [...new Set(invites.flatMap((i) => [...(i?.[k] ?? [])]))];
+    const rooms = new Set([...merged('rooms'), ...(lenient(this.raw(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? [])]);
     const msc4155 = this.client.store.accountDataContent(MSC4155_CONFIG) ?? {};
     const globs: Partial<Record<GlobField, string[]>> = {};
     for (const [k, v] of Object.entries(msc4155)) if (Array.isArray(v)) globs[k as GlobField] = v.filter((x): x is string => typeof x === 'string');
+    const defaults = [INVITE_PERMISSION_CONFIG, INVITE_PERMISSION_CONFIG_UNSTABLE].map((t) => lenient(this.raw(t), parseInvitePermission));
     return {
-      users: [...(invites?.users ?? [])],
-      servers: [...(invites?.servers ?? [])],
+      users: merged('users'),
+      servers: merged('servers'),
       rooms: [...rooms],
-      inviteDefault: lenient(this.raw(INVITE_PERMISSION_CONFIG), parseInvitePermission) ?? 'allow',
+      inviteDefault: defaults.includes('block') ? 'block' : defaults.includes('deny_public') ? 'deny_public' : 'allow',
       globs,
-      policyRooms: [...(lenient(this.raw(POLICIES), parsePolicies) ?? [])],
+      policyRooms: [...new Set([POLICIES, POLICIES_UNSTABLE].flatMap((t) => [...(lenient(this.raw(t), parsePolicies) ?? [])]))],
     };
   }
 
@@ -118,16 +125,21 @@ export class InviteRules {
     }
   }
 
+  /** Lifts an MSC3840 entry wherever it is written (the stable and the unstable name; a room also in
+   *  MSC2270's list and in MSC3840's per-room `ignored_invites`). */
   async unignoreInvitesFrom(kind: RuleKind, id: string): Promise<void> {
     this.check(kind, id);
     const owner = this.client.userId;
-    await this.client.updateAccountData(IGNORED_INVITES, (c) => {
-      const field = asMap(c[FIELD[kind]]);
-      delete field[id];
-      const specific = kind === 'room' ? { ...(c['ignored_invites'] as Json | undefined) } : undefined;
-      if (specific) delete specific[id];
-      return checked(IGNORED_INVITES, owner, { ...c, [FIELD[kind]]: field, ...(specific ? { ignored_invites: specific } : {}) });
-    });
+    for (const type of [IGNORED_INVITES, IGNORED_INVITES_UNSTABLE]) {
+      if (type === IGNORED_INVITES_UNSTABLE && this.client.store.accountDataContent(type) === undefined) continue;
+      await this.client.updateAccountData(type, (c) => {
+        const field = asMap(c[FIELD[kind]]);
+        delete field[id];
+        const specific = kind === 'room' && c['ignored_invites'] !== undefined ? { ...(c['ignored_invites'] as Json) } : undefined;
+        if (specific) delete specific[id];
+        return checked(type, owner, { ...c, [FIELD[kind]]: field, ...(specific ? { ignored_invites: specific } : {}) });
+      });
+    }
     if (kind === 'room') {
       await this.client.updateAccountData(IGNORED_ROOM_LIST, (c) => {
         const rooms = asMap(c['ignored_rooms']);
@@ -142,18 +154,23 @@ export class InviteRules {
     return this.setInviteDefault(on ? 'block' : 'allow');
   }
 
-  /** Invite permission's `default_action` (MSC4494's `deny_public` only where the server advertises it). */
-  setInviteDefault(action: InviteDefault): Promise<void> {
-    return this.client.updateAccountData(INVITE_PERMISSION_CONFIG, (c) => {
-      const next = { ...c };
-      if (action === 'allow') delete next['default_action'];
-      else next['default_action'] = action;
-      return checked(INVITE_PERMISSION_CONFIG, this.client.userId, next);
-    });
+  /** Invite permission's `default_action` (MSC4494's `deny_public` only where the server advertises
+   *  it). A value left under the unstable name (MSC4380) is rewritten too, or it would still apply. */
+  async setInviteDefault(action: InviteDefault): Promise<void> {
+    const write = (type: string) =>
+      this.client.updateAccountData(type, (c) => {
+        const next = { ...c };
+        if (action === 'allow') delete next['default_action'];
+        else next['default_action'] = action;
+        return checked(type, this.client.userId, next);
+      });
+    await write(INVITE_PERMISSION_CONFIG);
+    if (this.client.store.accountDataContent(INVITE_PERMISSION_CONFIG_UNSTABLE)?.['default_action'] !== undefined) await write(INVITE_PERMISSION_CONFIG_UNSTABLE);
   }
 
   /** MSC4155's glob lists; fields not given are kept. */
   setGlobs(lists: Partial<Record<GlobField, string[]>>): Promise<void> {
+    validateIgnoreListWrite(this.client.userId, MSC4155_CONFIG, lists); // before any request
     return this.client.updateAccountData(MSC4155_CONFIG, (c) => checked(MSC4155_CONFIG, this.client.userId, { ...c, ...lists }));
   }
 
@@ -183,6 +200,17 @@ export class InviteRules {
       const sources = ((entry['sources'] as string[] | undefined) ?? []).filter((r) => r !== roomId);
       return checked(POLICIES, owner, { ...c, 'm.ignore.invites': { ...entry, sources } });
     });
+    if (lenient(this.raw(POLICIES_UNSTABLE), parsePolicies)?.has(roomId)) {
+      // Written by another client under MSC3847's unstable names: lifted there too.
+      await this.client.updateAccountData(POLICIES_UNSTABLE, (c) => {
+        const next = { ...c };
+        for (const key of Object.keys(next)) {
+          const entry = next[key] as Json | undefined;
+          if (entry && Array.isArray(entry['sources'])) next[key] = { ...entry, sources: (entry['sources'] as string[]).filter((r) => r !== roomId) };
+        }
+        return checked(POLICIES_UNSTABLE, owner, next);
+      });
+    }
     const listed = this.client.store.accountDataContent(IGNORED_USER_LIST)?.['ignored_user_list_rooms'] as Json | undefined;
     if (listed && roomId in listed) {
       await this.client.updateAccountData(IGNORED_USER_LIST, (c) => {
@@ -235,6 +263,8 @@ export class InviteRules {
     for (const u of [...users, ...inv.users]) this.check('user', u);
     for (const s of inv.servers) this.check('server', s);
     for (const r of [...inv.rooms, ...(data.policy_rooms ?? [])]) this.check('room', r);
+    if (data.msc4155) validateIgnoreListWrite(this.client.userId, MSC4155_CONFIG, data.msc4155);
+    if (data.invite_permission !== undefined && !['allow', 'block', 'deny_public'].includes(data.invite_permission)) throw new MatrixError(400, ErrCode.BAD_JSON, 'invite_permission must be allow, block or deny_public');
     const total = users.length + inv.users.length + inv.servers.length + inv.rooms.length + (data.policy_rooms ?? []).length;
     let done = 0;
     const step = (n: number) => onProgress?.((done += n), total);

@@ -7,9 +7,9 @@
 import {
   compileIgnoreRules,
   compilePolicyRules,
-  hidesEvent,
   hidesInvite,
   hidesUser,
+  IGNORE_LIST_TYPES,
   IGNORED_USER_LIST,
   lenient,
   parseIgnoredUserListContent,
@@ -23,6 +23,7 @@ import {
   type PolicyRule,
   type SyncResponse,
 } from '@hush/spec';
+import { shownTimeline } from './shown.ts';
 
 type Json = Record<string, unknown>;
 
@@ -84,6 +85,12 @@ class RoomData {
     }
   }
 
+  /** A gap: the held events are no longer contiguous with what follows, so they are let go. */
+  dropTimeline(): void {
+    this.events = [];
+    this.eventIds.clear();
+  }
+
   /** Older events (newest first, as /messages dir=b returns them) put in front. */
   prepend(newestFirst: readonly ClientEvent[]): number {
     const fresh = newestFirst.filter((e) => !this.eventIds.has(e.event_id)).reverse();
@@ -92,17 +99,19 @@ class RoomData {
     return fresh.length;
   }
 
-  /** Replaces the held timeline (oldest first) after a refill. */
+  /** Replaces the held timeline (oldest first) with a refilled window. Events held that are newer
+   *  than the window's newest held event (a sync appended them while the refill ran) are kept. */
   replaceTimeline(oldestFirst: readonly ClientEvent[]): void {
-    this.events = [...oldestFirst];
+    const inWindow = new Set(oldestFirst.map((e) => e.event_id));
+    let last = -1;
+    this.events.forEach((e, i) => {
+      if (inWindow.has(e.event_id)) last = i;
+    });
+    const newer = this.events.slice(last + 1).filter((e) => !inWindow.has(e.event_id));
+    this.events = [...oldestFirst, ...newer];
     this.eventIds.clear();
-    for (const e of oldestFirst) this.eventIds.add(e.event_id);
+    for (const e of this.events) this.eventIds.add(e.event_id);
   }
-}
-
-function relatesTo(ev: ClientEvent): { rel_type?: unknown; event_id?: unknown } | undefined {
-  const rel = ev.content['m.relates_to'];
-  return rel && typeof rel === 'object' && !Array.isArray(rel) ? (rel as { rel_type?: unknown; event_id?: unknown }) : undefined;
 }
 
 export class ClientStore {
@@ -147,25 +156,33 @@ export class ClientStore {
     return [...this.inviteData.values()].filter((i) => !hidesInvite(this.view, i.inviter, i.roomId));
   }
 
+  /** Whether an invite to `roomId` is held but hidden by the lists. */
+  inviteHidden(roomId: string): boolean {
+    const i = this.inviteData.get(roomId);
+    return i !== undefined && hidesInvite(this.view, i.inviter, i.roomId);
+  }
+
   /** Rooms where `userId` is a member (for refilling after an un-ignore). */
   roomsWithMember(userId: string): string[] {
     return [...this.roomData.values()].filter((r) => r.membership === 'join' && r.state.has(stateKey('m.room.member', userId))).map((r) => r.roomId);
   }
 
-  /** Applies one /sync response. Returns what changed: rooms touched, and whether the lists did. */
-  applySync(res: SyncResponse): { rooms: Set<string>; listsChanged: boolean } {
+  /** Applies one /sync response. Returns what changed: rooms touched, and whether the lists did.
+   *  With `reset` (a fresh sync without `since`) every room and invite held is replaced. */
+  applySync(res: SyncResponse, opts: { reset?: boolean } = {}): { rooms: Set<string>; listsChanged: boolean } {
+    if (opts.reset) this.clearRooms();
     const touched = new Set<string>();
     let listsChanged = false;
     for (const ev of res.account_data?.events ?? []) {
       this.accountData.set(ev.type, JSON.stringify(ev.content));
       this.deliveries.set(ev.type, (this.deliveries.get(ev.type) ?? 0) + 1);
-      listsChanged = true;
+      if (IGNORE_LIST_TYPES.has(ev.type)) listsChanged = true;
     }
     for (const [roomId, j] of Object.entries(res.rooms?.join ?? {})) {
       const r = this.roomFor(roomId);
       r.membership = 'join';
       this.inviteData.delete(roomId);
-      if (j.timeline?.limited) r.replaceTimeline([]);
+      if (j.timeline?.limited) r.dropTimeline();
       for (const ev of j.state?.events ?? []) r.addState({ ...ev, room_id: roomId } as ClientEvent);
       const timeline = (j.timeline?.events ?? []).map((e) => ({ ...e, room_id: roomId }) as ClientEvent);
       if (r.prevBatch === undefined || j.timeline?.limited) r.prevBatch = j.timeline?.prev_batch ?? null;
@@ -193,6 +210,8 @@ export class ClientStore {
     for (const roomId of Object.keys(res.rooms?.leave ?? {})) {
       this.inviteData.delete(roomId);
       const r = this.roomData.get(roomId);
+      // Leaving a policy room stops its rules applying.
+      if (r?.membership === 'join' && [...r.state.values()].some((e) => POLICY_RULE_TYPES.includes(e.type))) listsChanged = true;
       if (r) r.membership = 'leave';
       touched.add(roomId);
     }
@@ -223,8 +242,8 @@ export class ClientStore {
     return this.roomData.get(roomId)?.prevBatch;
   }
 
-  /** Forgets every room and invite (before a fresh sync replaces them). Account data is kept. */
-  clearRooms(): void {
+  /** Forgets every room and invite (a fresh sync replaces them). Account data is kept. */
+  private clearRooms(): void {
     this.roomData.clear();
     this.inviteData.clear();
   }
@@ -278,26 +297,4 @@ export class ClientStore {
       canPaginate: r.prevBatch !== null,
     };
   }
-}
-
-/** The events a viewer sees: ignored senders' non-state events (their messages, reactions, edits,
- *  thread replies) hidden, and thread summaries whose latest reply is hidden rebuilt from the
- *  replies held, or dropped. */
-export function shownTimeline(events: readonly ClientEvent[], view: IgnoreView): ClientEvent[] {
-  const shown = events.filter((e) => !hidesEvent(view, { sender: e.sender, state_key: e.state_key ?? null }));
-  const repliesByRoot = new Map<string, ClientEvent[]>();
-  for (const e of shown) {
-    const rel = relatesTo(e);
-    if (rel?.rel_type === 'm.thread' && typeof rel.event_id === 'string') repliesByRoot.set(rel.event_id, [...(repliesByRoot.get(rel.event_id) ?? []), e]);
-  }
-  return shown.map((e) => {
-    const thread = (e.unsigned?.['m.relations'] as Json | undefined)?.['m.thread'] as { latest_event?: ClientEvent; count?: number } | undefined;
-    const latest = thread?.latest_event;
-    if (!thread || !latest || !hidesEvent(view, { sender: latest.sender, state_key: null })) return e;
-    const replies = repliesByRoot.get(e.event_id) ?? [];
-    const relations = { ...(e.unsigned?.['m.relations'] as Json) };
-    if (replies.length === 0) delete relations['m.thread'];
-    else relations['m.thread'] = { ...thread, latest_event: replies[replies.length - 1], count: replies.length } as unknown as Json;
-    return { ...e, unsigned: { ...e.unsigned, 'm.relations': relations } } as ClientEvent;
-  });
 }
