@@ -121,3 +121,52 @@ test('a page of older events goes in front, without duplicates', () => {
   assert.deepEqual(bodies(store).slice(0, 2), ['older 1', 'older 2']);
   assert.equal(store.room(ROOM)?.canPaginate, false, 'no end token: the start of the room');
 });
+
+test('a thread summary counts replies held after its latest event, and drops every hidden one', () => {
+  const store = new ClientStore(ME);
+  const latest = ev(CAROL, { body: 'carol 1', 'm.relates_to': { rel_type: 'm.thread', event_id: '$root2' } });
+  const root = { ...ev(CAROL, { body: 'root' }), event_id: '$root2', unsigned: { 'm.relations': { 'm.thread': { latest_event: latest, count: 3 } } } };
+  const bobLater = ev(BOB, { body: 'bob later', 'm.relates_to': { rel_type: 'm.thread', event_id: '$root2' } });
+  const carolLater = ev(CAROL, { body: 'carol later', 'm.relates_to': { rel_type: 'm.thread', event_id: '$root2' } });
+  store.applySync(roomSync([root, latest, bobLater, carolLater]));
+  const summary = () => (store.room(ROOM)?.timeline()[0]?.unsigned?.['m.relations'] as Record<string, { latest_event: { content: { body: string } }; count: number }>)['m.thread'];
+  assert.equal(summary()?.count, 5, 'the server counted 3; two more arrived since');
+  assert.equal(summary()?.latest_event.content.body, 'carol later');
+  store.applySync({ next_batch: 'x', account_data: { events: [ignoreList([BOB])] } } as SyncResponse);
+  assert.equal(summary()?.count, 4, "bob's reply no longer counts");
+  store.applySync({ next_batch: 'y', account_data: { events: [ignoreList([BOB, CAROL])] } } as SyncResponse);
+  assert.equal(store.room(ROOM)?.timeline().length, 0, "carol's root is hidden too");
+});
+
+test('a refilled window replaces what it covers and keeps events synced while it was read', () => {
+  const store = new ClientStore(ME);
+  const [a, b] = [ev(CAROL, { body: 'a' }), ev(CAROL, { body: 'b' })];
+  store.applySync(roomSync([a, b]));
+  const windowRead = [ev(CAROL, { body: 'older' }), a, ev(BOB, { body: 'bob, never synced' }), b].map((e) => ({ ...e, room_id: ROOM }) as unknown as ClientEvent);
+  store.applySync(roomSync([ev(CAROL, { body: 'synced during the refill' })]));
+  store.replaceTimeline(ROOM, windowRead, 'p9');
+  assert.deepEqual(bodies(store), ['older', 'a', 'bob, never synced', 'b', 'synced during the refill']);
+  assert.equal(store.prevBatch(ROOM), 'p9');
+});
+
+test('a limited sync lets the held timeline go; a reset sync replaces every room and invite', () => {
+  const { store } = seeded();
+  store.applySync({ next_batch: 'l', rooms: { join: { [ROOM]: { timeline: { events: [ev(CAROL, { body: 'after the gap' })], limited: true, prev_batch: 'gap' } } } } } as unknown as SyncResponse);
+  assert.deepEqual(bodies(store), ['after the gap']);
+  assert.equal(store.prevBatch(ROOM), 'gap');
+  store.applySync({ next_batch: 'i', rooms: { invite: { '!inv:hs': { invite_state: { events: [{ type: 'm.room.member', state_key: ME, sender: BOB, content: { membership: 'invite' } }] } } } } } as unknown as SyncResponse);
+  assert.equal(store.invites().length, 1);
+  store.applySync({ next_batch: 'r', rooms: { join: { '!other:hs': { timeline: { events: [ev(CAROL, { body: 'elsewhere' })] } } } } } as unknown as SyncResponse, { reset: true });
+  assert.equal(store.room(ROOM), undefined);
+  assert.deepEqual(store.invites(), []);
+  assert.deepEqual(store.rooms().map((r) => r.roomId), ['!other:hs']);
+});
+
+test('inviteHidden tells a held invite the lists hide from one that is shown or gone', () => {
+  const store = new ClientStore(ME);
+  store.applySync({ next_batch: 'a', rooms: { invite: { '!a:hs': { invite_state: { events: [{ type: 'm.room.member', state_key: ME, sender: BOB, content: { membership: 'invite' } }] } } } } } as unknown as SyncResponse);
+  assert.equal(store.inviteHidden('!a:hs'), false);
+  store.applySync({ next_batch: 'b', account_data: { events: [{ type: 'org.matrix.msc3840.ignored_invites', content: { ignored_user_ids: [BOB] } }] } } as SyncResponse);
+  assert.equal(store.inviteHidden('!a:hs'), true, 'the unstable name and the array form count');
+  assert.equal(store.inviteHidden('!nope:hs'), false);
+});
