@@ -81,9 +81,36 @@ describe('@hush/client e2e', () => {
     assert.ok(!bodies(alice, room).includes('bob while ignored'));
 
     await alice.unignoreUser(bs.userId);
-    await until(() => bodies(alice, room).includes('bob while ignored'), 'the refill after un-ignoring');
-    assert.deepEqual(bodies(alice, room), ['bob 1', 'carol 1', 'bob while ignored', 'carol 2'], 'the timeline is whole again, in order');
+    assert.deepEqual(bodies(alice, room), ['bob 1', 'carol 1', 'bob while ignored', 'carol 2'], 'refilled, in order, by the time unignoreUser resolves');
     assert.deepEqual(changed.at(-1), { added: [], removed: [bs.userId] });
+  });
+
+  test("an ignore hides at once the ignored user's reactions, edits and thread replies, and recounts the thread", async () => {
+    const [as, bs, cs] = await Promise.all([user('cl8_alice'), user('cl8_bob'), user('cl8_carol')]);
+    const [bob, carol] = [new HushClient(bs), new HushClient(cs)];
+    const room = await carol.createRoom({ preset: 'public_chat' });
+    await bob.join(room);
+    const root = await carol.sendText(room, 'root');
+    const bobMsg = await bob.sendText(room, 'bob says');
+    await bob.sendEvent(room, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: root, key: '👍' } });
+    await carol.sendEvent(room, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: bobMsg, key: '👀' } });
+    await bob.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: '* fixed', 'm.new_content': { msgtype: 'm.text', body: 'fixed' }, 'm.relates_to': { rel_type: 'm.replace', event_id: bobMsg } });
+    await carol.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: 'carol in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
+    await bob.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: 'bob in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
+    const alice = await started(as);
+    await alice.join(room);
+    await alice.paginateBack(room); // the root comes with the server's thread summary
+    const thread = () => (alice.store.room(room)?.timeline().find((e) => e.event_id === root)?.unsigned?.['m.relations'] as Record<string, { count: number; latest_event: { sender: string } }> | undefined)?.['m.thread'];
+    await until(() => thread()?.count === 2, 'the thread summary');
+    assert.equal(thread()?.latest_event.sender, bs.userId);
+
+    await alice.ignoreUser(bs.userId);
+    const shown = alice.store.room(room)?.timeline() ?? [];
+    assert.deepEqual(shown.filter((e) => e.sender === bs.userId && e.state_key === undefined), [], 'no message, reaction, edit or thread reply of bob');
+    assert.ok(shown.some((e) => e.type === 'm.reaction' && e.sender === cs.userId), "carol's reaction to bob's message stays");
+    assert.deepEqual([thread()?.count, thread()?.latest_event.sender], [1, cs.userId], 'the summary no longer counts bob');
+    await alice.unignoreUser(bs.userId);
+    assert.deepEqual([thread()?.count, thread()?.latest_event.sender], [2, bs.userId]);
   });
 
   test('typing and receipts of an ignored user disappear from the store', async () => {
@@ -135,6 +162,49 @@ describe('@hush/client e2e', () => {
     await alice.inviteRules.setBlockAll(false);
     await alice.inviteRules.unignoreInvitesFrom('user', bs.userId);
     assert.equal(alice.pendingInvites().length, 2, 'both come back');
+  });
+
+  test('policy-room rules, MSC4155 globs and MSC2270 rooms discard matching pending invites, and lifting them brings the invites back', async () => {
+    const [as, ms, ss, gs, rs] = await Promise.all([user('cl9_alice'), user('cl9_mod'), user('cl9_spammer'), user('cl9_globbed'), user('cl9_roomer')]);
+    const [alice, mod, spammer, globbed, roomer] = [await started(as), new HushClient(ms), new HushClient(ss), new HushClient(gs), new HushClient(rs)];
+    const server = as.userId.split(':').slice(1).join(':');
+    const rooms: string[] = [];
+    for (const inviter of [spammer, globbed, roomer]) {
+      const r = await inviter.createRoom({});
+      await inviter.invite(r, as.userId);
+      rooms.push(r);
+    }
+    const [spamRoom, globRoom, ignoredRoom] = rooms as [string, string, string];
+    await until(() => alice.pendingInvites().length === 3, 'three invites');
+    const discarded: string[] = [];
+    alice.on('invitesDiscarded', (e) => discarded.push(...e.roomIds));
+    const pending = () => alice.pendingInvites().map((i) => i.roomId).sort();
+
+    // MSC3847: a policy room alice subscribes to; its moderator bans a glob of users.
+    const policy = await mod.createRoom({ preset: 'public_chat', name: 'bans' });
+    await alice.inviteRules.subscribePolicyRoom(policy);
+    assert.deepEqual(alice.inviteRules.lists().policyRooms, [policy]);
+    await mod.inviteRules.addPolicyRule(policy, 'user', `@cl9_spam*:${server}`, 'spam');
+    await until(() => !pending().includes(spamRoom), 'the rule to reach alice');
+    assert.deepEqual(discarded, [spamRoom]);
+    // MSC4155: an ignored_users glob.
+    await alice.inviteRules.setGlobs({ ignored_users: [`@cl9_glob*:${server}`] });
+    assert.ok(!pending().includes(globRoom), 'discarded once setGlobs resolved');
+    // MSC2270 / MSC3840: the room itself.
+    await alice.inviteRules.ignoreInvitesFrom('room', ignoredRoom);
+    assert.deepEqual(pending(), []);
+    assert.deepEqual(discarded, [spamRoom, globRoom, ignoredRoom]);
+    assert.deepEqual(Object.keys(alice.store.accountDataContent('m.ignored_room_list')?.['ignored_rooms'] as object), [ignoredRoom]);
+    const rules = new Map((await alice.inviteRules.hiddenInvites()).map((h) => [h.room_id, h.rule]));
+    assert.equal(rules.get(spamRoom), 'm.policies m.ignore.invites m.policy.rule.user');
+    assert.equal(rules.get(globRoom), 'org.matrix.msc4155.invite_permission_config ignored');
+    assert.equal(rules.get(ignoredRoom), 'm.ignored_room_list / m.ignored_invites ignored_room_ids');
+
+    await alice.inviteRules.unignoreInvitesFrom('room', ignoredRoom);
+    await alice.inviteRules.setGlobs({ ignored_users: [] });
+    await mod.inviteRules.removePolicyRule(policy, 'user', `@cl9_spam*:${server}`);
+    await until(() => pending().length === 3, 'every invite back');
+    assert.deepEqual(pending(), [...rooms].sort());
   });
 
   test('M_SENDER_IGNORED is typed and names the sender', async () => {
