@@ -186,12 +186,14 @@ export class HushClient {
       // "discard silently any matching pending invite currently displayed" (MSC3840)
       const discarded = shownInvites.filter((r) => this.store.inviteHidden(r));
       if (discarded.length > 0) this.events.emit('invitesDiscarded', { roomIds: discarded });
-      if (removed.length > 0 && !initial) {
-        const run = () => this.refillAfterUnignore(removed);
+      if (changed.unhidden.length > 0 && !initial) {
+        const run = () => this.refillAfterUnignore(changed.unhidden);
         this.refilling = this.refilling.then(run, run);
       }
     }
-    for (const roomId of changed.rooms) this.events.emit('room', { roomId });
+    // A new view changes what every joined room shows.
+    const rooms = changed.listsChanged ? new Set([...changed.rooms, ...this.store.rooms().map((r) => r.roomId)]) : changed.rooms;
+    for (const roomId of rooms) this.events.emit('room', { roomId });
     this.events.emit('sync', { initial });
     this.wakeSyncWaiters();
   }
@@ -347,11 +349,10 @@ export class HushClient {
     }
   }
 
-  /** After un-ignoring: the rooms those users are in are refilled through /messages; where a gap
-   *  cannot be filled, the client starts over with a fresh sync, as the spec's client behaviour
-   *  describes. Failures are reported as `error` events. */
-  private async refillAfterUnignore(removed: readonly string[]): Promise<void> {
-    const rooms = new Set(removed.flatMap((u) => this.store.roomsWithMember(u)));
+  /** After un-ignoring: the rooms where a member is shown again are refilled through /messages;
+   *  where a gap cannot be filled, the client starts over with a fresh sync, as the spec's client
+   *  behaviour describes. Failures are reported as `error` events. */
+  private async refillAfterUnignore(rooms: readonly string[]): Promise<void> {
     let fresh = false;
     for (const roomId of rooms) {
       try {

@@ -170,3 +170,14 @@ test('inviteHidden tells a held invite the lists hide from one that is shown or 
   assert.equal(store.inviteHidden('!a:hs'), true, 'the unstable name and the array form count');
   assert.equal(store.inviteHidden('!nope:hs'), false);
 });
+
+test('a sync that shows a member again names the rooms to refill, whichever list hid them', () => {
+  const store = new ClientStore(ME);
+  const member = (u: string) => ev(u, { membership: 'join' }, 'm.room.member', { state_key: u });
+  store.applySync(roomSync([member(ME), member(BOB)]));
+  const servers = (list: string[]) => ({ type: 'm.ignored_invites', content: { ignored_servers: Object.fromEntries(list.map((s) => [s, {}])) } });
+  assert.deepEqual(store.applySync({ next_batch: 'a', account_data: { events: [servers(['hs'])] } } as SyncResponse).unhidden, [], 'hiding refills nothing');
+  assert.deepEqual(store.applySync({ next_batch: 'b', account_data: { events: [ignoreList([BOB])] } } as SyncResponse).unhidden, [], 'bob is still hidden by his server');
+  assert.deepEqual(store.applySync({ next_batch: 'c', account_data: { events: [servers([])] } } as SyncResponse).unhidden, [], 'and now by the list');
+  assert.deepEqual(store.applySync({ next_batch: 'd', account_data: { events: [ignoreList([])] } } as SyncResponse).unhidden, [ROOM]);
+});

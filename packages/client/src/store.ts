@@ -34,6 +34,14 @@ export interface PendingInvite {
   ts?: number;
 }
 
+/** What one /sync changed: rooms touched, whether the ignore view was rebuilt, and the joined rooms
+ *  where it now shows a member it hid before. */
+export interface SyncChanges {
+  rooms: Set<string>;
+  listsChanged: boolean;
+  unhidden: string[];
+}
+
 export interface MemberInfo {
   userId: string;
   membership: string;
@@ -162,14 +170,18 @@ export class ClientStore {
     return i !== undefined && hidesInvite(this.view, i.inviter, i.roomId);
   }
 
-  /** Rooms where `userId` is a member (for refilling after an un-ignore). */
-  roomsWithMember(userId: string): string[] {
-    return [...this.roomData.values()].filter((r) => r.membership === 'join' && r.state.has(stateKey('m.room.member', userId))).map((r) => r.roomId);
+  /** Joined rooms with a member `before` hid and the current view shows (whichever list changed:
+   *  the ignored users, ignored servers or a policy room's rules) — the rooms to refill. */
+  private roomsUnhidingMembers(before: IgnoreView): string[] {
+    const members = (r: RoomData) => [...r.state.values()].filter((e) => e.type === 'm.room.member' && typeof e.state_key === 'string').map((e) => e.state_key as string);
+    return [...this.roomData.values()]
+      .filter((r) => r.membership === 'join' && members(r).some((u) => hidesUser(before, u) && !hidesUser(this.view, u)))
+      .map((r) => r.roomId);
   }
 
   /** Applies one /sync response. Returns what changed: rooms touched, and whether the lists did.
    *  With `reset` (a fresh sync without `since`) every room and invite held is replaced. */
-  applySync(res: SyncResponse, opts: { reset?: boolean } = {}): { rooms: Set<string>; listsChanged: boolean } {
+  applySync(res: SyncResponse, opts: { reset?: boolean } = {}): SyncChanges {
     if (opts.reset) this.clearRooms();
     const touched = new Set<string>();
     let listsChanged = false;
@@ -215,8 +227,13 @@ export class ClientStore {
       if (r) r.membership = 'leave';
       touched.add(roomId);
     }
-    if (listsChanged) this.rebuildView();
-    return { rooms: touched, listsChanged };
+    let unhidden: string[] = [];
+    if (listsChanged) {
+      const before = this.view;
+      this.rebuildView();
+      unhidden = this.roomsUnhidingMembers(before);
+    }
+    return { rooms: touched, listsChanged, unhidden };
   }
 
   /** Older events from /messages (dir=b, newest first). Returns how many were new. */
