@@ -102,6 +102,11 @@ export class FakeHomeserver {
     }
     if (url.pathname.endsWith('/sync')) return json(200, await this.sync(url.searchParams, init?.signal ?? undefined));
     if (url.pathname.endsWith('/messages')) return json(200, this.messages(url.searchParams));
+    const state = /\/rooms\/[^/]+\/state\/([^/]+)\/([^/]*)$/.exec(url.pathname);
+    if (state && method === 'PUT') {
+      const ev = this.send(this.viewer, body as Record<string, unknown>, decodeURIComponent(state[1] as string), decodeURIComponent(state[2] as string));
+      return json(200, { event_id: ev.event_id });
+    }
     return json(404, { errcode: 'M_UNRECOGNIZED', error: 'Unrecognized request' });
   };
 

@@ -1,0 +1,80 @@
+// InviteRules against the fake homeserver: what each helper writes (MSC3840 map form, MSC2270 for
+// rooms, Invite permission, MSC4155, m.policies, policy rules keyed one per entity), lists written
+// under unstable names read and lifted, and imports in few writes with progress.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HushClient } from './client.ts';
+import { FakeHomeserver } from '../test/fake-homeserver.ts';
+
+const ME = '@me:hs';
+
+function setup() {
+  const hs = new FakeHomeserver(ME);
+  const client = new HushClient({ homeserver: 'http://hs', userId: ME, deviceId: 'D', accessToken: 't' }, { fetch: hs.fetch });
+  return { hs, client, stored: (type: string) => hs.accountData.get(type)?.content as Record<string, Record<string, unknown>> | undefined };
+}
+
+test('a room goes into MSC3840 (map form, with ts and reason) and MSC2270; lifting it removes both', async () => {
+  const { client, stored } = setup();
+  await client.inviteRules.ignoreInvitesFrom('room', '!r:hs', 'spam');
+  const entry = stored('m.ignored_invites')?.['ignored_room_ids']?.['!r:hs'] as { ts: number; reason: string };
+  assert.equal(entry.reason, 'spam');
+  assert.equal(typeof entry.ts, 'number');
+  assert.deepEqual(stored('m.ignored_room_list'), { ignored_rooms: { '!r:hs': {} } });
+  assert.deepEqual(client.inviteRules.lists().rooms, ['!r:hs']);
+  await client.inviteRules.unignoreInvitesFrom('room', '!r:hs');
+  assert.deepEqual(stored('m.ignored_invites')?.['ignored_room_ids'], {});
+  assert.deepEqual(stored('m.ignored_room_list'), { ignored_rooms: {} });
+});
+
+test('entries written under the unstable names are read, and lifted there too', async () => {
+  const { hs, client, stored } = setup();
+  hs.setAccountData('org.matrix.msc3840.ignored_invites', { ignored_user_ids: ['@x:hs'], ignored_servers: ['bad.example'] });
+  hs.setAccountData('org.matrix.msc4380.invite_permission_config', { default_action: 'block' });
+  hs.setAccountData('org.matrix.msc3847.policies', { 'org.matrix.msc3847.ignore.invites': { sources: ['!p:hs'] } });
+  await client.syncOnce();
+  const lists = client.inviteRules.lists();
+  assert.deepEqual([lists.users, lists.servers, lists.inviteDefault, lists.policyRooms], [['@x:hs'], ['bad.example'], 'block', ['!p:hs']]);
+  await client.inviteRules.unignoreInvitesFrom('user', '@x:hs');
+  await client.inviteRules.setBlockAll(false);
+  await client.inviteRules.unsubscribePolicyRoom('!p:hs');
+  assert.deepEqual(stored('org.matrix.msc3840.ignored_invites')?.['ignored_user_ids'], {});
+  assert.equal(stored('org.matrix.msc4380.invite_permission_config')?.['default_action'], undefined);
+  const after = client.inviteRules.lists();
+  assert.deepEqual([after.users, after.servers, after.inviteDefault, after.policyRooms], [[], ['bad.example'], 'allow', []]);
+});
+
+test('block-all, globs and policy subscriptions write the documented content', async () => {
+  const { client, stored } = setup();
+  await client.inviteRules.setBlockAll(true);
+  assert.deepEqual(stored('m.invite_permission_config'), { default_action: 'block' });
+  await client.inviteRules.setGlobs({ blocked_servers: ['*.spam.example'] });
+  await client.inviteRules.setGlobs({ ignored_users: ['@bot*:hs'] });
+  assert.deepEqual(stored('org.matrix.msc4155.invite_permission_config'), { blocked_servers: ['*.spam.example'], ignored_users: ['@bot*:hs'] }, 'fields not given are kept');
+  assert.deepEqual(client.inviteRules.lists().globs, { blocked_servers: ['*.spam.example'], ignored_users: ['@bot*:hs'] });
+});
+
+test('a policy rule is one m.ban state event keyed rule:<entity>', async () => {
+  const { hs, client } = setup();
+  const eventId = await client.inviteRules.addPolicyRule('!p:hs', 'server', '*.spam.example', 'spam');
+  assert.equal(hs.events.at(-1)?.event_id, eventId);
+  const put = hs.requests.find((r) => r.method === 'PUT' && r.path.includes('/state/'));
+  assert.equal(put?.path, '/_matrix/client/v3/rooms/!p:hs/state/m.policy.rule.server/rule:*.spam.example');
+  assert.deepEqual(put?.body, { entity: '*.spam.example', recommendation: 'm.ban', reason: 'spam' });
+});
+
+test('an import writes long lists in chunks of 1,000 with progress, and an export round-trips', async () => {
+  const { hs, client } = setup();
+  const users = Array.from({ length: 2500 }, (_, i) => `@u${i}:hs`);
+  const progress: [number, number][] = [];
+  await client.inviteRules.importLists(
+    { version: 1, ignored_users: [...users, ME], ignored_invites: { users: [], servers: ['bad.example'], rooms: [] }, invite_permission: 'allow', msc4155: {}, policy_rooms: [] },
+    (done, total) => progress.push([done, total]),
+  );
+  assert.deepEqual(progress, [[0, 2501], [1000, 2501], [2000, 2501], [2500, 2501], [2501, 2501]], 'your own id is left out');
+  assert.equal(hs.requestsTo('/account_data/m.ignored_user_list', 'PUT').length, 3);
+  const out = client.inviteRules.exportLists();
+  assert.equal(out.ignored_users.length, 2500);
+  assert.deepEqual(out.ignored_invites.servers, ['bad.example']);
+});
