@@ -12,6 +12,7 @@ import * as profile from '../api/client/profile.ts';
 import * as devices from '../api/client/device-management.ts';
 import * as createRoom from '../api/client/create-room.ts';
 import * as membership from '../api/client/membership.ts';
+import * as knocking from '../api/client/knocking.ts';
 import * as roomSend from '../api/client/room-send.ts';
 import * as roomState from '../api/client/room-state.ts';
 import * as pagination from '../api/client/message-pagination.ts';
@@ -38,6 +39,7 @@ export function allRoutes(s: Services): RouteDef[] {
     devices,
     createRoom,
     membership,
+    knocking,
     roomSend,
     roomState,
     pagination,

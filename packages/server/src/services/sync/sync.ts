@@ -163,6 +163,7 @@ export class SyncService {
     const join: Json = {};
     const invite: Json = {};
     const leave: Json = {};
+    const knock: Json = {};
     for (const m of memberships) {
       const changedMembership = !since || m.stream_ordering > since.stream;
       if (m.membership === 'join') {
@@ -181,6 +182,10 @@ export class SyncService {
         if (since ? !changedMembership && !fullState : !f.includeLeave) continue;
         if (await this.declinedUnseen(tx, m, ignore)) continue;
         leave[m.room_id] = await this.leftRoom(tx, r, m, since, f, ignore);
+      } else if (m.membership === 'knock') {
+        // The knocker's own pending knock: stripped state like an invite's, plus the knock event.
+        if (since && !changedMembership && !fullState) continue;
+        knock[m.room_id] = { knock_state: (await this.invitedRoom(tx, m))['invite_state'] };
       }
     }
 
@@ -189,11 +194,12 @@ export class SyncService {
     if (Object.keys(join).length) rooms['join'] = join;
     if (Object.keys(invite).length) rooms['invite'] = invite;
     if (Object.keys(leave).length) rooms['leave'] = leave;
+    if (Object.keys(knock).length) rooms['knock'] = knock;
     const toDevice = await toDeviceSection(tx, r.userId, r.deviceId, since?.toDevice, position.stream, ignore);
     const hasData = Object.keys(rooms).length > 0 || globalData.length > 0 || toDevice.events.length > 0 || toDevice.position < position.stream;
     const response: Json = {
       next_batch: syncToken({ ...position, toDevice: toDevice.position, toDeviceSent: toDevice.events.length > 0 }),
-      rooms: { join, invite, leave, knock: {} },
+      rooms: { join, invite, leave, knock },
       account_data: { events: globalData.map(accountDataEvent) },
       presence: { events: [] },
       to_device: { events: toDevice.events },

@@ -1,0 +1,15 @@
+// Knocking (spec "Knocking on rooms", v1.1): the user's own m.room.member event with membership
+// `knock`, allowed by the room version's auth rules when the join rule is `knock` (or
+// `knock_restricted`). Acceptance (an invite) and refusal (a leave) are ordinary membership changes.
+
+import type { JsonObject } from '@hush/spec';
+import type { Requester } from '../../http/auth.ts';
+import type { RoomService } from './rooms.ts';
+
+export async function knock(rooms: RoomService, r: Requester, roomIdOrAlias: string, reason?: string): Promise<string> {
+  const roomId = await rooms.resolveRoom(roomIdOrAlias);
+  const content: JsonObject = { membership: 'knock', ...(await rooms.profileContent(r.userId)) };
+  if (reason !== undefined) content['reason'] = reason;
+  await rooms.writer.write(roomId, (rt) => rt.persist({ type: 'm.room.member', stateKey: r.userId, sender: r.userId, content }));
+  return roomId;
+}

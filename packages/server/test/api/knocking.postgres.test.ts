@@ -1,0 +1,4 @@
+// The knocking suite again, on PostgreSQL.
+process.env['HUSH_API_DIALECT'] = 'postgres';
+await import('./knocking.test.ts');
+export {};
