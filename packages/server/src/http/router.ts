@@ -23,6 +23,8 @@ import * as receipts from '../api/client/receipts.ts';
 import * as directory from '../api/client/directory.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
+import * as spaceHierarchy from '../api/client/space-hierarchy.ts';
+import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
 import * as hiddenInvites from '../api/client/hidden-invites.ts';
 import * as toDevice from '../api/client/to-device.ts';
@@ -50,6 +52,8 @@ export function allRoutes(s: Services): RouteDef[] {
     directory,
     pushrules,
     relations,
+    spaceHierarchy,
+    roomSummary,
     notifications,
     toDevice,
     hiddenInvites,

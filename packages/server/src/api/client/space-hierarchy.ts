@@ -1,0 +1,11 @@
+// GET /_matrix/client/v1/rooms/{roomId}/hierarchy (spec: space_hierarchy.yaml).
+
+import { api, parseRoomId } from '@hush/spec';
+import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import type { Services } from '../../services/index.ts';
+import { SpaceHierarchyService } from '../../services/rooms/hierarchy.ts';
+
+export function routes(s: Services): RouteDef[] {
+  const spaces = new SpaceHierarchyService(s.database.db);
+  return [defineRoute(api.getSpaceHierarchy, ({ requester, params, query }) => spaces.hierarchy(requester, parseRoomId(params.roomId), query))];
+}
