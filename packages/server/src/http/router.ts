@@ -6,6 +6,7 @@ import * as versions from '../api/client/versions.ts';
 import * as login from '../api/client/login.ts';
 import * as registration from '../api/client/registration.ts';
 import * as logout from '../api/client/logout.ts';
+import * as refresh from '../api/client/refresh.ts';
 import * as whoami from '../api/client/whoami.ts';
 import * as capabilities from '../api/client/capabilities.ts';
 import * as profile from '../api/client/profile.ts';
@@ -35,6 +36,7 @@ export function allRoutes(s: Services): RouteDef[] {
     login,
     registration,
     logout,
+    refresh,
     whoami,
     capabilities,
     profile,

@@ -1,5 +1,6 @@
 // Every endpoint descriptor, by spec area.
 export * from './accounts.ts';
+export * from './refresh.ts';
 export * from './create-room.ts';
 export * from './membership.ts';
 export * from './knocking.ts';
