@@ -24,6 +24,7 @@ import * as receipts from '../api/client/receipts.ts';
 import * as directory from '../api/client/directory.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
+import * as threadsList from '../api/client/threads-list.ts';
 import * as spaceHierarchy from '../api/client/space-hierarchy.ts';
 import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
@@ -54,6 +55,7 @@ export function allRoutes(s: Services): RouteDef[] {
     directory,
     pushrules,
     relations,
+    threadsList,
     spaceHierarchy,
     roomSummary,
     notifications,

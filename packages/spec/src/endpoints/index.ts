@@ -20,6 +20,7 @@ export * from './filter.ts';
 export * from './account-data.ts';
 export * from './pushrules.ts';
 export * from './relations.ts';
+export * from './threads.ts';
 export * from './notifications.ts';
 export * from './to-device.ts';
 export * from './presence.ts';
