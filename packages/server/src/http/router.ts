@@ -25,6 +25,7 @@ import * as directory from '../api/client/directory.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
 import * as threadsList from '../api/client/threads-list.ts';
+import * as eventByTimestamp from '../api/client/room-event-by-timestamp.ts';
 import * as spaceHierarchy from '../api/client/space-hierarchy.ts';
 import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
@@ -56,6 +57,7 @@ export function allRoutes(s: Services): RouteDef[] {
     pushrules,
     relations,
     threadsList,
+    eventByTimestamp,
     spaceHierarchy,
     roomSummary,
     notifications,

@@ -21,6 +21,7 @@ export * from './account-data.ts';
 export * from './pushrules.ts';
 export * from './relations.ts';
 export * from './threads.ts';
+export * from './timestamp.ts';
 export * from './notifications.ts';
 export * from './to-device.ts';
 export * from './presence.ts';

@@ -1,0 +1,10 @@
+// GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event (spec: room_event_by_timestamp.yaml).
+
+import { api, parseRoomId } from '@hush/spec';
+import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import type { Services } from '../../services/index.ts';
+import { eventByTimestamp } from '../../services/rooms/timestamp.ts';
+
+export function routes(s: Services): RouteDef[] {
+  return [defineRoute(api.getEventByTimestamp, ({ requester, params, query }) => eventByTimestamp(s.database.db, requester, parseRoomId(params.roomId), query.ts, query.dir))];
+}
