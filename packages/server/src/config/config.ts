@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { isServerName, type ServerName } from '@hush/spec';
+import { parseSupport, type SupportInfo } from './support.ts';
 
 export type RegistrationMode = 'open' | 'token' | 'closed';
 
@@ -21,6 +22,8 @@ export interface Config {
   maxBodyBytes: number;
   /** What happens to an invite from an ignored user: hidden (kept) or rejected on the user's behalf. */
   ignoredUserInvites: 'hide' | 'reject';
+  /** GET /.well-known/matrix/support (YAML key `support`); 404 when unset. */
+  support?: SupportInfo;
 }
 
 export type ConfigInput = Partial<Record<string, unknown>>;
@@ -97,5 +100,6 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     logLevel: str(get('log-level'), 'log-level') ?? 'info',
     maxBodyBytes,
     ignoredUserInvites,
+    ...(get('support') !== undefined ? { support: parseSupport(get('support'), (msg) => new ConfigError(msg)) } : {}),
   };
 }

@@ -3,6 +3,7 @@
 import type { RouteDef } from './endpoint.ts';
 import type { Services } from '../services/index.ts';
 import * as versions from '../api/client/versions.ts';
+import * as support from '../api/client/support.ts';
 import * as login from '../api/client/login.ts';
 import * as registration from '../api/client/registration.ts';
 import * as logout from '../api/client/logout.ts';
@@ -35,6 +36,7 @@ import * as toDevice from '../api/client/to-device.ts';
 export function allRoutes(s: Services): RouteDef[] {
   return [
     versions,
+    support,
     login,
     registration,
     logout,

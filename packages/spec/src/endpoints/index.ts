@@ -1,6 +1,7 @@
 // Every endpoint descriptor, by spec area.
 export * from './accounts.ts';
 export * from './refresh.ts';
+export * from './support.ts';
 export * from './create-room.ts';
 export * from './membership.ts';
 export * from './knocking.ts';
