@@ -1,18 +1,36 @@
-// A keep-alive node:http client for benchmarks: Node 20's fetch costs ~2 ms of CPU per request
-// here, more than the server spends, so it would measure itself.
+// A keep-alive node:http client for benchmarks, and the few statistics helpers the scenarios share.
+// Node 20's fetch costs ~2 ms of CPU per request here, more than the server spends: it would
+// measure itself. Only the Matrix client-server API is used, so any homeserver can be measured.
 
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
 
 export interface Res {
   status: number;
-  json: Record<string, unknown>;
+  json: Json;
+  bytes: number;
+  headers: http.IncomingHttpHeaders;
 }
+
+export interface Session {
+  userId: string;
+  token: string;
+}
+
+export const V3 = '/_matrix/client/v3';
+export const enc = encodeURIComponent;
 
 export class BenchClient {
   private readonly agent: http.Agent;
   private readonly url: URL;
 
-  constructor(baseUrl: string, connections = 10) {
+  constructor(
+    readonly baseUrl: string,
+    connections = 10,
+  ) {
     this.url = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   }
@@ -26,38 +44,46 @@ export class BenchClient {
     }
     if (token) headers['authorization'] = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
-      const req = http.request(
-        { host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown> = {};
-            try {
-              json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-            } catch {
-              json = { raw: text };
-            }
-            resolve({ status: res.statusCode ?? 0, json });
-          });
-        },
-      );
+      const req = http.request({ host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          let json: Json = {};
+          try {
+            json = buf.length > 0 ? JSON.parse(buf.toString('utf8')) : {};
+          } catch {
+            json = { raw: buf.toString('utf8').slice(0, 500) };
+          }
+          resolve({ status: res.statusCode ?? 0, json, bytes: buf.length, headers: res.headers });
+        });
+        res.on('error', reject);
+      });
       req.on('error', reject);
       if (data) req.write(data);
       req.end();
     });
   }
 
-  async ok(method: string, path: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
-    const r = await this.request(method, path, body, token);
-    if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json;
+  async ok(method: string, path: string, body?: unknown, token?: string): Promise<Json> {
+    return (await this.okRes(method, path, body, token)).json;
   }
 
-  async register(localpart: string): Promise<{ userId: string; token: string }> {
-    const j = await this.ok('POST', '/_matrix/client/v3/register', { username: localpart, password: 'bench-password', auth: { type: 'm.login.dummy' } });
-    return { userId: String(j['user_id']), token: String(j['access_token']) };
+  async okRes(method: string, path: string, body?: unknown, token?: string): Promise<Res> {
+    const r = await this.request(method, path, body, token);
+    if (r.status !== 200) throw new Error(`${method} ${this.baseUrl}${path.slice(0, 200)}: ${r.status} ${JSON.stringify(r.json).slice(0, 500)}`);
+    return r;
+  }
+
+  /** Two-step user-interactive registration: the 401 challenge, then m.login.dummy with its session. */
+  async register(localpart: string, password = 'bench-password-1'): Promise<Session> {
+    const body = { username: localpart, password, initial_device_display_name: 'hush bench' };
+    const first = await this.request('POST', `${V3}/register`, body);
+    if (first.status !== 401 || typeof first.json?.session !== 'string') {
+      throw new Error(`register ${localpart} (challenge): ${first.status} ${JSON.stringify(first.json)} — registration must be open with m.login.dummy`);
+    }
+    const j = await this.ok('POST', `${V3}/register`, { ...body, auth: { type: 'm.login.dummy', session: first.json.session } });
+    return { userId: String(j.user_id), token: String(j.access_token) };
   }
 
   close(): void {
@@ -65,12 +91,42 @@ export class BenchClient {
   }
 }
 
+/** Runs `jobs` async jobs with at most `concurrency` in flight. */
+export async function pool<T>(count: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await job(i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Milliseconds an async call took. */
+export async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await f();
+  return [performance.now() - t, r];
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-export function summarize(samples: number[]): { p50: number; p99: number; n: number } {
+export interface Summary {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+export function summarize(samples: number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
   return { p50: round(percentile(s, 50)), p99: round(percentile(s, 99)), n: s.length };
 }
