@@ -74,7 +74,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send({ errcode: ErrCode.UNRECOGNIZED, error: known ? 'Method not allowed' : 'Unrecognized request' });
   });
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
-
-  app.get('/.well-known/matrix/client', async () => ({ 'm.homeserver': { base_url: `http://${services.config.serverName}` } }));
   return app;
 }

@@ -15,6 +15,7 @@ export function serveCommand(): Command {
     .option('--registration-tokens <tokens>', 'comma-separated tokens for --registration token')
     .addOption(new Option('--rate-limits <onoff>', 'rate limits on or off (default on)').choices(['on', 'off']))
     .addOption(new Option('--ignored-user-invites <mode>', 'invites from ignored users: hide or reject (default hide)').choices(['hide', 'reject']))
+    .option('--public-base-url <url>', 'the URL clients reach this server at, served by /.well-known/matrix/client (default: none, 404)')
     .option('--log-level <level>', 'pino log level (default info)')
     .action(async (opts: Record<string, unknown>) => {
       let config;

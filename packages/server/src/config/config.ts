@@ -24,6 +24,9 @@ export interface Config {
   ignoredUserInvites: 'hide' | 'reject';
   /** GET /.well-known/matrix/support (YAML key `support`); 404 when unset. */
   support?: SupportInfo;
+  /** The URL clients reach this server at (`public-base-url`), served by GET
+   *  /.well-known/matrix/client as `m.homeserver.base_url`; 404 when unset. */
+  publicBaseUrl?: string;
 }
 
 export type ConfigInput = Partial<Record<string, unknown>>;
@@ -67,6 +70,22 @@ function onOff(v: unknown, name: string): boolean | undefined {
   throw new ConfigError(`${name} must be on or off`);
 }
 
+/** An absolute http(s) URL without query or fragment; the trailing slash dropped. */
+function baseUrl(v: unknown, name: string): string | undefined {
+  const s = str(v, name);
+  if (s === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, not ${JSON.stringify(s)}`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || /[?#]/.test(s) || url.username !== '' || url.password !== '') {
+    throw new ConfigError(`${name} must be an http(s) URL without credentials, query or fragment`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 /** Merges file values under flag values and validates the result. */
 export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Config {
   const get = (key: string) => pick(flags, key) ?? pick(file, key);
@@ -87,6 +106,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
   const maxBodyRaw = str(get('max-body-bytes'), 'max-body-bytes') ?? String(1024 * 1024);
   const maxBodyBytes = Number(maxBodyRaw);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 70_000) throw new ConfigError('max-body-bytes must be an integer ≥ 70000');
+  const publicBaseUrl = baseUrl(get('public-base-url'), 'public-base-url');
   const ignoredUserInvites = (str(get('ignored-user-invites'), 'ignored-user-invites') ?? 'hide') as Config['ignoredUserInvites'];
   if (!['hide', 'reject'].includes(ignoredUserInvites)) throw new ConfigError('ignored-user-invites must be hide or reject');
   return {
@@ -100,6 +120,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     logLevel: str(get('log-level'), 'log-level') ?? 'info',
     maxBodyBytes,
     ignoredUserInvites,
+    ...(publicBaseUrl !== undefined ? { publicBaseUrl } : {}),
     ...(get('support') !== undefined ? { support: parseSupport(get('support'), (msg) => new ConfigError(msg)) } : {}),
   };
 }

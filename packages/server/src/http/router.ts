@@ -4,11 +4,14 @@ import type { RouteDef } from './endpoint.ts';
 import type { Services } from '../services/index.ts';
 import * as versions from '../api/client/versions.ts';
 import * as support from '../api/client/support.ts';
+import * as wellknown from '../api/client/wellknown.ts';
 import * as login from '../api/client/login.ts';
 import * as registration from '../api/client/registration.ts';
 import * as logout from '../api/client/logout.ts';
 import * as refresh from '../api/client/refresh.ts';
 import * as whoami from '../api/client/whoami.ts';
+import * as passwordManagement from '../api/client/password-management.ts';
+import * as accountDeactivation from '../api/client/account-deactivation.ts';
 import * as capabilities from '../api/client/capabilities.ts';
 import * as profile from '../api/client/profile.ts';
 import * as devices from '../api/client/device-management.ts';
@@ -37,11 +40,14 @@ export function allRoutes(s: Services): RouteDef[] {
   return [
     versions,
     support,
+    wellknown,
     login,
     registration,
     logout,
     refresh,
     whoami,
+    passwordManagement,
+    accountDeactivation,
     capabilities,
     profile,
     devices,

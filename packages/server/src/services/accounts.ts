@@ -23,6 +23,7 @@ import type { Requester } from '../http/auth.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import { announceIn } from './announce.ts';
+import { uiaChallenge } from './accounts-uia.ts';
 
 export interface RegisterInput {
   username?: string;
@@ -77,8 +78,8 @@ export class AccountService {
     return this.config.serverName;
   }
 
-  /** The user id a login or registration names, as `alice` or `@alice:server`. */
-  private userIdFor(user: string): UserId {
+  /** The user id a login, registration or UIA stage names, as `alice` or `@alice:server`. */
+  userIdFor(user: string): UserId {
     if (user.startsWith('@')) {
       if (!isUserId(user)) throw new MatrixError(400, ErrCode.INVALID_USERNAME, 'Invalid user ID');
       return user.replace(/^@([^:]+)/, (m) => m.toLowerCase()) as UserId;
@@ -110,17 +111,11 @@ export class AccountService {
   /** User-interactive auth for /register: returns when a stage is complete, else throws 401 with the flows. */
   private checkRegistrationAuth(auth: RegisterInput['auth']): void {
     const stage = this.config.registration === 'token' ? 'm.login.registration_token' : 'm.login.dummy';
-    const flows = { flows: [{ stages: [stage] }], params: {} };
-    if (!auth || auth.type === undefined) {
-      throw new MatrixError(401, ErrCode.UNAUTHORIZED, 'Authentication required', { ...flows, session: auth?.session ?? randomUpper(24) });
-    }
+    if (!auth || auth.type === undefined) throw uiaChallenge([stage], auth?.session);
     const ok = auth.type === stage && (stage === 'm.login.dummy' || (typeof auth.token === 'string' && this.tokenValid(auth.token)));
     if (!ok) {
       const errcode = auth.type === stage ? ErrCode.UNAUTHORIZED : ErrCode.UNRECOGNIZED;
-      throw new MatrixError(401, errcode, auth.type === stage ? 'Invalid registration token' : `Unsupported auth type ${auth.type}`, {
-        ...flows,
-        session: auth.session ?? randomUpper(24),
-      });
+      throw uiaChallenge([stage], auth.session, errcode, auth.type === stage ? 'Invalid registration token' : `Unsupported auth type ${auth.type}`);
     }
   }
 
@@ -217,8 +212,9 @@ export class AccountService {
    * Runs `fn`, which revokes tokens of the user (one device, or all), in one transaction that also
    * announces the revocation; answers once every other process has dropped the tokens from its
    * cache (or after ACK_WAIT_MS, if one does not answer), so the next request anywhere is refused.
+   * Also used by account management (password change, deactivation, device deletion).
    */
-  private async revoking<T>(userId: string, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async revoking<T>(userId: string, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const acks = this.notifier?.expectAcks(ACK_WAIT_MS);
     try {
       const result = await this.db.transaction().execute(async (tx) => {

@@ -7,6 +7,7 @@ import { streamStore } from '../storage/stream.store.ts';
 import { Notifier } from '../notifier/notifier.ts';
 import { connectPgBus } from '../notifier/pg-bus.ts';
 import { AccountService } from './accounts.ts';
+import { AccountManagementService } from './accounts-management.ts';
 import { AccountDataService } from './account-data.ts';
 import { FilterService } from './filters.ts';
 import { ReceiptService } from './receipts.ts';
@@ -26,6 +27,7 @@ export interface Services {
   database: DatabaseHandle;
   notifier: Notifier;
   accounts: AccountService;
+  accountManagement: AccountManagementService;
   accountData: AccountDataService;
   filters: FilterService;
   receipts: ReceiptService;
@@ -71,6 +73,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     database,
     notifier,
     accounts,
+    accountManagement: new AccountManagementService(db, accounts, rooms),
     accountData,
     filters,
     receipts: new ReceiptService(db, notifier),

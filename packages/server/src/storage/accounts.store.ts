@@ -71,6 +71,33 @@ export const accountsStore = {
     await d.execute();
   },
 
+  /** Deletes the listed devices of the user and their tokens; another user's devices are untouched. */
+  async deleteDeviceList(tx: Tx, userId: string, deviceIds: readonly string[]): Promise<void> {
+    if (deviceIds.length === 0) return;
+    await tx.deleteFrom('access_tokens').where('user_id', '=', userId).where('device_id', 'in', deviceIds).execute();
+    await tx.deleteFrom('devices').where('user_id', '=', userId).where('device_id', 'in', deviceIds).execute();
+  },
+
+  /** Deletes every device of the user but `keep` (all of them when `keep` is undefined), and their tokens. */
+  async deleteDevicesExcept(tx: Tx, userId: string, keep: string | undefined): Promise<void> {
+    let q = tx.deleteFrom('access_tokens').where('user_id', '=', userId);
+    let d = tx.deleteFrom('devices').where('user_id', '=', userId);
+    if (keep !== undefined) {
+      q = q.where('device_id', '!=', keep);
+      d = d.where('device_id', '!=', keep);
+    }
+    await q.execute();
+    await d.execute();
+  },
+
+  async setPasswordHash(tx: Tx, userId: string, passwordHash: string): Promise<void> {
+    await tx.updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).execute();
+  },
+
+  async markDeactivated(tx: Tx, userId: string): Promise<void> {
+    await tx.updateTable('users').set({ deactivated: 1 }).where('user_id', '=', userId).execute();
+  },
+
   async deleteTokens(tx: Tx, userId: string, deviceId: string): Promise<void> {
     await tx.deleteFrom('access_tokens').where('user_id', '=', userId).where('device_id', '=', deviceId).execute();
   },

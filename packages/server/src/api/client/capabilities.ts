@@ -10,7 +10,7 @@ export function routes(_s: Services): RouteDef[] {
   return [
     defineRoute(api.getCapabilities, () => ({
       capabilities: {
-        'm.change_password': { enabled: false },
+        'm.change_password': { enabled: true },
         'm.room_versions': { default: DEFAULT_ROOM_VERSION, available: Object.fromEntries(SUPPORTED_ROOM_VERSIONS.map((v) => [v, 'stable'])) },
         'm.set_displayname': { enabled: true },
         'm.set_avatar_url': { enabled: true },

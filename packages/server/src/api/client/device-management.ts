@@ -1,4 +1,5 @@
-// Devices of the requesting user (spec: device_management.yaml).
+// Devices of the requesting user (spec: device_management.yaml); deleting them passes the
+// m.login.password UIA stage.
 
 import { api } from '@hush/spec';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
@@ -10,6 +11,14 @@ export function routes(s: Services): RouteDef[] {
     defineRoute(api.getDevice, ({ requester, params }) => s.accounts.device(requester, params.deviceId)),
     defineRoute(api.updateDevice, async ({ requester, params, body }) => {
       await s.accounts.renameDevice(requester, params.deviceId, body.display_name);
+      return {};
+    }),
+    defineRoute(api.deleteDevice, async ({ requester, params, body }) => {
+      await s.accountManagement.deleteDevice(requester, params.deviceId, body.auth);
+      return {};
+    }),
+    defineRoute(api.deleteDevices, async ({ requester, body }) => {
+      await s.accountManagement.deleteDevices(requester, body.devices, body.auth);
       return {};
     }),
   ];

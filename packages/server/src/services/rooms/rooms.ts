@@ -133,6 +133,21 @@ export class RoomService {
     });
   }
 
+  /** Leaves every room the user is in, invited to or knocking on (account deactivation): ordinary
+   *  leave events the other members see. A room whose rules refuse the leave is skipped. */
+  async leaveAll(userId: string): Promise<void> {
+    const present = (m: { membership: string } | undefined) => m !== undefined && ['join', 'invite', 'knock'].includes(m.membership);
+    for (const m of (await stateStore.membershipsOfUser(this.db, userId)).filter(present)) {
+      await this.writer
+        .write(m.room_id, async (rt) => {
+          if (present(await stateStore.membership(rt.tx, m.room_id, userId))) await this.member(rt, userId, userId, { membership: 'leave' });
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof MatrixError)) throw err;
+        });
+    }
+  }
+
   /** Kick (leave), ban and unban (leave from ban) of another user. */
   async moderate(r: Requester, roomId: string, target: UserId, action: 'kick' | 'ban' | 'unban', reason?: string): Promise<void> {
     await this.writer.write(roomId, async (rt) => {
