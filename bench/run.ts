@@ -7,7 +7,7 @@
 // the ratio target / target2. Prints a table; writes bench/results/<iso-time>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startOwnHush, type OwnServer } from './own-server.ts';
@@ -27,10 +27,10 @@ const SCENARIOS: [string, Scenario][] = [
   ['messages-ignored', messagesIgnored],
 ];
 
-const USAGE = `usage: npm run bench -- [--target URL[,URL…]] [--target-alt URL] [--target2 URL[,URL…]] [--target2-alt URL] [--quick] [--only ${SCENARIOS.map(([n]) => n).join(',')}]`;
+const USAGE = `usage: npm run bench -- [--target URL[,URL…]] [--target-alt URL] [--target2 URL[,URL…]] [--target2-alt URL] [--target-pids PID[,PID…]] [--quick] [--only ${SCENARIOS.map(([n]) => n).join(',')}]`;
 
 function parseArgs(argv: string[]) {
-  const out = { targets: [[], []] as string[][], quick: false, only: undefined as string[] | undefined };
+  const out = { targets: [[], []] as string[][], pids: [] as number[], quick: false, only: undefined as string[] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -42,12 +42,14 @@ function parseArgs(argv: string[]) {
     else if (a === '--target' || a === '--target-alt') out.targets[0]!.push(...value());
     else if (a === '--target2' || a === '--target2-alt') out.targets[1]!.push(...value());
     else if (a === '--only') out.only = value();
+    else if (a === '--target-pids') out.pids = value().map(Number);
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   if (out.targets[0]!.length === 0 && out.targets[1]!.length > 0) throw new Error(`--target2 needs --target\n${USAGE}`);
+  if (out.pids.some((p) => !Number.isInteger(p) || p <= 0)) throw new Error(`--target-pids takes process ids\n${USAGE}`);
   for (const u of out.targets.flat()) new URL(u); // throws on a bad URL before anything is sent
   for (const n of out.only ?? []) if (!SCENARIOS.some(([name]) => name === n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
   return out;
@@ -57,12 +59,16 @@ interface TargetReport {
   label: string;
   urls: string[];
   started_by_bench: boolean;
+  server_pids: number[];
   versions: Json;
   server_header: (string | null)[];
   figures: Record<string, number>;
   notes: string[];
   errors: string[];
   seconds: number;
+  scenario_seconds: Record<string, number>;
+  /** 1-minute load average before and after: other work on the machine skews every figure. */
+  load_average: [number, number];
   generator_cpu_cores: number;
 }
 
@@ -70,14 +76,14 @@ interface TargetReport {
 async function warmUp(t: Target): Promise<string> {
   const [u] = await registerUsers(t, 'warm', 1);
   const room = await createRoom(t.main, u!);
-  const sends = t.quick ? 1_000 : 4_000;
+  const sends = t.quick ? 600 : 4_000;
   await pool(sends, 10, (i) => sendText(t.all[i % t.all.length]!, u!, room, `warm ${i}`));
   let since: string | undefined;
   for (let i = 0; i < sends / 4; i++) since = String((await sync(t.all[i % t.all.length]!, u!, since, 0)).next_batch);
   return `${sends} sends on 10 connections and ${sends / 4} incremental syncs`;
 }
 
-async function runTarget(label: string, urls: string[], pids: number[], quick: boolean, only: string[] | undefined): Promise<TargetReport> {
+async function runTarget(label: string, urls: string[], pids: number[], startedByBench: boolean, quick: boolean, only: string[] | undefined): Promise<TargetReport> {
   const all = urls.map((u) => new BenchClient(u, 40));
   const t: Target = {
     label,
@@ -89,7 +95,7 @@ async function runTarget(label: string, urls: string[], pids: number[], quick: b
     prefix: `b${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`,
     pids,
   };
-  const report: TargetReport = { label, urls, started_by_bench: pids.length > 0, versions: null, server_header: [], figures: {}, notes: [], errors: [], seconds: 0, generator_cpu_cores: NaN };
+  const report: TargetReport = { label, urls, started_by_bench: startedByBench, server_pids: pids, versions: null, server_header: [], figures: {}, notes: [], errors: [], seconds: 0, scenario_seconds: {}, load_average: [round(loadavg()[0]!), NaN], generator_cpu_cores: NaN };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   try {
@@ -111,7 +117,8 @@ async function runTarget(label: string, urls: string[], pids: number[], quick: b
           labels.set(f.key, f);
         }
         report.notes.push(...r.notes.map((n) => `${name}: ${n}`));
-        process.stderr.write(` ${((performance.now() - s0) / 1000).toFixed(1)} s\n`);
+        report.scenario_seconds[name] = round((performance.now() - s0) / 1000);
+        process.stderr.write(` ${report.scenario_seconds[name]!.toFixed(1)} s\n`);
       } catch (e) {
         report.errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
         process.stderr.write(` failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -121,6 +128,7 @@ async function runTarget(label: string, urls: string[], pids: number[], quick: b
     for (const c of all) c.close();
     const cpu = process.cpuUsage(cpu0);
     report.seconds = round((performance.now() - t0) / 1000);
+    report.load_average[1] = round(loadavg()[0]!);
     report.generator_cpu_cores = round((cpu.user + cpu.system) / 1e6 / report.seconds);
   }
   return report;
@@ -155,7 +163,7 @@ function printTable(reports: TargetReport[]): Record<string, number> {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   for (const r of reports) {
-    console.log(`\n${r.label}: ${r.urls.join(', ')} — Server header: ${r.server_header.map((h) => h ?? '(none)').join(', ')}; ${r.seconds.toFixed(0)} s; generator CPU over the run ${r.generator_cpu_cores.toFixed(2)} cores`);
+    console.log(`\n${r.label}: ${r.urls.join(', ')} — Server header: ${r.server_header.map((h) => h ?? '(none)').join(', ')}; ${r.seconds.toFixed(0)} s; generator CPU over the run ${r.generator_cpu_cores.toFixed(2)} cores; load average ${r.load_average.join(' → ')}`);
     for (const n of r.notes) console.log(`  ${n}`);
     for (const e of r.errors) console.log(`  ERROR ${e}`);
   }
@@ -168,15 +176,15 @@ async function main(): Promise<void> {
   const reports: TargetReport[] = [];
   try {
     let urls = args.targets[0]!;
-    let pids: number[] = [];
+    let pids = args.pids;
     if (urls.length === 0) {
       process.stderr.write('starting hush serve (SQLite in a temp dir, --rate-limits off) …\n');
       own = await startOwnHush();
       urls = [own.url];
       pids = [own.pid];
     }
-    reports.push(await runTarget('A', urls, pids, args.quick, args.only));
-    if (args.targets[1]!.length > 0) reports.push(await runTarget('B', args.targets[1]!, [], args.quick, args.only));
+    reports.push(await runTarget('A', urls, pids, own !== undefined, args.quick, args.only));
+    if (args.targets[1]!.length > 0) reports.push(await runTarget('B', args.targets[1]!, [], false, args.quick, args.only));
   } finally {
     await own?.stop();
   }

@@ -101,3 +101,14 @@ export function serverCpuSeconds(t: Target): number {
   if (t.pids.length === 0) return NaN;
   return t.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
+
+/** CPU seconds the whole machine has been busy (every core, every process; Linux /proc/stat). */
+export function machineCpuSeconds(): number {
+  try {
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return NaN;
+  }
+}

@@ -13,7 +13,7 @@ export async function messagesIgnored(t: Target): Promise<ScenarioResult> {
   const room = await createRoom(c, reader!);
   await join(c, friend!, room);
   await join(c, troll!, room);
-  const events = t.quick ? 2_000 : 5_000;
+  const events = t.quick ? 1_000 : 5_000;
   await pool(events, 8, (i) => sendText(c, i % 10 === 0 ? friend! : troll!, room, `message ${i}`));
   const pages = t.quick ? 50 : 200;
   const measure = async () => {

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { enc, pool, round, sleep, summarize } from '../http.ts';
-import { createRoom, join, registerUsers, sendText, serverCpuSeconds, sync, timelineOf, type Figure, type ScenarioResult, type Target } from '../target.ts';
+import { createRoom, join, machineCpuSeconds, registerUsers, sendText, serverCpuSeconds, sync, timelineOf, type Figure, type ScenarioResult, type Target } from '../target.ts';
 
 const USERS = 100;
 const ROOMS = 10;
@@ -21,7 +21,9 @@ const SEND_LUA = fileURLToPath(new URL('../send.lua', import.meta.url));
 export async function sendWake(t: Target): Promise<ScenarioResult> {
   const c = t.main;
   const notes: string[] = [];
+  const r0 = performance.now();
   const users = await registerUsers(t, 'chat', USERS);
+  notes.push(`registering ${USERS} users took ${((performance.now() - r0) / 1000).toFixed(1)} s`);
   const rooms = await pool(ROOMS, 4, (r) => createRoom(c, users[r]!));
   const members = rooms.map((_, r) => users.filter((_, i) => i % ROOMS === r));
   await pool(USERS, 8, async (i) => {
@@ -65,17 +67,18 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
   ];
   notes.push(`wake-up: ${n} samples${t.urls.length > 1 ? ', sender on the first process, waiter on the last' : ''}`);
 
-  // Throughput: every user sends to its own room, CONCURRENCY requests in flight.
-  const total = t.quick ? 3_000 : 10_000;
-  let next = 0;
+  // Throughput: every user sends to its own room, CONCURRENCY requests in flight, for a fixed time.
+  const duration = (t.quick ? 3 : 10) * 1000;
+  let total = 0;
   const cpu0 = process.cpuUsage();
   const srv0 = serverCpuSeconds(t);
+  const all0 = machineCpuSeconds();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, wkr) => {
       const client = t.all[wkr % t.all.length]!;
-      while (next < total) {
-        const i = next++;
+      while (performance.now() - t0 < duration) {
+        const i = total++;
         await sendText(client, users[i % USERS]!, rooms[i % ROOMS]!, 'load');
       }
     }),
@@ -83,9 +86,11 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const srv = serverCpuSeconds(t) - srv0;
+  const machine = machineCpuSeconds() - all0;
   figures.push({ key: 'send_throughput_events_per_s', label: `sends, 100 users in 10 rooms, ${CONCURRENCY} in flight`, value: round(total / secs), unit: 'events/s' });
   figures.push({ key: 'send_throughput_generator_cpu_cores', label: '  … CPU used by this load generator', value: round((cpu.user + cpu.system) / 1e6 / secs), unit: 'cores' });
   if (!Number.isNaN(srv)) figures.push({ key: 'send_throughput_server_cpu_cores', label: '  … CPU used by the server process(es)', value: round(srv / secs), unit: 'cores' });
+  if (!Number.isNaN(machine)) figures.push({ key: 'send_throughput_machine_cpu_cores', label: '  … CPU used by the whole machine (database included)', value: round(machine / secs), unit: 'cores' });
   notes.push(`throughput: ${total} sends over ${secs.toFixed(1)} s${t.urls.length > 1 ? `, spread over ${t.urls.length} processes` : ''}`);
 
   // One room with wrk, when installed.
