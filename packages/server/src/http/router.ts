@@ -26,6 +26,8 @@ import * as accountData from '../api/client/account-data.ts';
 import * as typing from '../api/client/typing.ts';
 import * as receipts from '../api/client/receipts.ts';
 import * as directory from '../api/client/directory.ts';
+import * as listPublicRooms from '../api/client/list-public-rooms.ts';
+import * as users from '../api/client/users.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as relations from '../api/client/relations.ts';
 import * as threadsList from '../api/client/threads-list.ts';
@@ -62,6 +64,8 @@ export function allRoutes(s: Services): RouteDef[] {
     typing,
     receipts,
     directory,
+    listPublicRooms,
+    users,
     pushrules,
     relations,
     threadsList,

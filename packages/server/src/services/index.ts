@@ -21,6 +21,8 @@ import { SyncService } from './sync/sync.ts';
 import { RelationsService } from './rooms/relations.ts';
 import { NotificationService } from './notifications.ts';
 import { ToDeviceService } from './to-device.ts';
+import { PublicRoomsService } from './rooms/public-rooms.ts';
+import { UserDirectoryService } from './user-directory.ts';
 
 export interface Services {
   config: Config;
@@ -38,6 +40,8 @@ export interface Services {
   relations: RelationsService;
   notifications: NotificationService;
   toDevice: ToDeviceService;
+  publicRooms: PublicRoomsService;
+  userDirectory: UserDirectoryService;
   /** Stops timers and closes the cross-process bus (before the database is closed). */
   stop(): Promise<void>;
 }
@@ -84,6 +88,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
     toDevice: new ToDeviceService(db, notifier, config.serverName),
+    publicRooms: new PublicRoomsService(db, rooms, config.serverName),
+    userDirectory: new UserDirectoryService(db),
     stop: async () => {
       typing.stop();
       await bus?.close();

@@ -1,5 +1,6 @@
 // Users, devices and access tokens: rows only, no policy.
 
+import { sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { DevicesTable, UsersTable } from './schema.ts';
 
@@ -22,6 +23,43 @@ export const accountsStore = {
   async userExists(tx: Tx, userId: string): Promise<boolean> {
     const row = await tx.selectFrom('users').select('user_id').where('user_id', '=', userId).executeTakeFirst();
     return row !== undefined;
+  },
+
+  /**
+   * Active local users whose id or display name contains `term` (case-insensitive) and who are
+   * joined to a room `viewer` is joined to, or to a room published in the directory; by user id,
+   * at most `limit` rows.
+   */
+  async searchDirectory(tx: Tx, viewer: string, term: string, limit: number): Promise<Pick<UsersTable, 'user_id' | 'displayname' | 'avatar_url'>[]> {
+    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return tx
+      .selectFrom('users as u')
+      .select(['u.user_id', 'u.displayname', 'u.avatar_url'])
+      .where('u.deactivated', '=', 0)
+      .where((eb) =>
+        eb.or([
+          sql<boolean>`lower(${eb.ref('u.user_id')}) like ${pattern} escape '\\'`,
+          sql<boolean>`lower(${eb.ref('u.displayname')}) like ${pattern} escape '\\'`,
+        ]),
+      )
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('memberships as m')
+            .select('m.room_id')
+            .whereRef('m.user_id', '=', 'u.user_id')
+            .where('m.membership', '=', 'join')
+            .where((inner) =>
+              inner.or([
+                inner('m.room_id', 'in', inner.selectFrom('memberships as v').select('v.room_id').where('v.user_id', '=', viewer).where('v.membership', '=', 'join')),
+                inner('m.room_id', 'in', inner.selectFrom('rooms as r').select('r.room_id').where('r.is_public', '=', 1)),
+              ]),
+            ),
+        ),
+      )
+      .orderBy('u.user_id')
+      .limit(limit)
+      .execute();
   },
 
   async updateProfile(tx: Tx, userId: string, fields: Partial<Pick<UsersTable, 'displayname' | 'avatar_url'>>): Promise<void> {

@@ -46,4 +46,16 @@ export const roomsStore = {
     const rows = await tx.selectFrom('room_aliases').select('alias').where('room_id', '=', roomId).orderBy('alias').execute();
     return rows.map((r) => r.alias);
   },
+
+  /** Publishes the room in (or withdraws it from) the room directory; false when there is no such room. */
+  async setPublic(tx: Tx, roomId: string, isPublic: boolean): Promise<boolean> {
+    const res = await tx.updateTable('rooms').set({ is_public: isPublic ? 1 : 0 }).where('room_id', '=', roomId).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  },
+
+  /** The rooms published in the room directory. */
+  async publicRoomIds(tx: Tx): Promise<string[]> {
+    const rows = await tx.selectFrom('rooms').select('room_id').where('is_public', '=', 1).orderBy('room_id').execute();
+    return rows.map((r) => r.room_id);
+  },
 };
