@@ -1,0 +1,213 @@
+// What /versions promises (docs/decisions/0002-advertised-versions.md): every operation of the
+// spec's client-server OpenAPI files that the highest advertised version contains, and that is not
+// deprecated, is served — a descriptor with its operationId in @hush/spec, for the spec's method
+// and path, and a route for it in the app — or belongs to a module listed in EXCLUDED, which
+// answers 404 M_UNRECOGNIZED today. An excluded operation that is in fact served fails too.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { api, type Endpoint } from '@hush/spec';
+import { SPEC_DIR } from '../../../tests/support/openapi.ts';
+import { SUPPORTED_VERSIONS } from '../src/api/client/versions.ts';
+import { createTestApp, type Session, type TestApp } from './helpers.ts';
+
+interface Exclusion {
+  module: string;
+  reason: string;
+  operations: string[];
+  /** When the operation shares its method and path with a served one: what that request answers. */
+  answers?: { body: Record<string, unknown>; status: number; errcode: string };
+}
+
+/** Spec modules Hush does not serve (the spec's "Modules" are optional per its feature profiles).
+ *  Keep in step with docs/decisions/0002-advertised-versions.md. */
+export const EXCLUDED: Exclusion[] = [
+  {
+    module: 'End-to-end encryption (device keys, cross-signing, key backup)',
+    reason: 'no key storage or device-list tracking yet; clients run unencrypted rooms only',
+    operations: [
+      'uploadKeys', 'queryKeys', 'claimKeys', 'getKeysChanges', 'uploadCrossSigningKeys', 'uploadCrossSigningSignatures',
+      'postRoomKeysVersion', 'getRoomKeysVersionCurrent', 'getRoomKeysVersion', 'putRoomKeysVersion', 'deleteRoomKeysVersion',
+      'putRoomKeyBySessionId', 'getRoomKeyBySessionId', 'deleteRoomKeyBySessionId', 'putRoomKeysByRoomId', 'getRoomKeysByRoomId',
+      'deleteRoomKeysByRoomId', 'putRoomKeys', 'getRoomKeys', 'deleteRoomKeys',
+    ],
+  },
+  {
+    module: 'Content repository (media)',
+    reason: 'no media store: Hush keeps events only',
+    operations: ['uploadContent', 'uploadContentToMXC', 'createContent', 'getContentAuthed', 'getContentOverrideNameAuthed', 'getContentThumbnailAuthed', 'getUrlPreviewAuthed', 'getConfigAuthed'],
+  },
+  {
+    module: 'Push notifications (pushers, push rule editing)',
+    reason: 'no push gateway client; the default ruleset is served read-only (getPushRules) for /notifications',
+    operations: ['getPushers', 'postPusher', 'getPushRulesGlobal', 'getPushRule', 'deletePushRule', 'setPushRule', 'isPushRuleEnabled', 'setPushRuleEnabled', 'getPushRuleActions', 'setPushRuleActions'],
+  },
+  { module: 'Server side search', reason: 'no full-text index yet', operations: ['search'] },
+  {
+    module: 'Third-party identifiers (3PID), identity-server binding and third-party invites',
+    reason: 'Hush stores no email addresses or phone numbers and talks to no identity server',
+    operations: [
+      'getAccount3PIDs', 'add3PID', 'bind3PID', 'delete3pidFromAccount', 'unbind3pidFromAccount', 'requestTokenTo3PIDEmail', 'requestTokenTo3PIDMSISDN',
+      'requestTokenToRegisterEmail', 'requestTokenToRegisterMSISDN', 'requestTokenToResetPasswordEmail', 'requestTokenToResetPasswordMSISDN',
+    ],
+  },
+  {
+    module: 'Third-party invites',
+    reason: 'needs an identity server (see 3PID); POST /rooms/{roomId}/invite serves inviteUser only, so a 3PID body lacks user_id',
+    operations: ['inviteBy3PID'],
+    answers: { body: { id_server: 'id.example.org', id_access_token: 'x', medium: 'email', address: 'a@example.org' }, status: 400, errcode: 'M_BAD_JSON' },
+  },
+  {
+    module: 'Third-party networks',
+    reason: 'no application services, so no bridged protocols to describe',
+    operations: ['getProtocols', 'getProtocolMetadata', 'queryLocationByProtocol', 'queryUserByProtocol', 'queryLocationByAlias', 'queryUserByID'],
+  },
+  { module: 'Voice over IP (TURN)', reason: 'no TURN server to hand out', operations: ['getTurnServer'] },
+  { module: 'SSO client login', reason: 'password login only', operations: ['redirectToSSO', 'redirectToIdP'] },
+  { module: 'Login tokens (m.login.token)', reason: 'password login only; m.get_login_token is advertised disabled', operations: ['generateLoginToken'] },
+  { module: 'OpenID', reason: 'no integration managers or widgets to vouch to', operations: ['requestOpenIdToken'] },
+  { module: 'Application services', reason: 'no application service registrations', operations: ['pingAppservice', 'updateAppserviceRoomDirectoryVisibility'] },
+  {
+    module: 'Server administration',
+    reason: 'no administrator role yet',
+    operations: ['getWhoIs', 'getAdminSuspendUser', 'setAdminSuspendUser', 'getAdminLockUser', 'setAdminLockUser'],
+  },
+  { module: 'Reporting content', reason: 'no moderation queue to report to', operations: ['reportEvent', 'reportRoom', 'reportUser'] },
+  { module: 'Room upgrades', reason: 'one room version family, nothing to upgrade to yet', operations: ['upgradeRoom'] },
+  { module: 'Room previews (peeking) and room initial sync', reason: 'previews are served by getRoomSummary and the space hierarchy instead', operations: ['peekEvents', 'roomInitialSync'] },
+  { module: 'Mutual rooms', reason: 'a recent addition; not served yet', operations: ['getMutualRooms'] },
+  { module: 'OAuth 2.0 API', reason: 'Hush is its own authorization server only through /login', operations: ['getAuthMetadata'] },
+  { module: 'Policy servers', reason: 'v1.18, beyond the versions we advertise', operations: ['getWellknownPolicy'] },
+  { module: 'Extended profile fields', reason: 'v1.16, beyond the versions we advertise: only displayname and avatar_url exist', operations: ['deleteProfileField'] },
+  { module: 'Presence', reason: 'no presence tracking yet; /sync sends no presence section', operations: ['getPresence', 'setPresence'] },
+  { module: 'Room tagging', reason: 'not served yet (tags would be room account data m.tag)', operations: ['getRoomTags', 'setRoomTag', 'deleteRoomTag'] },
+];
+
+/** Spec operations served by differently named descriptors: until v1.16 the profile's
+ *  `{keyName}` operations were per-field operations for displayname and avatar_url. */
+const SERVED_AS: Record<string, string[]> = {
+  getProfileField: ['getDisplayName', 'getAvatarUrl'],
+  setProfileField: ['setDisplayName', 'setAvatarUrl'],
+};
+
+interface SpecOperation {
+  operationId: string;
+  method: string;
+  path: string;
+  file: string;
+  added: string | undefined;
+  deprecated: boolean;
+}
+
+function specOperations(): SpecOperation[] {
+  const out: SpecOperation[] = [];
+  for (const name of readdirSync(SPEC_DIR).filter((n) => n.endsWith('.yaml')).sort()) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const doc = parseYaml(readFileSync(join(SPEC_DIR, name), 'utf8')) as any;
+    const base = String(doc?.servers?.[0]?.variables?.basePath?.default ?? '');
+    for (const [path, item] of Object.entries<Record<string, unknown>>(doc?.paths ?? {})) {
+      for (const [method, op] of Object.entries(item)) {
+        if (typeof op !== 'object' || op === null || !('operationId' in op)) continue;
+        const o = op as { operationId: string; deprecated?: boolean; 'x-addedInMatrixVersion'?: string };
+        out.push({
+          operationId: o.operationId,
+          method: method.toUpperCase(),
+          path: `${base}${path.trim()}`,
+          file: name,
+          added: o['x-addedInMatrixVersion'],
+          deprecated: o.deprecated === true,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** `v1.11` / `1.11` → [1, 11]; `r0.x` → [0, 0] (the r0 API is v1.0's ancestor). */
+function versionKey(v: string): [number, number] {
+  if (v.startsWith('r')) return [0, 0];
+  const m = /^v?(\d+)\.(\d+)$/.exec(v);
+  if (!m) throw new Error(`unreadable version ${v}`);
+  return [Number(m[1]), Number(m[2])];
+}
+const atMost = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
+const HIGHEST = SUPPORTED_VERSIONS.map(versionKey).reduce((a, b) => (atMost(a, b) ? b : a));
+
+/** Path templates compared with parameter names erased. */
+const shape = (p: string) => p.replace(/\{[^}]+\}/g, '{}');
+const routeUrl = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
+const fill = (p: string) => p.replace(/\{[^}]+\}/g, 'x');
+
+const descriptors = new Map<string, Endpoint[]>();
+for (const v of Object.values(api) as unknown[]) {
+  if (typeof v !== 'object' || v === null || !('operationId' in v) || !('path' in v)) continue;
+  const e = v as Endpoint;
+  descriptors.set(e.operationId, [...(descriptors.get(e.operationId) ?? []), e]);
+}
+
+const all = specOperations();
+const required = all.filter((o) => !o.deprecated && (o.added === undefined || atMost(versionKey(o.added), HIGHEST)));
+const excludedIds = new Map(EXCLUDED.flatMap((x) => x.operations.map((id) => [id, x] as const)));
+
+let t: TestApp;
+let alice: Session;
+
+before(async () => {
+  t = await createTestApp();
+  alice = await t.register('conformance');
+});
+after(() => t.close());
+
+/** Served: a descriptor for the spec's method and path, with a route in the app. */
+function served(op: SpecOperation): boolean {
+  const aliases = SERVED_AS[op.operationId];
+  if (aliases) {
+    const template = new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
+    return aliases.every((id) =>
+      (descriptors.get(id) ?? []).some((d) => d.method === op.method && template.test(d.path) && t.app.hasRoute({ method: d.method, url: routeUrl(d.path) })),
+    );
+  }
+  return (descriptors.get(op.operationId) ?? []).some(
+    (d) => d.method === op.method && shape(d.path) === shape(op.path) && t.app.hasRoute({ method: d.method, url: routeUrl(d.path) }),
+  );
+}
+
+describe('conformance with the advertised versions', () => {
+  test('the spec files are read: operations found, the highest advertised version known', () => {
+    assert.ok(all.length > 150, `only ${all.length} operations found in ${SPEC_DIR}`);
+    assert.deepEqual(HIGHEST, versionKey(SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]!));
+  });
+
+  test('every required operation is served or in an excluded module', () => {
+    const missing = required.filter((o) => !served(o) && !excludedIds.has(o.operationId));
+    assert.deepEqual(
+      missing.map((o) => `${o.operationId} (${o.method} ${o.path}, ${o.file}, added ${o.added ?? 'r0/v1.0'})`),
+      [],
+      'operations the advertised versions require that are neither served nor excluded',
+    );
+  });
+
+  test('the exclusion table is honest: known operations, none of them served, none listed twice', () => {
+    const ids = EXCLUDED.flatMap((x) => x.operations);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'listed twice');
+    const known = new Set(all.map((o) => o.operationId));
+    assert.deepEqual(ids.filter((id) => !known.has(id)), [], 'not in the spec');
+    const servedAnyway = all.filter((o) => excludedIds.has(o.operationId) && served(o));
+    assert.deepEqual(servedAnyway.map((o) => o.operationId), [], 'excluded but served: drop them from EXCLUDED and the decision');
+  });
+
+  test('each excluded operation answers 404 M_UNRECOGNIZED today', async () => {
+    const wrong: string[] = [];
+    for (const op of all.filter((o) => excludedIds.has(o.operationId) && !o.deprecated)) {
+      const x = excludedIds.get(op.operationId)!;
+      const expected = x.answers ?? { status: 404, errcode: 'M_UNRECOGNIZED' };
+      const body = op.method === 'GET' ? undefined : (x.answers?.body ?? {});
+      const res = await t.req(op.method as 'GET', fill(op.path), { token: alice.token, ...(body !== undefined ? { body } : {}) });
+      if (res.status !== expected.status || res.json?.errcode !== expected.errcode) wrong.push(`${op.operationId}: ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+});
