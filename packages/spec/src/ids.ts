@@ -27,9 +27,22 @@ export const NEW_LOCALPART_RE = /^[a-z0-9._=\-/+]+$/;
 
 const OPAQUE_LOCALPART_RE = /^[!-9;-~]+$/;
 
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+/** UTF-8 length without Node's Buffer, so the checks run in browsers too (a lone surrogate counts
+ *  as the 3 bytes of U+FFFD, as encoders write it). */
+export function utf8ByteLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
+const byteLength = utf8ByteLength;
 
 export function isServerName(s: unknown): s is ServerName {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_ID_BYTES || !SERVER_NAME_RE.test(s)) return false;
