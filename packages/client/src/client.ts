@@ -19,6 +19,13 @@ export interface ClientEvents {
   error: { error: unknown };
 }
 
+export interface ServerFeatures {
+  versions: string[];
+  invitePermission: boolean;
+  denyPublic: boolean;
+  inviteGlobs: boolean;
+}
+
 export interface ClientOptions {
   fetch?: typeof fetch;
   /** Long-poll timeout of the sync loop (default 30 s). */
@@ -238,6 +245,11 @@ export class HushClient {
     return added;
   }
 
+  /** A public read receipt (`m.read`) at an event: the room's unread counts drop to what follows it. */
+  async markRead(roomId: string, eventId: string): Promise<void> {
+    await this.http.request(api.postReceipt, { params: { roomId, receiptType: 'm.read', eventId }, body: {} });
+  }
+
   /** One event by id; SenderIgnoredError (MSC4406) when its sender is ignored. */
   async fetchEvent(roomId: string, eventId: string): Promise<ClientEvent> {
     return (await this.http.request(api.getOneRoomEvent, { params: { roomId, eventId } })) as ClientEvent;
@@ -245,6 +257,19 @@ export class HushClient {
 
   pendingInvites(): PendingInvite[] {
     return this.store.invites();
+  }
+
+  /** What the server advertises in /versions, as the switches a UI shows settings by: Invite
+   *  permission (spec v1.18 or MSC4380), MSC4494's `deny_public`, MSC4155's globs. */
+  async serverFeatures(): Promise<ServerFeatures> {
+    const v = await this.http.request(api.getVersions);
+    const flags = v.unstable_features ?? {};
+    return {
+      versions: v.versions,
+      invitePermission: v.versions.includes('v1.18') || flags['org.matrix.msc4380'] === true || flags['org.matrix.msc4380.stable'] === true,
+      denyPublic: flags['uk.timedout.msc4494'] === true,
+      inviteGlobs: flags['org.matrix.msc4155'] === true,
+    };
   }
 
   // -------------------------------------------------------------------------------------------

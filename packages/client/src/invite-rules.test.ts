@@ -78,3 +78,26 @@ test('an import writes long lists in chunks of 1,000 with progress, and an expor
   assert.equal(out.ignored_users.length, 2500);
   assert.deepEqual(out.ignored_invites.servers, ['bad.example']);
 });
+
+test('showInviteAgain lifts the one entry that hid an invite, and refuses a rule that covers many invites', async () => {
+  const { hs, client, stored } = setup();
+  await client.inviteRules.ignoreInvitesFrom('server', 'bad.example');
+  await client.inviteRules.ignoreInvitesFrom('room', '!r:hs');
+  await client.inviteRules.setGlobs({ ignored_users: ['@bot*:hs'] });
+  hs.setAccountData('m.ignored_inviters_list', { ignored_inviters: { '@x:hs': {}, '@y:hs': {} } });
+  await client.syncOnce();
+  await client.inviteRules.showInviteAgain({ rule: 'm.ignored_invites ignored_servers', inviter: '@a:bad.example', room_id: '!q:hs' });
+  assert.deepEqual(client.inviteRules.lists().servers, []);
+  await client.inviteRules.showInviteAgain({ rule: 'm.ignored_room_list / m.ignored_invites ignored_room_ids', inviter: '@a:hs', room_id: '!r:hs' });
+  assert.deepEqual(client.inviteRules.lists().rooms, []);
+  await client.inviteRules.showInviteAgain({ rule: 'org.matrix.msc4155.invite_permission_config ignored', inviter: '@bot1:hs', room_id: '!s:hs' });
+  assert.deepEqual(stored('org.matrix.msc4155.invite_permission_config'), { ignored_users: ['@bot*:hs'], allowed_users: ['@bot1:hs'] });
+  await client.inviteRules.showInviteAgain({ rule: 'm.ignored_inviters_list', inviter: '@x:hs', room_id: '!t:hs' });
+  assert.deepEqual(stored('m.ignored_inviters_list'), { ignored_inviters: { '@y:hs': {} } });
+  const writes = hs.accountData.size;
+  await assert.rejects(
+    client.inviteRules.showInviteAgain({ rule: 'm.invite_permission_config default_action block', inviter: '@a:hs', room_id: '!u:hs' }),
+    (e: { errcode?: string }) => e.errcode === 'M_INVALID_PARAM',
+  );
+  assert.equal(hs.accountData.size, writes);
+});

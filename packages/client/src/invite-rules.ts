@@ -7,6 +7,7 @@ import {
   api,
   IGNORED_INVITES,
   IGNORED_INVITES_UNSTABLE,
+  IGNORED_INVITERS_LIST,
   IGNORED_ROOM_LIST,
   IGNORED_USER_LIST,
   INVITE_PERMISSION_CONFIG,
@@ -68,6 +69,27 @@ function asMap(v: unknown): Record<string, Json> {
 function checked(type: string, owner: string, content: Json): Json {
   validateIgnoreListWrite(owner, type, content);
   return content;
+}
+
+/** How `showInviteAgain` lifts a hidden invite's rule, or null when the rule covers many invites. */
+export function showAgainLift(rule: string): 'ignored_user' | 'inviter' | 'server' | 'room' | 'rejected_inviter' | 'allow_inviter' | null {
+  switch (rule) {
+    case IGNORED_USER_LIST:
+      return 'ignored_user';
+    case 'm.ignored_invites ignored_user_ids':
+      return 'inviter';
+    case 'm.ignored_invites ignored_servers':
+      return 'server';
+    case 'm.ignored_room_list / m.ignored_invites ignored_room_ids':
+    case 'm.ignored_invites ignored_invites':
+      return 'room';
+    case IGNORED_INVITERS_LIST:
+      return 'rejected_inviter';
+    case 'org.matrix.msc4155.invite_permission_config ignored':
+      return 'allow_inviter';
+    default:
+      return null;
+  }
 }
 
 export class InviteRules {
@@ -234,6 +256,36 @@ export class InviteRules {
   /** Removes a rule (state with empty content, as the moderation-policy module does). */
   async removePolicyRule(roomId: string, kind: RuleKind, entity: string): Promise<void> {
     await this.client.http.request(api.setRoomStateWithKey, { params: { roomId, eventType: `m.policy.rule.${kind}`, stateKey: `rule:${entity}` }, body: {} });
+  }
+
+  /** Shows one hidden invite again by lifting the entry that hid it (the review endpoint's `rule`):
+   *  the inviter un-ignored, their server or the room taken off MSC3840/MSC2270, or the inviter
+   *  added to MSC4155's `allowed_users`. An invite hidden by a rule that covers many invites ("block
+   *  all", a policy-room rule) cannot be shown on its own: M_INVALID_PARAM, nothing written. */
+  async showInviteAgain(hidden: Pick<HiddenInvite, 'rule' | 'inviter' | 'room_id'>): Promise<void> {
+    const lift = showAgainLift(hidden.rule);
+    if (lift === null) throw new MatrixError(400, ErrCode.INVALID_PARAM, `${hidden.rule} covers more than one invite; change that setting instead`);
+    switch (lift) {
+      case 'ignored_user':
+        return this.client.unignoreUser(hidden.inviter);
+      case 'inviter':
+        return this.unignoreInvitesFrom('user', hidden.inviter);
+      case 'server':
+        return this.unignoreInvitesFrom('server', hidden.inviter.slice(hidden.inviter.indexOf(':') + 1));
+      case 'room':
+        return this.unignoreInvitesFrom('room', hidden.room_id);
+      case 'rejected_inviter':
+        return this.client.updateAccountData(IGNORED_INVITERS_LIST, (c) => {
+          const listed = asMap(c['ignored_inviters']);
+          delete listed[hidden.inviter];
+          return checked(IGNORED_INVITERS_LIST, this.client.userId, { ...c, ignored_inviters: listed });
+        });
+      case 'allow_inviter':
+        return this.client.updateAccountData(MSC4155_CONFIG, (c) => {
+          const allowed = Array.isArray(c['allowed_users']) ? (c['allowed_users'] as string[]) : [];
+          return checked(MSC4155_CONFIG, this.client.userId, { ...c, allowed_users: [...new Set([...allowed, hidden.inviter])] });
+        });
+    }
   }
 
   /** What the server hides and why (Hush's review endpoint; M_UNRECOGNIZED elsewhere). */
