@@ -8,6 +8,7 @@ import { allRoutes } from './http/router.ts';
 import { pathMatcher, registerRoute } from './http/endpoint.ts';
 import { sendError } from './http/errors.ts';
 import { DEFAULT_BUCKETS, RateLimiter } from './http/rate-limit.ts';
+import { registerWebClient } from './http/web.ts';
 
 export interface AppDeps {
   services: Services;
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limiter = services.config.rateLimits ? new RateLimiter(DEFAULT_BUCKETS) : null;
   const routes = allRoutes(services);
   for (const def of routes) registerRoute(app, def, { accounts: services.accounts, limiter });
+
+  registerWebClient(app);
 
   const matchers = routes.map((r) => pathMatcher(r.endpoint.path));
   app.setNotFoundHandler(async (req, reply) => {

@@ -1,0 +1,91 @@
+// Settings → Invites → Hidden invites: what the server is keeping from you (Hush's review endpoint),
+// the rule that hid each one in words, and "Show again" where one entry can be lifted.
+
+import { useEffect, useState } from 'preact/hooks';
+import { showAgainLift, type HushClient } from '@hush/client';
+import type { HiddenInvite } from '@hush/spec';
+import { describeError, useClientTick } from './use-client.ts';
+
+/** The review endpoint's `rule`, in words. */
+function ruleInWords(rule: string, inviter: string): string {
+  const server = inviter.slice(inviter.indexOf(':') + 1);
+  if (rule === 'm.ignored_user_list') return `You ignore ${inviter}.`;
+  if (rule === 'm.ignored_invites ignored_user_ids') return `You ignore invites from ${inviter}.`;
+  if (rule === 'm.ignored_invites ignored_servers') return `You ignore the server ${server}.`;
+  if (rule === 'm.ignored_room_list / m.ignored_invites ignored_room_ids') return 'You ignore invites to this room.';
+  if (rule === 'm.ignored_invites ignored_invites') return 'You ignored this invite.';
+  if (rule === 'm.ignored_inviters_list') return `You reject invites from ${inviter}.`;
+  if (rule === 'm.invite_permission_config default_action block') return 'You block all invites.';
+  if (rule.startsWith('org.matrix.msc4155')) return `A pattern in your invite settings matches ${inviter}.`;
+  if (rule.includes('m.policy.rule')) return `A policy room you follow bans ${rule.endsWith('.user') ? inviter : rule.endsWith('.server') ? server : 'this room'}.`;
+  return rule;
+}
+
+export function HiddenInvitesPage({ client }: { client: HushClient }) {
+  const tick = useClientTick(client);
+  const [invites, setInvites] = useState<HiddenInvite[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    client.inviteRules.hiddenInvites().then(
+      (list) => live && (setInvites(list), setError(null)),
+      (e: unknown) => live && setError((e as { errcode?: string }).errcode === 'M_UNRECOGNIZED' ? "This homeserver doesn't list the invites it hides." : describeError(e)),
+    );
+    return () => void (live = false);
+  }, [tick]);
+
+  const showAgain = async (inv: HiddenInvite) => {
+    setStatus('Showing it again…');
+    try {
+      await client.inviteRules.showInviteAgain(inv);
+      setStatus('The invite is back in your invites.');
+    } catch (e) {
+      setStatus(describeError(e));
+    }
+  };
+
+  return (
+    <section class="settings">
+      <h1>Hidden invites</h1>
+      <p>
+        <a href="#/settings/invites">Back to invite settings</a>
+      </p>
+      {status && <p role="status">{status}</p>}
+      {error ? (
+        <p class="error">{error}</p>
+      ) : invites === null ? (
+        <p>Loading…</p>
+      ) : invites.length === 0 ? (
+        <p class="muted">Nothing is hidden.</p>
+      ) : (
+        <ul class="list hidden-invites" aria-label="Hidden invites">
+          {invites.map((inv) => {
+            const name = inv.invite_state.events.find((e) => e.type === 'm.room.name')?.content['name'];
+            const liftable = showAgainLift(inv.rule) !== null;
+            return (
+              <li key={inv.room_id} data-room={inv.room_id}>
+                <div>
+                  <strong>{typeof name === 'string' ? name : inv.room_id}</strong> from {inv.inviter}
+                  <br />
+                  <span class="rule" data-rule={inv.rule}>
+                    {ruleInWords(inv.rule, inv.inviter)}
+                  </span>{' '}
+                  <span class="muted">{new Date(inv.ts).toLocaleString()}</span>
+                </div>
+                {liftable ? (
+                  <button type="button" aria-label={`Show the invite to ${typeof name === 'string' ? name : inv.room_id} again`} onClick={() => void showAgain(inv)}>
+                    Show again
+                  </button>
+                ) : (
+                  <span class="muted">Change that setting to see it.</span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
