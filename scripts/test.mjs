@@ -76,6 +76,29 @@ if (!noLint) {
   }
 }
 
+// The browser tests (tests/web) drive Debian's chromium against the built web client. Missing
+// chromium is installed with apt-get where we may (root); otherwise the run fails, never skips.
+if (files.some((f) => f.startsWith('tests/web/'))) {
+  const has = () => spawnSync('bash', ['-c', 'command -v chromium'], { stdio: 'ignore' }).status === 0;
+  if (!has() && !process.env.HUSH_CHROMIUM && process.getuid?.() === 0) {
+    console.log('chromium not found: installing it with apt-get');
+    const apt = (a) => spawnSync('apt-get', a, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    apt(['update', '-q']);
+    apt(['install', '-y', '-q', 'chromium', 'fonts-dejavu-core']);
+  }
+  if (!has() && !process.env.HUSH_CHROMIUM) {
+    console.error('chromium is required for tests/web: apt-get install -y chromium (or set HUSH_CHROMIUM to a Chromium binary)');
+    process.exit(1);
+  }
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(root, 'scripts/build-web.mjs'), '--if-stale'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    console.error('building the web client failed');
+    process.exit(1);
+  }
+  console.log(`web client: ok (${seconds(t0)})`);
+}
+
 let cluster;
 const stopCluster = () => {
   const c = cluster;
