@@ -37,6 +37,7 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
   // Wake-up latency, one send at a time.
   const n = t.quick ? 100 : 500;
   const wake: number[] = [];
+  const sendMs: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = i % ROOMS;
     const k = Math.floor(i / ROOMS);
@@ -54,9 +55,9 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
     })();
     await sleep(5); // let the /sync park on the server
     const t0 = performance.now();
-    const sent = sendText(c, sender, room, marker);
+    const sent = sendText(c, sender, room, marker).then(() => performance.now());
     const t1 = await woken;
-    await sent;
+    sendMs.push((await sent) - t0);
     wake.push(t1 - t0);
     since.set(waiter.userId, tok);
   }
@@ -64,6 +65,7 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
   const figures: Figure[] = [
     { key: 'send_wake_p50_ms', label: 'send → waiting /sync of another member returns it (p50)', value: w.p50, unit: 'ms' },
     { key: 'send_wake_p99_ms', label: 'send → waiting /sync of another member returns it (p99)', value: w.p99, unit: 'ms' },
+    { key: 'send_alone_p50_ms', label: '  … the PUT /send alone, until its response (p50)', value: summarize(sendMs).p50, unit: 'ms' },
   ];
   notes.push(`wake-up: ${n} samples${t.urls.length > 1 ? ', sender on the first process, waiter on the last' : ''}`);
 
