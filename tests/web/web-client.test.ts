@@ -79,6 +79,10 @@ describe('web client', () => {
     await expect(async () => (await shownBodies(a.page)).includes('typed in the browser'), "bob's browser message reaches alice");
     await s.typing(bob, room, true);
     await expect(async () => (await a.page.locator('.typing').textContent())?.includes('w2_bob') ?? false, 'bob typing shown');
+    const alices = (await a.page.locator('.message[data-sender="@w2_alice:localhost"]').getAttribute('data-event'))!;
+    await s.receipt(bob, room, alices);
+    const seen = a.page.locator(`.message[data-event="${alices}"] .receipts`);
+    await expect(async () => (await seen.textContent())?.includes('w2_bob') ?? false, "bob's read receipt shown");
 
     await a.page.locator('[data-member="@w2_bob:localhost"]').getByRole('button', { name: 'Ignore @w2_bob:localhost' }).click();
     const dialog = a.page.getByRole('dialog');
@@ -91,6 +95,7 @@ describe('web client', () => {
     await expect(async () => !(await shownBodies(a.page)).some((b) => b.startsWith('bob ')), "bob's messages vanish");
     assert.deepEqual(await shownBodies(a.page), ['alice 1']);
     await expect(async () => !((await a.page.locator('.typing').textContent()) ?? '').includes('w2_bob'), 'bob typing gone');
+    assert.equal(await seen.count(), 0, "bob's read receipt gone");
     await s.send(bob, room, 'bob after');
     await s.send(alice, room, 'alice 2');
     await expect(async () => (await shownBodies(a.page)).includes('alice 2'), 'later message arrives');
@@ -264,6 +269,35 @@ describe('web client', () => {
     const overflow = await a.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(overflow, false, 'no horizontal scrolling');
     await shot(a.page, 'phone-room');
+    await a.context.close();
+  });
+
+  test('MSC4155 patterns and a policy room from Settings → Invites hide matching invites; a pattern-hidden one can be shown again', async () => {
+    const [, bob, mod] = await Promise.all([s.user('w11_alice'), s.user('w11_bob'), s.user('w11_mod')]);
+    const policy = await s.createRoom(mod, { preset: 'public_chat', name: 'Ban list' });
+    await s.setState(mod, policy, 'm.policy.rule.user', { entity: '@w11_mod*', recommendation: 'm.ban', reason: 'test' }, 'rule:1');
+    const a = await signIn(browser, hs.baseUrl, 'w11_alice');
+    await a.page.getByRole('link', { name: 'Invites' }).click();
+    await a.page.getByLabel('Hide invites from users matching').fill('@w11_b*:localhost');
+    await a.page.getByRole('button', { name: 'Save patterns' }).click();
+    await expect(async () => (await a.page.getByRole('status').textContent())?.includes('Saving patterns: saved') ?? false, 'patterns saved');
+    await a.page.getByLabel('Room id').fill(policy);
+    await a.page.getByRole('button', { name: 'Subscribe' }).click();
+    await expect(() => a.page.getByRole('list', { name: 'Policy rooms' }).getByText(policy).isVisible(), 'policy room listed');
+    const fromBob = await s.createRoom(bob, { name: 'Pattern room' });
+    await s.invite(bob, fromBob, '@w11_alice:localhost');
+    const fromMod = await s.createRoom(mod, { name: 'Policy room invite' });
+    await s.invite(mod, fromMod, '@w11_alice:localhost');
+    await a.page.getByRole('link', { name: 'Review hidden invites' }).click();
+    const bobRow = a.page.locator(`.hidden-invites li[data-room="${fromBob}"]`);
+    const modRow = a.page.locator(`.hidden-invites li[data-room="${fromMod}"]`);
+    await expect(async () => (await bobRow.isVisible()) && (await modRow.isVisible()), 'both hidden');
+    assert.equal(await bobRow.locator('.rule').getAttribute('data-rule'), 'org.matrix.msc4155.invite_permission_config ignored');
+    assert.equal(await modRow.locator('.rule').getAttribute('data-rule'), 'm.policies m.ignore.invites m.policy.rule.user');
+    assert.match((await modRow.textContent()) ?? '', /Change that setting to see it/);
+    await bobRow.getByRole('button', { name: /Show the invite to Pattern room again/ }).click();
+    await expect(() => a.page.locator(`.invites li[data-room="${fromBob}"]`).isVisible(), 'pattern-hidden invite back');
+    assert.equal(await a.page.locator(`.invites li[data-room="${fromMod}"]`).count(), 0, 'policy-hidden invite stays hidden');
     await a.context.close();
   });
 

@@ -568,7 +568,8 @@ describe('routing and CORS', () => {
   });
 
   it('an unknown route is 404 M_UNRECOGNIZED', async () => {
-    for (const path of [`${V3}/nope`, '/_matrix/client/v3', '/_matrix/client/v9/login', '/', '/_matrix/client/v3/account/whoami/extra']) {
+    // `/` is the web client's page (tests/web); everything else unknown is 404.
+    for (const path of [`${V3}/nope`, '/_matrix/client/v3', '/_matrix/client/v9/login', '/nope', '/_matrix/client/v3/account/whoami/extra']) {
       expectError(await t.req('GET', path, { token: alice.token }), 404, 'M_UNRECOGNIZED');
     }
   });
