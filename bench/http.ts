@@ -1,8 +1,9 @@
-// A keep-alive node:http client for benchmarks, and the few statistics helpers the scenarios share.
+// A keep-alive node:http(s) client for benchmarks, and the few statistics helpers the scenarios share.
 // Node 20's fetch costs ~2 ms of CPU per request here, more than the server spends: it would
 // measure itself. Only the Matrix client-server API is used, so any homeserver can be measured.
 
 import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,13 +27,15 @@ export const enc = encodeURIComponent;
 export class BenchClient {
   private readonly agent: http.Agent;
   private readonly url: URL;
+  private readonly transport: typeof http | typeof https;
 
   constructor(
     readonly baseUrl: string,
     connections = 10,
   ) {
     this.url = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+    this.transport = this.url.protocol === 'https:' ? https : http;
+    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: connections });
   }
 
   request(method: string, path: string, body?: unknown, token?: string): Promise<Res> {
@@ -44,7 +47,7 @@ export class BenchClient {
     }
     if (token) headers['authorization'] = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent }, (res) => {
+      const req = this.transport.request({ host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
