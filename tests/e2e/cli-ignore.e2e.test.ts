@@ -65,6 +65,9 @@ describe('hush ignore', () => {
       }
       const bad = await hushCli(['ignore', 'add', '@bob:good.example', 'not-an-id', '--homeserver', counting.url, '--token', 't']);
       assert.equal(bad.stderr, 'hush: not a Matrix user ID: "not-an-id" (expected @name:server)\n');
+      const badJson = await hushCli(['ignore', 'add', 'not-an-id', '--json', '--homeserver', counting.url, '--token', 't']);
+      assert.equal(badJson.code, 2);
+      assert.deepEqual(JSON.parse(badJson.stderr), { error: 'not a Matrix user ID: "not-an-id" (expected @name:server)', exit_code: 2 }, 'with --json the failure is one JSON line');
       assert.equal(counting.count(), 0, 'not one request was sent');
     } finally {
       await counting.close();

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InviteBlockedError, MatrixError, NetworkError } from '@hush/client';
-import { CliError, describeFailure, EXIT, reachMessage, usage } from './output.ts';
+import { CliError, describeFailure, EXIT, failureJson, reachMessage, usage } from './output.ts';
 
 /** A NetworkError as the library throws it: fetch's TypeError with the socket error as its cause. */
 function unreachable(code: string | undefined, base = 'https://hs.example'): NetworkError {
@@ -11,6 +11,14 @@ function unreachable(code: string | undefined, base = 'https://hs.example'): Net
   const fetchError = new TypeError('fetch failed', { cause: socket });
   return new NetworkError(`cannot reach ${base}: ${socket.message}`, `${base}/_matrix/client/v3/account/whoami`, fetchError);
 }
+
+describe('failureJson (--json)', () => {
+  test('one JSON object with the message, the exit code and, from the homeserver, the errcode', () => {
+    assert.deepEqual(JSON.parse(failureJson(new MatrixError(403, 'M_INVITE_BLOCKED', 'no'))), { error: 'M_INVITE_BLOCKED: no', exit_code: 1, errcode: 'M_INVITE_BLOCKED' });
+    assert.deepEqual(JSON.parse(failureJson(usage('not a user ID: "x"'))), { error: 'not a user ID: "x"', exit_code: EXIT.USAGE });
+    assert.equal(JSON.parse(failureJson(unreachable('ECONNREFUSED'))).exit_code, EXIT.NETWORK);
+  });
+});
 
 describe('describeFailure', () => {
   test('each kind of failure has its exit code', () => {

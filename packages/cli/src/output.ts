@@ -109,14 +109,22 @@ function quietOnClosedPipe(): void {
   });
 }
 
-/** Runs a command body; on failure prints the message to stderr and sets the exit code. */
+/** A failure as one JSON line for scripts (--json): the message, the exit code, and the Matrix
+ *  errcode when the homeserver refused. */
+export function failureJson(err: unknown): string {
+  const { code, message } = describeFailure(err);
+  return JSON.stringify({ error: message, exit_code: code, ...(err instanceof MatrixError ? { errcode: err.errcode } : {}) });
+}
+
+/** Runs a command body; on failure prints the message to stderr (one JSON line with --json) and
+ *  sets the exit code. */
 export async function run(body: () => Promise<void>): Promise<void> {
   quietOnClosedPipe();
   try {
     await body();
   } catch (err) {
     const { code, message } = describeFailure(err);
-    process.stderr.write(`hush: ${message}\n`);
+    process.stderr.write(process.argv.includes('--json') ? `${failureJson(err)}\n` : `hush: ${message}\n`);
     process.exitCode = code;
   }
 }
