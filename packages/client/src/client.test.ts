@@ -179,3 +179,15 @@ test('start() that fails can be tried again; M_UNKNOWN_TOKEN ends the loop', asy
   assert.ok(err instanceof MatrixError && err.errcode === 'M_UNKNOWN_TOKEN');
   assert.equal(client.isRunning, false);
 });
+
+test('isIgnored gives the verdict the store applies: the list, an ignored server (MSC3840), never yourself', async () => {
+  const { hs, client } = setup();
+  hs.setAccountData('m.ignored_user_list', { ignored_users: { [BOB]: {} } });
+  hs.setAccountData('m.ignored_invites', { ignored_servers: { 'bad.example': {} } });
+  await client.syncOnce();
+  assert.equal(client.isIgnored(BOB), true);
+  assert.equal(client.isIgnored('@anyone:bad.example'), true, 'a user of an ignored server');
+  assert.equal(client.isIgnored(CAROL), false);
+  assert.equal(client.isIgnored(ME), false);
+  assert.deepEqual(client.ignoredUsers(), [BOB], 'ignoredUsers() is still the list itself');
+});

@@ -2,7 +2,7 @@
 // module's client behaviour — serialised list writes that resolve once /sync echoes them, events
 // when the lists really change, and refilling timelines after an un-ignore.
 
-import { api, ErrCode, IGNORED_USER_LIST, isUserId, lenient, parseIgnoredUserList, type BodyOf, type ClientEvent, type SyncResponse } from '@hush/spec';
+import { api, ErrCode, hidesUser, IGNORED_USER_LIST, isUserId, lenient, parseIgnoredUserList, type BodyOf, type ClientEvent, type SyncResponse } from '@hush/spec';
 import { Emitter } from './emitter.ts';
 import { MatrixError } from './errors.ts';
 import { HttpClient } from './http.ts';
@@ -280,8 +280,11 @@ export class HushClient {
     return [...(lenient(content === undefined ? undefined : JSON.stringify(content), parseIgnoredUserList) ?? [])];
   }
 
+  /** Whether everything `userId` sends is hidden: listed in m.ignored_user_list, on a server
+   *  ignored through MSC3840, or matched by a rule of a policy room used for ignoring (MSC4365) —
+   *  the same verdict the store (and the server) applies. */
   isIgnored(userId: string): boolean {
-    return this.ignoredUsers().includes(userId);
+    return hidesUser(this.store.ignoreView(), userId);
   }
 
   ignoreUser(userId: string): Promise<void> {
