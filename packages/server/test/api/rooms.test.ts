@@ -170,6 +170,16 @@ describe('sending', () => {
     const mod = await t.req('PUT', `${V3}/rooms/${enc(roomId)}/redact/${enc(mine)}/r3`, { token: alice.token, body: {} });
     assert.equal(mod.status, 200);
   });
+
+  test('redaction retries racing each other (one transaction id) agree on one redaction event', async () => {
+    const roomId = await r.createRoom(alice);
+    const target = await r.send(alice, roomId, 'to redact');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => t.req('PUT', `${V3}/rooms/${enc(roomId)}/redact/${enc(target)}/race1`, { token: alice.token, body: {} })));
+    assert.deepEqual(answers.map((a) => a.status), Array(6).fill(200));
+    assert.equal(new Set(answers.map((a) => a.json.event_id)).size, 1, 'every retry answers the same event id');
+    const page = await t.req('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=50`, { token: alice.token });
+    assert.equal(page.json.chunk.filter((e: { type: string }) => e.type === 'm.room.redaction').length, 1, 'one redaction stored');
+  });
 });
 
 describe('reading', () => {

@@ -242,9 +242,11 @@ export class RoomService {
   }
 
   async redact(r: Requester, roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
-    const earlier = await eventsStore.findTxn(this.db, r.userId, r.deviceId, txnId);
-    if (earlier) return earlier;
     return this.writer.write(roomId, async (rt) => {
+      // A retry of an earlier request, checked under the room lock like send's, so racing retries
+      // (on two processes too) agree on one redaction.
+      const earlier = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
+      if (earlier) return earlier;
       const target = await eventsStore.byId(rt.tx, eventId);
       if (!target || target.room_id !== roomId) throw notFound('Event not found');
       if (target.sender !== r.userId) {
