@@ -19,14 +19,14 @@ export async function idleSync(t: Target): Promise<ScenarioResult> {
     await sendText(c, user, room, 'hello');
   });
   const ghosts = madeUpUsers(t, serverNameOf(user.userId), Math.max(...SIZES));
-  // Rounds interleave the list sizes, so that drift in the machine's load (it is shared) does not
-  // land on one size only.
-  const rounds = t.quick ? 2 : 5;
-  const perRound = t.quick ? 150 : 400;
+  // Rounds interleave the list sizes, each round in a rotated order, so that drift in the machine's
+  // load (it is shared) and the first samples after a list change do not land on one size only.
+  const rounds = t.quick ? 3 : 6;
+  const perRound = t.quick ? 100 : 350;
   const ms = new Map<number, number[]>(SIZES.map((n) => [n, []]));
   let since = String((await sync(c, user, undefined, 0)).next_batch);
   for (let r = 0; r < rounds; r++) {
-    for (const size of SIZES) {
+    for (const size of [...SIZES.slice(r % SIZES.length), ...SIZES.slice(0, r % SIZES.length)]) {
       await setIgnoredUsers(c, user, ghosts.slice(0, size));
       // Catch up past the account-data change; from here on nothing is new.
       since = String((await sync(c, user, since, 0)).next_batch);
