@@ -4,7 +4,6 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { performance } from 'node:perf_hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -107,13 +106,6 @@ export async function pool<T>(count: number, concurrency: number, job: (i: numbe
     }),
   );
   return out;
-}
-
-/** Milliseconds an async call took. */
-export async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
-  const t = performance.now();
-  const r = await f();
-  return [performance.now() - t, r];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

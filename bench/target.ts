@@ -87,7 +87,7 @@ export function timelineOf(syncBody: Json, roomId: string): Json[] {
 }
 
 /** CPU seconds a process has used so far (Linux /proc), or NaN when it cannot be read. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100;
