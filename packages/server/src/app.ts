@@ -1,5 +1,6 @@
 // buildApp(deps): the HTTP application over the services. Tests import it; only main.ts listens.
 
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrCode } from '@hush/spec';
@@ -15,10 +16,15 @@ export interface AppDeps {
   logger: Logger;
 }
 
-const CORS_HEADERS = {
+/** `Server: Hush/<version>` on every response, so a benchmark or an operator can tell what answered. */
+const SERVER_HEADER = `Hush/${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
+
+// CORS as the spec asks, and the Server header, on every response.
+const COMMON_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+  server: SERVER_HEADER,
 };
 
 /** Drops the access token from a URL before it is logged. */
@@ -57,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
-    void reply.headers(CORS_HEADERS);
+    void reply.headers(COMMON_HEADERS);
     if (req.method === 'OPTIONS') return reply.code(204).send();
   });
   app.addHook('onResponse', async (req, reply) => logRequest(req.log, req.method, req.url, reply.statusCode, reply.elapsedTime));

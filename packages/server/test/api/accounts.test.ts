@@ -582,7 +582,7 @@ describe('routing and CORS', () => {
     expectError(await t.req('PUT', '/_matrix/client/r0/account/whoami', { body: {} }), 405, 'M_UNRECOGNIZED');
   });
 
-  it('every response carries CORS headers, errors included', async () => {
+  it('every response carries CORS headers and Server: Hush/<version>, errors included', async () => {
     for (const res of [
       await t.req('GET', '/_matrix/client/versions'),
       await t.req('GET', `${V3}/account/whoami`),
@@ -594,6 +594,7 @@ describe('routing and CORS', () => {
       for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS']) assert.ok(methods.includes(m), methods);
       const allowed = String(res.headers['access-control-allow-headers']).toLowerCase();
       for (const h of ['authorization', 'content-type', 'x-requested-with']) assert.ok(allowed.includes(h), allowed);
+      assert.match(String(res.headers['server']), /^Hush\/\d+\.\d+\.\d+$/);
     }
   });
 
