@@ -42,7 +42,7 @@ export class AccountManagementService {
     }
     await this.accounts.revoking(userId, undefined, async (tx) => {
       await accountsStore.setPasswordHash(tx, userId, hash);
-      await accountsStore.deleteDevicesExcept(tx, userId, r?.deviceId);
+      await accountsStore.deleteDevices(tx, userId, { except: r?.deviceId });
     });
   }
 
@@ -56,7 +56,7 @@ export class AccountManagementService {
     const userId = await this.confirm(r, auth);
     await this.accounts.revoking(userId, undefined, async (tx) => {
       await accountsStore.markDeactivated(tx, userId);
-      await accountsStore.deleteDevicesExcept(tx, userId, undefined);
+      await accountsStore.deleteDevices(tx, userId);
     });
     await this.rooms.leaveAll(userId);
     return { id_server_unbind_result: 'no-support' };
@@ -73,6 +73,6 @@ export class AccountManagementService {
   /** Several devices of the requester; ids it has no device with are skipped ("or had been removed previously"). */
   async deleteDevices(r: Requester, deviceIds: readonly string[], auth: UiaAuth | undefined): Promise<void> {
     const userId = await this.confirm(r, auth);
-    await this.accounts.revoking(userId, undefined, (tx) => accountsStore.deleteDeviceList(tx, userId, [...new Set(deviceIds)]));
+    await this.accounts.revoking(userId, undefined, (tx) => accountsStore.deleteDevices(tx, userId, [...new Set(deviceIds)]));
   }
 }

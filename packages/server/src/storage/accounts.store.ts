@@ -98,34 +98,17 @@ export const accountsStore = {
     return Number(res.numUpdatedRows) > 0;
   },
 
-  async deleteDevices(tx: Tx, userId: string, deviceId?: string): Promise<void> {
-    let q = tx.deleteFrom('access_tokens').where('user_id', '=', userId);
-    let d = tx.deleteFrom('devices').where('user_id', '=', userId);
-    if (deviceId !== undefined) {
-      q = q.where('device_id', '=', deviceId);
-      d = d.where('device_id', '=', deviceId);
+  /** Deletes devices of one user, with their tokens: all of them, one (`deviceId` a string), a list
+   *  (an array; ids of other users' devices match nothing), or all but one (`{ except }`). */
+  async deleteDevices(tx: Tx, userId: string, which?: string | readonly string[] | { except: string | undefined }): Promise<void> {
+    if (Array.isArray(which) && which.length === 0) return;
+    for (const table of ['access_tokens', 'devices'] as const) {
+      let q = tx.deleteFrom(table).where('user_id', '=', userId);
+      if (typeof which === 'string') q = q.where('device_id', '=', which);
+      else if (Array.isArray(which)) q = q.where('device_id', 'in', which as readonly string[]);
+      else if (which !== undefined && 'except' in which && which.except !== undefined) q = q.where('device_id', '!=', which.except);
+      await q.execute();
     }
-    await q.execute();
-    await d.execute();
-  },
-
-  /** Deletes the listed devices of the user and their tokens; another user's devices are untouched. */
-  async deleteDeviceList(tx: Tx, userId: string, deviceIds: readonly string[]): Promise<void> {
-    if (deviceIds.length === 0) return;
-    await tx.deleteFrom('access_tokens').where('user_id', '=', userId).where('device_id', 'in', deviceIds).execute();
-    await tx.deleteFrom('devices').where('user_id', '=', userId).where('device_id', 'in', deviceIds).execute();
-  },
-
-  /** Deletes every device of the user but `keep` (all of them when `keep` is undefined), and their tokens. */
-  async deleteDevicesExcept(tx: Tx, userId: string, keep: string | undefined): Promise<void> {
-    let q = tx.deleteFrom('access_tokens').where('user_id', '=', userId);
-    let d = tx.deleteFrom('devices').where('user_id', '=', userId);
-    if (keep !== undefined) {
-      q = q.where('device_id', '!=', keep);
-      d = d.where('device_id', '!=', keep);
-    }
-    await q.execute();
-    await d.execute();
   },
 
   async setPasswordHash(tx: Tx, userId: string, passwordHash: string): Promise<void> {
