@@ -1,7 +1,8 @@
 // User-interactive authentication (spec "User-Interactive Authentication API"): the 401 challenge
 // every UIA endpoint answers until a flow is complete, and the `m.login.password` stage, which
-// checks the account's own password. Stateless: each flow here has one stage, completed (or not)
-// by the request that carries it; the session id is only echoed back.
+// checks the account's own password (the same check as /login: `checkPassword`). Stateless: each
+// flow here has one stage, completed (or not) by the request that carries it; the session id is
+// only echoed back.
 
 import { ErrCode, MatrixError, type UserId } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
@@ -21,6 +22,17 @@ export interface UiaAuth {
 export const PASSWORD_STAGE = 'm.login.password';
 /** Hashed when the named account does not exist, so timing does not reveal which accounts exist. */
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA';
+
+/** Whether `password` is the account's: false for a wrong password or an unknown account (hashed
+ *  all the same, so response time does not reveal which accounts exist); a deactivated account with
+ *  the right password is 403 M_USER_DEACTIVATED. */
+export async function checkPassword(db: Db, userId: UserId, password: string): Promise<boolean> {
+  const user = await accountsStore.getUser(db, userId);
+  const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  if (!user || !user.password_hash || !ok) return false;
+  if (user.deactivated) throw new MatrixError(403, ErrCode.USER_DEACTIVATED, 'This account has been deactivated');
+  return true;
+}
 
 /** The 401 Authentication response: the flows, the session, and why the last attempt failed. */
 export function uiaChallenge(stages: string[], session: string | undefined, errcode?: string, message?: string): MatrixError {
@@ -59,9 +71,6 @@ export async function passwordStage(
     throw fail(ErrCode.MISSING_PARAM, 'Without an access token, the identifier must name the account');
   }
   if (auth.password === undefined) throw fail(ErrCode.MISSING_PARAM, 'Missing password');
-  const user = await accountsStore.getUser(db, userId);
-  const ok = await verifyPassword(auth.password, user?.password_hash ?? DUMMY_HASH);
-  if (!user || !user.password_hash || !ok) throw fail(ErrCode.FORBIDDEN, 'Invalid username or password');
-  if (user.deactivated) throw new MatrixError(403, ErrCode.USER_DEACTIVATED, 'This account has been deactivated');
+  if (!(await checkPassword(db, userId, auth.password))) throw fail(ErrCode.FORBIDDEN, 'Invalid username or password');
   return userId;
 }

@@ -18,12 +18,12 @@ import {
 import type { Db, Tx } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { DevicesTable } from '../storage/schema.ts';
-import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash, verifyPassword } from './secrets.ts';
+import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash } from './secrets.ts';
 import type { Requester } from '../http/auth.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import { announceIn } from './announce.ts';
-import { uiaChallenge } from './accounts-uia.ts';
+import { checkPassword, uiaChallenge } from './accounts-uia.ts';
 
 export interface RegisterInput {
   username?: string;
@@ -156,11 +156,7 @@ export class AccountService {
     const userId = this.userIdFor(input.user);
     const wrong = () => forbidden('Invalid username or password');
     if (serverNameOf(userId) !== this.serverName) throw wrong();
-    const user = await accountsStore.getUser(this.db, userId);
-    // Hash even when the user is unknown, so response time does not reveal which accounts exist.
-    const ok = await verifyPassword(input.password, user?.password_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
-    if (!user || !user.password_hash || !ok) throw wrong();
-    if (user.deactivated) throw new MatrixError(403, ErrCode.USER_DEACTIVATED, 'This account has been deactivated');
+    if (!(await checkPassword(this.db, userId, input.password))) throw wrong();
     const session = await this.createSession(userId, input.deviceId, input.deviceName, input.ip);
     return { ...session, home_server: this.serverName };
   }
