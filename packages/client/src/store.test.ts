@@ -181,3 +181,12 @@ test('a sync that shows a member again names the rooms to refill, whichever list
   assert.deepEqual(store.applySync({ next_batch: 'c', account_data: { events: [servers([])] } } as SyncResponse).unhidden, [], 'and now by the list');
   assert.deepEqual(store.applySync({ next_batch: 'd', account_data: { events: [ignoreList([])] } } as SyncResponse).unhidden, [ROOM]);
 });
+
+test('a room whose m.room.create is held has nothing older to page, even with a prev_batch token', () => {
+  const store = new ClientStore(ME);
+  store.applySync(roomSync([ev(CAROL, { body: 'hi' })]));
+  assert.equal(store.room(ROOM)?.canPaginate, true, 'a token and no create event: there may be more');
+  const fresh = new ClientStore(ME);
+  fresh.applySync(roomSync([ev(CAROL, { creator: CAROL, room_version: '11' }, 'm.room.create', { state_key: '' }), ev(CAROL, { body: 'hi' })]));
+  assert.equal(fresh.room(ROOM)?.canPaginate, false);
+});

@@ -311,7 +311,8 @@ export class ClientStore {
       typing: () => r.typingRaw.filter((u) => !hidesUser(view, u)),
       receipts: (eventId) => [...r.receiptOf].filter(([u, e]) => e === eventId && !hidesUser(view, u)).map(([u]) => u),
       unread: r.unread,
-      canPaginate: r.prevBatch !== null,
+      // Nothing older: the server said so (no token), or the room's first event is already held.
+      canPaginate: r.prevBatch !== null && r.events[0]?.type !== 'm.room.create',
     };
   }
 }

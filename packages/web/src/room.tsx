@@ -113,7 +113,7 @@ function Timeline({ client, room, onIgnore }: { client: HushClient; room: RoomVi
 
   return (
     <section class="timeline-wrap" aria-label="Messages">
-      {room.canPaginate && !events.some((e) => e.type === 'm.room.create') && (
+      {room.canPaginate && (
         <button type="button" class="older" onClick={older} disabled={loading}>
           {loading ? 'Loading…' : 'Load earlier messages'}
         </button>
