@@ -8,3 +8,5 @@ export * from './shown.ts';
 export * from './client.ts';
 export * from './invite-rules.ts';
 export { Emitter } from './emitter.ts';
+/** The rule names of the hidden-invites review, for a UI to describe them. */
+export { INVITE_RULE } from '@hush/spec';

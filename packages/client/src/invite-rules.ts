@@ -12,6 +12,7 @@ import {
   IGNORED_USER_LIST,
   INVITE_PERMISSION_CONFIG,
   INVITE_PERMISSION_CONFIG_UNSTABLE,
+  INVITE_RULE,
   isRoomId,
   isServerName,
   isUserId,
@@ -74,18 +75,18 @@ function checked(type: string, owner: string, content: Json): Json {
 /** How `showInviteAgain` lifts a hidden invite's rule, or null when the rule covers many invites. */
 export function showAgainLift(rule: string): 'ignored_user' | 'inviter' | 'server' | 'room' | 'rejected_inviter' | 'allow_inviter' | null {
   switch (rule) {
-    case IGNORED_USER_LIST:
+    case INVITE_RULE.ignoredUser:
       return 'ignored_user';
-    case 'm.ignored_invites ignored_user_ids':
+    case INVITE_RULE.ignoredInviter:
       return 'inviter';
-    case 'm.ignored_invites ignored_servers':
+    case INVITE_RULE.ignoredServer:
       return 'server';
-    case 'm.ignored_room_list / m.ignored_invites ignored_room_ids':
-    case 'm.ignored_invites ignored_invites':
+    case INVITE_RULE.ignoredRoom:
+    case INVITE_RULE.ignoredInvite:
       return 'room';
-    case IGNORED_INVITERS_LIST:
+    case INVITE_RULE.rejectedInviter:
       return 'rejected_inviter';
-    case 'org.matrix.msc4155.invite_permission_config ignored':
+    case INVITE_RULE.globIgnored:
       return 'allow_inviter';
     default:
       return null;

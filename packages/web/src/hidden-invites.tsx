@@ -2,23 +2,31 @@
 // the rule that hid each one in words, and "Show again" where one entry can be lifted.
 
 import { useEffect, useState } from 'preact/hooks';
-import { showAgainLift, type HushClient } from '@hush/client';
+import { INVITE_RULE, showAgainLift, type HushClient } from '@hush/client';
 import type { HiddenInvite } from '@hush/spec';
 import { describeError, useClientTick } from './use-client.ts';
 
 /** The review endpoint's `rule`, in words. */
 function ruleInWords(rule: string, inviter: string): string {
   const server = inviter.slice(inviter.indexOf(':') + 1);
-  if (rule === 'm.ignored_user_list') return `You ignore ${inviter}.`;
-  if (rule === 'm.ignored_invites ignored_user_ids') return `You ignore invites from ${inviter}.`;
-  if (rule === 'm.ignored_invites ignored_servers') return `You ignore the server ${server}.`;
-  if (rule === 'm.ignored_room_list / m.ignored_invites ignored_room_ids') return 'You ignore invites to this room.';
-  if (rule === 'm.ignored_invites ignored_invites') return 'You ignored this invite.';
-  if (rule === 'm.ignored_inviters_list') return `You reject invites from ${inviter}.`;
-  if (rule === 'm.invite_permission_config default_action block') return 'You block all invites.';
-  if (rule.startsWith('org.matrix.msc4155')) return `A pattern in your invite settings matches ${inviter}.`;
-  if (rule.includes('m.policy.rule')) return `A policy room you follow bans ${rule.endsWith('.user') ? inviter : rule.endsWith('.server') ? server : 'this room'}.`;
-  return rule;
+  const words: Record<string, string> = {
+    [INVITE_RULE.ignoredUser]: `You ignore ${inviter}.`,
+    [INVITE_RULE.ignoredInviter]: `You ignore invites from ${inviter}.`,
+    [INVITE_RULE.ignoredServer]: `You ignore the server ${server}.`,
+    [INVITE_RULE.ignoredRoom]: 'You ignore invites to this room.',
+    [INVITE_RULE.ignoredInvite]: 'You ignored this invite.',
+    [INVITE_RULE.rejectedInviter]: `You reject invites from ${inviter}.`,
+    [INVITE_RULE.blockAll]: 'You block all invites.',
+    [INVITE_RULE.globIgnored]: `A pattern in your invite settings matches ${inviter}.`,
+    [INVITE_RULE.globBlocked]: `A pattern in your invite settings matches ${inviter}.`,
+    [INVITE_RULE.listUser]: `A policy room you follow bans ${inviter}.`,
+    [INVITE_RULE.policiesUser]: `A policy room you follow bans ${inviter}.`,
+    [INVITE_RULE.listServer]: `A policy room you follow bans ${server}.`,
+    [INVITE_RULE.policiesServer]: `A policy room you follow bans ${server}.`,
+    [INVITE_RULE.listRoom]: 'A policy room you follow bans this room.',
+    [INVITE_RULE.policiesRoom]: 'A policy room you follow bans this room.',
+  };
+  return words[rule] ?? rule;
 }
 
 export function HiddenInvitesPage({ client }: { client: HushClient }) {

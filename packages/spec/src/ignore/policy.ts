@@ -4,6 +4,27 @@
 
 import { globMatches, type GlobSet } from './globs.ts';
 
+/** The names of the rules that ignore a user or hide / refuse an invite, as verdicts return them
+ *  and the hidden-invites review reports them (docs/api/hidden-invites.md). */
+export const INVITE_RULE = {
+  ignoredUser: 'm.ignored_user_list',
+  ignoredServer: 'm.ignored_invites ignored_servers',
+  listUser: 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.user',
+  listServer: 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.server',
+  listRoom: 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.room',
+  blockAll: 'm.invite_permission_config default_action block',
+  denyPublic: 'm.invite_permission_config default_action deny_public',
+  rejectedInviter: 'm.ignored_inviters_list',
+  ignoredInviter: 'm.ignored_invites ignored_user_ids',
+  ignoredRoom: 'm.ignored_room_list / m.ignored_invites ignored_room_ids',
+  ignoredInvite: 'm.ignored_invites ignored_invites',
+  policiesUser: 'm.policies m.ignore.invites m.policy.rule.user',
+  policiesServer: 'm.policies m.ignore.invites m.policy.rule.server',
+  policiesRoom: 'm.policies m.ignore.invites m.policy.rule.room',
+  globIgnored: 'org.matrix.msc4155.invite_permission_config ignored',
+  globBlocked: 'org.matrix.msc4155.invite_permission_config blocked',
+} as const;
+
 export interface IgnoreView {
   readonly userId: string;
   /** Stream position of the newest list this view was built from (0: none). Stream positions only
@@ -91,12 +112,12 @@ export function hidesUser(view: IgnoreView, userId: string): boolean {
 /** Which list ignores `userId`, or null. */
 export function ignoreReason(view: IgnoreView, userId: string): string | null {
   if (userId === view.userId) return null;
-  if (view.ignoredUsers.has(userId)) return 'm.ignored_user_list';
-  if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(userId))) return 'm.ignored_invites ignored_servers';
+  if (view.ignoredUsers.has(userId)) return INVITE_RULE.ignoredUser;
+  if (view.ignoredServers.size > 0 && view.ignoredServers.has(serverOf(userId))) return INVITE_RULE.ignoredServer;
   const r = view.ignoreRules;
   if (r !== null) {
-    if (globMatches(r.users, userId)) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.user';
-    if (globMatches(r.servers, serverOf(userId))) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.server';
+    if (globMatches(r.users, userId)) return INVITE_RULE.listUser;
+    if (globMatches(r.servers, serverOf(userId))) return INVITE_RULE.listServer;
   }
   return null;
 }
@@ -110,22 +131,22 @@ export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: st
  *  first; glob lists (MSC4155, policy rules) only for invites that pass them. An MSC4155 "allow"
  *  does not lift a hide by another list: ignoring a user stays total. */
 export function inviteRule(view: IgnoreView, inviter: string, roomId: string): string | null {
-  if (view.blocksInvites) return 'm.invite_permission_config default_action block';
+  if (view.blocksInvites) return INVITE_RULE.blockAll;
   const ignored = ignoreReason(view, inviter);
   if (ignored !== null) return ignored;
-  if (view.rejectedInviters.has(inviter)) return 'm.ignored_inviters_list';
-  if (view.ignoredInviters.has(inviter)) return 'm.ignored_invites ignored_user_ids';
-  if (view.ignoreRules !== null && globMatches(view.ignoreRules.rooms, roomId)) return 'm.ignored_user_list ignored_user_list_rooms m.policy.rule.room';
-  if (view.ignoredInviteRooms.has(roomId)) return 'm.ignored_room_list / m.ignored_invites ignored_room_ids';
-  if (view.ignoredInvites.get(roomId)?.has(inviter)) return 'm.ignored_invites ignored_invites';
+  if (view.rejectedInviters.has(inviter)) return INVITE_RULE.rejectedInviter;
+  if (view.ignoredInviters.has(inviter)) return INVITE_RULE.ignoredInviter;
+  if (view.ignoreRules !== null && globMatches(view.ignoreRules.rooms, roomId)) return INVITE_RULE.listRoom;
+  if (view.ignoredInviteRooms.has(roomId)) return INVITE_RULE.ignoredRoom;
+  if (view.ignoredInvites.get(roomId)?.has(inviter)) return INVITE_RULE.ignoredInvite;
   const p = view.policyRules;
   if (p !== null) {
-    if (globMatches(p.users, inviter)) return 'm.policies m.ignore.invites m.policy.rule.user';
-    if (globMatches(p.servers, serverOf(inviter))) return 'm.policies m.ignore.invites m.policy.rule.server';
-    if (globMatches(p.rooms, roomId)) return 'm.policies m.ignore.invites m.policy.rule.room';
+    if (globMatches(p.users, inviter)) return INVITE_RULE.policiesUser;
+    if (globMatches(p.servers, serverOf(inviter))) return INVITE_RULE.policiesServer;
+    if (globMatches(p.rooms, roomId)) return INVITE_RULE.policiesRoom;
   }
   const msc4155 = invitePermissionVerdict(view.invitePermission, inviter);
-  if (msc4155 !== 'allow') return `org.matrix.msc4155.invite_permission_config ${msc4155 === 'ignore' ? 'ignored' : 'blocked'}`;
+  if (msc4155 !== 'allow') return msc4155 === 'ignore' ? INVITE_RULE.globIgnored : INVITE_RULE.globBlocked;
   return null;
 }
 
@@ -141,9 +162,9 @@ export function hidesInvite(view: IgnoreView, inviter: string, roomId: string): 
  *  decides at the moment of the invite only (the proposal's "when receiving an invite"). Returns the
  *  rule that blocks, or null. */
 export async function inviteBlockRule(view: IgnoreView, inviter: string, sharesNonPublicRoom: () => Promise<boolean>): Promise<string | null> {
-  if (view.blocksInvites) return 'm.invite_permission_config default_action block';
-  if (invitePermissionVerdict(view.invitePermission, inviter) === 'block') return 'org.matrix.msc4155.invite_permission_config blocked';
-  if (view.deniesPublicInviters && inviter !== view.userId && !(await sharesNonPublicRoom())) return 'm.invite_permission_config default_action deny_public';
+  if (view.blocksInvites) return INVITE_RULE.blockAll;
+  if (invitePermissionVerdict(view.invitePermission, inviter) === 'block') return INVITE_RULE.globBlocked;
+  if (view.deniesPublicInviters && inviter !== view.userId && !(await sharesNonPublicRoom())) return INVITE_RULE.denyPublic;
   return null;
 }
 
