@@ -42,7 +42,6 @@ export function utf8ByteLength(s: string): number {
   }
   return n;
 }
-const byteLength = utf8ByteLength;
 
 export function isServerName(s: unknown): s is ServerName {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_ID_BYTES || !SERVER_NAME_RE.test(s)) return false;
@@ -56,7 +55,7 @@ export function isServerName(s: unknown): s is ServerName {
 
 /** Splits `sigil localpart ":" server_name` at the first colon. */
 function splitId(s: string, sigil: string): [string, string] | null {
-  if (typeof s !== 'string' || !s.startsWith(sigil) || byteLength(s) > MAX_ID_BYTES) return null;
+  if (typeof s !== 'string' || !s.startsWith(sigil) || utf8ByteLength(s) > MAX_ID_BYTES) return null;
   const colon = s.indexOf(':');
   if (colon < 2) return null;
   const server = s.slice(colon + 1);
