@@ -3,7 +3,6 @@
 import type { RouteDef } from './endpoint.ts';
 import type { Services } from '../services/index.ts';
 import * as versions from '../api/client/versions.ts';
-import * as support from '../api/client/support.ts';
 import * as wellknown from '../api/client/wellknown.ts';
 import * as login from '../api/client/login.ts';
 import * as registration from '../api/client/registration.ts';
@@ -41,7 +40,6 @@ import * as toDevice from '../api/client/to-device.ts';
 export function allRoutes(s: Services): RouteDef[] {
   return [
     versions,
-    support,
     wellknown,
     login,
     registration,

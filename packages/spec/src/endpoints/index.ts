@@ -1,7 +1,6 @@
 // Every endpoint descriptor, by spec area.
 export * from './accounts.ts';
 export * from './refresh.ts';
-export * from './support.ts';
 export * from './account-management.ts';
 export * from './wellknown.ts';
 export * from './create-room.ts';
