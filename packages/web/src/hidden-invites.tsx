@@ -30,7 +30,9 @@ function ruleInWords(rule: string, inviter: string): string {
 }
 
 export function HiddenInvitesPage({ client }: { client: HushClient }) {
-  const tick = useClientTick(client);
+  useClientTick(client);
+  // Asked again only when a list changed (the ignore view's version), not on every sync.
+  const listsVersion = client.store.ignoreView().version;
   const [invites, setInvites] = useState<HiddenInvite[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -42,7 +44,7 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
       (e: unknown) => live && setError((e as { errcode?: string }).errcode === 'M_UNRECOGNIZED' ? "This homeserver doesn't list the invites it hides." : describeError(e)),
     );
     return () => void (live = false);
-  }, [tick]);
+  }, [listsVersion]);
 
   const showAgain = async (inv: HiddenInvite) => {
     setStatus('Showing it again…');
