@@ -12,14 +12,24 @@ export interface Requester {
   tokenHash: string;
 }
 
+/**
+ * The request's token. When both places carry one they must name the same token: a request that
+ * names two is refused (401 M_MISSING_TOKEN, as Synapse answers a mixed request) rather than
+ * served as whichever one we happened to read first — docs/decisions/0017-token-lifetime-and-uia-binding.md.
+ */
 export function extractToken(req: FastifyRequest): string | undefined {
+  let fromHeader: string | undefined;
   const header = req.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (m) return m[1];
+    if (m) fromHeader = m[1];
   }
   const q = (req.query as Record<string, unknown> | undefined)?.['access_token'];
-  return typeof q === 'string' && q.length > 0 ? q : undefined;
+  const fromQuery = typeof q === 'string' && q.length > 0 ? q : undefined;
+  if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
+    throw new MatrixError(401, ErrCode.MISSING_TOKEN, 'The Authorization header and the access_token query parameter name different tokens');
+  }
+  return fromHeader ?? fromQuery;
 }
 
 export async function authenticate(req: FastifyRequest, accounts: AccountService, required: boolean): Promise<Requester | undefined> {

@@ -431,6 +431,25 @@ describe('whoami and access tokens', () => {
     expectError(await t.req('GET', `${V3}/account/whoami`, { token: 'x'.repeat(10_000) }), 401, 'M_UNKNOWN_TOKEN');
     expectError(await t.req('GET', `${V3}/account/whoami?access_token=`), 401, 'M_MISSING_TOKEN');
   });
+
+  it('a header and a query parameter naming different tokens: 401 M_MISSING_TOKEN, whichever is valid; the same token in both is fine', async () => {
+    const bob = await t.register('bob_two_tokens');
+    const q = (token: string) => `${V3}/account/whoami?access_token=${encodeURIComponent(token)}`;
+    // Both valid but different users: neither identity may be picked silently.
+    expectError(await t.req('GET', q(bob.token), { token: alice.token }), 401, 'M_MISSING_TOKEN');
+    expectError(await t.req('GET', q('not-a-token'), { token: alice.token }), 401, 'M_MISSING_TOKEN');
+    expectError(await t.req('GET', q(alice.token), { token: 'not-a-token' }), 401, 'M_MISSING_TOKEN');
+    // Refused before anything is done: a write with two tokens changes nothing.
+    const put = await t.req('PUT', `${V3}/profile/${encodeURIComponent(alice.userId)}/displayname?access_token=${encodeURIComponent(bob.token)}`, {
+      token: alice.token,
+      body: { displayname: 'two tokens' },
+    });
+    expectError(put, 401, 'M_MISSING_TOKEN');
+    assert.notEqual((await t.req('GET', `${V3}/profile/${encodeURIComponent(alice.userId)}/displayname`)).json.displayname, 'two tokens');
+    const same = await t.req('GET', q(alice.token), { token: alice.token });
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.json.user_id, '@alice:localhost');
+  });
 });
 
 describe('capabilities, profile and devices', () => {
