@@ -1,5 +1,6 @@
-// Validates responses against the spec's OpenAPI 3.1 files for the client-server API, found at
-// <repo>/../shared/spec/matrix-spec/data/api/client-server (or $HUSH_SPEC_DIR). Every `$ref` —
+// Validates responses against the spec's OpenAPI 3.1 files for the client-server API, vendored
+// without their prose at <repo>/vendor/matrix-spec/api/client-server (scripts/refresh-spec-data.mjs;
+// $HUSH_SPEC_DIR points at another copy, e.g. a matrix-spec checkout's data/api/client-server). Every `$ref` —
 // to another file or inside one — is inlined; validators are compiled once per response.
 
 import { AssertionError } from 'node:assert';
@@ -13,7 +14,7 @@ import { isEventId, isRoomAlias, isRoomId, isServerName, isUserId } from '@hush/
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
-export const SPEC_DIR = process.env['HUSH_SPEC_DIR'] ?? fileURLToPath(new URL('../../../shared/spec/matrix-spec/data/api/client-server/', import.meta.url));
+export const SPEC_DIR = process.env['HUSH_SPEC_DIR'] ?? fileURLToPath(new URL('../../vendor/matrix-spec/api/client-server/', import.meta.url));
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
