@@ -33,8 +33,9 @@ const ECHO_WAIT_MS = 2_000;
 
 export class TypingService {
   private readonly rooms = new Map<string, Map<string, Entry>>();
-  /** Number of the last change to each room's list. */
-  private readonly changed = new Map<string, number>();
+  /** Number of the last change to each room's list, by the user it concerned: a viewer who
+   *  ignores that user must not learn of it (not even by waking up). */
+  private readonly changed = new Map<string, Map<string, number>>();
   /** The number of the last change applied here. */
   private applied = 0;
   /** Requests waiting for their own change to be applied, by its number. */
@@ -107,18 +108,20 @@ export class TypingService {
       users.set(c.user, { until: c.until, mine: own });
       this.schedule();
       // A refresh changes no list: nobody needs waking.
-      if (!was) this.changedRoom(c.room, t);
+      if (!was) this.changedRoom(c.room, c.user, t);
       return;
     }
     const entry = users?.get(c.user);
     if (!users || !entry || (c.if !== undefined && entry.until !== c.if)) return;
     users.delete(c.user);
     if (users.size === 0) this.rooms.delete(c.room);
-    this.changedRoom(c.room, t);
+    this.changedRoom(c.room, c.user, t);
   }
 
-  private changedRoom(roomId: string, t: number): void {
-    this.changed.set(roomId, Math.max(this.changed.get(roomId) ?? 0, t));
+  private changedRoom(roomId: string, userId: string, t: number): void {
+    let byUser = this.changed.get(roomId);
+    if (!byUser) this.changed.set(roomId, (byUser = new Map()));
+    byUser.set(userId, Math.max(byUser.get(userId) ?? 0, t));
     this.notifier.notify({ typing: t }, { rooms: [roomId] });
   }
 
@@ -160,9 +163,10 @@ export class TypingService {
     return this.applied;
   }
 
-  /** Whether the room's typing list changed after `since`. */
-  changedSince(roomId: string, since: number): boolean {
-    return (this.changed.get(roomId) ?? 0) > since;
+  /** Whether the room's typing list changed after `since` for a user `shown` lets through. */
+  changedSince(roomId: string, since: number, shown: (userId: string) => boolean): boolean {
+    for (const [userId, t] of this.changed.get(roomId) ?? []) if (t > since && shown(userId)) return true;
+    return false;
   }
 
   typingIn(roomId: string): string[] {

@@ -167,12 +167,14 @@ export class SyncService {
     for (const m of memberships) {
       const changedMembership = !since || m.stream_ordering > since.stream;
       if (m.membership === 'join') {
-        const typingChanged = !since || this.typing.changedSince(m.room_id, since.typing);
+        const typingChanged = !since || ignoreChanged || this.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
         if (!fullState && !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !receipts.has(m.room_id) && !roomAccountData.has(m.room_id)) {
           continue;
         }
         const room = await this.joinedRoom(tx, r, m, since, f, fullState, ignore, position, receipts.get(m.room_id) ?? [], roomAccountData.get(m.room_id) ?? [], typingChanged);
-        if (room) join[m.room_id] = room;
+        // Incremental: a room appears only when it carries something the filter and the policy let
+        // through — hidden activity (an ignored user's message, typing or receipt) leaves no entry.
+        if (room.full || ignoreChanged || carries(room.json)) join[m.room_id] = room.json;
       } else if (m.membership === 'invite') {
         // A changed list may un-hide an invite: send every invite that is shown now.
         if (!changedMembership && !fullState && !ignoreChanged) continue;
@@ -265,7 +267,7 @@ export class SyncService {
     receipts: ReceiptRow[],
     accountData: AccountDataRow[],
     typingChanged: boolean,
-  ): Promise<Json> {
+  ): Promise<{ json: Json; full: boolean }> {
     const viewer = await loadViewer(tx, m.room_id, ignore);
     // Joined since the token (not a profile change of a member): the room comes with its state.
     const newlyJoined = !!since && m.stream_ordering > since.stream && viewer.membershipBefore(since.stream + 1) !== 'join';
@@ -287,7 +289,7 @@ export class SyncService {
     room['unread_notifications'] = unread.main;
     if (unread.threads !== null) room['unread_thread_notifications'] = unread.threads;
     if (full || timeline.events.some((e) => e.type === 'm.room.member')) room['summary'] = await this.summary(tx, m.room_id, r.userId);
-    return room;
+    return { json: room, full };
   }
 
   private async summary(tx: Tx, roomId: string, userId: string): Promise<Json> {
@@ -346,6 +348,13 @@ export class SyncService {
     const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, m.stream_ordering, since, !since, f);
     return { timeline, state, account_data: { events: [] } };
   }
+}
+
+/** Whether a joined room's incremental entry holds anything for the client: events in its
+ *  timeline or state, ephemeral events or room account data (its counts change only with those). */
+function carries(room: Json): boolean {
+  const has = (section: unknown) => ((section as { events?: unknown[] } | undefined)?.events?.length ?? 0) > 0;
+  return has(room['timeline']) || has(room['state']) || has(room['ephemeral']) || has(room['account_data']);
 }
 
 /** The answer when nothing is new: the same position again, every section present and empty. */

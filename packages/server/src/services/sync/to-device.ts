@@ -18,10 +18,19 @@ export interface ToDeviceSection {
 
 export async function toDeviceSection(tx: Tx, userId: string, deviceId: string, acknowledged: number | undefined, upTo: number, ignore: IgnoreView): Promise<ToDeviceSection> {
   if (acknowledged !== undefined) await toDeviceStore.acknowledge(tx, userId, deviceId, acknowledged);
-  const rows = await toDeviceStore.pending(tx, userId, deviceId, acknowledged ?? 0, upTo, TO_DEVICE_LIMIT);
-  const last = rows.at(-1);
-  return {
-    events: rows.filter((r) => !hidesUser(ignore, r.sender)).map((r) => ({ sender: r.sender, type: r.type, content: JSON.parse(r.content) as ToDeviceEvent['content'] })),
-    position: rows.length === TO_DEVICE_LIMIT && last ? last.stream_ordering : upTo,
-  };
+  // Hidden messages take no room in a response, so a flood from an ignored user never makes one
+  // that carries nothing (an empty answer would show the flood through the timing of a /sync).
+  const events: ToDeviceEvent[] = [];
+  let after = acknowledged ?? 0;
+  for (;;) {
+    const rows = await toDeviceStore.pending(tx, userId, deviceId, after, upTo, TO_DEVICE_LIMIT);
+    for (const r of rows) {
+      if (hidesUser(ignore, r.sender)) continue;
+      events.push({ sender: r.sender, type: r.type, content: JSON.parse(r.content) as ToDeviceEvent['content'] });
+      if (events.length === TO_DEVICE_LIMIT) return { events, position: r.stream_ordering };
+    }
+    const last = rows.at(-1);
+    if (rows.length < TO_DEVICE_LIMIT || !last) return { events, position: upTo };
+    after = last.stream_ordering;
+  }
 }
