@@ -179,6 +179,8 @@ describe('conformance with the advertised versions', () => {
   test('the spec files are read: operations found, the highest advertised version known', () => {
     assert.ok(all.length > 150, `only ${all.length} operations found in ${SPEC_DIR}`);
     assert.deepEqual(HIGHEST, versionKey(SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]!));
+    // The r0 entries (listed for old clients) must never become the version we are held to.
+    assert.ok(HIGHEST[0] >= 1, `the highest advertised version is a v1.x, not ${HIGHEST.join('.')}`);
   });
 
   test('every required operation is served or in an excluded module', () => {

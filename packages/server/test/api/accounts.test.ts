@@ -83,6 +83,14 @@ describe('versions and login flows', () => {
     assert.equal(typeof res.json.unstable_features, 'object');
   });
 
+  it('GET /versions lists every r0 release old clients look for (r0.5.0 among them) before the v1.x ones', async () => {
+    const { versions } = (await t.req('GET', '/_matrix/client/versions')).json as { versions: string[] };
+    const r0 = ['r0.0.1', 'r0.1.0', 'r0.2.0', 'r0.3.0', 'r0.4.0', 'r0.5.0', 'r0.6.0', 'r0.6.1'];
+    assert.deepEqual(versions.slice(0, r0.length), r0);
+    assert.ok(versions.includes('v1.1'));
+    assert.match(versions[versions.length - 1]!, /^v1\.\d+$/, 'the last (highest) entry is a v1.x');
+  });
+
   it('GET /login offers m.login.password', async () => {
     const res = await t.req('GET', `${V3}/login`);
     assert.equal(res.status, 200);
