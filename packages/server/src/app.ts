@@ -7,7 +7,7 @@ import { ErrCode } from '@hush/spec';
 import type { Services } from './services/index.ts';
 import { allRoutes } from './http/router.ts';
 import { pathMatcher, registerRoute } from './http/endpoint.ts';
-import { sendError } from './http/errors.ts';
+import { JSON_CONTENT_TYPE, sendError } from './http/errors.ts';
 import { DEFAULT_BUCKETS, RateLimiter } from './http/rate-limit.ts';
 import { registerWebClient } from './http/web.ts';
 
@@ -26,6 +26,9 @@ const COMMON_HEADERS = {
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
   server: SERVER_HEADER,
 };
+
+/** What Fastify labels the JSON it serializes. */
+const FASTIFY_JSON = 'application/json; charset=utf-8';
 
 /** Drops the access token from a URL before it is logged. */
 export function redactUrl(url: string): string {
@@ -67,6 +70,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (req.method === 'OPTIONS') return reply.code(204).send();
   });
   app.addHook('onResponse', async (req, reply) => logRequest(req.log, req.method, req.url, reply.statusCode, reply.elapsedTime));
+  // `Content-Type: application/json` as other homeservers send it, without Fastify's `; charset=utf-8`
+  // (errors.ts says why). One hook, so every answer that passes Fastify's serializer carries it;
+  // sendError sets it itself, as requests refused before routing pass no hook.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.getHeader('content-type') === FASTIFY_JSON) void reply.header('content-type', JSON_CONTENT_TYPE);
+    done(null, payload);
+  });
 
   const limiter = services.config.rateLimits ? new RateLimiter(DEFAULT_BUCKETS) : null;
   const routes = allRoutes(services);

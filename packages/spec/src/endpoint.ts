@@ -48,6 +48,10 @@ export interface Endpoint<
   /** Rate-limit bucket, when the operation is limited (login, register, …). */
   rateLimit?: string;
   body?: B;
+  /** The body may be left out: an empty body or JSON `null` is read as `{}`. Set where the spec
+   *  defines no body, or an object body with no required property (nheko posts `null` to /logout);
+   *  not where the body is the user's own content (event content, account data). */
+  optionalBody?: true;
   query?: Q;
   /** Phantom: the success response type. */
   readonly response?: R;

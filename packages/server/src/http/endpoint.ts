@@ -72,15 +72,28 @@ function wellFormed(v: unknown, depth = 0): boolean {
   return true;
 }
 
-export function parseJsonBody(raw: unknown): unknown {
+/** JSON text is UTF-8 (RFC 8259): bytes that are not refuse the body instead of becoming U+FFFD.
+ *  A byte order mark is kept, so JSON.parse refuses it as before. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The request body as a JSON object. Empty is `{}`; so is `null` when the descriptor says the body
+ *  is optional (`optionalBody`). */
+export function parseJsonBody(raw: unknown, optional = false): unknown {
   const buf = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : undefined;
   if (!buf || buf.length === 0) return {};
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    throw new MatrixError(400, ErrCode.NOT_JSON, 'Content not JSON: the body is not valid UTF-8.');
+  }
   let value: unknown;
   try {
-    value = JSON.parse(buf.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new MatrixError(400, ErrCode.NOT_JSON, 'Content not JSON.');
   }
+  if (value === null && optional) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badJson('Request body must be a JSON object');
   if (!wellFormed(value)) throw badJson('Request body contains invalid Unicode or U+0000, or is nested too deeply');
   return value;
@@ -170,7 +183,7 @@ export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDe
         if (e.rateLimit && deps.limiter) deps.limiter.take(e.rateLimit, requester?.userId ?? req.ip);
         let body: unknown = undefined;
         if (e.method !== 'GET') {
-          body = parseJsonBody(req.body);
+          body = parseJsonBody(req.body, e.optionalBody === true);
           if (e.body) validateBody(e.body, body);
         }
         return def.handler({ params: req.params as Record<string, string>, query, body, requester, req } as HandlerContext<Endpoint>);

@@ -27,15 +27,25 @@ export function toMatrixError(err: unknown): MatrixError | null {
   return null;
 }
 
+/** JSON as other homeservers label it: no `; charset=utf-8` parameter (JSON is UTF-8 by definition,
+ *  RFC 8259, and some client libraries compare the whole header). */
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** Sends `body` as JSON with that header. With a serializer of its own, Fastify leaves the header
+ *  alone; this also holds for requests refused before routing, where no hook runs. */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): void {
+  void reply.code(status).header('content-type', JSON_CONTENT_TYPE).serializer(JSON.stringify).send(body);
+}
+
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const mx = toMatrixError(err);
   if (mx) {
     if (mx.status === 429 && mx.retryAfterMs !== undefined) {
       void reply.header('Retry-After', String(Math.ceil(mx.retryAfterMs / 1000)));
     }
-    void reply.code(mx.status).send(mx.toJSON());
+    sendJson(reply, mx.status, mx.toJSON());
     return;
   }
   req.log.error({ err, reqId: req.id }, 'unhandled error');
-  void reply.code(500).send({ errcode: ErrCode.UNKNOWN, error: `Internal server error (request ${req.id})` });
+  sendJson(reply, 500, { errcode: ErrCode.UNKNOWN, error: `Internal server error (request ${req.id})` });
 }

@@ -708,7 +708,9 @@ describe('bad input', () => {
 
   it('a JSON body that is not an object is 400 M_BAD_JSON', async () => {
     for (const [method, path, token] of bodyEndpoints()) {
-      for (const rawBody of ['null', '[]', '[{"type":"m.login.password"}]', '42', '"string"', 'true']) {
+      // register and devices have all-optional bodies, so null is {} there (optionalBody, wire.test.ts).
+      const optional = path.endsWith('/register') || path.includes('/devices/');
+      for (const rawBody of [...(optional ? [] : ['null']), '[]', '[{"type":"m.login.password"}]', '42', '"string"', 'true']) {
         expectError(await t.req(method, path, { rawBody, ...(token ? { token } : {}) }), 400, 'M_BAD_JSON');
       }
     }

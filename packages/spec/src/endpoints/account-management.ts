@@ -42,6 +42,7 @@ export const deactivateAccount = endpoint({
   method: 'POST',
   path: `${V3}/account/deactivate`,
   auth: 'optional',
+  optionalBody: true,
   rateLimit: 'login',
   body: Type.Object({
     auth: Type.Optional(UiaAuthData),
@@ -56,6 +57,7 @@ export const deleteDevice = endpoint({
   method: 'DELETE',
   path: `${V3}/devices/{deviceId}`,
   auth: 'required',
+  optionalBody: true,
   rateLimit: 'login',
   body: Type.Object({ auth: Type.Optional(UiaAuthData) }),
   response: responds<Record<string, never>>(),

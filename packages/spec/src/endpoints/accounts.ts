@@ -57,6 +57,7 @@ export const register = endpoint({
   method: 'POST',
   path: `${V3}/register`,
   auth: 'none',
+  optionalBody: true,
   rateLimit: 'register',
   query: { kind: { kind: 'enum', values: ['user', 'guest'] } },
   body: Type.Object({
@@ -96,6 +97,7 @@ export const logout = endpoint({
   method: 'POST',
   path: `${V3}/logout`,
   auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
 
@@ -104,6 +106,7 @@ export const logoutAll = endpoint({
   method: 'POST',
   path: `${V3}/logout/all`,
   auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
 
@@ -193,6 +196,7 @@ export const updateDevice = endpoint({
   method: 'PUT',
   path: `${V3}/devices/{deviceId}`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({ display_name: Type.Optional(Str(255)) }),
   response: responds<Record<string, never>>(),
 });

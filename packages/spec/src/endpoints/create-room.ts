@@ -26,6 +26,7 @@ export const createRoom = endpoint({
   method: 'POST',
   path: `${V3}/createRoom`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({
     visibility: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('private')])),
     room_alias_name: Type.Optional(Str(255)),

@@ -27,6 +27,7 @@ export const deleteRoomAlias = endpoint({
   method: 'DELETE',
   path: `${V3}/directory/room/{roomAlias}`,
   auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
 

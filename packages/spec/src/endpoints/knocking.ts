@@ -8,6 +8,7 @@ export const knockRoom = endpoint({
   method: 'POST',
   path: '/_matrix/client/v3/knock/{roomIdOrAlias}',
   auth: 'required',
+  optionalBody: true,
   // `via` (and the older `server_name`) name servers to knock through; Hush does not federate, so
   // they are read and ignored. The spec's array is a repeated parameter; only the last is kept.
   query: { via: { kind: 'string', maxLength: 255 }, server_name: { kind: 'string', maxLength: 255 } },

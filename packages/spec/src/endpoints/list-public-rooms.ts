@@ -21,6 +21,7 @@ export const setRoomVisibilityOnDirectory = endpoint({
   method: 'PUT',
   path: `${V3}/directory/list/room/{roomId}`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({ visibility: Type.Optional(Visibility) }),
   response: responds<Record<string, never>>(),
 });
@@ -44,6 +45,7 @@ export const queryPublicRooms = endpoint({
   method: 'POST',
   path: `${V3}/publicRooms`,
   auth: 'required',
+  optionalBody: true,
   query: { server: { kind: 'string', maxLength: 255 } },
   body: Type.Object({
     limit: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -38,6 +38,7 @@ export const joinRoomById = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/join`,
   auth: 'required',
+  optionalBody: true,
   body: JoinBody,
   response: responds<{ room_id: string }>(),
 });
@@ -47,6 +48,7 @@ export const joinRoom = endpoint({
   method: 'POST',
   path: `${V3}/join/{roomIdOrAlias}`,
   auth: 'required',
+  optionalBody: true,
   // The spec's `via` is an array (repeated parameter); the query parser keeps only the last value.
   query: { via: { kind: 'string', maxLength: 255 } },
   body: JoinBody,
@@ -58,6 +60,7 @@ export const leaveRoom = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/leave`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({ reason: Type.Optional(Reason) }),
   response: responds<Record<string, never>>(),
 });
@@ -67,6 +70,7 @@ export const forgetRoom = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/forget`,
   auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
 

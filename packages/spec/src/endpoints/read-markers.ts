@@ -12,6 +12,7 @@ export const setReadMarker = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/read_markers`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({
     'm.fully_read': Type.Optional(EventIdStr),
     'm.read': Type.Optional(EventIdStr),

@@ -13,6 +13,7 @@ export const postReceipt = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/receipt/{receiptType}/{eventId}`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({ thread_id: Type.Optional(Type.String({ maxLength: 255 })) }),
   response: responds<Record<string, never>>(),
 });

@@ -10,6 +10,7 @@ export const redactEvent = endpoint({
   method: 'PUT',
   path: `${V3}/rooms/{roomId}/redact/{eventId}/{txnId}`,
   auth: 'required',
+  optionalBody: true,
   body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2048 })) }),
   response: responds<{ event_id: string }>(),
 });

@@ -29,5 +29,6 @@ export const deleteRoomTag = endpoint({
   method: 'DELETE',
   path: `${V3}/user/{userId}/rooms/{roomId}/tags/{tag}`,
   auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
