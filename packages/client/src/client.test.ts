@@ -191,3 +191,24 @@ test('isIgnored gives the verdict the store applies: the list, an ignored server
   assert.equal(client.isIgnored(ME), false);
   assert.deepEqual(client.ignoredUsers(), [BOB], 'ignoredUsers() is still the list itself');
 });
+
+test('paginating back stops at the start of the room although the last page carries end (as Hush and Synapse send it)', async () => {
+  for (const withCreate of [true, false]) {
+    const { hs, client } = setup({ timelineLimit: 3 });
+    hs.timelineLimit = 3;
+    if (withCreate) hs.send(ME, { room_version: '11' }, 'm.room.create', '');
+    hs.join(ME);
+    for (let i = 0; i < 10; i++) hs.send(ME, { body: `m${i}` });
+    await client.syncOnce();
+    let calls = 0;
+    while (client.store.room(hs.room)?.canPaginate) {
+      assert.ok(++calls < 20, 'pagination ends');
+      await client.paginateBack(hs.room, 4);
+    }
+    assert.deepEqual(bodies(client, hs.room), Array.from({ length: 10 }, (_, i) => `m${i}`), `every message once (create event: ${withCreate})`);
+    // With the create event held the client stops on it (3 pages); without it, on the empty page
+    // after the last (also 3: the 8 events older than the sync's 3 fill two pages of 4, the third is empty).
+    assert.equal(hs.requestsTo('/messages').length, 3, `requests made (create event: ${withCreate})`);
+    assert.equal(await client.paginateBack(hs.room, 4), 0, 'nothing more');
+  }
+});

@@ -150,7 +150,8 @@ export class FakeHomeserver {
     const older = this.events.filter((e) => e.pos <= from && this.shown(e)).reverse();
     const chunk = older.slice(0, limit);
     const last = chunk.at(-1);
-    const more = older.length > chunk.length;
-    return { start: `t${from}`, chunk: chunk.map((e) => this.wire(e)), ...(more && last ? { end: `t${last.pos - 1}` } : {}) };
+    // As Hush and Synapse do: `end` whenever the chunk holds events, the last page included; an
+    // empty chunk has none.
+    return { start: `t${from}`, chunk: chunk.map((e) => this.wire(e)), ...(last ? { end: `t${last.pos - 1}` } : {}) };
   }
 }

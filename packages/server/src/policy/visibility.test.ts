@@ -67,3 +67,36 @@ test('ignored senders: messages hidden, state events still served', () => {
   assert.equal(v.canSee(ev(4, '@troll:x', '', 'm.room.name')), true);
   assert.equal(v.historyAllows(ev(3, '@troll:x')), true, 'history allows it; only the ignore policy hides it');
 });
+
+test('stateBound and mayRead: joined now, left (then banned), invited, world_readable, outsider, no room (decision 0016)', () => {
+  const joined = new RoomViewer(me, [hv(1, 'shared'), member(5, 'join')], none);
+  assert.equal(joined.stateBound(), 'current');
+  const leftThenBanned = new RoomViewer(me, [hv(1, 'shared'), member(5, 'join'), member(10, 'leave'), member(20, 'ban')], none);
+  assert.equal(leftThenBanned.stateBound(), 10, 'the state at the leave, not at the ban');
+  assert.equal(leftThenBanned.mayRead(), true);
+  const rejoinedAndLeft = new RoomViewer(me, [member(2, 'join'), member(4, 'leave'), member(6, 'invite'), member(8, 'join'), member(9, 'leave'), member(12, 'invite')], none);
+  assert.equal(rejoinedAndLeft.stateBound(), 9, 'where the last joined stretch ended');
+  const invitee = new RoomViewer(me, [hv(1, 'shared'), member(5, 'invite')], none);
+  assert.equal(invitee.stateBound(), undefined);
+  assert.equal(invitee.mayRead(), true);
+  const outsider = new RoomViewer(me, [hv(1, 'shared')], none);
+  assert.equal(outsider.mayRead(), false);
+  assert.equal(new RoomViewer(me, [], none).mayRead(), false, 'a room that does not exist looks the same');
+  const knocker = new RoomViewer(me, [member(5, 'knock')], none);
+  assert.equal(knocker.mayRead(), false);
+  const world = new RoomViewer(me, [hv(1, 'world_readable')], none);
+  assert.equal(world.stateBound(), 'current');
+  assert.equal(world.mayRead(), true);
+  const wasWorld = new RoomViewer(me, [hv(1, 'world_readable'), hv(3, 'shared')], none);
+  assert.equal(wasWorld.mayRead(), false, 'only world_readable now opens the room to outsiders');
+});
+
+test('visibleState: cut at the bound; for an invitee only what history visibility allows', () => {
+  const state = [ev(1, '@c:x', '', 'm.room.create'), ev(2, '@c:x', '', 'm.room.power_levels'), ev(5, '@c:x', me, 'm.room.member'), ev(12, '@c:x', '', 'm.room.topic')];
+  const left = new RoomViewer(me, [member(5, 'join'), member(10, 'leave')], none);
+  assert.deepEqual(left.visibleState(state).map((e) => e.stream_ordering), [1, 2, 5], 'nothing after the leave');
+  const invitee = new RoomViewer(me, [hv(1, 'shared'), member(5, 'invite')], none);
+  assert.deepEqual(invitee.visibleState(state).map((e) => e.stream_ordering), [5], 'their own invite only');
+  const joined = new RoomViewer(me, [hv(1, 'joined'), member(5, 'join')], none);
+  assert.equal(joined.visibleState(state).length, 4, 'joined: the whole state, sent before the join or not');
+});

@@ -51,6 +51,48 @@ export class RoomViewer {
     return before(this.memberships, ordering, 'leave');
   }
 
+  /** The room's history visibility now (no event: `shared`). */
+  currentVisibility(): string {
+    return this.visibilities.at(-1)?.value ?? 'shared';
+  }
+
+  /**
+   * Up to where the viewer may read the room's state: `'current'` when joined now or the room is
+   * `world_readable` now; the position of the change that ended their last membership as a joined
+   * member (a leave, kick or ban, inclusive) when they were joined once; `undefined` when they
+   * never joined (an invitee): then only the state events history visibility shows them one by one.
+   */
+  stateBound(): number | 'current' | undefined {
+    if (this.currentMembership() === 'join' || this.currentVisibility() === 'world_readable') return 'current';
+    const lastJoin = this.memberships.findLastIndex((c) => c.value === 'join');
+    if (lastJoin < 0) return undefined;
+    return this.memberships[lastJoin + 1]?.ordering ?? 'current';
+  }
+
+  /**
+   * Whether the viewer may read the room's timeline at all (/messages, /context, /event): joined
+   * or invited now or at some point, or the room is `world_readable` now. Everyone else — and
+   * everyone asking about a room that does not exist — gets the same 403, so the answer tells an
+   * outsider nothing about the room (decision 0016).
+   */
+  mayRead(): boolean {
+    return this.stateBound() !== undefined || this.memberships.some((c) => c.value === 'invite');
+  }
+
+  /**
+   * The state events of the room at some position, as this viewer may be served them. The caller
+   * reads the state at a position no later than `stateBound()` (timeline.visibleStateAt does);
+   * rows past a numeric bound are dropped here as a second guard. A viewer who never joined gets
+   * only the state events history visibility allows (their own membership, and with `invited`
+   * visibility what was sent since the invite).
+   */
+  visibleState(rows: readonly EventRow[]): VisibleEvent[] {
+    const bound = this.stateBound();
+    if (bound === undefined) return rows.filter((r): r is VisibleEvent => this.historyAllows(r));
+    if (bound === 'current') return rows as VisibleEvent[];
+    return rows.filter((r): r is VisibleEvent => r.stream_ordering <= bound);
+  }
+
   /** History visibility rules: world_readable, joined at the event, shared and joined since, invited. */
   historyAllows(ev: EventRow): boolean {
     if (ev.type === 'm.room.member' && ev.state_key === this.userId) return true;

@@ -1,19 +1,19 @@
 // Room reads: /messages, /context, /event, /state, /members, /joined_rooms. Every event served
-// passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows.
+// passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows
+// (timeline.visibleStateAt). Who may read at all, and what an outsider is told: decision 0016.
 
 import { ErrCode, MatrixError, forbidden, type ClientEvent } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import { roomsStore } from '../../storage/rooms.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
-import { asVisibleState, type RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
+import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 import { parsePdu } from '../events/format.ts';
 import { compileEventFilter, parseFilterParam, validateEventFilter, type CompiledEventFilter } from '../filters.ts';
 import { pageToken, parsePageToken } from '../sync/tokens.ts';
-import { loadViewer, scan, stateEventsAt, visibleOr404 } from './timeline.ts';
+import { loadViewer, scan, visibleOr404, visibleStateAt } from './timeline.ts';
 import { presentState, presentTimeline } from './present.ts';
 
 export interface MessagesQuery {
@@ -24,6 +24,9 @@ export interface MessagesQuery {
   filter?: string;
 }
 
+/** The one answer to anyone who may not read a room, whether it exists or not. */
+const NOT_READABLE = 'You are not in this room';
+
 function compileFilterParam(param: string | undefined): CompiledEventFilter {
   const f = param === undefined ? undefined : validateEventFilter(parseFilterParam(param), 'filter');
   return compileEventFilter(f, 10);
@@ -32,39 +35,39 @@ function compileFilterParam(param: string | undefined): CompiledEventFilter {
 export class RoomReads {
   constructor(private readonly db: Db) {}
 
+  /**
+   * The viewer of a room, or the one 403 for anyone who may not read it. The same two reads (the
+   * user's ignore view, the user's membership and the room's visibility history) come first
+   * whether the room exists or not — nothing is looked up only for rooms that exist — so neither
+   * the answer nor its timing tells an outsider that a private room exists.
+   */
   private async viewerFor(tx: Tx, r: Requester, roomId: string): Promise<RoomViewer> {
-    if (!(await roomsStore.getRoom(tx, roomId))) throw forbidden('You are not in this room');
     const viewer = await loadViewer(tx, roomId, await loadIgnoreView(tx, r.userId));
+    if (!viewer.mayRead()) throw forbidden(NOT_READABLE);
     return viewer;
   }
 
-  /** The position up to which a viewer may read state: now if joined, else where they left. */
-  private async stateBound(tx: Tx, r: Requester, roomId: string, viewer: RoomViewer): Promise<number | 'current'> {
-    const m = await stateStore.membership(tx, roomId, r.userId);
-    if (m?.membership === 'join') return 'current';
-    if (m && (m.membership === 'leave' || m.membership === 'ban') && viewer.membershipBefore(m.stream_ordering) === 'join') return m.stream_ordering;
-    const hv = await stateStore.currentStateEventId(tx, roomId, 'm.room.history_visibility', '');
-    const hvRow = hv ? await eventsStore.byId(tx, hv) : undefined;
-    if (hvRow && parsePdu(hvRow).content['history_visibility'] === 'world_readable') return 'current';
-    throw forbidden('You are not in this room');
+  /** /state and /members: for viewers with a state bound (joined, left, or a world_readable room);
+   *  an invitee who never joined gets the 403 an outsider gets. */
+  private async stateViewerFor(tx: Tx, r: Requester, roomId: string): Promise<RoomViewer> {
+    const viewer = await this.viewerFor(tx, r, roomId);
+    if (viewer.stateBound() === undefined) throw forbidden(NOT_READABLE);
+    return viewer;
   }
 
   async state(r: Requester, roomId: string): Promise<ClientEvent[]> {
     return this.db.transaction().execute(async (tx) => {
-      const viewer = await this.viewerFor(tx, r, roomId);
-      const rows = asVisibleState(await stateEventsAt(tx, roomId, await this.stateBound(tx, r, roomId, viewer)));
-      return presentState(r, rows);
+      const viewer = await this.stateViewerFor(tx, r, roomId);
+      return presentState(r, await visibleStateAt(tx, viewer, roomId, 'current'));
     });
   }
 
   async stateEvent(r: Requester, roomId: string, type: string, stateKey: string): Promise<ClientEvent> {
     return this.db.transaction().execute(async (tx) => {
-      const viewer = await this.viewerFor(tx, r, roomId);
-      const bound = await this.stateBound(tx, r, roomId, viewer);
-      const rows = await stateEventsAt(tx, roomId, bound);
-      const row = rows.find((x) => x.type === type && x.state_key === stateKey);
+      const viewer = await this.stateViewerFor(tx, r, roomId);
+      const row = (await visibleStateAt(tx, viewer, roomId, 'current')).find((x) => x.type === type && x.state_key === stateKey);
       if (!row) throw new MatrixError(404, ErrCode.NOT_FOUND, 'State event not found');
-      return presentState(r, asVisibleState([row]))[0] as ClientEvent;
+      return presentState(r, [row])[0] as ClientEvent;
     });
   }
 
@@ -74,18 +77,14 @@ export class RoomReads {
     q: { membership?: string; not_membership?: string; at?: string },
   ): Promise<ClientEvent[]> {
     return this.db.transaction().execute(async (tx) => {
-      const viewer = await this.viewerFor(tx, r, roomId);
-      let bound = await this.stateBound(tx, r, roomId, viewer);
-      if (q.at !== undefined) {
-        const at = parsePageToken(q.at);
-        bound = bound === 'current' ? at : Math.min(bound, at);
-      }
-      const rows = (await stateEventsAt(tx, roomId, bound)).filter((e) => {
+      const viewer = await this.stateViewerFor(tx, r, roomId);
+      const at = q.at !== undefined ? parsePageToken(q.at) : 'current';
+      const rows = (await visibleStateAt(tx, viewer, roomId, at)).filter((e) => {
         if (e.type !== 'm.room.member') return false;
         const m = parsePdu(e).content['membership'];
         return (q.membership === undefined || m === q.membership) && (q.not_membership === undefined || m !== q.not_membership);
       });
-      return presentState(r, asVisibleState(rows));
+      return presentState(r, rows);
     });
   }
 
@@ -118,12 +117,12 @@ export class RoomReads {
     });
   }
 
-  /** Members who sent the given events, for lazy-loading filters. */
-  private async lazyMembers(tx: Tx, roomId: string, events: readonly EventRow[], at: number | 'current'): Promise<VisibleEvent[]> {
+  /** Members who sent the given events, for lazy-loading filters (as the viewer may see them). */
+  private async lazyMembers(tx: Tx, viewer: RoomViewer, roomId: string, events: readonly EventRow[], at: number | 'current'): Promise<VisibleEvent[]> {
     const senders = new Set(events.map((e) => e.sender));
     if (senders.size === 0) return [];
-    const state = await stateEventsAt(tx, roomId, at);
-    return asVisibleState(state.filter((e) => e.type === 'm.room.member' && senders.has(e.state_key ?? '')));
+    const state = await visibleStateAt(tx, viewer, roomId, at);
+    return state.filter((e) => e.type === 'm.room.member' && senders.has(e.state_key ?? ''));
   }
 
   async messages(r: Requester, roomId: string, q: MessagesQuery): Promise<{ chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }> {
@@ -140,8 +139,10 @@ export class RoomReads {
         chunk: await presentTimeline(tx, viewer, r, res.events),
         start: pageToken(from),
       };
-      if (!res.exhausted) out.end = pageToken(res.last);
-      if (filter.lazyLoadMembers) out.state = presentState(r, await this.lazyMembers(tx, roomId, res.events, 'current'));
+      // `end` whenever the chunk holds events, in both directions (clients such as nheko drop a page
+      // without one); an empty chunk has none, so a client paging on stops there.
+      if (res.events.length > 0) out.end = pageToken(res.last);
+      if (filter.lazyLoadMembers) out.state = presentState(r, await this.lazyMembers(tx, viewer, roomId, res.events, 'current'));
       return out;
     });
   }
@@ -159,7 +160,7 @@ export class RoomReads {
       const after = nAfter > 0 ? await scan(tx, viewer, roomId, 'f', target.stream_ordering, now, nAfter, keep) : { events: [], last: target.stream_ordering, exhausted: false };
       const all = [...before.events, target, ...after.events];
       const lastPos = after.events.at(-1)?.stream_ordering ?? target.stream_ordering;
-      const stateRows = filter.lazyLoadMembers ? await this.lazyMembers(tx, roomId, all, lastPos) : asVisibleState(await stateEventsAt(tx, roomId, lastPos));
+      const stateRows = filter.lazyLoadMembers ? await this.lazyMembers(tx, viewer, roomId, all, lastPos) : await visibleStateAt(tx, viewer, roomId, lastPos);
       return {
         start: pageToken(before.last),
         end: pageToken(after.last),

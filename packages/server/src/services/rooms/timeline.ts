@@ -16,7 +16,7 @@ export async function loadViewer(tx: Tx, roomId: string, ignore: IgnoreView): Pr
 export interface ScanResult {
   /** Visible events in scan order (newest first for 'b', oldest first for 'f'). */
   events: VisibleEvent[];
-  /** Ordering of the last row examined (the next scan continues past it). */
+  /** Where the next scan continues: past the last event returned, or the bound once exhausted. */
   last: number;
   /** True when the range was read to its end. */
   exhausted: boolean;
@@ -50,7 +50,9 @@ export async function scanRows(
         if (events.length === limit) return { events, last: cursor, exhausted: false };
       }
     }
-    if (rows.length < batch) return { events, last: dir === 'b' ? bound : cursor, exhausted: true };
+    // Read to the bound: continue from the bound itself, not from the last row examined (which may
+    // be an event this viewer may not see, e.g. one sent after they left).
+    if (rows.length < batch) return { events, last: bound, exhausted: true };
   }
   return { events, last: cursor, exhausted: false };
 }
@@ -92,4 +94,16 @@ export async function stateEventsAt(tx: Tx, roomId: string, ordering: number | '
   const refs = ordering === 'current' ? await stateStore.currentState(tx, roomId) : await stateStore.stateAt(tx, roomId, ordering);
   const rows = await eventsStore.byIds(tx, refs.map((r) => r.eventId));
   return rows.sort((a, b) => a.stream_ordering - b.stream_ordering);
+}
+
+/**
+ * The room's state at `at` (inclusive) as this viewer may see it — the one way a read path serves
+ * room state to a viewer: cut at `viewer.stateBound()` (a user who left sees the state as it was at
+ * their leave, never later), and for a viewer who never joined only what history visibility shows
+ * (an invitee: their own membership, not the member list or power levels). Decision 0016.
+ */
+export async function visibleStateAt(tx: Tx, viewer: RoomViewer, roomId: string, at: number | 'current'): Promise<VisibleEvent[]> {
+  const bound = viewer.stateBound();
+  const pos = bound === undefined || bound === 'current' ? at : at === 'current' ? bound : Math.min(at, bound);
+  return viewer.visibleState(await stateEventsAt(tx, roomId, pos));
 }
