@@ -84,7 +84,7 @@ if (files.some((f) => f.startsWith('tests/web/'))) {
     console.log('chromium not found: installing it with apt-get');
     const apt = (a) => spawnSync('apt-get', a, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     apt(['update', '-q']);
-    apt(['install', '-y', '-q', 'chromium', 'fonts-dejavu-core']);
+    apt(['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-dejavu-core']); // recommends (upower, printer setup, mesa …): 63 more packages, unused
   }
   if (!has() && !process.env.HUSH_CHROMIUM) {
     console.error('chromium is required for tests/web: apt-get install -y chromium (or set HUSH_CHROMIUM to a Chromium binary)');

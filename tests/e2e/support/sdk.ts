@@ -1,9 +1,10 @@
-// matrix-js-sdk (a real client nobody here wrote) against a Hush process: Node 20 lacks
-// Promise.withResolvers, which the SDK uses; everything else is the SDK as published.
+// matrix-js-sdk (a real client nobody here wrote) against a Hush process; the SDK as published.
 
 import type { MatrixClient as SdkClient } from 'matrix-js-sdk';
 
 type WithResolvers = <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+// Only for Node 20, which lacks Promise.withResolvers (the SDK uses it; Node 22+ has it): outside
+// `engines`, but still the CI machine's own node (.ci/run step A). Delete once that node is ≥ 22.
 const P = Promise as unknown as { withResolvers?: WithResolvers };
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = <T>() => {
