@@ -7,14 +7,15 @@ import {
   compilePolicyRules,
   IGNORE_LIST_TYPES,
   IGNORED_USER_LIST,
-  lenient,
-  parseIgnoredUserListContent,
-  parsePolicies,
+  parseLists,
   POLICIES,
   POLICIES_UNSTABLE,
   POLICY_RULE_TYPES,
-  viewFromLists,
+  policyRoomsOf,
+  viewFromParsed,
+  type IgnoredUserList,
   type IgnoreView,
+  type ParsedLists,
   type PolicyListOptions,
   type PolicyRule,
   type ViewPolicy,
@@ -26,9 +27,18 @@ import { eventsStore } from '../storage/events.store.ts';
 
 export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFromLists } from '@hush/spec';
 
-/** Parsed views by user, with the stream position of the lists they were built from. Lists are
- *  parsed once per change, not once per request: with 10,000 entries a parse costs milliseconds. */
-const views = new Map<string, { view: IgnoreView; listsVersion: number; rulesVersion: number; listed: string[] }>();
+/** Parsed views by user, with the stream position of the lists they were built from and the parsed
+ *  lists themselves. Lists are parsed once per change, not once per request: with 10,000 entries a
+ *  parse costs milliseconds. */
+interface CachedView {
+  view: IgnoreView;
+  listsVersion: number;
+  rulesVersion: number;
+  listed: string[];
+  parsed: ParsedLists;
+  policy: ViewPolicy;
+}
+const views = new Map<string, CachedView>();
 const MAX_CACHED_VIEWS = 10_000;
 
 /** The position of the newest change that can change the compiled rules: a rule in the policy rooms
@@ -52,10 +62,8 @@ async function rulesByRoom(tx: Tx, userId: string, rooms: Iterable<string>): Pro
 
 /** MSC3847 invite rules (`m.policies`) and MSC4365 ignore rules (`ignored_user_list_rooms`) of the
  *  policy rooms the user lists and is joined to. */
-async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, string>): Promise<ViewPolicy & { listed: string[] }> {
-  const inviteRooms = new Set<string>();
-  for (const type of [POLICIES, POLICIES_UNSTABLE]) for (const s of lenient(lists.get(type), parsePolicies) ?? []) inviteRooms.add(s);
-  const ignoreRooms = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserListContent)?.ruleRooms ?? new Map<string, PolicyListOptions>();
+async function loadPolicy(tx: Tx, userId: string, parsed: ParsedLists): Promise<ViewPolicy & { listed: string[] }> {
+  const { inviteRooms, ignoreRooms } = policyRoomsOf(parsed);
   const listed = [...new Set([...inviteRooms, ...ignoreRooms.keys()])];
   if (listed.length === 0) return { rules: null, ignoreRules: null, sources: [], listed };
   const byRoom = await rulesByRoom(tx, userId, listed);
@@ -69,6 +77,12 @@ async function loadPolicy(tx: Tx, userId: string, lists: ReadonlyMap<string, str
   };
 }
 
+function remember(userId: string, entry: CachedView): IgnoreView {
+  if (views.size >= MAX_CACHED_VIEWS) views.clear();
+  views.set(userId, entry);
+  return entry.view;
+}
+
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
  *  newest stream position among the lists and the rules of their policy rooms. */
 export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
@@ -76,11 +90,36 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const hit = views.get(userId);
   if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources))) return hit.view;
   const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
-  const lists = new Map(rows.map((r) => [r.type, r.content]));
-  const policy = await loadPolicy(tx, userId, lists);
+  const parsed = parseLists(new Map(rows.map((r) => [r.type, r.content])));
+  const policy = await loadPolicy(tx, userId, parsed);
   const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
-  const view = viewFromLists(userId, lists, Math.max(listsVersion, rulesVersion), policy);
-  if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  views.set(userId, { view, listsVersion, rulesVersion, listed: policy.listed });
-  return view;
+  const view = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
+  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy });
+}
+
+/** Whether two MSC4365 subscriptions name the same rooms with the same options. */
+function sameRuleRooms(a: IgnoredUserList | undefined, b: IgnoredUserList | undefined): boolean {
+  const x = a?.ruleRooms ?? new Map<string, PolicyListOptions>();
+  const y = b?.ruleRooms ?? new Map<string, PolicyListOptions>();
+  if (x.size !== y.size) return false;
+  for (const [room, o] of x) if (JSON.stringify(o) !== JSON.stringify(y.get(room))) return false;
+  return true;
+}
+
+/**
+ * After `type` was written (already parsed by validateIgnoreListWrite) at stream position `after`,
+ * where the user's lists stood at `before`: the new view is built from the cached parse of the
+ * other lists and the one just written, so nobody parses the list again. Only when the cache held
+ * exactly the lists as of `before`, the write names the same policy rooms, and no other process
+ * may have written meanwhile (`shared`); otherwise the next read loads afresh.
+ */
+export function noteIgnoreListWrite(userId: string, type: string, parsedContent: unknown, before: number, after: number, shared: boolean): void {
+  const hit = views.get(userId);
+  views.delete(userId);
+  if (shared || !hit || hit.listsVersion !== before || type === POLICIES || type === POLICIES_UNSTABLE) return;
+  if (type === IGNORED_USER_LIST && !sameRuleRooms(hit.parsed.get(type) as IgnoredUserList | undefined, parsedContent as IgnoredUserList)) return;
+  const parsed = new Map(hit.parsed);
+  parsed.set(type, parsedContent);
+  const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy);
+  remember(userId, { ...hit, view, listsVersion: after, parsed });
 }

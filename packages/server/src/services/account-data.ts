@@ -8,7 +8,39 @@ import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from '../http/auth.ts';
-import { IGNORE_LIST_TYPES, validateIgnoreListWrite } from '../policy/ignore-lists.ts';
+import { IGNORE_LIST_TYPES, noteIgnoreListWrite, validateIgnoreListWrite } from '../policy/ignore-lists.ts';
+
+/** Large account-data contents as objects, by (user, room, type, position): a 10,000-entry ignore
+ *  list is 330 KB, and /sync would otherwise parse it again for every response that carries it. A
+ *  write keeps the object it was given; positions change with every write, so entries never go
+ *  stale; the size is bounded. One per app instance. */
+export class ParsedContents {
+  private readonly byKey = new Map<string, JsonObject>();
+  private static readonly LARGE = 16 * 1024;
+  private static readonly MAX = 256;
+
+  private static key(userId: string, roomId: string, type: string, ordering: number): string {
+    return `${userId}\u0000${roomId}\u0000${type}\u0000${ordering}`;
+  }
+
+  remember(userId: string, roomId: string, type: string, ordering: number, length: number, content: JsonObject): void {
+    if (length < ParsedContents.LARGE) return;
+    if (this.byKey.size >= ParsedContents.MAX) this.byKey.clear();
+    this.byKey.set(ParsedContents.key(userId, roomId, type, ordering), content);
+  }
+
+  /** The stored JSON text `json` as an object. */
+  parse(userId: string, roomId: string, type: string, ordering: number, json: string): JsonObject {
+    if (json.length < ParsedContents.LARGE) return JSON.parse(json) as JsonObject;
+    const key = ParsedContents.key(userId, roomId, type, ordering);
+    let content = this.byKey.get(key);
+    if (!content) {
+      content = JSON.parse(json) as JsonObject;
+      this.remember(userId, roomId, type, ordering, json.length, content);
+    }
+    return content;
+  }
+}
 
 /** Types the server manages itself ("405 M_BAD_JSON" in the spec). */
 const SERVER_MANAGED = new Set(['m.fully_read', 'm.push_rules']);
@@ -17,6 +49,8 @@ const MAX_TYPE_LENGTH = 255;
 export class AccountDataService {
   /** Called after one of the user's ignore lists changed (invite rejection, …). */
   onIgnoreListChanged: ((userId: string) => Promise<void>) | null = null;
+  /** Large contents as parsed objects, for the /sync responses that carry them. */
+  readonly parsed = new ParsedContents();
 
   constructor(
     private readonly db: Db,
@@ -32,15 +66,20 @@ export class AccountDataService {
   async put(r: Requester, userId: string, roomId: string, type: string, content: JsonObject): Promise<void> {
     this.check(r, userId, type, roomId);
     if (SERVER_MANAGED.has(type)) throw new MatrixError(405, ErrCode.BAD_JSON, `${type} is managed by the server`);
-    if (roomId === '') validateIgnoreListWrite(userId, type, content);
+    // An ignore list is parsed once, here: the new view is built from this parse (the policy keeps it).
+    const list = roomId === '' && IGNORE_LIST_TYPES.has(type);
+    const parsed = list ? validateIgnoreListWrite(userId, type, content) : undefined;
     const json = JSON.stringify(content);
-    const pos = await this.db.transaction().execute(async (tx) => {
+    const { before, pos } = await this.db.transaction().execute(async (tx) => {
+      const before = list ? await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]) : 0;
       const p = await streamStore.next(tx);
       await accountDataStore.put(tx, userId, roomId, type, json, p);
-      return p;
+      return { before, pos: p };
     });
+    if (list) noteIgnoreListWrite(userId, type, parsed, before, pos, this.notifier.shared());
+    this.parsed.remember(userId, roomId, type, pos, json.length, content);
     this.notifier.notify({ stream: pos }, { users: [userId] });
-    if (roomId === '' && IGNORE_LIST_TYPES.has(type) && this.onIgnoreListChanged) await this.onIgnoreListChanged(userId);
+    if (list && this.onIgnoreListChanged) await this.onIgnoreListChanged(userId);
   }
 
   async get(r: Requester, userId: string, roomId: string, type: string): Promise<JsonObject> {

@@ -84,7 +84,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     typing,
     rooms,
     reads: new RoomReads(db),
-    sync: new SyncService(db, notifier, typing, filters),
+    sync: new SyncService(db, notifier, typing, filters, accountData.parsed),
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
     toDevice: new ToDeviceService(db, notifier, config.serverName),

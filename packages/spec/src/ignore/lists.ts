@@ -262,24 +262,54 @@ export function compileIgnoreRules(byRoom: readonly { rules: readonly PolicyRule
   return { users: compileGlobs(users), servers: compileGlobs(servers), rooms: compileGlobs(rooms) };
 }
 
-/** Validates an ignore-list write by `owner` before anything is stored. */
-export function validateIgnoreListWrite(owner: string, type: string, content: unknown): void {
-  if (type === IGNORED_USER_LIST) {
-    const list = parseIgnoredUserListContent(content);
-    if (list.users.has(owner) || list.inviters.has(owner)) throw invalidParam('You cannot ignore yourself');
-  } else if (type === IGNORED_INVITERS_LIST) {
-    if (parseIgnoredInvitersList(content).has(owner)) throw invalidParam('You cannot ignore yourself');
-  } else if (type === IGNORED_ROOM_LIST) {
-    parseIgnoredRoomList(content);
-  } else if (type === IGNORED_INVITES || type === IGNORED_INVITES_UNSTABLE) {
-    parseIgnoredInvites(content);
-  } else if (type === INVITE_PERMISSION_CONFIG || type === INVITE_PERMISSION_CONFIG_UNSTABLE) {
-    parseInvitePermission(content);
-  } else if (type === MSC4155_CONFIG) {
-    parseMsc4155(content);
-  } else if (type === POLICIES || type === POLICIES_UNSTABLE) {
-    parsePolicies(content);
+/** The parser of each list type: what its content means, or M_BAD_JSON. */
+const PARSERS: ReadonlyMap<string, (content: unknown) => unknown> = new Map<string, (content: unknown) => unknown>([
+  [IGNORED_USER_LIST, parseIgnoredUserListContent],
+  [IGNORED_INVITERS_LIST, parseIgnoredInvitersList],
+  [IGNORED_ROOM_LIST, parseIgnoredRoomList],
+  [IGNORED_INVITES, parseIgnoredInvites],
+  [IGNORED_INVITES_UNSTABLE, parseIgnoredInvites],
+  [INVITE_PERMISSION_CONFIG, parseInvitePermission],
+  [INVITE_PERMISSION_CONFIG_UNSTABLE, parseInvitePermission],
+  [MSC4155_CONFIG, parseMsc4155],
+  [POLICIES, parsePolicies],
+  [POLICIES_UNSTABLE, parsePolicies],
+]);
+
+/** Each readable list's parsed content, by type (what `PARSERS` made of it). Parsed once per change:
+ *  a 10,000-entry list costs milliseconds, so views, policy look-ups and writes share one parse. */
+export type ParsedLists = ReadonlyMap<string, unknown>;
+
+/** Validates an ignore-list write by `owner` before anything is stored, and returns what it means
+ *  (undefined for a type that is not a list). Throws M_BAD_JSON, or M_INVALID_PARAM for oneself. */
+export function validateIgnoreListWrite(owner: string, type: string, content: unknown): unknown {
+  const parse = PARSERS.get(type);
+  if (parse === undefined) return undefined;
+  const parsed = parse(content);
+  const self =
+    type === IGNORED_USER_LIST
+      ? (parsed as IgnoredUserList).users.has(owner) || (parsed as IgnoredUserList).inviters.has(owner)
+      : type === IGNORED_INVITERS_LIST && (parsed as Set<string>).has(owner);
+  if (self) throw invalidParam('You cannot ignore yourself');
+  return parsed;
+}
+
+/** Parses stored list contents (JSON text by type); unreadable ones are left out (they apply nothing). */
+export function parseLists(lists: ReadonlyMap<string, string>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [type, raw] of lists) {
+    const parse = PARSERS.get(type);
+    const parsed = parse && lenient(raw, parse);
+    if (parsed !== undefined) out.set(type, parsed);
   }
+  return out;
+}
+
+/** The policy rooms a user's lists name: MSC3847 invite-rule sources and MSC4365 ignore-rule rooms. */
+export function policyRoomsOf(parsed: ParsedLists): { inviteRooms: Set<string>; ignoreRooms: ReadonlyMap<string, PolicyListOptions> } {
+  const inviteRooms = new Set<string>();
+  for (const type of [POLICIES, POLICIES_UNSTABLE]) for (const r of (parsed.get(type) as Set<string> | undefined) ?? []) inviteRooms.add(r);
+  return { inviteRooms, ignoreRooms: (parsed.get(IGNORED_USER_LIST) as IgnoredUserList | undefined)?.ruleRooms ?? new Map<string, PolicyListOptions>() };
 }
 
 /** Content that fails to parse (stored before validation existed, or by hand) applies nothing. */
@@ -302,14 +332,27 @@ export interface ViewPolicy {
 
 /** Builds a view from list contents (JSON text by type) and compiled policy rules. */
 export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>, version: number, policy: ViewPolicy): IgnoreView {
-  const userList = lenient(lists.get(IGNORED_USER_LIST), parseIgnoredUserListContent);
-  const users = userList?.users ?? new Set<string>();
-  users.delete(userId);
-  const rejected = new Set([...(userList?.inviters ?? []), ...(lenient(lists.get(IGNORED_INVITERS_LIST), parseIgnoredInvitersList) ?? [])]);
-  rejected.delete(userId);
-  const rooms = lenient(lists.get(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? new Set<string>();
+  return viewFromParsed(userId, parseLists(lists), version, policy);
+}
+
+/** Without `userId` (nobody ignores themselves), sharing `ids` when it does not hold it: parsed
+ *  lists are shared between views and never changed. */
+function without(ids: ReadonlySet<string> | undefined, userId: string): Set<string> {
+  if (ids === undefined) return new Set();
+  if (!ids.has(userId)) return ids as Set<string>;
+  const copy = new Set(ids);
+  copy.delete(userId);
+  return copy;
+}
+
+/** Builds a view from parsed lists (see `parseLists`) and compiled policy rules. */
+export function viewFromParsed(userId: string, parsed: ParsedLists, version: number, policy: ViewPolicy): IgnoreView {
+  const userList = parsed.get(IGNORED_USER_LIST) as IgnoredUserList | undefined;
+  const users = without(userList?.users, userId);
+  const rejected = without(new Set([...(userList?.inviters ?? []), ...((parsed.get(IGNORED_INVITERS_LIST) as Set<string> | undefined) ?? [])]), userId);
+  const rooms = new Set((parsed.get(IGNORED_ROOM_LIST) as Set<string> | undefined) ?? []);
   const view = emptyIgnoreView(userId, version);
-  const inviteLists = [lists.get(IGNORED_INVITES), lists.get(IGNORED_INVITES_UNSTABLE)].map((raw) => lenient(raw, parseIgnoredInvites));
+  const inviteLists = [parsed.get(IGNORED_INVITES), parsed.get(IGNORED_INVITES_UNSTABLE)] as (IgnoredInvites | undefined)[];
   const servers = new Set<string>();
   const inviters = new Set<string>();
   const invites = new Map<string, Set<string>>();
@@ -323,9 +366,9 @@ export function viewFromLists(userId: string, lists: ReadonlyMap<string, string>
   inviters.delete(userId);
   // Either name may carry the setting; the stricter one applies (a block written under the
   // unstable name is not lifted by clearing the stable one).
-  const defaults = [INVITE_PERMISSION_CONFIG, INVITE_PERMISSION_CONFIG_UNSTABLE].map((t) => lenient(lists.get(t), parseInvitePermission));
+  const defaults = [INVITE_PERMISSION_CONFIG, INVITE_PERMISSION_CONFIG_UNSTABLE].map((t) => parsed.get(t) as InviteDefault | undefined);
   const inviteDefault = defaults.includes('block') ? 'block' : defaults.includes('deny_public') ? 'deny_public' : 'allow';
-  const invitePermission = lenient(lists.get(MSC4155_CONFIG), parseMsc4155) ?? null;
+  const invitePermission = (parsed.get(MSC4155_CONFIG) as InvitePermission | undefined) ?? null;
   return {
     ...view,
     ignoredUsers: users,

@@ -18,6 +18,7 @@ import { strippedState } from '../events/format.ts';
 import { presentState, presentTimeline } from '../rooms/present.ts';
 import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
+import type { ParsedContents } from '../account-data.ts';
 import { loadViewer, scan, stateEventsAt } from '../rooms/timeline.ts';
 import { countUnread } from './unread.ts';
 import { pageToken, parseSyncToken, syncToken, type SyncPosition } from './tokens.ts';
@@ -79,8 +80,13 @@ export class SyncService {
     private readonly notifier: Notifier,
     private readonly typing: TypingService,
     private readonly filters: FilterService,
+    private readonly contents: ParsedContents,
   ) {
     this.startStream = notifier.position().stream;
+  }
+
+  private accountDataEvent(userId: string, a: AccountDataRow): { type: string; content: JsonObject } {
+    return { type: a.type, content: this.contents.parse(userId, a.roomId, a.type, a.ordering, a.content) };
   }
 
   /** True when the notifier vouches that nothing concerning the user happened after `since`. */
@@ -202,7 +208,7 @@ export class SyncService {
     const response: Json = {
       next_batch: syncToken({ ...position, toDevice: toDevice.position, toDeviceSent: toDevice.events.length > 0 }),
       rooms: { join, invite, leave, knock },
-      account_data: { events: globalData.map(accountDataEvent) },
+      account_data: { events: globalData.map((a) => this.accountDataEvent(r.userId, a)) },
       presence: { events: [] },
       to_device: { events: toDevice.events },
       device_lists: { changed: [], left: [] },
@@ -283,7 +289,7 @@ export class SyncService {
       timeline,
       state,
       ephemeral: { events: ephemeral },
-      account_data: { events: accountData.filter((a) => f.roomAccountData.matchesType(a.type)).map(accountDataEvent) },
+      account_data: { events: accountData.filter((a) => f.roomAccountData.matchesType(a.type)).map((a) => this.accountDataEvent(r.userId, a)) },
     };
     const unread = await countUnread(tx, m.room_id, r.userId, ignore, f.timeline.unreadThreadNotifications);
     room['unread_notifications'] = unread.main;
@@ -369,24 +375,6 @@ function emptySync(since: SyncPosition): SyncResponse {
     device_one_time_keys_count: { signed_curve25519: 0 },
     device_unused_fallback_key_types: [],
   } as unknown as SyncResponse;
-}
-
-/** Parsed large account-data contents by (type, position): a 10,000-entry ignore list is 330 KB
- *  and would otherwise be parsed again for every initial sync. Positions change with every write,
- *  so entries never go stale; the cache only bounds its size. */
-const parsedLarge = new Map<string, JsonObject>();
-const LARGE = 16 * 1024;
-
-function accountDataEvent(a: AccountDataRow): { type: string; content: JsonObject } {
-  if (a.content.length < LARGE) return { type: a.type, content: JSON.parse(a.content) as JsonObject };
-  const key = `${a.roomId}\u0000${a.type}\u0000${a.ordering}\u0000${a.content.length}`;
-  let content = parsedLarge.get(key);
-  if (!content) {
-    content = JSON.parse(a.content) as JsonObject;
-    if (parsedLarge.size >= 256) parsedLarge.clear();
-    parsedLarge.set(key, content);
-  }
-  return { type: a.type, content };
 }
 
 function receiptEvent(rows: ReceiptRow[]): ClientEvent {
