@@ -2,7 +2,7 @@
 // B wakes for a send on A (LISTEN/NOTIFY), also in a room joined through A after B last read the
 // user's rooms; an ignore written on A hides on B; typing on A shows on B, concurrent typing through
 // both ends up the same on both, a refresh through A keeps it on B; a logout on A is refused by B's
-// very next request; a lost LISTEN connection comes back without losing a wake-up; and 1,000
+// very next request, and a logout/all on A ends a long-poll waiting on B with 401 at once; a lost LISTEN connection comes back without losing a wake-up; and 1,000
 // concurrent sends from 20 users over both processes arrive exactly once, in one order, in /sync
 // and in /messages.
 
@@ -149,6 +149,21 @@ describe('two processes, one PostgreSQL', () => {
       assert.equal((await onA.http.request('POST', `${V3}/logout`, { token: s.token, body: {} })).status, 200);
       assert.equal((await onB.get(s, `${V3}/account/whoami`)).status, 401, 'B refuses the revoked token (inside its 5 s cache lifetime)');
     }
+  });
+
+  test('logout/all on A ends a long-poll waiting on B with 401 M_UNKNOWN_TOKEN at once; a message sent after it never reaches it', async () => {
+    const { alice, bob, room, s0 } = await pair('mp10');
+    const pending = onB.http
+      .request('GET', `${V3}/sync?timeout=20000&since=${enc(s0.next_batch)}`, { token: alice.onB.token })
+      .then((res) => ({ res, at: Date.now() }));
+    await sleep(500); // B's long-poll is parked in its notifier
+    assert.equal((await onA.http.request('POST', `${V3}/logout/all`, { token: alice.onA.token, body: {} })).status, 200);
+    const revokedAt = Date.now();
+    await onA.send(bob.onA, room, 'mp10 after the logout');
+    const { res, at } = await pending;
+    assert.equal(res.status, 401, `B's long-poll answered ${res.status} ${res.text.slice(0, 300)}`);
+    assert.equal(res.json?.errcode, 'M_UNKNOWN_TOKEN');
+    assert.ok(at - revokedAt < 1_000, `answered ${at - revokedAt} ms after logout/all answered`);
   });
 
   test('a lost LISTEN connection is re-established, and what was announced meanwhile still wakes', async () => {

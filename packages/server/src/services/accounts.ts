@@ -58,12 +58,22 @@ const TOKEN_CACHE_MAX = 50_000;
 /** How long a revocation waits for the other processes to drop the tokens from their caches. */
 const ACK_WAIT_MS = 2_000;
 
+/** A request held open on a token (a /sync long-poll): aborted when a revocation may concern it. */
+interface TokenWatch {
+  requester: Requester;
+  abort: AbortController;
+}
+
 export class AccountService {
   /** Called after a profile change (rooms update the member events). */
   onProfileChange: ProfileChangeListener | null = null;
   private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
   /** Bumped by every revocation: a lookup that raced one is not cached. */
   private revocations = 0;
+  /** The revocation count when each requester's token was last found valid. */
+  private readonly checkedAt = new WeakMap<Requester, number>();
+  /** Requests held open on a token, by user. */
+  private readonly watches = new Map<string, Set<TokenWatch>>();
 
   constructor(
     private readonly db: Db,
@@ -72,6 +82,13 @@ export class AccountService {
   ) {
     // A process (this one too) revoked tokens: drop them from this cache.
     notifier?.on('tokens', (m) => this.dropCached(m.user, m.device));
+    // The bus reconnected: a revocation may have been missed. Forget what was cached and look
+    // again at every token a request is held open on.
+    notifier?.on('all', () => {
+      this.revocations++;
+      this.tokenCache.clear();
+      for (const set of this.watches.values()) for (const w of set) void this.recheck(w);
+    });
   }
 
   get serverName(): ServerName {
@@ -186,10 +203,16 @@ export class AccountService {
 
   async requesterForToken(token: string): Promise<Requester | undefined> {
     if (token.length > 512) return undefined;
-    const hash = hashToken(token);
+    return this.requesterForHash(hashToken(token));
+  }
+
+  private async requesterForHash(hash: string): Promise<Requester | undefined> {
     const now = Date.now();
     const hit = this.tokenCache.get(hash);
-    if (hit && hit.until > now) return hit.requester;
+    if (hit && hit.until > now) {
+      this.checkedAt.set(hit.requester, this.revocations);
+      return hit.requester;
+    }
     const generation = this.revocations;
     const row = await accountsStore.findToken(this.db, hash);
     if (!row || !sameHash(row.tokenHash, hash)) {
@@ -197,6 +220,7 @@ export class AccountService {
       return undefined;
     }
     const requester = { userId: row.userId as UserId, deviceId: row.deviceId, tokenHash: hash };
+    this.checkedAt.set(requester, generation);
     // The row may predate a revocation that arrived while it was read: then it is not kept.
     if (generation !== this.revocations) return requester;
     if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
@@ -232,6 +256,46 @@ export class AccountService {
     for (const [hash, { requester }] of this.tokenCache) {
       if (requester.userId === userId && (deviceId === undefined || requester.deviceId === deviceId)) this.tokenCache.delete(hash);
     }
+    // Wake what is held open on those tokens; the request then looks its token up again.
+    for (const w of this.watches.get(userId) ?? []) {
+      if (deviceId === undefined || w.requester.deviceId === deviceId) w.abort.abort();
+    }
+  }
+
+  /** Whether the requester's token is still valid (the cache answers; every revocation empties it
+   *  here and, before the revoking request is answered, in every other process). */
+  async stillValid(r: Requester): Promise<boolean> {
+    const now = await this.requesterForHash(r.tokenHash);
+    return now !== undefined && now.userId === r.userId && now.deviceId === r.deviceId;
+  }
+
+  /**
+   * For a request held open on the requester's token (the /sync long-poll): `signal` aborts when a
+   * revocation that may concern the token is announced — by this process or any other — so the
+   * request stops waiting and checks its token again (`stillValid`). A revocation that came
+   * between the token's lookup and this call is caught too. `close` when the request ends.
+   */
+  watchToken(r: Requester): { signal: AbortSignal; close(): void } {
+    const w: TokenWatch = { requester: r, abort: new AbortController() };
+    let set = this.watches.get(r.userId);
+    if (!set) this.watches.set(r.userId, (set = new Set()));
+    set.add(w);
+    if (this.checkedAt.get(r) !== this.revocations) void this.recheck(w);
+    return {
+      signal: w.abort.signal,
+      close: () => {
+        const s = this.watches.get(r.userId);
+        s?.delete(w);
+        if (s?.size === 0) this.watches.delete(r.userId);
+      },
+    };
+  }
+
+  /** Aborts the watch when its token is gone (or cannot be checked). */
+  private async recheck(w: TokenWatch): Promise<void> {
+    if (w.abort.signal.aborted) return;
+    const found = await accountsStore.findToken(this.db, w.requester.tokenHash).catch(() => undefined);
+    if (!found) w.abort.abort();
   }
 
   async logout(r: Requester): Promise<void> {

@@ -1,17 +1,18 @@
 // GET /sync (spec: sync.yaml) and filters (spec: filter.yaml). A long-poll ends early when the
-// client goes away.
+// client goes away, and with 401 M_UNKNOWN_TOKEN as soon as its token is revoked.
 
 import { api } from '@hush/spec';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import { whileTokenValid } from '../../http/auth.ts';
 import type { Services } from '../../services/index.ts';
 
 export function routes(s: Services): RouteDef[] {
   return [
-    defineRoute(api.sync, ({ requester, query, req }) => {
-      const abort = new AbortController();
-      req.raw.once('close', () => abort.abort());
-      return s.sync.sync(requester, { since: query.since, timeout: query.timeout, fullState: query.full_state, filter: query.filter }, abort.signal);
-    }),
+    defineRoute(api.sync, ({ requester, query, req }) =>
+      whileTokenValid(s.accounts, requester, req, (signal) =>
+        s.sync.sync(requester, { since: query.since, timeout: query.timeout, fullState: query.full_state, filter: query.filter }, signal),
+      ),
+    ),
     defineRoute(api.defineFilter, async ({ requester, params, body }) => ({ filter_id: await s.filters.define(requester, params.userId, body) })),
     defineRoute(api.getFilter, ({ requester, params }) => s.filters.get(requester, params.userId, params.filterId)),
   ];
