@@ -77,7 +77,7 @@ describe('hush login / whoami / logout', () => {
     const dir = tempConfigDir();
     const r = await login(dir, 'cli_s_wrong', 'not the password');
     assert.equal(r.code, 5);
-    assert.match(r.stderr, /wrong user name or password/);
+    assert.deepEqual(JSON.parse(r.stderr), { error: 'wrong user name or password', exit_code: 5, errcode: 'M_FORBIDDEN' }, 'with --json the failure carries the errcode');
     assert.equal(r.stdout, '');
     assert.equal(existsSync(join(dir, 'session.json')), false);
   });

@@ -2,7 +2,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InviteBlockedError, MatrixError, NetworkError } from '@hush/client';
+import { BadResponseError, InviteBlockedError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
 import { CliError, describeFailure, EXIT, failureJson, reachMessage, usage } from './output.ts';
 
 /** A NetworkError as the library throws it: fetch's TypeError with the socket error as its cause. */
@@ -53,3 +53,22 @@ describe('reachMessage', () => {
     assert.equal(reachMessage(notJson), notJson.message);
   });
 });
+
+describe('answers that are not Matrix, and no answer at all', () => {
+  const url = 'http://hs.example/_matrix/client/v3/login';
+  test('a success without the required fields, or a non-JSON page, is exit 6 and says nothing from it was used', () => {
+    const foo = new BadResponseError('http://hs.example did not answer like a Matrix homeserver (login: user_id is missing)', url, 200, 'user_id is missing');
+    assert.deepEqual(describeFailure(foo), { code: EXIT.NOT_MATRIX, message: 'http://hs.example did not answer like a Matrix homeserver (login: user_id is missing): nothing from it was used' });
+    const html = new BadResponseError('http://hs.example answered 404 Not Found with a text/html body that is not JSON (is it a Matrix homeserver?)', url, 404, 'not JSON');
+    assert.equal(describeFailure(html).code, 6);
+  });
+  test('a 502/503/504 page from a proxy is "cannot reach" (exit 4); a timeout is exit 4 naming the limit', () => {
+    const gw = new BadResponseError('http://hs.example answered 502 Bad Gateway with a text/html body that is not JSON', url, 502, 'not JSON');
+    assert.deepEqual(describeFailure(gw), { code: EXIT.NETWORK, message: 'cannot reach http://hs.example: it answered 502 Bad Gateway without a Matrix body (a proxy whose homeserver is down?)' });
+    assert.deepEqual(describeFailure(new TimeoutError('cannot reach http://hs.example: no answer within 30 s', url, 30_000)), { code: 4, message: 'cannot reach http://hs.example: no answer within 30 s' });
+  });
+  test('a CLI error that stands for a refusal carries its errcode in --json', () => {
+    assert.deepEqual(JSON.parse(failureJson(new CliError('wrong user name or password', EXIT.LOGIN, 'M_FORBIDDEN'))), { error: 'wrong user name or password', exit_code: 5, errcode: 'M_FORBIDDEN' });
+  });
+});
+

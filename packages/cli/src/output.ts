@@ -2,7 +2,8 @@
 // messages on stderr, and an exit code that means something.
 
 import { ErrCode } from '@hush/spec';
-import { MatrixError, NetworkError } from '@hush/client';
+import { STATUS_CODES } from 'node:http';
+import { BadResponseError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
 
 export const EXIT = {
   OK: 0,
@@ -16,6 +17,8 @@ export const EXIT = {
   NETWORK: 4,
   /** Wrong user name or password. */
   LOGIN: 5,
+  /** Something answered, but not as a Matrix homeserver would (wrong URL?): nothing was used or saved. */
+  NOT_MATRIX: 6,
 } as const;
 
 export const EXIT_HELP = `Exit codes:
@@ -23,14 +26,19 @@ export const EXIT_HELP = `Exit codes:
   1  the homeserver refused the request (its errcode and message are printed)
   2  bad usage or input (e.g. an invalid user ID): nothing was sent
   3  not logged in, or the access token was refused (run hush login)
-  4  the homeserver could not be reached (the message names the URL)
-  5  wrong user name or password (hush login)`;
+  4  the homeserver could not be reached: refused, reset, no answer within --timeout, or a proxy
+     in front of it answered 502/503/504 (the message names the URL)
+  5  wrong user name or password (hush login)
+  6  the URL answered, but not as a Matrix homeserver (not JSON, or without the fields the spec
+     requires): nothing was saved`;
 
-/** An error the CLI raises itself, with its exit code. */
+/** An error the CLI raises itself, with its exit code (and the homeserver's errcode when it stands
+ *  for a refusal, e.g. M_FORBIDDEN for a wrong password). */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly code: number,
+    readonly errcode?: string,
   ) {
     super(message);
   }
@@ -58,6 +66,8 @@ export function print<T>(opts: OutputOptions, data: T, human: (d: T) => string |
 const REACH: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  UND_ERR_SOCKET: 'connection reset',
   ENOTFOUND: 'host name not found',
   EAI_AGAIN: 'host name lookup failed (temporary)',
   ETIMEDOUT: 'connection timed out',
@@ -79,17 +89,25 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Statuses a proxy answers when the homeserver behind it is down or slow. */
+const GATEWAY = new Set([502, 503, 504]);
+
 /** "cannot reach https://hs.example: connection refused": the homeserver's URL and why, in words. */
 export function reachMessage(err: NetworkError): string {
+  const base = err.url.replace(/\/_matrix\/.*$/, '');
+  if (err instanceof BadResponseError && GATEWAY.has(err.status)) {
+    return `cannot reach ${base}: it answered ${err.status} ${STATUS_CODES[err.status] ?? ''} without a Matrix body (a proxy whose homeserver is down?)`;
+  }
   const code = errorCode(err.cause);
   if (code === undefined || REACH[code] === undefined) return err.message;
-  const base = err.url.replace(/\/_matrix\/.*$/, '');
   return `cannot reach ${base}: ${REACH[code]}`;
 }
 
 /** The exit code and message for anything a command threw. */
 export function describeFailure(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.code, message: err.message };
+  if (err instanceof BadResponseError && !GATEWAY.has(err.status)) return { code: EXIT.NOT_MATRIX, message: `${err.message}: nothing from it was used` };
+  if (err instanceof TimeoutError) return { code: EXIT.NETWORK, message: err.message };
   if (err instanceof NetworkError) return { code: EXIT.NETWORK, message: reachMessage(err) };
   if (err instanceof MatrixError) {
     if (err.errcode === ErrCode.UNKNOWN_TOKEN || err.errcode === ErrCode.MISSING_TOKEN) {
@@ -113,7 +131,8 @@ function quietOnClosedPipe(): void {
  *  errcode when the homeserver refused. */
 export function failureJson(err: unknown): string {
   const { code, message } = describeFailure(err);
-  return JSON.stringify({ error: message, exit_code: code, ...(err instanceof MatrixError ? { errcode: err.errcode } : {}) });
+  const errcode = err instanceof MatrixError ? err.errcode : err instanceof CliError ? err.errcode : undefined;
+  return JSON.stringify({ error: message, exit_code: code, ...(errcode !== undefined ? { errcode } : {}) });
 }
 
 /** Runs a command body; on failure prints the message to stderr (one JSON line with --json) and

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CliError, EXIT } from './output.ts';
-import { checkIds, checkLoginUser, parseExport, parseHomeserver, parseTargets } from './validate.ts';
+import { checkIds, checkLoginUser, parseExport, parseHomeserver, parseTargets, parseTimeout } from './validate.ts';
 
 const usageError = (message: RegExp) => (err: unknown) => err instanceof CliError && err.code === EXIT.USAGE && message.test(err.message);
 
@@ -105,3 +105,18 @@ describe('parseExport', () => {
     assert.throws(() => parseExport('{"version": 1,', 'f.json'), usageError(/^f\.json is not JSON: /));
   });
 });
+
+describe('parseTimeout', () => {
+  test('seconds, fractions allowed, 0 for no limit; undefined when not given', () => {
+    assert.equal(parseTimeout('1'), 1000);
+    assert.equal(parseTimeout(' 2.5 '), 2500);
+    assert.equal(parseTimeout('0'), 0);
+    assert.equal(parseTimeout(undefined), undefined);
+  });
+  test('anything else is a usage error naming where it came from', () => {
+    for (const bad of ['', '-1', 'abc', '1e3', '86401', 'NaN', 'Infinity', '1s']) {
+      assert.throws(() => parseTimeout(bad, '$HUSH_TIMEOUT'), (e: unknown) => e instanceof CliError && e.code === EXIT.USAGE && e.message.startsWith('$HUSH_TIMEOUT takes'), bad);
+    }
+  });
+});
+

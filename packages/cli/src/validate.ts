@@ -1,4 +1,4 @@
-// Checks of what the user typed, made before any request: homeserver URLs, user IDs, server names,
+// Checks of what the user typed, made before any request: homeserver URLs, timeouts, user IDs, server names,
 // room IDs, the --user/--server/--room targets of `hush invites`, and `hush lists` export files.
 
 import { isRoomId, isServerName, isUserId } from '@hush/spec';
@@ -37,6 +37,19 @@ export function parseHomeserver(url: string): string {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usage(`the homeserver URL must be http(s), not ${JSON.stringify(url)}`);
   if (u.search || u.hash) throw usage(`the homeserver URL takes no query or fragment: ${JSON.stringify(url)}`);
   return url.replace(/\/+$/, '');
+}
+
+/** Most seconds --timeout / $HUSH_TIMEOUT take (a day). */
+const MAX_TIMEOUT_S = 86_400;
+
+/** --timeout SECONDS (else $HUSH_TIMEOUT) in milliseconds: a number of seconds from 0 (no limit) to a
+ *  day, fractions allowed; undefined when neither is given. */
+export function parseTimeout(raw: string | undefined, source = '--timeout'): number | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw.trim();
+  const n = /^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN;
+  if (!(n >= 0 && n <= MAX_TIMEOUT_S)) throw usage(`${source} takes a number of seconds from 0 (no limit) to ${MAX_TIMEOUT_S}, not ${JSON.stringify(raw)}`);
+  return Math.round(n * 1000);
 }
 
 /** `hush login --user`: a localpart, or a full user ID when it has a sigil or a colon. */

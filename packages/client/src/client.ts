@@ -28,6 +28,9 @@ export interface ServerFeatures {
 
 export interface ClientOptions {
   fetch?: typeof fetch;
+  /** How long one request may go unanswered before it fails with a TimeoutError (default 30 s;
+   *  0: no limit). A /sync long-poll gets its wait on top. */
+  timeoutMs?: number;
   /** Long-poll timeout of the sync loop (default 30 s). */
   syncTimeoutMs?: number;
   /** Events per room in a sync's timeline (default 20). */
@@ -70,7 +73,12 @@ export class HushClient {
     readonly session: Session,
     opts: ClientOptions = {},
   ) {
-    this.http = new HttpClient({ baseUrl: session.homeserver, accessToken: session.accessToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+    this.http = new HttpClient({
+      baseUrl: session.homeserver,
+      accessToken: session.accessToken,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
     this.userId = session.userId;
     this.store = new ClientStore(session.userId);
     this.inviteRules = new InviteRules(this);
@@ -165,9 +173,12 @@ export class HushClient {
     this.freshWanted = false;
     const since = fresh ? undefined : this.since;
     try {
+      const wait = since === undefined ? 0 : timeoutMs;
       const res = await this.http.request(api.sync, {
-        query: { filter: this.filter, timeout: since === undefined ? 0 : timeoutMs, ...(since !== undefined ? { since } : {}) },
+        query: { filter: this.filter, timeout: wait, ...(since !== undefined ? { since } : {}) },
         signal: this.abort.signal,
+        // The long-poll may hold the answer back for `wait`; the time limit counts from then.
+        ...(this.http.timeoutMs > 0 ? { timeoutMs: this.http.timeoutMs + wait } : {}),
       });
       this.apply(res, since === undefined, fresh);
     } catch (err) {

@@ -1,5 +1,6 @@
 // The errors the library throws: MatrixError (from @hush/spec) and its typed kinds by errcode, and
-// NetworkError when the homeserver cannot be reached or does not answer like one.
+// NetworkError when the homeserver cannot be reached (TimeoutError when it does not answer in time)
+// or does not answer like one (BadResponseError).
 
 import { ErrCode, MatrixError } from '@hush/spec';
 
@@ -21,13 +22,39 @@ export class SenderIgnoredError extends MatrixError {
 
 /** The homeserver could not be reached, or answered something that is not a Matrix response. */
 export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
+  override readonly name: string = 'NetworkError';
   constructor(
     message: string,
     readonly url: string,
     override readonly cause?: unknown,
   ) {
     super(message);
+  }
+}
+
+/** No complete answer arrived within `timeoutMs` (the connection, the headers and the body). */
+export class TimeoutError extends NetworkError {
+  override readonly name: string = 'TimeoutError';
+  constructor(
+    message: string,
+    url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message, url);
+  }
+}
+
+/** An answer came, but not a Matrix one: a body that is not JSON, or a success response without
+ *  the fields the spec requires (`problem` says which). Nothing from it is used. */
+export class BadResponseError extends NetworkError {
+  override readonly name: string = 'BadResponseError';
+  constructor(
+    message: string,
+    url: string,
+    readonly status: number,
+    readonly problem: string,
+  ) {
+    super(message, url);
   }
 }
 

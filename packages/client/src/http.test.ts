@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, MatrixError } from '@hush/spec';
 import { HttpClient, retryDelayMs } from './http.ts';
-import { InviteBlockedError, NetworkError, SenderIgnoredError, toMatrixError } from './errors.ts';
+import { BadResponseError, InviteBlockedError, NetworkError, SenderIgnoredError, TimeoutError, toMatrixError } from './errors.ts';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -17,7 +17,7 @@ function recording(answer: () => Response = () => json(200, {})) {
 }
 
 test('path parameters are percent-encoded and query parameters written by their declared kind', async () => {
-  const { http, seen } = recording(() => json(200, { next_batch: 's1' }));
+  const { http, seen } = recording(() => json(200, { next_batch: 's1', start: 't0', chunk: [] }));
   await http.request(api.sync, { query: { filter: '{"room":{}}', timeout: 0, full_state: true, since: 's 0' } });
   const sync = new URL(seen[0]?.url ?? '');
   assert.equal(sync.pathname, '/_matrix/client/v3/sync', 'the base URL lost its trailing slash');
@@ -116,4 +116,64 @@ test('an aborted request rejects with the abort, not a NetworkError', async () =
   const err = await pending;
   assert.ok(!(err instanceof NetworkError));
   assert.equal((err as Error).name, 'AbortError');
+});
+
+test('timeoutMs: a fetch that never settles (even one that ignores its signal) fails with a TimeoutError naming the limit', async () => {
+  let signalled = false;
+  const http = new HttpClient({
+    baseUrl: 'http://hs',
+    timeoutMs: 50,
+    fetch: (_i, init) => (init?.signal?.addEventListener('abort', () => (signalled = true)), new Promise<Response>(() => undefined)),
+  });
+  const t0 = Date.now();
+  const err = await http.request(api.getTokenOwner).catch((e: unknown) => e);
+  assert.ok(err instanceof TimeoutError, String(err));
+  assert.ok(err instanceof NetworkError, 'a TimeoutError is a NetworkError');
+  assert.equal(err.timeoutMs, 50);
+  assert.equal(err.message, 'cannot reach http://hs: no answer within 50 ms');
+  assert.ok(signalled, 'the fetch was told to stop');
+  assert.ok(Date.now() - t0 < 2000);
+  // A body that stops half-way is cut off the same way; a per-request limit wins over the client's.
+  const stalled = new HttpClient({ baseUrl: 'http://hs', timeoutMs: 10_000, fetch: async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"user_')) }), { status: 200 }) });
+  const cut = await stalled.request(api.getTokenOwner, { timeoutMs: 1500 }).catch((e: unknown) => e);
+  assert.ok(cut instanceof TimeoutError && cut.message.endsWith('no answer within 1.5 s'), String(cut));
+});
+
+test('timeoutMs: 0 means no limit; the limit is per attempt, and a caller\'s abort still wins', async () => {
+  assert.throws(() => new HttpClient({ baseUrl: 'http://hs', timeoutMs: -1 }), RangeError);
+  const slow = new HttpClient({ baseUrl: 'http://hs', timeoutMs: 0, fetch: () => new Promise((r) => setTimeout(() => r(json(200, { user_id: '@me:hs' })), 30)) });
+  assert.deepEqual(await slow.request(api.getTokenOwner), { user_id: '@me:hs' });
+  const ac = new AbortController();
+  const hanging = new HttpClient({ baseUrl: 'http://hs', timeoutMs: 10_000, fetch: () => new Promise<Response>(() => undefined) });
+  const pending = hanging.request(api.getTokenOwner, { signal: ac.signal }).catch((e: unknown) => e);
+  ac.abort();
+  const err = await pending;
+  assert.ok(!(err instanceof NetworkError));
+  assert.equal((err as Error).name, 'AbortError');
+});
+
+test('a success answer without the fields the spec requires is a BadResponseError, never a result', async () => {
+  const answering = (body: unknown, status = 200) => new HttpClient({ baseUrl: 'http://hs', fetch: async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }) });
+  const foo = await answering({ foo: 1 }).request(api.login, { body: { type: 'm.login.password', password: 'x' } }).catch((e: unknown) => e);
+  assert.ok(foo instanceof BadResponseError && foo instanceof NetworkError, String(foo));
+  assert.equal(foo.message, 'http://hs did not answer like a Matrix homeserver (login: user_id is missing)');
+  assert.equal(foo.status, 200);
+  const badId = await answering({ user_id: 'alice', access_token: 't', device_id: 'D' }).request(api.login, { body: { type: 'm.login.password', password: 'x' } }).catch((e: unknown) => e);
+  assert.match((badId as Error).message, /login: user_id is not a user ID/);
+  const noToken = await answering({ user_id: '@a:hs', access_token: '', device_id: 'D' }).request(api.login, { body: { type: 'm.login.password', password: 'x' } }).catch((e: unknown) => e);
+  assert.match((noToken as Error).message, /access_token is not a string/);
+  const list = await answering([1, 2]).request(api.getAccountData, { params: { userId: '@a:hs', type: 't' } }).catch((e: unknown) => e);
+  assert.match((list as Error).message, /the body is a list, not a JSON object/);
+  const sync = await answering({ next_batch: 's', rooms: { join: { '!r:hs': { timeline: { events: [{ type: 'm.room.message' }] } } } } }).request(api.sync).catch((e: unknown) => e);
+  assert.match((sync as Error).message, /sync: rooms\.join\["!r:hs"\]\.timeline\.events\[0\]\.event_id is missing/);
+  const page = await answering('<html>oops</html>').request(api.getVersions).catch((e: unknown) => e);
+  assert.ok(page instanceof BadResponseError && page.problem === 'not JSON');
+  const gateway = new HttpClient({ baseUrl: 'http://hs', fetch: async () => new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html; charset=utf-8' } }) });
+  const g = await gateway.request(api.getVersions).catch((e: unknown) => e);
+  assert.ok(g instanceof BadResponseError && g.status === 502);
+  assert.equal(g.message, 'http://hs answered 502 Bad Gateway with a text/html body that is not JSON (is it a Matrix homeserver?)');
+  // Well-formed answers pass, extra fields and all; error answers stay MatrixErrors.
+  assert.deepEqual(await answering({ user_id: '@a:hs', device_id: 'D', extra: true }).request(api.getTokenOwner), { user_id: '@a:hs', device_id: 'D', extra: true });
+  const refused = await answering({ errcode: 'M_FORBIDDEN', error: 'no' }, 403).request(api.getTokenOwner).catch((e: unknown) => e);
+  assert.ok(refused instanceof MatrixError && refused.errcode === 'M_FORBIDDEN');
 });

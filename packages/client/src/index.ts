@@ -10,3 +10,4 @@ export * from './invite-rules.ts';
 export { Emitter } from './emitter.ts';
 /** The rule names of the hidden-invites review, for a UI to describe them. */
 export { INVITE_RULE } from '@hush/spec';
+export { responseProblem } from './responses.ts';

@@ -1,5 +1,5 @@
 // Getting a session: password login (localpart or full user id), registration with the dummy
-// user-interactive step, and whoami.
+// user-interactive step, and whoami. `fetch` and `timeoutMs` are handed to the HttpClient.
 
 import { api, isUserId } from '@hush/spec';
 import { MatrixError } from './errors.ts';
@@ -12,8 +12,22 @@ export interface Session {
   accessToken: string;
 }
 
-export async function login(opts: { homeserver: string; user: string; password: string; deviceId?: string; deviceName?: string; fetch?: typeof fetch }): Promise<Session> {
-  const http = new HttpClient({ baseUrl: opts.homeserver, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+/** How the requests of a session helper are made (see HttpOptions). */
+export interface ConnectOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+const httpFor = (baseUrl: string, opts: ConnectOptions, accessToken?: string): HttpClient =>
+  new HttpClient({
+    baseUrl,
+    ...(accessToken !== undefined ? { accessToken } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+
+export async function login(opts: { homeserver: string; user: string; password: string; deviceId?: string; deviceName?: string } & ConnectOptions): Promise<Session> {
+  const http = httpFor(opts.homeserver, opts);
   const res = await http.request(api.login, {
     body: {
       type: 'm.login.password',
@@ -26,8 +40,8 @@ export async function login(opts: { homeserver: string; user: string; password: 
   return { homeserver: http.baseUrl, userId: res.user_id, deviceId: res.device_id, accessToken: res.access_token };
 }
 
-export async function register(opts: { homeserver: string; username: string; password: string; fetch?: typeof fetch }): Promise<Session> {
-  const http = new HttpClient({ baseUrl: opts.homeserver, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+export async function register(opts: { homeserver: string; username: string; password: string } & ConnectOptions): Promise<Session> {
+  const http = httpFor(opts.homeserver, opts);
   const body = { username: opts.username, password: opts.password };
   let session: string | undefined;
   try {
@@ -53,6 +67,6 @@ export function whoami(http: HttpClient): Promise<{ user_id: string; device_id?:
 }
 
 /** Ends a session: its access token stops working on the homeserver. */
-export async function logout(session: Pick<Session, 'homeserver' | 'accessToken'>, opts: { fetch?: typeof fetch } = {}): Promise<void> {
-  await new HttpClient({ baseUrl: session.homeserver, accessToken: session.accessToken, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).request(api.logout);
+export async function logout(session: Pick<Session, 'homeserver' | 'accessToken'>, opts: ConnectOptions = {}): Promise<void> {
+  await httpFor(session.homeserver, opts, session.accessToken).request(api.logout);
 }

@@ -2,8 +2,8 @@
 
 import { Command, Option } from 'commander';
 import { ErrCode } from '@hush/spec';
-import { HttpClient, login, MatrixError, whoami, type Session } from '@hush/client';
-import { addExamples, pickConnection, sessionForToken, withCommon, type CommonOptions } from '../context.ts';
+import { HttpClient, login, MatrixError, whoami, type ConnectOptions, type Session } from '@hush/client';
+import { addExamples, connectOptions, pickConnection, sessionForToken, timeoutOption, withCommon, type CommonOptions } from '../context.ts';
 import { logout } from '@hush/client';
 import { CliError, EXIT, print, run, usage } from '../output.ts';
 import { readPassword } from '../prompt.ts';
@@ -16,16 +16,17 @@ interface LoginOptions {
   token?: string;
   passwordStdin?: boolean;
   deviceName: string;
+  timeout?: string;
   json?: boolean;
 }
 
-async function passwordLogin(homeserver: string, user: string, opts: LoginOptions): Promise<Session> {
+async function passwordLogin(homeserver: string, user: string, opts: LoginOptions, conn: ConnectOptions): Promise<Session> {
   const password = await readPassword(opts.passwordStdin === true);
   if (password.length === 0) throw usage('empty password');
   try {
-    return await login({ homeserver, user, password, deviceName: opts.deviceName });
+    return await login({ homeserver, user, password, deviceName: opts.deviceName, ...conn });
   } catch (err) {
-    if (err instanceof MatrixError && err.errcode === ErrCode.FORBIDDEN) throw new CliError('wrong user name or password', EXIT.LOGIN);
+    if (err instanceof MatrixError && err.errcode === ErrCode.FORBIDDEN) throw new CliError('wrong user name or password', EXIT.LOGIN, err.errcode);
     throw err;
   }
 }
@@ -38,6 +39,7 @@ export function loginCommand(): Command {
     .option('--password-stdin', 'read the password from standard input (for scripts); without it a terminal prompt asks, without echo')
     .addOption(new Option('--token <token>', 'store an access token you already have instead (default: $HUSH_TOKEN); no password'))
     .option('--device-name <name>', 'display name of the new device', 'hush cli')
+    .addOption(timeoutOption())
     .option('--json', 'print one JSON document on stdout, for scripts');
   return addExamples(cmd, [
     'hush login --homeserver https://matrix.example.org --user alice',
@@ -48,15 +50,16 @@ export function loginCommand(): Command {
       const raw = opts.homeserver ?? process.env['HUSH_HOMESERVER'];
       if (raw === undefined) throw usage('name the homeserver: --homeserver URL (or $HUSH_HOMESERVER)');
       const homeserver = parseHomeserver(raw);
+      const conn = connectOptions(opts);
       const token = opts.token ?? (opts.user === undefined ? process.env['HUSH_TOKEN'] : undefined);
       let session: Session;
       if (token !== undefined) {
         if (opts.user !== undefined || opts.passwordStdin) throw usage('--token logs in without a user name or password: drop --user / --password-stdin');
-        session = await sessionForToken(homeserver, token);
+        session = await sessionForToken(homeserver, token, conn);
       } else {
         if (opts.user === undefined) throw usage('name the user: --user NAME (or pass --token)');
         checkLoginUser(opts.user);
-        session = await passwordLogin(homeserver, opts.user, opts);
+        session = await passwordLogin(homeserver, opts.user, opts, conn);
       }
       writeSession(session);
       print(
@@ -73,10 +76,11 @@ export function logoutCommand(): Command {
     .description('end the session on the homeserver and forget it here (the stored session, or the --token given)')
     .action((opts: CommonOptions) =>
       run(async () => {
+        const conn = connectOptions(opts);
         const picked = pickConnection(opts, process.env, readSession);
         let already = false;
         try {
-          await logout({ homeserver: picked.homeserver, accessToken: picked.token });
+          await logout({ homeserver: picked.homeserver, accessToken: picked.token }, conn);
         } catch (err) {
           // A token the server no longer knows is logged out already; only the local copy is left.
           if (!(err instanceof MatrixError && err.errcode === ErrCode.UNKNOWN_TOKEN && picked.stored)) throw err;
@@ -102,8 +106,9 @@ export function whoamiCommand(): Command {
     .description('show who the session or token belongs to (asks the homeserver, so it also checks the token)')
     .action((opts: CommonOptions) =>
       run(async () => {
+        const conn = connectOptions(opts);
         const { homeserver, token } = pickConnection(opts, process.env, readSession);
-        const me = await whoami(new HttpClient({ baseUrl: homeserver, accessToken: token }));
+        const me = await whoami(new HttpClient({ baseUrl: homeserver, accessToken: token, ...conn }));
         print(opts, { user_id: me.user_id, device_id: me.device_id ?? null, homeserver }, (d) => `${d.user_id} on ${d.homeserver}${d.device_id ? ` (device ${d.device_id})` : ''}`);
       }),
     );
