@@ -29,6 +29,7 @@ export const ErrCode = {
   NOT_JOINED: 'M_NOT_JOINED',
   INVITE_BLOCKED: 'M_INVITE_BLOCKED',
   SENDER_IGNORED: 'M_SENDER_IGNORED',
+  BAD_ALIAS: 'M_BAD_ALIAS',
 } as const;
 export type ErrCode = (typeof ErrCode)[keyof typeof ErrCode];
 

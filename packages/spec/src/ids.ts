@@ -27,6 +27,12 @@ export const NEW_LOCALPART_RE = /^[a-z0-9._=\-/+]+$/;
 
 const OPAQUE_LOCALPART_RE = /^[!-9;-~]+$/;
 
+/** Room alias localparts: "any valid unicode codepoints except `:`" (appendix, "Room Aliases") —
+ *  and not NUL, which no store can keep. Well-formed UTF-16 (no lone surrogate), not empty. */
+function isAliasLocalpart(s: string): boolean {
+  return s.length > 0 && !s.includes(':') && !s.includes('\u0000') && s.isWellFormed();
+}
+
 /** UTF-8 length without Node's Buffer, so the checks run in browsers too (a lone surrogate counts
  *  as the 3 bytes of U+FFFD, as encoders write it). */
 export function utf8ByteLength(s: string): number {
@@ -78,7 +84,7 @@ export function isRoomId(s: unknown): s is RoomId {
 export function isRoomAlias(s: unknown): s is RoomAlias {
   if (typeof s !== 'string') return false;
   const parts = splitId(s, '#');
-  return parts !== null && OPAQUE_LOCALPART_RE.test(parts[0]);
+  return parts !== null && isAliasLocalpart(parts[0]);
 }
 
 /** Room versions 4+ use `$` + url-safe unpadded base64 of the reference hash (43 chars). */

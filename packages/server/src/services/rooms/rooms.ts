@@ -4,6 +4,7 @@
 import {
   ErrCode,
   MatrixError,
+  canonicalJson,
   forbidden,
   isRoomAlias,
   isRoomId,
@@ -24,6 +25,16 @@ import { powerLevelsFrom, userLevel } from './power-levels.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { inviteBlockRule, rejectsInviteFrom, type IgnoreView } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
+import { checkNewAliases } from './canonical-alias.ts';
+
+/** Equal as canonical JSON; content that has none (a float, say) equals nothing. */
+function sameJson(a: JsonObject, b: JsonObject): boolean {
+  try {
+    return canonicalJson(a) === canonicalJson(b);
+  } catch {
+    return false;
+  }
+}
 
 export interface MembershipOptions {
   reason?: string;
@@ -119,7 +130,11 @@ export class RoomService {
     const roomId = await this.resolveRoom(roomIdOrAlias);
     const content: JsonObject = { membership: 'join', ...(await this.profileContent(r.userId)) };
     if (reason !== undefined) content['reason'] = reason;
-    await this.writer.write(roomId, (rt) => this.member(rt, r.userId, r.userId, content));
+    await this.writer.write(roomId, async (rt) => {
+      // Already joined: nothing to change, so no new member event (checked under the room lock).
+      if ((await stateStore.membership(rt.tx, roomId, r.userId))?.membership === 'join') return;
+      await this.member(rt, r.userId, r.userId, content);
+    });
     return roomId;
   }
 
@@ -236,9 +251,28 @@ export class RoomService {
       await this.ensureLocalUser(stateKey as UserId);
     }
     return this.writer.write(roomId, async (rt) => {
+      // Compared under the room lock, so racing identical writes make one event.
+      const current = await this.currentState(rt, type, stateKey);
+      if (current && (await this.unchanged(rt, r.userId, current, content))) return current.row.event_id;
+      if (type === 'm.room.canonical_alias') await checkNewAliases(rt.tx, roomId, content, current?.content);
       if (type === 'm.room.member' && content['membership'] === 'invite') await this.checkInvitePermission(rt, stateKey, r.userId);
       return (await rt.persist({ type, stateKey, sender: r.userId, content })).event_id;
     });
+  }
+
+  /** The current (not redacted) event of `type` and `stateKey`, with its content. */
+  private async currentState(rt: RoomTx, type: string, stateKey: string): Promise<{ row: EventRow; content: JsonObject } | undefined> {
+    const id = await stateStore.currentStateEventId(rt.tx, rt.room.room_id, type, stateKey);
+    const row = id ? await eventsStore.byId(rt.tx, id) : undefined;
+    if (!row || row.redacted_by !== null) return undefined;
+    return { row, content: parsePdu(row).content };
+  }
+
+  /** True when a joined member sends again the content of the current event they sent: nothing
+   *  would change, so no event is made (no stream position, no wake-up) and that event answers. */
+  private async unchanged(rt: RoomTx, sender: string, current: { row: EventRow; content: JsonObject }, content: JsonObject): Promise<boolean> {
+    if (current.row.sender !== sender || !sameJson(current.content, content)) return false;
+    return (await stateStore.membership(rt.tx, rt.room.room_id, sender))?.membership === 'join';
   }
 
   async redact(r: Requester, roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
