@@ -4,13 +4,15 @@
 // its own `hush serve` (SQLite in a temp dir, --rate-limits off). A comma list (or --target-alt)
 // names several processes of one homeserver sharing a database: senders go to the first, waiting
 // /sync requests to the last. With --target2 every scenario also runs there and the table shows
-// the ratio target / target2. Prints a table; writes bench/results/<iso-time>.json.
+// the ratio target / target2. With its own server it also times start-up (bench/startup.ts: `hush
+// serve` to the first /versions, `hush --help`). Prints a table; writes bench/results/<iso-time>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startOwnHush, type OwnServer } from './own-server.ts';
+import { measureStartup } from './startup.ts';
 import { BenchClient, pool, round, type Json } from './http.ts';
 import { createRoom, registerUsers, sendText, sync, type Figure, type Scenario, type Target } from './target.ts';
 import { idleSync } from './scenarios/idle-sync.ts';
@@ -27,7 +29,10 @@ const SCENARIOS: [string, Scenario][] = [
   ['messages-ignored', messagesIgnored],
 ];
 
-const USAGE = `usage: npm run bench -- [--target URL[,URL…]] [--target-alt URL] [--target2 URL[,URL…]] [--target2-alt URL] [--target-pids PID[,PID…]] [--quick] [--only ${SCENARIOS.map(([n]) => n).join(',')}]`;
+/** Not a scenario over a running server: it starts `hush` itself (only without --target). */
+const STARTUP = 'startup';
+
+const USAGE = `usage: npm run bench -- [--target URL[,URL…]] [--target-alt URL] [--target2 URL[,URL…]] [--target2-alt URL] [--target-pids PID[,PID…]] [--quick] [--only ${[...SCENARIOS.map(([n]) => n), STARTUP].join(',')}]`;
 
 function parseArgs(argv: string[]) {
   const out = { targets: [[], []] as string[][], pids: [] as number[], quick: false, only: undefined as string[] | undefined };
@@ -51,7 +56,7 @@ function parseArgs(argv: string[]) {
   if (out.targets[0]!.length === 0 && out.targets[1]!.length > 0) throw new Error(`--target2 needs --target\n${USAGE}`);
   if (out.pids.some((p) => !Number.isInteger(p) || p <= 0)) throw new Error(`--target-pids takes process ids\n${USAGE}`);
   for (const u of out.targets.flat()) new URL(u); // throws on a bad URL before anything is sent
-  for (const n of out.only ?? []) if (!SCENARIOS.some(([name]) => name === n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
+  for (const n of out.only ?? []) if (n !== STARTUP && !SCENARIOS.some(([name]) => name === n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
   return out;
 }
 
@@ -136,6 +141,32 @@ async function runTarget(label: string, urls: string[], pids: number[], startedB
 
 const labels = new Map<string, Figure>();
 
+/** Start-up of our own `hush` (medians of 10 runs, 5 with --quick), into the report of target A. */
+async function runStartup(report: TargetReport, quick: boolean): Promise<void> {
+  process.stderr.write(`[${report.label}] ${STARTUP} …`);
+  const t0 = performance.now();
+  try {
+    const s = await measureStartup({ runs: quick ? 5 : 10 });
+    const figures: Figure[] = [
+      { key: 'startup_serve_ms', label: 'hush serve → first 200 /versions, existing SQLite (median)', value: round(s.serve[0] * 1000), unit: 'ms' },
+      { key: 'startup_serve_cpu_ms', label: 'hush serve → first 200 /versions: server CPU (median)', value: round(s.serve_cpu * 1000), unit: 'ms' },
+      { key: 'startup_help_ms', label: 'hush --help, spawn → exit (median)', value: round(s.help[0] * 1000), unit: 'ms' },
+      { key: 'startup_check_ms', label: "the bin's is-the-bundle-stale check (median)", value: s.check_ms, unit: 'ms' },
+    ];
+    for (const f of figures) {
+      report.figures[f.key] = f.value;
+      labels.set(f.key, f);
+    }
+    const ms = (x: number) => Math.round(x * 1000);
+    report.notes.push(`${STARTUP}: ${s.runs} runs; serve min ${ms(s.serve[1])} / max ${ms(s.serve[2])} ms, --help min ${ms(s.help[1])} / max ${ms(s.help[2])} ms; load average ${s.load_average.join(' → ')}`);
+    report.scenario_seconds[STARTUP] = round((performance.now() - t0) / 1000);
+    process.stderr.write(` ${report.scenario_seconds[STARTUP]!.toFixed(1)} s\n`);
+  } catch (e) {
+    report.errors.push(`${STARTUP}: ${e instanceof Error ? e.message : String(e)}`);
+    process.stderr.write(` failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
+
 function fmt(v: number | undefined, unit?: string): string {
   if (v === undefined || Number.isNaN(v)) return '—';
   const n = unit === 'bytes' || unit === 'events' || unit === 'events/s' ? Math.round(v).toLocaleString('en') : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
@@ -188,6 +219,8 @@ async function main(): Promise<void> {
   } finally {
     await own?.stop();
   }
+  // After the scenarios and with our server stopped, so that nothing else of ours shares the cores.
+  if (own && (!args.only || args.only.includes(STARTUP))) await runStartup(reports[0]!, args.quick);
   const ratios = printTable(reports);
   const cpu = cpus();
   const results = {

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from './pg-cluster.mjs';
+import { ensureBuilt } from './build-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -120,6 +121,16 @@ if (process.env.HUSH_TEST_PG_URL) {
   console.log(`postgres: 127.0.0.1:${cluster.port} up in ${seconds(t0)}`);
 }
 const env = { ...process.env, HUSH_TEST_PG_URL: process.env.HUSH_TEST_PG_URL ?? cluster.url };
+
+// The `hush` bundle the e2e tests spawn (packages/cli/bin/hush.mjs rebuilds it when stale too):
+// built once here, so that test files starting together do not each build it.
+try {
+  const built = await ensureBuilt();
+  if (built > 0) console.log(`hush bundle: rebuilt (${built.toFixed(1)} s)`);
+} catch (err) {
+  console.error(`building the hush bundle failed:\n${err.message}`);
+  process.exit(1);
+}
 
 console.log(`running ${files.length} test file${files.length === 1 ? '' : 's'}`);
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files], {

@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from '../../scripts/build-cli.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The `hush` bin: it runs the compiled bundle, rebuilt first when a source changed (decision 0013). */
 export const HUSH_BIN = join(REPO_ROOT, 'packages/cli/bin/hush.mjs');
 
 const START_TIMEOUT_MS = 20_000;
@@ -69,6 +71,9 @@ export async function startHush(opts: StartOptions = {}): Promise<HushProcess> {
           ['--server-name', 'localhost'],
         ];
   const argv = [HUSH_BIN, 'serve', ...defaults.filter(([f]) => !given.has(f)).flat(), ...args];
+  // The bin would rebuild a stale bundle itself; building here keeps that out of the start-up
+  // timeout, and servers started together do not each build it.
+  await ensureBuilt();
 
   const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,

@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { copyHomeserver, CopyRefused, DatabaseBusy, isPostgresUrl, openDatabase, type CopyReport, type DatabaseHandle } from '@hush/server';
+import type { CopyReport, DatabaseHandle } from '@hush/server';
 import { CliError, EXIT, print, run, usage } from '../output.ts';
 
 function summary(r: CopyReport & { seconds: number }): string {
@@ -36,6 +36,8 @@ Example:
     )
     .action((opts: { from: string; to: string; json?: boolean }) =>
       run(async () => {
+        // Loaded here, not at the top: the client commands and --help need none of the server.
+        const { copyHomeserver, CopyRefused, DatabaseBusy, isPostgresUrl, openDatabase } = await import('@hush/server');
         const from = opts.from.startsWith('sqlite:') ? opts.from.slice('sqlite:'.length) : opts.from;
         if (from.length === 0 || from === ':memory:' || isPostgresUrl(from)) throw usage('--from must name a SQLite file (sqlite:FILE)');
         if (!existsSync(from)) throw usage(`--from: no such file ${from}`);

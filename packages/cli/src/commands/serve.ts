@@ -1,7 +1,6 @@
 // `hush serve`: run the homeserver (flags override the optional YAML --config file).
 
 import { Command, Option } from 'commander';
-import { ConfigError, createLogger, readConfigFile, resolveConfig, startServer } from '@hush/server';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -18,6 +17,8 @@ export function serveCommand(): Command {
     .option('--public-base-url <url>', 'the URL clients reach this server at, served by /.well-known/matrix/client (default: none, 404)')
     .option('--log-level <level>', 'pino log level (default info)')
     .action(async (opts: Record<string, unknown>) => {
+      // Loaded here, not at the top: the client commands and --help need none of the server.
+      const { ConfigError, createLogger, readConfigFile, resolveConfig, startServer } = await import('@hush/server');
       let config;
       try {
         const file = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : {};
