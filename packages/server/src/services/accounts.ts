@@ -23,7 +23,7 @@ import type { Requester } from '../http/auth.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import { announceIn } from './announce.ts';
-import { checkPassword, uiaChallenge } from './accounts-uia.ts';
+import { checkPassword, uiaChallenge, type UiaSessions } from './accounts-uia.ts';
 
 export interface RegisterInput {
   username?: string;
@@ -78,6 +78,8 @@ export class AccountService {
   constructor(
     private readonly db: Db,
     private readonly config: Pick<Config, 'serverName' | 'registration' | 'registrationTokens'>,
+    /** User-interactive-auth sessions, shared with account management. */
+    readonly uia: UiaSessions,
     private readonly notifier?: Notifier,
   ) {
     // A process (this one too) revoked tokens: drop them from this cache.
@@ -128,11 +130,14 @@ export class AccountService {
   /** User-interactive auth for /register: returns when a stage is complete, else throws 401 with the flows. */
   private checkRegistrationAuth(auth: RegisterInput['auth']): void {
     const stage = this.config.registration === 'token' ? 'm.login.registration_token' : 'm.login.dummy';
-    if (!auth || auth.type === undefined) throw uiaChallenge([stage], auth?.session);
+    // Bound to registration only, not to the body: clients fill in the username after the first
+    // request (Synapse, too, lets the body change here).
+    const session = this.uia.continue([stage], auth?.session, { kind: 'register' });
+    if (!auth || auth.type === undefined) throw uiaChallenge([stage], session);
     const ok = auth.type === stage && (stage === 'm.login.dummy' || (typeof auth.token === 'string' && this.tokenValid(auth.token)));
     if (!ok) {
       const errcode = auth.type === stage ? ErrCode.UNAUTHORIZED : ErrCode.UNRECOGNIZED;
-      throw uiaChallenge([stage], auth.session, errcode, auth.type === stage ? 'Invalid registration token' : `Unsupported auth type ${auth.type}`);
+      throw uiaChallenge([stage], session, errcode, auth.type === stage ? 'Invalid registration token' : `Unsupported auth type ${auth.type}`);
     }
   }
 

@@ -8,6 +8,7 @@ import { Notifier } from '../notifier/notifier.ts';
 import { connectPgBus } from '../notifier/pg-bus.ts';
 import { AccountService } from './accounts.ts';
 import { AccountManagementService } from './accounts-management.ts';
+import { UiaSessions } from './accounts-uia.ts';
 import { AccountDataService } from './account-data.ts';
 import { FilterService } from './filters.ts';
 import { ReceiptService } from './receipts.ts';
@@ -54,7 +55,6 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const bus =
     database.dialect === 'postgres' ? await connectPgBus(database.url, (level, msg, err) => logger?.[level](err === undefined ? {} : { err }, msg)) : undefined;
   if (bus) notifier.attach(bus);
-  const accounts = new AccountService(db, config, notifier);
   const filters = new FilterService(db);
   const typing = new TypingService(db, notifier);
   let signingKey;
@@ -66,6 +66,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     await bus?.close();
     throw err;
   }
+  const accounts = new AccountService(db, config, UiaSessions.fromSigningKey(signingKey.privateKey), notifier);
   const persister = new EventPersister(config.serverName, signingKey);
   const writer = new RoomWriter(db, persister, notifier);
   const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
