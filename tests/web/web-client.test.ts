@@ -2,8 +2,10 @@
 // `hush serve`: two people in two browser contexts. Ignore from the member list and from a message
 // (with its confirmation), messages vanish and come back on un-ignore, typing stops; blocking
 // invites gives the inviter M_INVITE_BLOCKED; the hidden-invites page names the rule and "Show
-// again" brings the invite back; mute collapses; replies to and permalinks of an ignored user's
-// messages are placeholders; keyboard use, phone width, an import of 5,000 ids with progress.
+// again" asks (it lifts the whole rule) before it brings the invite back; mute collapses; replies to
+// and permalinks of an ignored user's messages are placeholders; keyboard use, phone width (and the
+// way back to the list), an import of 5,000 ids with progress; the icon and a clean console; the
+// Settings menu; leaving a room; the New room form emptied; display names told apart.
 // Screenshots of each screen go to $HUSH_SCREENSHOTS_DIR (docs/screenshots when refreshing them).
 
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -12,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { client, startHush, type HushProcess } from '../support/server.ts';
 import { steps, V3, enc } from '../e2e/support/steps.ts';
 import { expect } from './support/expect.ts';
-import { launch, openRoom, pageErrors, roomLink, shot, shownBodies, signIn } from './support/browser.ts';
+import { launch, openRoom, openSettings, pageErrors, roomLink, shot, shownBodies, signIn } from './support/browser.ts';
 
 let hs: HushProcess;
 let browser: Browser;
@@ -102,7 +104,7 @@ describe('web client', () => {
     assert.ok(!(await shownBodies(a.page)).includes('bob after'));
     await shot(a.page, 'room-after-ignore');
 
-    await a.page.getByRole('link', { name: 'Ignored users' }).click();
+    await openSettings(a.page, 'Ignored users');
     await expect(() => a.page.locator('[data-user="@w2_bob:localhost"]').isVisible(), 'bob listed as ignored');
     await shot(a.page, 'settings-ignored');
     await a.page.getByRole('button', { name: 'Stop ignoring @w2_bob:localhost' }).click();
@@ -151,7 +153,7 @@ describe('web client', () => {
     const [alice, bob] = await Promise.all([s.user('w4_alice'), s.user('w4_bob')]);
     void alice;
     const a = await signIn(browser, hs.baseUrl, 'w4_alice');
-    await a.page.getByRole('link', { name: 'Invites' }).click();
+    await openSettings(a.page, 'Invites');
     await a.page.getByLabel(/Nobody — block all invites/).check();
     await expect(async () => (await a.page.getByRole('status').textContent())?.includes('saved') ?? false, 'block saved');
     await shot(a.page, 'settings-invites');
@@ -175,10 +177,10 @@ describe('web client', () => {
     await b.context.close();
   });
 
-  test('hidden invites: the page names the rule, and "Show again" brings the invite back', async () => {
-    const [, bob] = await Promise.all([s.user('w5_alice'), s.user('w5_bob')]);
+  test('hidden invites: the page names the rule; "Show again" says it lifts the whole rule and asks first (cancel keeps it hidden), then brings the invite back', async () => {
+    const [alice, bob] = await Promise.all([s.user('w5_alice'), s.user('w5_bob')]);
     const a = await signIn(browser, hs.baseUrl, 'w5_alice');
-    await a.page.getByRole('link', { name: 'Invites' }).click();
+    await openSettings(a.page, 'Invites');
     await a.page.getByLabel('Id', { exact: true }).fill('@w5_bob:localhost');
     await a.page.getByRole('button', { name: 'Add' }).click();
     await expect(async () => (await a.page.getByRole('status').textContent())?.includes('saved') ?? false, 'rule saved');
@@ -193,6 +195,20 @@ describe('web client', () => {
     assert.equal(await a.page.locator(`.invites li[data-room="${room}"]`).count(), 0, 'not among pending invites');
     await shot(a.page, 'hidden-invites');
     await row.getByRole('button', { name: /Show the invite to Spammy room again/ }).click();
+    const ask = a.page.getByRole('dialog');
+    await expect(() => ask.isVisible(), 'asked before the rule is lifted');
+    const said = (await ask.textContent()) ?? '';
+    assert.match(said, /Show invites from @w5_bob:localhost again\?/);
+    assert.match(said, /every future invite from @w5_bob:localhost/, 'says the whole rule goes, not just this invite');
+    await shot(a.page, 'show-again-confirm');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect(async () => !(await ask.isVisible()), 'cancel closes the question');
+    assert.ok(await row.isVisible(), 'cancel keeps the invite hidden');
+    assert.equal(await a.page.locator(`.invites li[data-room="${room}"]`).count(), 0, 'cancel shows nothing');
+    const kept = await s.get(alice, `${V3}/user/${enc(alice.userId)}/account_data/m.ignored_invites`);
+    assert.deepEqual(Object.keys(kept.json.ignored_user_ids ?? {}), ['@w5_bob:localhost'], 'cancel writes nothing');
+    await row.getByRole('button', { name: /Show the invite to Spammy room again/ }).click();
+    await ask.getByRole('button', { name: 'Show again', exact: true }).click();
     await expect(() => a.page.locator(`.invites li[data-room="${room}"]`).isVisible(), 'invite back in the sidebar');
     await expect(async () => (await row.count()) === 0, 'no longer hidden');
     await a.context.close();
@@ -256,7 +272,7 @@ describe('web client', () => {
     await a.context.close();
   });
 
-  test('phone width: one column, the room list first, a room full width', async () => {
+  test('phone width: one column, the room list first, a room full width, and a way back to the list', async () => {
     const { bob, room } = await s.trio('w9');
     await s.send(bob, room, 'small screen');
     const a = await signIn(browser, hs.baseUrl, 'w9_alice', 'correct horse', { width: 390, height: 800 });
@@ -269,6 +285,10 @@ describe('web client', () => {
     const overflow = await a.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(overflow, false, 'no horizontal scrolling');
     await shot(a.page, 'phone-room');
+    // A way back: the room's header links to the list.
+    await a.page.getByRole('link', { name: 'Back to rooms' }).click();
+    await expect(() => roomLink(a.page, room).isVisible(), 'back at the room list');
+    assert.equal(await a.page.locator('#composer').isVisible(), false, 'the room gives way to the list');
     await a.context.close();
   });
 
@@ -277,7 +297,7 @@ describe('web client', () => {
     const policy = await s.createRoom(mod, { preset: 'public_chat', name: 'Ban list' });
     await s.setState(mod, policy, 'm.policy.rule.user', { entity: '@w11_mod*', recommendation: 'm.ban', reason: 'test' }, 'rule:1');
     const a = await signIn(browser, hs.baseUrl, 'w11_alice');
-    await a.page.getByRole('link', { name: 'Invites' }).click();
+    await openSettings(a.page, 'Invites');
     await a.page.getByLabel('Hide invites from users matching').fill('@w11_b*:localhost');
     await a.page.getByRole('button', { name: 'Save patterns' }).click();
     await expect(async () => (await a.page.getByRole('status').textContent())?.includes('Saving patterns: saved') ?? false, 'patterns saved');
@@ -296,6 +316,10 @@ describe('web client', () => {
     assert.equal(await modRow.locator('.rule').getAttribute('data-rule'), 'm.policies m.ignore.invites m.policy.rule.user');
     assert.match((await modRow.textContent()) ?? '', /Change that setting to see it/);
     await bobRow.getByRole('button', { name: /Show the invite to Pattern room again/ }).click();
+    const ask = a.page.getByRole('dialog');
+    await expect(() => ask.isVisible(), 'asked first');
+    assert.match((await ask.textContent()) ?? '', /always allowed to invite you.*every future invite from @w11_bob:localhost/s);
+    await ask.getByRole('button', { name: 'Show again', exact: true }).click();
     await expect(() => a.page.locator(`.invites li[data-room="${fromBob}"]`).isVisible(), 'pattern-hidden invite back');
     assert.equal(await a.page.locator(`.invites li[data-room="${fromMod}"]`).count(), 0, 'policy-hidden invite stays hidden');
     await a.context.close();
@@ -306,7 +330,7 @@ describe('web client', () => {
     const ids = Array.from({ length: 5000 }, (_, i) => `@spam${i}:bad.example`);
     const file = { version: 1, ignored_users: ids, ignored_invites: { users: [], servers: [], rooms: [] }, invite_permission: 'allow', msc4155: {}, policy_rooms: [] };
     const a = await signIn(browser, hs.baseUrl, 'w10_alice');
-    await a.page.getByRole('link', { name: 'Ignored users' }).click();
+    await openSettings(a.page, 'Ignored users');
     const seen: string[] = [];
     const watch = setInterval(() => {
       void a.page
@@ -321,6 +345,135 @@ describe('web client', () => {
     await expect(async () => (await a.page.locator('[data-user]').count()) === 5000, 'all 5,000 listed');
     const stored = await s.get(alice, `${V3}/user/${enc(alice.userId)}/account_data/m.ignored_user_list`);
     assert.equal(Object.keys(stored.json.ignored_users).length, 5000);
+    await a.context.close();
+  });
+
+  test('the page has an icon, and loading it (signed out and in) logs no console error', async () => {
+    await s.user('w12_alice');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(hs.baseUrl);
+    await page.waitForLoadState('networkidle');
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    assert.ok(icon, 'the page names an icon');
+    const res = await fetch(new URL(icon, hs.baseUrl));
+    assert.equal(res.status, 200, `${icon} is served`);
+    assert.match(res.headers.get('content-type') ?? '', /^image\//);
+    await page.getByLabel('User').fill('w12_alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(() => page.getByRole('button', { name: 'Sign out' }).isVisible(), 'signed in');
+    await page.reload();
+    await expect(() => page.getByRole('button', { name: 'Sign out' }).isVisible(), 'still signed in');
+    // Signed in, the sync long-poll keeps the network busy: give the icon request a moment instead.
+    await page.waitForTimeout(1000);
+    assert.deepEqual(errors, [], 'no console errors');
+    await context.close();
+  });
+
+  test('a Settings menu in the top bar: Settings → Ignored users and Settings → Invites, closed again after a choice or Escape', async () => {
+    await s.user('w13_alice');
+    const a = await signIn(browser, hs.baseUrl, 'w13_alice');
+    const button = a.page.getByRole('button', { name: 'Settings' });
+    const menu = a.page.getByRole('navigation', { name: 'Settings' });
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.equal(await menu.isVisible(), false, 'closed until asked');
+    await button.click();
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(await menu.getByRole('link').allTextContents(), ['Ignored users', 'Invites']);
+    await shot(a.page, 'settings-menu');
+    await menu.getByRole('link', { name: 'Ignored users' }).click();
+    await expect(() => a.page.getByRole('heading', { name: 'Ignored users' }).isVisible(), 'Settings → Ignored users');
+    await expect(async () => !(await menu.isVisible()), 'the menu closes after a choice');
+    await openSettings(a.page, 'Invites');
+    await expect(() => a.page.getByRole('heading', { name: 'Invites', exact: true }).isVisible(), 'Settings → Invites');
+    await button.click();
+    await expect(() => menu.isVisible(), 'open again');
+    await a.page.keyboard.press('Escape');
+    await expect(async () => !(await menu.isVisible()), 'Escape closes it');
+    assert.ok(await button.evaluate((el) => el === document.activeElement), 'focus back on the button');
+    await a.context.close();
+  });
+
+  test('leaving a room asks first (cancel stays); then the room leaves the list and the server has alice out', async () => {
+    const { alice, bob, room } = await s.trio('w14');
+    await s.setState(alice, room, 'm.room.name', { name: 'Leaving soon' });
+    await s.send(bob, room, 'hi');
+    const a = await signIn(browser, hs.baseUrl, 'w14_alice');
+    await openRoom(a.page, room);
+    await a.page.getByRole('button', { name: 'Leave', exact: true }).click();
+    const ask = a.page.getByRole('dialog');
+    await expect(() => ask.isVisible(), 'asked first');
+    assert.match((await ask.textContent()) ?? '', /Leave Leaving soon\?/);
+    await shot(a.page, 'leave-confirm');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect(async () => !(await ask.isVisible()), 'cancelled');
+    assert.ok(await a.page.locator('#composer').isVisible(), 'still in the room');
+    assert.deepEqual((await s.get(alice, `${V3}/joined_rooms`)).json.joined_rooms, [room], 'cancel leaves nothing');
+    await a.page.getByRole('button', { name: 'Leave', exact: true }).click();
+    await ask.getByRole('button', { name: 'Leave', exact: true }).click();
+    await expect(async () => (await roomLink(a.page, room).count()) === 0, 'the room leaves the list');
+    await expect(() => a.page.getByRole('heading', { name: 'Welcome' }).isVisible(), 'back home');
+    assert.deepEqual((await s.get(alice, `${V3}/joined_rooms`)).json.joined_rooms, [], 'alice left on the server');
+    await a.context.close();
+  });
+
+  test('the New room form is empty and folded again after Create, also when the invite is refused', async () => {
+    const [, bob, carol] = await Promise.all([s.user('w15_alice'), s.user('w15_bob'), s.user('w15_carol')]);
+    const a = await signIn(browser, hs.baseUrl, 'w15_alice');
+    const form = a.page.locator('details.create');
+    await form.locator('summary').click();
+    await form.getByLabel('Name').fill('Fresh room');
+    await form.getByLabel('Invite (optional)').fill(bob.userId);
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect(() => a.page.getByRole('heading', { name: 'Fresh room' }).isVisible(), 'the new room opens');
+    await expect(async () => (await a.page.locator('.members [data-member="@w15_bob:localhost"]').textContent())?.includes('invited') ?? false, 'bob invited');
+    await expect(async () => (await form.getByLabel('Name').inputValue()) === '' && (await form.getByLabel('Invite (optional)').inputValue()) === '', 'fields cleared');
+    assert.equal(await form.getAttribute('open'), null, 'the form folds away');
+    assert.equal(await form.getByRole('status').count(), 0, 'no leftover status');
+    await form.locator('summary').click();
+    assert.equal(await form.getByLabel('Name').inputValue(), '', 'still empty when opened again');
+    // The room is made but the invite is refused: the form still empties (a second Create would
+    // make a second room) and stays open to say what happened.
+    await s.http.request('PUT', `${V3}/user/${enc(carol.userId)}/account_data/m.invite_permission_config`, { token: carol.token, body: { default_action: 'block' } });
+    await form.getByLabel('Name').fill('Second room');
+    await form.getByLabel('Invite (optional)').fill(carol.userId);
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect(async () => (await form.getByRole('status').textContent())?.includes('Room created, but inviting @w15_carol:localhost failed') ?? false, 'the refused invite is reported');
+    assert.equal(await form.getByLabel('Name').inputValue(), '', 'name cleared');
+    assert.equal(await form.getByLabel('Invite (optional)').inputValue(), '', 'invitee cleared');
+    await expect(() => a.page.getByRole('heading', { name: 'Second room' }).isVisible(), 'the room was made and opens');
+    await a.context.close();
+  });
+
+  test('the timeline names people by display name; two members sharing one are told apart by id; no name falls back to the id', async () => {
+    const { alice, bob, carol, room } = await s.trio('w16');
+    const dave = await s.user('w16_dave');
+    await s.join(dave, room);
+    await s.setState(bob, room, 'm.room.member', { membership: 'join', displayname: 'Sam' }, bob.userId);
+    await s.setState(carol, room, 'm.room.member', { membership: 'join', displayname: 'Sam' }, carol.userId);
+    await s.setState(dave, room, 'm.room.member', { membership: 'join' }, dave.userId);
+    await s.send(bob, room, 'from bob');
+    await s.send(carol, room, 'from carol');
+    await s.send(dave, room, 'from dave');
+    await s.send(alice, room, 'from alice');
+    const a = await signIn(browser, hs.baseUrl, 'w16_alice');
+    await openRoom(a.page, room);
+    await expect(async () => (await shownBodies(a.page)).includes('from alice'), 'messages shown');
+    const senderOf = (id: string) => a.page.locator(`.message[data-sender="${id}"] .sender`).first().textContent();
+    assert.equal(await senderOf(alice.userId), 'w16_alice', 'a unique display name alone');
+    assert.equal(await senderOf(bob.userId), 'Sam (@w16_bob:localhost)', 'a shared name with the id');
+    assert.equal(await senderOf(carol.userId), 'Sam (@w16_carol:localhost)');
+    assert.equal(await senderOf(dave.userId), '@w16_dave:localhost', 'no display name: the id');
+    assert.match((await a.page.locator('[data-member="@w16_bob:localhost"] .who').textContent()) ?? '', /^Sam \(@w16_bob:localhost\)/, 'the member list agrees');
+    await shot(a.page, 'display-names');
+    // carol renames herself: bob's name is unique again.
+    await s.setState(carol, room, 'm.room.member', { membership: 'join', displayname: 'Carol' }, carol.userId);
+    await expect(async () => (await senderOf(bob.userId)) === 'Sam', 'unique again: the name alone');
+    assert.equal(await senderOf(carol.userId), 'Carol');
     await a.context.close();
   });
 });

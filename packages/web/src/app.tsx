@@ -1,7 +1,7 @@
 // The app shell: logged out → the login form; logged in → a HushClient running its sync loop, the
-// navigation (rooms, settings) and the page the hash route names.
+// navigation (rooms, the Settings menu) and the page the hash route names.
 
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HushClient, logout, type ServerFeatures, type Session } from '@hush/client';
 import { Login } from './login.tsx';
 import { RoomList } from './room-list.tsx';
@@ -10,7 +10,7 @@ import { IgnoredUsersPage } from './settings-ignored.tsx';
 import { InviteSettingsPage } from './settings-invites.tsx';
 import { HiddenInvitesPage } from './hidden-invites.tsx';
 import { loadSession, saveSession } from './session-storage.ts';
-import { useRoute } from './route.ts';
+import { useRoute, type Route } from './route.ts';
 import { describeError } from './use-client.ts';
 
 export function App() {
@@ -66,10 +66,7 @@ function LoggedIn({ session, onLogout }: { session: Session; onLogout: () => voi
       <a class="skip" href="#main">Skip to content</a>
       <header class="topbar">
         <a class="brand" href="#/">Hush</a>
-        <nav aria-label="Settings">
-          <a href="#/settings/ignored" aria-current={route.page === 'ignored' ? 'page' : undefined}>Ignored users</a>
-          <a href="#/settings/invites" aria-current={route.page === 'invites' || route.page === 'hidden' ? 'page' : undefined}>Invites</a>
-        </nav>
+        <SettingsMenu route={route} />
         <span class="me" title={session.homeserver}>{session.userId}</span>
         <button type="button" onClick={signOut}>Sign out</button>
       </header>
@@ -95,6 +92,47 @@ function LoggedIn({ session, onLogout }: { session: Session; onLogout: () => voi
           )}
         </main>
       </div>
+    </div>
+  );
+}
+
+/** Settings → Ignored users / Invites: a disclosure button over the two links (closed again by a
+ *  choice, Escape or a click elsewhere; Escape returns focus to the button). */
+function SettingsMenu({ route }: { route: Route }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  // Read by listeners installed once at mount (an effect per open state could start listening only
+  // after a key or click already happened).
+  const isOpen = useRef(false);
+  isOpen.current = open;
+  useEffect(() => setOpen(false), [route]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || !isOpen.current) return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    const onClick = (e: MouseEvent) => {
+      if (isOpen.current && !box.current?.contains(e.target as Node)) setOpen(false);
+    };
+    addEventListener('keydown', onKey);
+    addEventListener('click', onClick);
+    return () => {
+      removeEventListener('keydown', onKey);
+      removeEventListener('click', onClick);
+    };
+  }, []);
+  const inSettings = route.page === 'ignored' || route.page === 'invites' || route.page === 'hidden';
+  return (
+    <div class="menu" ref={box}>
+      <button type="button" ref={button} aria-expanded={open} aria-controls="settings-menu" class={inSettings ? 'current' : undefined} onClick={() => setOpen(!open)}>
+        Settings
+      </button>
+      <nav id="settings-menu" aria-label="Settings" hidden={!open} onClick={() => setOpen(false)}>
+        <a href="#/settings/ignored" aria-current={route.page === 'ignored' ? 'page' : undefined}>Ignored users</a>
+        <a href="#/settings/invites" aria-current={route.page === 'invites' || route.page === 'hidden' ? 'page' : undefined}>Invites</a>
+      </nav>
     </div>
   );
 }

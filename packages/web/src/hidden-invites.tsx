@@ -1,9 +1,11 @@
 // Settings → Invites → Hidden invites: what the server is keeping from you (Hush's review endpoint),
-// the rule that hid each one in words, and "Show again" where one entry can be lifted.
+// the rule that hid each one in words, and "Show again" where one entry can be lifted — after a
+// confirmation that says the entry goes for every invite it covers, not just this one.
 
 import { useEffect, useState } from 'preact/hooks';
 import { INVITE_RULE, showAgainLift, type HushClient } from '@hush/client';
 import type { HiddenInvite } from '@hush/spec';
+import { Confirm } from './confirm.tsx';
 import { describeError, useClientTick } from './use-client.ts';
 
 /** The review endpoint's `rule`, in words. */
@@ -29,6 +31,53 @@ function ruleInWords(rule: string, inviter: string): string {
   return words[rule] ?? rule;
 }
 
+/** What "Show again" lifts, said before it is lifted: the whole entry, so every invite it covers. */
+function liftInWords(inv: HiddenInvite): { title: string; body: string; undo: string } | null {
+  const who = inv.inviter;
+  const undo = 'Settings → Invites can hide them again.';
+  const server = who.slice(who.indexOf(':') + 1);
+  switch (showAgainLift(inv.rule)) {
+    case 'ignored_user':
+      return {
+        title: `Stop ignoring ${who}?`,
+        body: `This invite is hidden because you ignore ${who}. Showing it again stops ignoring them altogether: their messages, typing and read receipts come back in every room, and every future invite from ${who} is shown too.`,
+        undo: 'Settings → Ignored users can ignore them again.',
+      };
+    case 'inviter':
+      return {
+        title: `Show invites from ${who} again?`,
+        body: `This takes ${who} off the users whose invites you ignore. Not just this invite comes back: every future invite from ${who} is shown too.`,
+        undo,
+      };
+    case 'rejected_inviter':
+      return {
+        title: `Show invites from ${who} again?`,
+        body: `This takes ${who} off the inviters you reject. Not just this invite comes back: every future invite from ${who} is shown too.`,
+        undo,
+      };
+    case 'allow_inviter':
+      return {
+        title: `Always allow invites from ${who}?`,
+        body: `A pattern in your invite settings hides this invite. Showing it adds ${who} to the users always allowed to invite you (the pattern stays for everyone else), so every future invite from ${who} is shown too.`,
+        undo,
+      };
+    case 'server':
+      return {
+        title: `Stop ignoring the server ${server}?`,
+        body: `This takes ${server} off the servers you ignore. Not just this invite comes back: every invite from anyone on ${server} is shown, now and in future, and their messages are no longer hidden either.`,
+        undo,
+      };
+    case 'room':
+      return {
+        title: 'Show invites to this room again?',
+        body: 'This takes the room off the rooms whose invites you ignore. Not just this invite comes back: every future invite to this room is shown too, whoever sends it.',
+        undo,
+      };
+    case null:
+      return null;
+  }
+}
+
 export function HiddenInvitesPage({ client }: { client: HushClient }) {
   useClientTick(client);
   // Asked again only when a list changed (the ignore view's version), not on every sync.
@@ -36,6 +85,7 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
   const [invites, setInvites] = useState<HiddenInvite[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
+  const [asking, setAsking] = useState<HiddenInvite | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -47,6 +97,7 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
   }, [listsVersion]);
 
   const showAgain = async (inv: HiddenInvite) => {
+    setAsking(null);
     setStatus('Showing it again…');
     try {
       await client.inviteRules.showInviteAgain(inv);
@@ -73,7 +124,7 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
         <ul class="list hidden-invites" aria-label="Hidden invites">
           {invites.map((inv) => {
             const name = inv.invite_state.events.find((e) => e.type === 'm.room.name')?.content['name'];
-            const liftable = showAgainLift(inv.rule) !== null;
+            const liftable = liftInWords(inv) !== null;
             return (
               <li key={inv.room_id} data-room={inv.room_id}>
                 <div>
@@ -85,7 +136,7 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
                   <span class="muted">{new Date(inv.ts).toLocaleString()}</span>
                 </div>
                 {liftable ? (
-                  <button type="button" aria-label={`Show the invite to ${typeof name === 'string' ? name : inv.room_id} again`} onClick={() => void showAgain(inv)}>
+                  <button type="button" aria-label={`Show the invite to ${typeof name === 'string' ? name : inv.room_id} again`} onClick={() => setAsking(inv)}>
                     Show again
                   </button>
                 ) : (
@@ -96,6 +147,18 @@ export function HiddenInvitesPage({ client }: { client: HushClient }) {
           })}
         </ul>
       )}
+      {asking && <AskShowAgain inv={asking} onConfirm={() => void showAgain(asking)} onCancel={() => setAsking(null)} />}
     </section>
+  );
+}
+
+function AskShowAgain({ inv, onConfirm, onCancel }: { inv: HiddenInvite; onConfirm: () => void; onCancel: () => void }) {
+  const words = liftInWords(inv);
+  if (!words) return null;
+  return (
+    <Confirm title={words.title} confirmLabel="Show again" onConfirm={onConfirm} onCancel={onCancel}>
+      <p>{words.body}</p>
+      <p>{words.undo}</p>
+    </Confirm>
   );
 }

@@ -1,5 +1,5 @@
 // The sidebar: pending invites (accept / decline), joined rooms with unread counts, and a form to
-// create a room and invite someone.
+// create a room and invite someone (emptied and folded once the room exists).
 
 import { useState } from 'preact/hooks';
 import { isUserId } from '@hush/spec';
@@ -75,33 +75,41 @@ function CreateRoom({ client }: { client: HushClient }) {
   const [name, setName] = useState('');
   const [invitee, setInvitee] = useState('');
   const [status, setStatus] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
   const bad = invitee.trim() !== '' && !isUserId(invitee.trim());
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (bad) return;
+    if (bad || busy) return;
+    const who = invitee.trim();
     setStatus('Creating…');
+    setBusy(true);
     try {
       const roomId = await client.createRoom({ name: name.trim() || undefined, preset: 'private_chat' });
+      // The room exists: the form empties now, so a second Create cannot make it twice.
+      setName('');
+      setInvitee('');
       location.hash = roomHref(roomId);
-      if (invitee.trim()) {
+      if (who) {
         try {
-          await client.invite(roomId, invitee.trim());
+          await client.invite(roomId, who);
         } catch (err) {
-          setStatus(`Room created, but the invite failed: ${describeError(err)}`);
+          setStatus(`Room created, but inviting ${who} failed: ${describeError(err)}`);
           return;
         }
       }
-      setName('');
-      setInvitee('');
       setStatus(null);
+      setOpen(false);
     } catch (err) {
       setStatus(describeError(err));
+    } finally {
+      setBusy(false);
     }
   };
 
   return (
-    <details class="create">
+    <details class="create" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>New room</summary>
       <form onSubmit={submit}>
         <label>
@@ -113,7 +121,9 @@ function CreateRoom({ client }: { client: HushClient }) {
           <input name="invitee" placeholder="@friend:example.org" value={invitee} aria-invalid={bad} aria-describedby="invitee-hint" onInput={(e) => setInvitee(e.currentTarget.value)} />
         </label>
         <small id="invitee-hint" class={bad ? 'error' : 'muted'}>{bad ? 'A user id looks like @name:server' : 'A user id, like @name:server'}</small>
-        <button type="submit" disabled={bad}>Create</button>
+        <button type="submit" disabled={bad || busy}>
+          Create
+        </button>
         {status && <p role="status">{status}</p>}
       </form>
     </details>

@@ -1,22 +1,25 @@
 // One room: the timeline (back-pagination, muted users collapsed, replies to and permalinks of
-// ignored users' messages as placeholders), typing and read receipts, the composer, the member list,
-// and Ignore / Mute from a message or a member.
+// ignored users' messages as placeholders, people by display name), typing and read receipts, the
+// composer, the member list, Ignore / Mute from a message or a member, and Leave (asked first).
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { isUserId, type ClientEvent } from '@hush/spec';
 import type { HushClient, RoomView } from '@hush/client';
 import { Confirm, IgnoreExplained } from './confirm.tsx';
 import { setMuted, useMuted } from './mute.ts';
+import { memberNames } from './names.ts';
 import { roomHref } from './route.ts';
 import { describeError, useClientTick } from './use-client.ts';
 
 const isMessage = (e: ClientEvent) => e.type === 'm.room.message' && e.state_key === undefined;
+type NameOf = (userId: string) => string;
 
 export function RoomPage({ client, roomId, eventId }: { client: HushClient; roomId: string; eventId: string | undefined }) {
   useClientTick(client);
   const room = client.store.room(roomId);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
+  const [leaving, setLeaving] = useState(false);
 
   if (!room || room.membership !== 'join') {
     return (
@@ -38,34 +41,59 @@ export function RoomPage({ client, roomId, eventId }: { client: HushClient; room
     }
   };
 
+  const leave = async () => {
+    setLeaving(false);
+    setStatus('Leaving…');
+    try {
+      await client.leave(roomId);
+      location.hash = '#/';
+    } catch (e) {
+      setStatus(describeError(e));
+    }
+  };
+
+  const nameOf = memberNames(room.members());
+  const title = room.name ?? roomId;
   return (
     <div class="room">
       <header class="room-head">
-        <h1>{room.name ?? roomId}</h1>
+        <a class="back" href="#/" aria-label="Back to rooms">
+          ← Rooms
+        </a>
+        <h1>{title}</h1>
         <InviteSomeone client={client} roomId={roomId} />
+        <button type="button" class="leave" onClick={() => setLeaving(true)}>
+          Leave
+        </button>
       </header>
       {status && (
         <p class="banner" role="status">
           {status}
         </p>
       )}
-      {eventId && <Permalink client={client} roomId={roomId} eventId={eventId} />}
+      {eventId && <Permalink client={client} roomId={roomId} eventId={eventId} nameOf={nameOf} />}
       <div class="room-body">
-        <Timeline client={client} room={room} onIgnore={setConfirming} />
-        <Members client={client} room={room} onIgnore={setConfirming} />
+        <Timeline client={client} room={room} nameOf={nameOf} onIgnore={setConfirming} />
+        <Members client={client} room={room} nameOf={nameOf} onIgnore={setConfirming} />
       </div>
-      <Typing client={client} room={room} />
+      <Typing client={client} room={room} nameOf={nameOf} />
       <Composer client={client} roomId={roomId} />
       {confirming && (
         <Confirm title={`Ignore ${confirming}?`} confirmLabel="Ignore" onConfirm={() => void ignore(confirming)} onCancel={() => setConfirming(null)}>
           <IgnoreExplained userId={confirming} />
         </Confirm>
       )}
+      {leaving && (
+        <Confirm title={`Leave ${title}?`} confirmLabel="Leave" onConfirm={() => void leave()} onCancel={() => setLeaving(false)}>
+          <p>The room leaves your list and you stop receiving its messages; the others see that you left.</p>
+          <p>If it is invite-only, coming back takes a new invite.</p>
+        </Confirm>
+      )}
     </div>
   );
 }
 
-function Timeline({ client, room, onIgnore }: { client: HushClient; room: RoomView; onIgnore: (u: string) => void }) {
+function Timeline({ client, room, nameOf, onIgnore }: { client: HushClient; room: RoomView; nameOf: NameOf; onIgnore: (u: string) => void }) {
   const muted = useMuted(client.userId);
   const [opened, setOpened] = useState<Set<string>>(new Set());
   const [loading, setLoading] = useState(false);
@@ -108,7 +136,7 @@ function Timeline({ client, room, onIgnore }: { client: HushClient; room: RoomVi
       );
       continue;
     }
-    rows.push(<Row key={ev.event_id} client={client} room={room} ev={ev} muted={muted.has(ev.sender)} onIgnore={onIgnore} />);
+    rows.push(<Row key={ev.event_id} client={client} room={room} ev={ev} nameOf={nameOf} muted={muted.has(ev.sender)} onIgnore={onIgnore} />);
   }
 
   return (
@@ -125,14 +153,15 @@ function Timeline({ client, room, onIgnore }: { client: HushClient; room: RoomVi
   );
 }
 
-function Row({ client, room, ev, muted, onIgnore }: { client: HushClient; room: RoomView; ev: ClientEvent; muted: boolean; onIgnore: (u: string) => void }) {
+function Row({ client, room, ev, nameOf, muted, onIgnore }: { client: HushClient; room: RoomView; ev: ClientEvent; nameOf: NameOf; muted: boolean; onIgnore: (u: string) => void }) {
   const readers = room.receipts(ev.event_id).filter((u) => u !== client.userId && u !== ev.sender);
   if (!isMessage(ev)) {
     const c = ev.content as { membership?: string; displayname?: string };
-    const what = ev.type === 'm.room.create' ? 'created the room' : c.membership === 'join' ? 'joined' : c.membership === 'invite' ? `invited ${ev.state_key}` : c.membership === 'leave' ? (ev.state_key === ev.sender ? 'left' : `removed ${ev.state_key}`) : c.membership === 'ban' ? `banned ${ev.state_key}` : 'changed membership';
+    const target = nameOf(ev.state_key ?? '');
+    const what = ev.type === 'm.room.create' ? 'created the room' : c.membership === 'join' ? 'joined' : c.membership === 'invite' ? `invited ${target}` : c.membership === 'leave' ? (ev.state_key === ev.sender ? 'left' : `removed ${target}`) : c.membership === 'ban' ? `banned ${target}` : 'changed membership';
     return (
       <li class="notice" data-event={ev.event_id}>
-        {ev.sender} {what}
+        {nameOf(ev.sender)} {what}
       </li>
     );
   }
@@ -142,7 +171,9 @@ function Row({ client, room, ev, muted, onIgnore }: { client: HushClient; room: 
   return (
     <li class="message" data-event={ev.event_id} data-sender={ev.sender}>
       <div class="meta">
-        <span class="sender">{ev.sender}</span>
+        <span class="sender" title={ev.sender}>
+          {nameOf(ev.sender)}
+        </span>
         <a class="time" href={roomHref(room.roomId, ev.event_id)} title="Link to this message">
           {new Date(ev.origin_server_ts).toLocaleTimeString()}
         </a>
@@ -157,9 +188,9 @@ function Row({ client, room, ev, muted, onIgnore }: { client: HushClient; room: 
           </span>
         )}
       </div>
-      {typeof replyTo === 'string' && <Quoted client={client} roomId={room.roomId} eventId={replyTo} />}
+      {typeof replyTo === 'string' && <Quoted client={client} roomId={room.roomId} eventId={replyTo} nameOf={nameOf} />}
       <p class="body">{typeof content.body === 'string' ? content.body : ''}</p>
-      {readers.length > 0 && <p class="receipts">Seen by {readers.join(', ')}</p>}
+      {readers.length > 0 && <p class="receipts">Seen by {readers.map(nameOf).join(', ')}</p>}
     </li>
   );
 }
@@ -188,7 +219,7 @@ function useEvent(client: HushClient, roomId: string, eventId: string): Fetched 
   return held ? { state: 'ok', ev: held } : fetched;
 }
 
-function Quoted({ client, roomId, eventId }: { client: HushClient; roomId: string; eventId: string }) {
+function Quoted({ client, roomId, eventId, nameOf }: { client: HushClient; roomId: string; eventId: string; nameOf: NameOf }) {
   const f = useEvent(client, roomId, eventId);
   if (f.state === 'loading') return <blockquote class="quote muted">…</blockquote>;
   if (f.state === 'ignored') return <blockquote class="quote placeholder">In reply to a message from {f.sender ?? 'someone'} — you ignore them.</blockquote>;
@@ -196,12 +227,12 @@ function Quoted({ client, roomId, eventId }: { client: HushClient; roomId: strin
   const body = (f.ev.content as { body?: unknown }).body;
   return (
     <blockquote class="quote">
-      <span class="sender">{f.ev.sender}</span> {typeof body === 'string' ? body.slice(0, 200) : ''}
+      <span class="sender">{nameOf(f.ev.sender)}</span> {typeof body === 'string' ? body.slice(0, 200) : ''}
     </blockquote>
   );
 }
 
-function Permalink({ client, roomId, eventId }: { client: HushClient; roomId: string; eventId: string }) {
+function Permalink({ client, roomId, eventId, nameOf }: { client: HushClient; roomId: string; eventId: string; nameOf: NameOf }) {
   const f = useEvent(client, roomId, eventId);
   return (
     <section class="permalink" aria-label="Linked message">
@@ -214,7 +245,7 @@ function Permalink({ client, roomId, eventId }: { client: HushClient; roomId: st
         <p class="placeholder">This message can't be shown ({f.why}).</p>
       ) : (
         <p>
-          <span class="sender">{f.ev.sender}</span>: {String((f.ev.content as { body?: unknown }).body ?? f.ev.type)}
+          <span class="sender">{nameOf(f.ev.sender)}</span>: {String((f.ev.content as { body?: unknown }).body ?? f.ev.type)}
         </p>
       )}
       <a href={roomHref(roomId)}>Close</a>
@@ -222,7 +253,7 @@ function Permalink({ client, roomId, eventId }: { client: HushClient; roomId: st
   );
 }
 
-function Members({ client, room, onIgnore }: { client: HushClient; room: RoomView; onIgnore: (u: string) => void }) {
+function Members({ client, room, nameOf, onIgnore }: { client: HushClient; room: RoomView; nameOf: NameOf; onIgnore: (u: string) => void }) {
   const muted = useMuted(client.userId);
   const members = room.members().filter((m) => m.membership === 'join' || m.membership === 'invite');
   return (
@@ -231,8 +262,8 @@ function Members({ client, room, onIgnore }: { client: HushClient; room: RoomVie
       <ul>
         {members.map((m) => (
           <li key={m.userId} data-member={m.userId}>
-            <span class="who">
-              {m.displayname ?? m.userId}
+            <span class="who" title={m.userId}>
+              {nameOf(m.userId)}
               {m.membership === 'invite' && <span class="muted"> (invited)</span>}
               {muted.has(m.userId) && <span class="muted"> (muted)</span>}
             </span>
@@ -257,8 +288,8 @@ function Members({ client, room, onIgnore }: { client: HushClient; room: RoomVie
   );
 }
 
-function Typing({ client, room }: { client: HushClient; room: RoomView }) {
-  const who = room.typing().filter((u) => u !== client.userId);
+function Typing({ client, room, nameOf }: { client: HushClient; room: RoomView; nameOf: NameOf }) {
+  const who = room.typing().filter((u) => u !== client.userId).map(nameOf);
   return (
     <p class="typing" aria-live="polite">
       {who.length === 0 ? '\u00a0' : `${who.join(', ')} ${who.length === 1 ? 'is' : 'are'} typing…`}

@@ -54,6 +54,12 @@ export async function signIn(browser: Browser, baseUrl: string, user: string, pa
 
 export const roomLink = (page: Page, roomId: string) => page.locator(`a[data-room="${roomId}"]`);
 
+/** Settings → `item` from the top bar's Settings menu (the path the README and the page's hints name). */
+export async function openSettings(page: Page, item: 'Ignored users' | 'Invites'): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: item }).click();
+}
+
 /** Opens a room from the sidebar once it is listed. */
 export async function openRoom(page: Page, roomId: string): Promise<void> {
   await expect(() => roomLink(page, roomId).isVisible(), `room ${roomId} listed`);
