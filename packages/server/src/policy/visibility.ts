@@ -51,6 +51,18 @@ export class RoomViewer {
     return before(this.memberships, ordering, 'leave');
   }
 
+  /** Whether the viewer joined after `ordering` while not joined just before: a first join, or a
+   *  return after a leave (what happened while away is not theirs to see in the timeline). */
+  joinedAfter(ordering: number): boolean {
+    let joined = this.membershipBefore(ordering + 1) === 'join';
+    for (const c of this.memberships) {
+      if (c.ordering <= ordering) continue;
+      if (c.value === 'join' && !joined) return true;
+      joined = c.value === 'join';
+    }
+    return false;
+  }
+
   /** The room's history visibility now (no event: `shared`). */
   currentVisibility(): string {
     return this.visibilities.at(-1)?.value ?? 'shared';

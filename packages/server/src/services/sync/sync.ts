@@ -13,16 +13,18 @@ import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { hidesInvite, hidesUser, inviteRule, type IgnoreView } from '../../policy/ignore.ts';
-import { asVisibleState, type RoomViewer } from '../../policy/visibility.ts';
+import { type RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
 import { strippedState } from '../events/format.ts';
 import { presentState, presentTimeline } from '../rooms/present.ts';
 import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
 import type { ParsedContents } from '../account-data.ts';
-import { loadViewer, scan, stateEventsAt } from '../rooms/timeline.ts';
+import { loadViewer, scan, visibleStateAt } from '../rooms/timeline.ts';
+import { SentMembers } from './lazy-members.ts';
 import { countUnread } from './unread.ts';
 import { pageToken, parseSyncToken, syncToken, type SyncPosition } from './tokens.ts';
 import { toDeviceSection } from './to-device.ts';
+import { e2eSyncSection } from './device-lists.ts';
 
 export interface SyncParams {
   since?: string;
@@ -72,6 +74,8 @@ export class SyncService {
    *  nothing is new — as long as nothing was announced to the user after `asOf` (a token from
    *  another process may already be past a join this process has not read). */
   private readonly roomsOf = new Map<string, { rooms: ReadonlySet<string>; epoch: number; asOf: number }>();
+  /** Lazy-loaded members each device holds already. */
+  private readonly sentMembers = new SentMembers();
   /** The notifier only knows what happened since this process started. */
   private readonly startStream: number;
 
@@ -189,7 +193,7 @@ export class SyncService {
       } else if (m.membership === 'leave' || m.membership === 'ban') {
         if (since ? !changedMembership && !fullState : !f.includeLeave) continue;
         if (await this.declinedUnseen(tx, m, ignore)) continue;
-        leave[m.room_id] = await this.leftRoom(tx, r, m, since, f, ignore);
+        leave[m.room_id] = await this.leftRoom(tx, r, m, since, f, ignore, position);
       } else if (m.membership === 'knock') {
         // The knocker's own pending knock: stripped state like an invite's, plus the knock event.
         if (since && !changedMembership && !fullState) continue;
@@ -204,22 +208,27 @@ export class SyncService {
     if (Object.keys(leave).length) rooms['leave'] = leave;
     if (Object.keys(knock).length) rooms['knock'] = knock;
     const toDevice = await toDeviceSection(tx, r.userId, r.deviceId, since?.toDevice, position.stream, ignore);
-    const hasData = Object.keys(rooms).length > 0 || globalData.length > 0 || toDevice.events.length > 0 || toDevice.position < position.stream;
+    const e2e = await e2eSyncSection(tx, r, since?.stream, position.stream);
+    const hasData =
+      Object.keys(rooms).length > 0 ||
+      globalData.length > 0 ||
+      toDevice.events.length > 0 ||
+      toDevice.position < position.stream ||
+      e2e.device_lists.changed.length > 0 ||
+      e2e.device_lists.left.length > 0;
     const response: Json = {
       next_batch: syncToken({ ...position, toDevice: toDevice.position, toDeviceSent: toDevice.events.length > 0 }),
       rooms: { join, invite, leave, knock },
       account_data: { events: globalData.map((a) => this.accountDataEvent(r.userId, a)) },
       presence: { events: [] },
       to_device: { events: toDevice.events },
-      device_lists: { changed: [], left: [] },
-      device_one_time_keys_count: { signed_curve25519: 0 },
-      device_unused_fallback_key_types: [],
+      ...e2e,
     };
     return { response: response as unknown as SyncResponse, hasData, position, joinedRooms: allJoined };
   }
 
   /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
-  private async timelineAndState(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled) {
+  private async timelineAndState(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, at: number) {
     const bound = full ? 0 : (since?.stream ?? 0);
     const limit = f.timeline.limit;
     // One event more than the limit tells whether visible events were cut (limited), so hidden
@@ -228,37 +237,72 @@ export class SyncService {
     const limited = res.events.length > limit;
     const events = res.events.slice(0, limit).reverse();
     const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : full || limited ? upTo : bound;
-    let stateRows: EventRow[];
+    // State as the viewer may see it: never past their leave (a room left and later banned from
+    // shows the state at the leave), for one who never joined only what history visibility shows.
+    let state: VisibleEvent[];
     if (full) {
-      stateRows = await stateEventsAt(tx, roomId, start);
+      state = await visibleStateAt(tx, viewer, roomId, start);
+      // State set inside the timeline's span by events it does not show (sent while the viewer was
+      // away, history visibility `joined`): the client learns the outcome here, or never.
+      const shown = new Set(events.map((e) => e.event_id));
+      const unshown = [...(await this.latestChanges(tx, roomId, start, upTo)).values()].filter((id) => !shown.has(id));
+      if (unshown.length > 0) {
+        const byKey = new Map(state.map((e) => [`${e.type}\u0000${e.state_key}`, e]));
+        for (const e of viewer.visibleState(await eventsStore.byIds(tx, unshown))) byKey.set(`${e.type}\u0000${e.state_key}`, e);
+        state = [...byKey.values()];
+      }
     } else if (limited) {
-      const changes = await stateStore.changesBetween(tx, roomId, bound, start);
-      const latest = new Map<string, string>();
-      for (const c of changes) latest.set(`${c.type}\u0000${c.stateKey}`, c.eventId);
-      stateRows = await eventsStore.byIds(tx, [...latest.values()]);
+      state = viewer.visibleState(await eventsStore.byIds(tx, [...(await this.latestChanges(tx, roomId, bound, start)).values()]));
     } else {
-      stateRows = [];
+      state = [];
     }
-    stateRows = stateRows.filter((e) => f.state.matches(e));
-    if (f.state.lazyLoadMembers) {
-      const needed = new Set(events.map((e) => e.sender));
-      needed.add(r.userId);
-      const inTimeline = new Set(events.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
-      stateRows = stateRows.filter((e) => e.type !== 'm.room.member' || (needed.has(e.state_key ?? '') && !inTimeline.has(e.state_key)));
-      if (!full) {
-        // Incremental lazy loading: members of this batch's senders, as of the timeline's start.
-        const have = new Set(stateRows.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
-        const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
-        if (missing.length > 0) {
-          const refs = await stateStore.currentStateRefs(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
-          stateRows.push(...(await eventsStore.byIds(tx, refs.map((x) => x.eventId))));
-        }
+    state = state.filter((e) => f.state.matches(e));
+    if (f.state.lazyLoadMembers) state = await this.lazyMembers(tx, r, viewer, roomId, events, state, since, full, f);
+    const timeline = await presentTimeline(tx, viewer, r, events);
+    if (f.state.lazyLoadMembers) this.sentMembers.record(r.userId, r.deviceId, roomId, [...state, ...events], at);
+    return {
+      timeline: { events: timeline, limited, prev_batch: pageToken(start) },
+      state: { events: presentState(r, state) },
+    };
+  }
+
+  /** The last state event of each (type, state key) set after `after` up to `upTo`. */
+  private async latestChanges(tx: Tx, roomId: string, after: number, upTo: number): Promise<Map<string, string>> {
+    const latest = new Map<string, string>();
+    for (const c of await stateStore.changesBetween(tx, roomId, after, upTo)) latest.set(`${c.type}\u0000${c.stateKey}`, c.eventId);
+    return latest;
+  }
+
+  /**
+   * Lazy-loaded members: the memberships of this batch's senders (and the viewer's own) that the
+   * device does not hold yet — all of them with `include_redundant_members` — plus, in a gap, the
+   * membership changes of members the device holds and every leave or ban, so that nobody who left
+   * during the gap stays in the client's member list.
+   */
+  private async lazyMembers(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, events: readonly EventRow[], state: VisibleEvent[], since: Position | undefined, full: boolean, f: Compiled): Promise<VisibleEvent[]> {
+    const needed = new Set(events.map((e) => e.sender));
+    needed.add(r.userId);
+    const inTimeline = new Set(events.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+    const known = (member: string) => since !== undefined && !full && this.sentMembers.knows(r.userId, r.deviceId, roomId, member, since.stream);
+    const held = (e: EventRow) => since !== undefined && !full && !f.state.includeRedundantMembers && this.sentMembers.has(r.userId, r.deviceId, roomId, e.state_key ?? '', e.event_id, since.stream);
+    const out = state.filter((e) => {
+      if (e.type !== 'm.room.member') return true;
+      const member = e.state_key ?? '';
+      if (inTimeline.has(member) || held(e)) return false;
+      if (needed.has(member)) return true;
+      const membership = (JSON.parse(e.json) as { content?: { membership?: unknown } }).content?.membership;
+      return !full && (known(member) || membership === 'leave' || membership === 'ban');
+    });
+    if (!full) {
+      // Senders whose membership did not change in the window: as of now, unless the device holds it.
+      const have = new Set(out.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+      const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
+      if (missing.length > 0) {
+        const refs = await stateStore.currentStateRefs(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
+        for (const e of viewer.visibleState(await eventsStore.byIds(tx, refs.map((x) => x.eventId)))) if (!held(e)) out.push(e);
       }
     }
-    return {
-      timeline: { events: await presentTimeline(tx, viewer, r, events), limited, prev_batch: pageToken(start) },
-      state: { events: presentState(r, asVisibleState(stateRows)) },
-    };
+    return out;
   }
 
   private async joinedRoom(
@@ -275,10 +319,10 @@ export class SyncService {
     typingChanged: boolean,
   ): Promise<{ json: Json; full: boolean }> {
     const viewer = await loadViewer(tx, m.room_id, ignore);
-    // Joined since the token (not a profile change of a member): the room comes with its state.
-    const newlyJoined = !!since && m.stream_ordering > since.stream && viewer.membershipBefore(since.stream + 1) !== 'join';
-    const full = !since || newlyJoined || fullState;
-    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, position.stream, since, full, f);
+    // Joined since the token, or left and joined again within the window (what happened while
+    // away may be hidden from the timeline): the room comes with its whole state.
+    const full = !since || fullState || viewer.joinedAfter(since.stream);
+    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, position.stream, since, full, f, position.stream);
     const ephemeral: ClientEvent[] = [];
     if (typingChanged && f.ephemeral.matchesType('m.typing')) {
       const users = this.typing.typingIn(m.room_id).filter((u) => !hidesUser(ignore, u));
@@ -349,9 +393,12 @@ export class SyncService {
     return invite !== undefined && hidesInvite(ignore, invite.sender, m.room_id);
   }
 
-  private async leftRoom(tx: Tx, r: Requester, m: MembershipRow, since: Position | undefined, f: Compiled, ignore: IgnoreView): Promise<Json> {
+  private async leftRoom(tx: Tx, r: Requester, m: MembershipRow, since: Position | undefined, f: Compiled, ignore: IgnoreView, position: Position): Promise<Json> {
     const viewer = await loadViewer(tx, m.room_id, ignore);
-    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, m.stream_ordering, since, !since, f);
+    // Not joined at the token (joined and left within the window, an invite declined), or away
+    // and back before leaving: the client does not hold the room as it was, so it comes whole.
+    const full = !since || viewer.membershipBefore(since.stream + 1) !== 'join' || viewer.joinedAfter(since.stream);
+    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, m.stream_ordering, since, full, f, position.stream);
     return { timeline, state, account_data: { events: [] } };
   }
 }
@@ -363,7 +410,9 @@ function carries(room: Json): boolean {
   return has(room['timeline']) || has(room['state']) || has(room['ephemeral']) || has(room['account_data']);
 }
 
-/** The answer when nothing is new: the same position again, every section present and empty. */
+/** The answer when nothing is new: the same position again, every section present and empty but the
+ *  device's key counts, left out (unchanged): it reads nothing, and a count of 0 would make clients
+ *  upload one-time keys and replace fallback keys they do not need to. */
 function emptySync(since: SyncPosition): SyncResponse {
   return {
     next_batch: syncToken(since),
@@ -372,8 +421,6 @@ function emptySync(since: SyncPosition): SyncResponse {
     presence: { events: [] },
     to_device: { events: [] },
     device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: { signed_curve25519: 0 },
-    device_unused_fallback_key_types: [],
   } as unknown as SyncResponse;
 }
 
