@@ -42,16 +42,19 @@ describe('hush invites', () => {
     const ign = await hushCli(['invites', 'ignore', '--user', bob.userId, '--reason', 'spam', '--json'], { configDir: dir });
     assert.equal(ign.code, 0, ign.stderr);
     assert.deepEqual(ign.json.ignored_invites.users, [bob.userId]);
+    assert.deepEqual(ign.json.ignored_invites.reasons, { [bob.userId]: 'spam' }, '--reason is kept with the entry');
     assert.deepEqual((await hushCli(['invites', 'pending', '--json'], { configDir: dir })).json.invites, []);
 
     const hidden = await hushCli(['invites', 'hidden', '--json'], { configDir: dir });
     assert.equal(hidden.code, 0, hidden.stderr);
     assert.deepEqual(
-      hidden.json.invites.map((i: { room_id: string; inviter: string; rule: string; name: string }) => [i.room_id, i.inviter, i.rule, i.name]),
-      [[room, bob.userId, 'm.ignored_invites ignored_user_ids', 'Offers']],
+      hidden.json.invites.map((i: { room_id: string; inviter: string; rule: string; name: string; reason: string | null }) => [i.room_id, i.inviter, i.rule, i.name, i.reason]),
+      [[room, bob.userId, 'm.ignored_invites ignored_user_ids', 'Offers', 'spam']],
     );
     const text = await hushCli(['invites', 'hidden'], { configDir: dir });
-    assert.equal(text.stdout, `${room}  from ${bob.userId}  "Offers"\n    hidden by m.ignored_invites ignored_user_ids\n`);
+    assert.equal(text.stdout, `${room}  from ${bob.userId}  "Offers"\n    hidden by m.ignored_invites ignored_user_ids (reason: "spam")\n`);
+    const exported = await hushCli(['lists', 'export', '-'], { configDir: dir });
+    assert.deepEqual(JSON.parse(exported.stdout).ignored_invites.reasons, { [bob.userId]: 'spam' }, 'and exported with it');
 
     const un = await hushCli(['invites', 'unignore', '--user', bob.userId], { configDir: dir });
     assert.equal(un.code, 0, un.stderr);
@@ -73,9 +76,9 @@ describe('hush invites', () => {
 
     const r = await hushCli(['invites', 'ignore', '--room', byServer, '--json'], { configDir: dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.ignored_invites, { users: [], servers: [], rooms: [byServer] });
-    rules = (await hushCli(['invites', 'hidden', '--json'], { configDir: dir })).json.invites.map((i: { room_id: string; rule: string }) => [i.room_id, i.rule]);
-    assert.deepEqual(rules, [[byServer, 'm.ignored_room_list / m.ignored_invites ignored_room_ids']]);
+    assert.deepEqual(r.json.ignored_invites, { users: [], servers: [], rooms: [byServer], reasons: {} });
+    rules = (await hushCli(['invites', 'hidden', '--json'], { configDir: dir })).json.invites.map((i: { room_id: string; rule: string; reason: string | null }) => [i.room_id, i.rule, i.reason]);
+    assert.deepEqual(rules, [[byServer, 'm.ignored_room_list / m.ignored_invites ignored_room_ids', null]]);
   });
 
   test('block on: the inviter gets M_INVITE_BLOCKED; block off: invites arrive again', async () => {

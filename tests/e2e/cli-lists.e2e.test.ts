@@ -1,5 +1,7 @@
 // `hush lists export|import` as real processes against a real `hush serve`: 5,000 ignored users and
-// invite lists moved from one account to another (file and pipe), files checked before any request.
+// invite lists moved from one account to another (file and pipe), files checked before any request,
+// imports all or nothing (an unknown policy room stops it before any write; a last write the server
+// refuses puts everything back), and a summary of every change and of what was left out.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,7 @@ const { loggedIn } = fx;
 function normalised(text: string) {
   const d = JSON.parse(text);
   const inv = d.ignored_invites;
-  return { ...d, ignored_users: [...d.ignored_users].sort(), ignored_invites: { users: [...inv.users].sort(), servers: [...inv.servers].sort(), rooms: [...inv.rooms].sort() } };
+  return { ...d, ignored_users: [...d.ignored_users].sort(), ignored_invites: { ...inv, users: [...inv.users].sort(), servers: [...inv.servers].sort(), rooms: [...inv.rooms].sort() } };
 }
 
 const exportOf = async (dir: string) => {
@@ -61,7 +63,7 @@ describe('hush lists', () => {
     writeFileSync(join(frankDir, 'in.json'), JSON.stringify(doc));
     const piped = await hushCli(['lists', 'import', '-'], { configDir: erinDir, stdin: JSON.stringify(doc) });
     assert.equal(piped.code, 0, piped.stderr);
-    assert.equal(piped.stdout, 'imported: 2 newly ignored users, 3 in all\n');
+    assert.equal(piped.stdout, `imported into ${erin.userId}:\n  ignored users: 2 added (3 in all)\n  ignored invites from servers: 1 added\n`);
     const erinNow = await exportOf(erinDir);
     assert.deepEqual(erinNow.ignored_users, ['@a:x.example', '@b:x.example', '@erin-own:elsewhere.example']);
     assert.deepEqual(erinNow.ignored_invites.servers, ['y.example']);
@@ -95,10 +97,78 @@ describe('hush lists', () => {
     assert.match(bad.stderr, /ignored_users: not a Matrix user ID: "not-an-id"/);
   });
 
-  test('the homeserver refusing part of an import exits 1 with its errcode', async () => {
-    const { dir } = await loggedIn('cli_l_gina');
-    const r = await hushCli(['lists', 'import', '-'], { configDir: dir, stdin: JSON.stringify({ version: 1, policy_rooms: ['!nowhere:localhost'] }) });
+  test('an unknown policy room stops the import before anything is written: exit 1 naming the entry', async () => {
+    const { s: gina, dir } = await loggedIn('cli_l_gina');
+    const before = await exportOf(dir);
+    const doc = { version: 1, ignored_users: ['@x:x.example'], ignored_invites: { users: [], servers: ['spam.example'], rooms: [] }, invite_permission: 'block', policy_rooms: ['!nowhere:localhost'] };
+    const r = await hushCli(['lists', 'import', '-'], { configDir: dir, stdin: JSON.stringify(doc) });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^hush: M_[A-Z_]+: /);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^hush: policy_rooms: !nowhere:localhost: M_NOT_FOUND: .+; nothing was changed\n$/);
+    assert.deepEqual(await exportOf(dir), before);
+    for (const type of ['m.ignored_user_list', 'm.ignored_invites', 'm.invite_permission_config']) {
+      const held = await fx.w.get(gina, `/_matrix/client/v3/user/${encodeURIComponent(gina.userId)}/account_data/${type}`);
+      assert.equal(held.status, 404, `${type} was never written`);
+    }
+    const json = await hushCli(['lists', 'import', '-', '--json'], { configDir: dir, stdin: JSON.stringify(doc) });
+    assert.equal(JSON.parse(json.stderr).errcode, 'M_NOT_FOUND');
+  });
+
+  test('a last write the homeserver refuses (an MSC4155 list over its 1 MiB body limit) puts every earlier change back', async () => {
+    const { s: hank, dir } = await loggedIn('cli_l_hank');
+    const owner = await fx.w.user('cli_l_ivan');
+    const policyRoom = await fx.w.createRoom(owner, { preset: 'public_chat' });
+    await fx.w.ignore(hank, ['@keep:x.example']);
+    assert.equal((await hushCli(['invites', 'ignore', '--server', 'keep.example', '--reason', 'mine'], { configDir: dir })).code, 0);
+    const before = await exportOf(dir);
+    assert.deepEqual(before.ignored_invites.reasons, { 'keep.example': 'mine' });
+    const globs = Array.from({ length: 4000 }, (_, i) => `@bot${i}-${'x'.repeat(280)}:*`);
+    const doc = {
+      version: 1,
+      ignored_users: ['@new1:x.example', '@new2:x.example'],
+      ignored_invites: { users: ['@inv:x.example'], servers: ['spam.example'], rooms: ['!r:x.example'], reasons: { 'spam.example': 'spam' } },
+      invite_permission: 'block',
+      msc4155: { ignored_users: globs },
+      policy_rooms: [policyRoom],
+    };
+    const r = await hushCli(['lists', 'import', '-'], { configDir: dir, stdin: JSON.stringify(doc) });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^hush: msc4155: M_TOO_LARGE: .+; what the import had changed was put back\n$/);
+    assert.deepEqual(await exportOf(dir), before, 'ignored users, invite lists and reasons, invite permission, globs and policy rooms as they were');
+    const member = await fx.w.get(owner, `/_matrix/client/v3/rooms/${encodeURIComponent(policyRoom)}/state/m.room.member/${encodeURIComponent(hank.userId)}`);
+    assert.equal(member.json.membership, 'leave', 'the policy room it joined was left again');
+  });
+
+  test('the summary names every kind of change and every entry left out; reasons travel with the entries', async () => {
+    const { s: jane, dir } = await loggedIn('cli_l_jane');
+    const doc = {
+      version: 1,
+      ignored_users: ['@a:x.example', '@a:x.example', jane.userId],
+      ignored_invites: { users: ['@b:x.example'], servers: [], rooms: [], reasons: { '@b:x.example': 'bot' } },
+      invite_permission: 'block',
+      msc4155: { ignored_users: ['@spam*:*'] },
+    };
+    const r = await hushCli(['lists', 'import', '-'], { configDir: dir, stdin: JSON.stringify(doc) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        `imported into ${jane.userId}:`,
+        '  ignored users: 1 added (1 in all)',
+        '  ignored invites from users: 1 added',
+        '  reasons kept: 1',
+        '  invite permission: allow → block',
+        '  MSC4155 globs added: ignored_users 1',
+        `  left out 2 entries: @a:x.example (ignored_users: listed twice), ${jane.userId} (ignored_users: your own user ID)`,
+        '',
+      ].join('\n'),
+    );
+    const after = await exportOf(dir);
+    assert.deepEqual(after.ignored_invites.reasons, { '@b:x.example': 'bot' });
+    assert.equal(after.invite_permission, 'block');
+    const again = await hushCli(['lists', 'import', '-', '--json'], { configDir: dir, stdin: JSON.stringify(doc) });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.json.changes.unchanged, 4, 'the second time every entry was there already');
+    assert.deepEqual(again.json.changes.added.ignored_users, []);
   });
 });

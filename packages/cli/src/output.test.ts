@@ -2,7 +2,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadResponseError, InviteBlockedError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
+import { BadResponseError, ImportError, InviteBlockedError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
 import { CliError, describeFailure, EXIT, failureJson, reachMessage, usage } from './output.ts';
 
 /** A NetworkError as the library throws it: fetch's TypeError with the socket error as its cause. */
@@ -69,6 +69,21 @@ describe('answers that are not Matrix, and no answer at all', () => {
   });
   test('a CLI error that stands for a refusal carries its errcode in --json', () => {
     assert.deepEqual(JSON.parse(failureJson(new CliError('wrong user name or password', EXIT.LOGIN, 'M_FORBIDDEN'))), { error: 'wrong user name or password', exit_code: 5, errcode: 'M_FORBIDDEN' });
+  });
+});
+
+describe('an import that stopped', () => {
+  test('names the step, keeps the exit code and errcode of why, and says what state the account is in', () => {
+    const notFound = new MatrixError(404, 'M_NOT_FOUND', 'Room not found');
+    assert.deepEqual(describeFailure(new ImportError('policy_rooms: !x:hs', notFound, [], false)), { code: 1, message: 'policy_rooms: !x:hs: M_NOT_FOUND: Room not found; nothing was changed' });
+    assert.equal(JSON.parse(failureJson(new ImportError('policy_rooms: !x:hs', notFound, [], false))).errcode, 'M_NOT_FOUND');
+    const big = new MatrixError(413, 'M_TOO_LARGE', 'too big');
+    assert.equal(describeFailure(new ImportError('msc4155', big, [], true)).message, 'msc4155: M_TOO_LARGE: too big; what the import had changed was put back');
+    const down = unreachable('ECONNREFUSED');
+    assert.deepEqual(describeFailure(new ImportError('msc4155', down, ['m.ignored_user_list (cannot reach)'], true)), {
+      code: EXIT.NETWORK,
+      message: 'msc4155: cannot reach https://hs.example: connection refused; could NOT put back: m.ignored_user_list (cannot reach)',
+    });
   });
 });
 

@@ -3,7 +3,7 @@
 
 import { ErrCode } from '@hush/spec';
 import { STATUS_CODES } from 'node:http';
-import { BadResponseError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
+import { BadResponseError, ImportError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
 
 export const EXIT = {
   OK: 0,
@@ -106,6 +106,17 @@ export function reachMessage(err: NetworkError): string {
 /** The exit code and message for anything a command threw. */
 export function describeFailure(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.code, message: err.message };
+  if (err instanceof ImportError) {
+    // The step that failed, why (with the exit code of why), and what state the account is in.
+    const why = describeFailure(err.cause);
+    const state =
+      err.notRestored.length > 0
+        ? `; could NOT put back: ${err.notRestored.join('; ')}`
+        : err.changedAnything
+          ? '; what the import had changed was put back'
+          : '; nothing was changed';
+    return { code: why.code, message: `${err.step}: ${why.message}${state}` };
+  }
   if (err instanceof BadResponseError && !GATEWAY.has(err.status)) return { code: EXIT.NOT_MATRIX, message: `${err.message}: nothing from it was used` };
   if (err instanceof TimeoutError) return { code: EXIT.NETWORK, message: err.message };
   if (err instanceof NetworkError) return { code: EXIT.NETWORK, message: reachMessage(err) };
@@ -131,7 +142,8 @@ function quietOnClosedPipe(): void {
  *  errcode when the homeserver refused. */
 export function failureJson(err: unknown): string {
   const { code, message } = describeFailure(err);
-  const errcode = err instanceof MatrixError ? err.errcode : err instanceof CliError ? err.errcode : undefined;
+  const inner = err instanceof ImportError ? err.cause : err;
+  const errcode = inner instanceof MatrixError ? inner.errcode : inner instanceof CliError ? inner.errcode : undefined;
   return JSON.stringify({ error: message, exit_code: code, ...(errcode !== undefined ? { errcode } : {}) });
 }
 

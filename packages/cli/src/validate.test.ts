@@ -120,3 +120,16 @@ describe('parseTimeout', () => {
   });
 });
 
+describe('parseExport: reasons', () => {
+  test('kept by id for listed entries; not an object of strings, or naming an entry not listed, is a usage error', () => {
+    const base = { version: 1, ignored_invites: { users: ['@a:x.example'], servers: ['s.example'], rooms: [] } };
+    const ok = parseExport(JSON.stringify({ ...base, ignored_invites: { ...base.ignored_invites, reasons: { 's.example': 'spam' } } }), 'f');
+    assert.deepEqual(ok.ignored_invites.reasons, { 's.example': 'spam' });
+    assert.equal(parseExport(JSON.stringify(base), 'f').ignored_invites.reasons, undefined);
+    for (const reasons of [[], { 's.example': 1 }, 'x']) {
+      assert.throws(() => parseExport(JSON.stringify({ ...base, ignored_invites: { ...base.ignored_invites, reasons } }), 'f'), /reasons must be an object of strings/);
+    }
+    assert.throws(() => parseExport(JSON.stringify({ ...base, ignored_invites: { ...base.ignored_invites, reasons: { 'other.example': 'x' } } }), 'f'), /not listed: "other.example"/);
+  });
+});
+

@@ -108,6 +108,8 @@ export function parseExport(text: string, source: string): ExportedLists {
     if (!GLOB_FIELDS.includes(k as GlobField)) throw usage(`${source}: msc4155.${k} is not one of ${GLOB_FIELDS.join(', ')}`);
     msc4155[k as GlobField] = strings(v, `msc4155.${k}`, source);
   }
+  const reasonsIn = inv['reasons'] ?? {};
+  if (!isObject(reasonsIn) || Object.values(reasonsIn).some((r) => typeof r !== 'string')) throw usage(`${source}: ignored_invites.reasons must be an object of strings by id`);
   const out: ExportedLists = {
     version: 1,
     ignored_users: strings(doc['ignored_users'], 'ignored_users', source),
@@ -115,6 +117,7 @@ export function parseExport(text: string, source: string): ExportedLists {
       users: strings(inv['users'], 'ignored_invites.users', source),
       servers: strings(inv['servers'], 'ignored_invites.servers', source),
       rooms: strings(inv['rooms'], 'ignored_invites.rooms', source),
+      ...(Object.keys(reasonsIn).length > 0 ? { reasons: reasonsIn as Record<string, string> } : {}),
     },
     invite_permission: permission as ExportedLists['invite_permission'],
     msc4155,
@@ -125,5 +128,8 @@ export function parseExport(text: string, source: string): ExportedLists {
   checkIds('server', out.ignored_invites.servers, `${source}: ignored_invites.servers: `);
   checkIds('room', out.ignored_invites.rooms, `${source}: ignored_invites.rooms: `);
   checkIds('room', out.policy_rooms, `${source}: policy_rooms: `);
+  const listed = new Set([...out.ignored_invites.users, ...out.ignored_invites.servers, ...out.ignored_invites.rooms]);
+  const stray = Object.keys(reasonsIn).filter((id) => !listed.has(id));
+  if (stray.length > 0) throw usage(`${source}: ignored_invites.reasons names entries that are not listed: ${quoteList(stray)}`);
   return out;
 }

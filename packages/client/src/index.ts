@@ -11,3 +11,4 @@ export { Emitter } from './emitter.ts';
 /** The rule names of the hidden-invites review, for a UI to describe them. */
 export { INVITE_RULE } from '@hush/spec';
 export { responseProblem } from './responses.ts';
+export * from './import-lists.ts';

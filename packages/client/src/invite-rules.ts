@@ -31,6 +31,7 @@ import {
 } from '@hush/spec';
 import { MatrixError } from './errors.ts';
 import type { HushClient } from './client.ts';
+import { importLists, type ImportReport } from './import-lists.ts';
 
 type Json = Record<string, unknown>;
 export type RuleKind = 'user' | 'server' | 'room';
@@ -43,20 +44,20 @@ export interface InviteLists {
   inviteDefault: InviteDefault;
   globs: Partial<Record<GlobField, string[]>>;
   policyRooms: string[];
+  /** The reason kept with an MSC3840 entry (user, server or room id → text), where one was given. */
+  reasons: Record<string, string>;
 }
 
 /** A block list moved between accounts (`hush lists export|import`). */
 export interface ExportedLists {
   version: 1;
   ignored_users: string[];
-  ignored_invites: { users: string[]; servers: string[]; rooms: string[] };
+  /** `reasons`: the note kept with an entry, by its id (optional; older exports have none). */
+  ignored_invites: { users: string[]; servers: string[]; rooms: string[]; reasons?: Record<string, string> };
   invite_permission: InviteDefault;
   msc4155: Partial<Record<GlobField, string[]>>;
   policy_rooms: string[];
 }
-
-/** Ids per write when importing a long list of ignored users. */
-const IMPORT_CHUNK = 1000;
 
 const FIELD: Record<RuleKind, string> = { user: 'ignored_user_ids', server: 'ignored_servers', room: 'ignored_room_ids' };
 const VALID: Record<RuleKind, (s: string) => boolean> = { user: isUserId, server: isServerName, room: isRoomId };
@@ -105,6 +106,13 @@ export class InviteRules {
    *  as on the server). */
   lists(): InviteLists {
     const invites = [IGNORED_INVITES, IGNORED_INVITES_UNSTABLE].map((t) => lenient(this.raw(t), parseIgnoredInvites));
+    const reasons: Record<string, string> = {};
+    for (const t of [IGNORED_INVITES_UNSTABLE, IGNORED_INVITES]) {
+      const c = this.client.store.accountDataContent(t);
+      for (const f of Object.values(FIELD)) {
+        for (const [id, meta] of Object.entries(asMap(c?.[f]))) if (typeof meta?.['reason'] === 'string' && meta['reason'] !== '') reasons[id] = meta['reason'];
+      }
+    }
     const merged = (k: 'users' | 'servers' | 'rooms') => [...new Set(invites.flatMap((i) => [...(i?.[k] ?? [])]))];
     const rooms = new Set([...merged('rooms'), ...(lenient(this.raw(IGNORED_ROOM_LIST), parseIgnoredRoomList) ?? [])]);
     const msc4155 = this.client.store.accountDataContent(MSC4155_CONFIG) ?? {};
@@ -118,6 +126,7 @@ export class InviteRules {
       inviteDefault: defaults.includes('block') ? 'block' : defaults.includes('deny_public') ? 'deny_public' : 'allow',
       globs,
       policyRooms: [...new Set([POLICIES, POLICIES_UNSTABLE].flatMap((t) => [...(lenient(this.raw(t), parsePolicies) ?? [])]))],
+      reasons,
     };
   }
 
@@ -130,13 +139,18 @@ export class InviteRules {
     await this.ignoreManyInvitesFrom(kind, [id], reason);
   }
 
-  async ignoreManyInvitesFrom(kind: RuleKind, ids: readonly string[], reason?: string): Promise<void> {
+  /** Entries already listed keep what they have; `reason` is one note for all, or one per id. */
+  async ignoreManyInvitesFrom(kind: RuleKind, ids: readonly string[], reason?: string | Readonly<Record<string, string>>): Promise<void> {
     for (const id of ids) this.check(kind, id);
-    const meta = { ts: Date.now(), ...(reason !== undefined ? { reason } : {}) };
+    const ts = Date.now();
+    const meta = (id: string) => {
+      const r = typeof reason === 'string' ? reason : reason?.[id];
+      return { ts, ...(r !== undefined ? { reason: r } : {}) };
+    };
     const owner = this.client.userId;
     await this.client.updateAccountData(IGNORED_INVITES, (c) => {
       const field = asMap(c[FIELD[kind]]);
-      for (const id of ids) field[id] ??= meta;
+      for (const id of ids) field[id] ??= meta(id);
       return checked(IGNORED_INVITES, owner, { ...c, [FIELD[kind]]: field });
     });
     if (kind === 'room') {
@@ -197,17 +211,36 @@ export class InviteRules {
     return this.client.updateAccountData(MSC4155_CONFIG, (c) => checked(MSC4155_CONFIG, this.client.userId, { ...c, ...lists }));
   }
 
+  /** MSC4155's glob lists, merged: the given globs are added to each field, nothing is removed. */
+  addGlobs(lists: Partial<Record<GlobField, string[]>>): Promise<void> {
+    validateIgnoreListWrite(this.client.userId, MSC4155_CONFIG, lists); // before any request
+    return this.client.updateAccountData(MSC4155_CONFIG, (c) => {
+      const next = { ...c };
+      for (const [f, xs] of Object.entries(lists)) {
+        const held = Array.isArray(c[f]) ? (c[f] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+        next[f] = [...new Set([...held, ...(xs ?? [])])];
+      }
+      return checked(MSC4155_CONFIG, this.client.userId, next);
+    });
+  }
+
+  /** Lists rooms (already joined) as sources of invite rules: MSC3847 `m.policies`, one write. */
+  usePolicyRooms(roomIds: readonly string[]): Promise<void> {
+    for (const r of roomIds) this.check('room', r);
+    return this.client.updateAccountData(POLICIES, (c) => {
+      const entry = (c['m.ignore.invites'] as Json | undefined) ?? {};
+      const sources = new Set([...((entry['sources'] as string[] | undefined) ?? []), ...roomIds]);
+      return checked(POLICIES, this.client.userId, { ...c, 'm.ignore.invites': { ...entry, sources: [...sources] } });
+    });
+  }
+
   /** Joins a policy room and uses its rules: for invites (MSC3847 `m.policies`) and, with
    *  `ignoreUsers`, as ignores everywhere (MSC4365 `ignored_user_list_rooms`). */
   async subscribePolicyRoom(roomId: string, opts: { ignoreUsers?: boolean } = {}): Promise<void> {
     this.check('room', roomId);
     await this.client.join(roomId);
     const owner = this.client.userId;
-    await this.client.updateAccountData(POLICIES, (c) => {
-      const entry = (c['m.ignore.invites'] as Json | undefined) ?? {};
-      const sources = new Set([...((entry['sources'] as string[] | undefined) ?? []), roomId]);
-      return checked(POLICIES, owner, { ...c, 'm.ignore.invites': { ...entry, sources: [...sources] } });
-    });
+    await this.usePolicyRooms([roomId]);
     if (opts.ignoreUsers) {
       await this.client.updateAccountData(IGNORED_USER_LIST, (c) =>
         checked(IGNORED_USER_LIST, owner, { ignored_users: {}, ...c, ignored_user_list_rooms: { ...(c['ignored_user_list_rooms'] as Json | undefined), [roomId]: {} } }),
@@ -299,46 +332,27 @@ export class InviteRules {
     return {
       version: 1,
       ignored_users: this.client.ignoredUsers(),
-      ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms },
+      ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms, ...(Object.keys(l.reasons).length > 0 ? { reasons: l.reasons } : {}) },
       invite_permission: l.inviteDefault,
       msc4155: l.globs,
       policy_rooms: l.policyRooms,
     };
   }
 
-  /** Merges an exported list into this account's lists: one write per list type (ignored users in
-   *  chunks of 1,000), so 5,000 ids cost a handful of requests. `onProgress(done, total)` counts ids written. Ids are checked first:
-   *  a bad one stops the import before anything is written. */
-  async importLists(data: ExportedLists, onProgress?: (done: number, total: number) => void): Promise<void> {
+  /** Merges an exported list into this account's lists, all or nothing (see import-lists.ts): ids
+   *  checked and new policy rooms asked of the homeserver before anything is written; one write per
+   *  list type (ignored users in chunks of 1,000), so 5,000 ids cost a handful of requests; on a
+   *  failure, an ImportError after what was written has been put back. `onProgress(done, total)`
+   *  counts ids written. */
+  async importLists(data: ExportedLists, onProgress?: (done: number, total: number) => void): Promise<ImportReport> {
     if (data?.version !== 1) throw new MatrixError(400, ErrCode.BAD_JSON, 'Not a Hush list export (version 1)');
-    const users = (data.ignored_users ?? []).filter((u) => u !== this.client.userId);
     const inv = data.ignored_invites ?? { users: [], servers: [], rooms: [] };
-    for (const u of [...users, ...inv.users]) this.check('user', u);
+    for (const u of [...(data.ignored_users ?? []), ...inv.users]) this.check('user', u);
     for (const s of inv.servers) this.check('server', s);
     for (const r of [...inv.rooms, ...(data.policy_rooms ?? [])]) this.check('room', r);
+    for (const [id, r] of Object.entries(inv.reasons ?? {})) if (typeof r !== 'string') throw new MatrixError(400, ErrCode.BAD_JSON, `The reason for ${id} is not a string`);
     if (data.msc4155) validateIgnoreListWrite(this.client.userId, MSC4155_CONFIG, data.msc4155);
     if (data.invite_permission !== undefined && !['allow', 'block', 'deny_public'].includes(data.invite_permission)) throw new MatrixError(400, ErrCode.BAD_JSON, 'invite_permission must be allow, block or deny_public');
-    const total = users.length + inv.users.length + inv.servers.length + inv.rooms.length + (data.policy_rooms ?? []).length;
-    let done = 0;
-    const step = (n: number) => onProgress?.((done += n), total);
-    onProgress?.(0, total);
-    // Ignored users go in chunks so a long list shows progress (each chunk is one write).
-    for (let i = 0; i < users.length; i += IMPORT_CHUNK) {
-      const chunk = users.slice(i, i + IMPORT_CHUNK);
-      await this.client.ignoreUsers(chunk);
-      step(chunk.length);
-    }
-    for (const kind of ['user', 'server', 'room'] as const) {
-      const ids = kind === 'user' ? inv.users : kind === 'server' ? inv.servers : inv.rooms;
-      if (ids.length === 0) continue;
-      await this.ignoreManyInvitesFrom(kind, ids);
-      step(ids.length);
-    }
-    if (data.invite_permission && data.invite_permission !== 'allow') await this.setInviteDefault(data.invite_permission);
-    if (data.msc4155 && Object.keys(data.msc4155).length > 0) await this.setGlobs(data.msc4155);
-    for (const room of data.policy_rooms ?? []) {
-      await this.subscribePolicyRoom(room);
-      step(1);
-    }
+    return importLists(this.client, this, data, onProgress);
   }
 }

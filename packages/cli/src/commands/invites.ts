@@ -3,7 +3,7 @@
 
 import { Argument, Command, Option } from 'commander';
 import { ErrCode, type HiddenInvite } from '@hush/spec';
-import { MatrixError, type InviteLists } from '@hush/client';
+import { MatrixError, showAgainLift, type InviteLists } from '@hush/client';
 import { syncedClient, withCommon, type CommonOptions } from '../context.ts';
 import { CliError, EXIT, print, run } from '../output.ts';
 import { parseTargets, type TargetOptions } from '../validate.ts';
@@ -21,9 +21,24 @@ function targetCommand(name: string, examples: string[]): Command {
 
 /** The invite lists as --json prints them. */
 const listsJson = (l: InviteLists) => ({
-  ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms },
+  ignored_invites: { users: l.users, servers: l.servers, rooms: l.rooms, reasons: l.reasons },
   invite_permission: l.inviteDefault,
 });
+
+/** The reason kept with the MSC3840 entry that hid an invite (its inviter, their server, or the
+ *  room), when the rule is one of those lists. */
+export function hiddenReason(inv: Pick<HiddenInvite, 'rule' | 'inviter' | 'room_id'>, reasons: Readonly<Record<string, string>>): string | undefined {
+  switch (showAgainLift(inv.rule)) {
+    case 'inviter':
+      return reasons[inv.inviter];
+    case 'server':
+      return reasons[inv.inviter.slice(inv.inviter.indexOf(':') + 1)];
+    case 'room':
+      return reasons[inv.room_id];
+    default:
+      return undefined;
+  }
+}
 
 const describeTargets = (list: [string, string[]][]): string => list.map(([k, ids]) => `${k} ${ids.join(', ')}`).join('; ');
 
@@ -101,11 +116,14 @@ export function invitesCommand(): Command {
             if (!(err instanceof MatrixError && err.errcode === ErrCode.UNRECOGNIZED)) throw err;
             throw new CliError(`${client.http.baseUrl} does not offer the hidden-invites review (a Hush extension; ${err.errcode})`, EXIT.MATRIX);
           }
-          const invites = hidden.map((i) => ({ room_id: i.room_id, inviter: i.inviter, rule: i.rule, name: inviteRoomName(i) ?? null, ts: i.ts }));
+          const reasons = client.inviteRules.lists().reasons;
+          const invites = hidden.map((i) => ({ room_id: i.room_id, inviter: i.inviter, rule: i.rule, reason: hiddenReason(i, reasons) ?? null, name: inviteRoomName(i) ?? null, ts: i.ts }));
           print(opts, { invites }, (d) =>
             d.invites.length === 0
               ? { note: 'the server hides no invites from you' }
-              : d.invites.map((i) => `${i.room_id}  from ${i.inviter}${i.name ? `  "${i.name}"` : ''}\n    hidden by ${i.rule}`).join('\n'),
+              : d.invites
+                  .map((i) => `${i.room_id}  from ${i.inviter}${i.name ? `  "${i.name}"` : ''}\n    hidden by ${i.rule}${i.reason !== null ? ` (reason: ${JSON.stringify(i.reason)})` : ''}`)
+                  .join('\n'),
           );
         }),
       ),

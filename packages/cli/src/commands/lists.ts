@@ -3,6 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import type { ImportReport } from '@hush/client';
 import { syncedClient, withCommon, type CommonOptions } from '../context.ts';
 import { print, run, usage } from '../output.ts';
 import { progressBar } from '../progress.ts';
@@ -19,6 +20,32 @@ async function readInput(file: string): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   return text;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** What `hush lists import` did, one line per kind of change, then what it left out. */
+export function importSummary(me: string, r: ImportReport, ignoredInAll: number): string {
+  const a = r.added;
+  const lines: string[] = [];
+  if (a.ignored_users.length > 0) lines.push(`ignored users: ${a.ignored_users.length} added (${ignoredInAll} in all)`);
+  const inv: [string, string[]][] = [
+    ['ignored invites from users', a.ignored_invites.user],
+    ['ignored invites from servers', a.ignored_invites.server],
+    ['ignored invites to rooms', a.ignored_invites.room],
+  ];
+  for (const [what, ids] of inv) if (ids.length > 0) lines.push(`${what}: ${ids.length} added`);
+  if (r.reasons > 0) lines.push(`reasons kept: ${r.reasons}`);
+  if (r.invite_permission.after !== r.invite_permission.before) lines.push(`invite permission: ${r.invite_permission.before} → ${r.invite_permission.after}`);
+  const globs = Object.entries(a.msc4155).map(([f, xs]) => `${f} ${xs?.length ?? 0}`);
+  if (globs.length > 0) lines.push(`MSC4155 globs added: ${globs.join(', ')}`);
+  if (a.policy_rooms.length > 0) lines.push(`policy rooms: ${a.policy_rooms.length} added${r.joined.length > 0 ? ` (joined ${r.joined.join(', ')})` : ''}`);
+  const head = lines.length === 0 ? `imported into ${me}: nothing new` : `imported into ${me}:`;
+  const tail: string[] = [];
+  if (r.unchanged > 0) tail.push(`${plural(r.unchanged, 'entry', 'entries')} you had already`);
+  const shown = r.dropped.slice(0, 5).map((d) => `${d.entry} (${d.field}: ${d.why})`);
+  if (r.dropped.length > 0) tail.push(`left out ${plural(r.dropped.length, 'entry', 'entries')}: ${shown.join(', ')}${r.dropped.length > 5 ? `, and ${r.dropped.length - 5} more` : ''}`);
+  return [head, ...lines.map((l) => `  ${l}`), ...tail.map((l) => `  ${l}`)].join('\n');
 }
 
 export function listsCommand(): Command {
@@ -48,17 +75,21 @@ export function listsCommand(): Command {
       'hush lists import lists.json',
       'hush lists export - --token "$OLD" | hush lists import - --token "$NEW"',
     ])
-      .description('merge lists from FILE (- for standard input) into yours: nothing you have is removed; every entry is checked before anything is sent')
+      .description(
+        'merge lists from FILE (- for standard input) into yours: nothing you have is removed; every entry (and each new policy room, asked of the homeserver) is checked before anything is written, and if a write fails, what the import had changed is put back',
+      )
       .argument('<file>', 'a file written by hush lists export, or -')
       .action((file: string, opts: CommonOptions) =>
         run(async () => {
           const data = parseExport(await readInput(file), file === '-' ? 'standard input' : file);
           const client = await syncedClient(opts);
           const before = new Set(client.ignoredUsers());
-          await client.inviteRules.importLists(data, progressBar('importing'));
+          const report = await client.inviteRules.importLists(data, progressBar('importing'));
           const after = client.ignoredUsers();
-          print(opts, { ignored_users: after.length, added_ignored_users: after.filter((u) => !before.has(u)).length, invite_lists: client.inviteRules.lists() }, (d) =>
-            `imported: ${d.added_ignored_users} newly ignored users, ${d.ignored_users} in all`,
+          print(
+            opts,
+            { ignored_users: after.length, added_ignored_users: after.filter((u) => !before.has(u)).length, changes: report, invite_lists: client.inviteRules.lists() },
+            (d) => importSummary(client.userId, d.changes, d.ignored_users),
           );
         }),
       ),
