@@ -29,7 +29,7 @@ export class AccountManagementService {
   /** The password stage for `op`, done as the requester (when the request has a token). */
   private confirm(r: Requester | undefined, auth: UiaAuth | undefined, op: Omit<UiaOperation, 'user'>): Promise<UserId> {
     const bound: UiaOperation = r ? { ...op, user: r.userId } : op;
-    return passwordStage(this.db, this.accounts.uia, bound, (user) => this.accounts.userIdFor(user), r?.userId, auth);
+    return passwordStage(this.db, (user) => this.accounts.userIdFor(user), r?.userId, auth, { sessions: this.accounts.uia, op: bound });
   }
 
   /** "The homeserver SHOULD NOT revoke the access token provided in the request"; the others go

@@ -42,7 +42,7 @@ export async function checkPassword(db: Db, userId: UserId, password: string): P
 /** What a UIA session authorises: the operation, the account it acts for (when the request has
  *  an access token) and what it acts on (a device id, a device list). */
 export interface UiaOperation {
-  kind: 'register' | 'password' | 'deactivate' | 'delete_device' | 'delete_devices';
+  kind: 'register' | 'password' | 'deactivate' | 'delete_device' | 'delete_devices' | 'cross_signing';
   user?: string;
   target?: string | readonly string[];
 }
@@ -124,18 +124,19 @@ export function uiaChallenge(stages: string[], session: string, errcode?: string
  * Completes the `m.login.password` stage of `op` and returns the account it proved. With an access
  * token (`own`) the stage must name that account or none; without one, its identifier names the
  * account. A wrong or missing password is 401 with the flows and M_FORBIDDEN; a deactivated account
- * is 403; a session begun for another operation is 403 M_FORBIDDEN, before any password is checked.
+ * is 403; a session begun for another operation (`bound`) is 403 M_FORBIDDEN, before any password
+ * is checked. Every caller passes `bound`; without it the session is only echoed back (as before
+ * sessions were bound), which lets a session begun for one operation complete another.
  */
 export async function passwordStage(
   db: Db,
-  sessions: UiaSessions,
-  op: UiaOperation,
   resolveUser: (user: string) => UserId,
   own: UserId | undefined,
   auth: UiaAuth | undefined,
+  bound?: { sessions: UiaSessions; op: UiaOperation },
 ): Promise<UserId> {
   const stages = [PASSWORD_STAGE];
-  const session = sessions.continue(stages, auth?.session, op);
+  const session = bound ? bound.sessions.continue(stages, auth?.session, bound.op) : (auth?.session ?? randomBytes(12).toString('base64url'));
   if (!auth || auth.type === undefined) throw uiaChallenge(stages, session);
   const fail = (errcode: string, message: string) => uiaChallenge(stages, session, errcode, message);
   if (auth.type !== PASSWORD_STAGE) throw fail(ErrCode.UNRECOGNIZED, `Unsupported auth type ${auth.type}`);
