@@ -62,10 +62,9 @@ export const EXCLUDED: Exclusion[] = [
   },
   {
     module: 'Third-party networks',
-    reason: 'no application services, so no bridged protocols to describe',
-    operations: ['getProtocols', 'getProtocolMetadata', 'queryLocationByProtocol', 'queryUserByProtocol', 'queryLocationByAlias', 'queryUserByID'],
+    reason: 'no application services, so no bridged protocols to look up in; getProtocols is served and lists none',
+    operations: ['getProtocolMetadata', 'queryLocationByProtocol', 'queryUserByProtocol', 'queryLocationByAlias', 'queryUserByID'],
   },
-  { module: 'Voice over IP (TURN)', reason: 'no TURN server to hand out', operations: ['getTurnServer'] },
   { module: 'SSO client login', reason: 'password login only', operations: ['redirectToSSO', 'redirectToIdP'] },
   { module: 'Login tokens (m.login.token)', reason: 'password login only; m.get_login_token is advertised disabled', operations: ['generateLoginToken'] },
   { module: 'OpenID', reason: 'no integration managers or widgets to vouch to', operations: ['requestOpenIdToken'] },

@@ -15,6 +15,11 @@ export function serveCommand(): Command {
     .addOption(new Option('--rate-limits <onoff>', 'rate limits on or off (default on)').choices(['on', 'off']))
     .addOption(new Option('--ignored-user-invites <mode>', 'invites from ignored users: hide or reject (default hide)').choices(['hide', 'reject']))
     .option('--public-base-url <url>', 'the URL clients reach this server at, served by /.well-known/matrix/client (default: none, 404)')
+    .option('--turn-uris <uris>', 'comma-separated turn:/turns: URIs served by /voip/turnServer (default: none, {})')
+    .option('--turn-shared-secret <secret>', "the TURN server's auth secret: time-limited credentials per user")
+    .option('--turn-username <name>', 'a fixed TURN username (instead of --turn-shared-secret)')
+    .option('--turn-password <password>', 'the fixed TURN password')
+    .option('--turn-user-lifetime <duration>', 'how long TURN credentials last: 3600, 30m, 1h, 1d (default 1h)')
     .option('--log-level <level>', 'pino log level (default info)')
     .action(async (opts: Record<string, unknown>) => {
       // Loaded here, not at the top: the client commands and --help need none of the server.

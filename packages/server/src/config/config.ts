@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { isServerName, type ServerName } from '@hush/spec';
 import { parseSupport, type SupportInfo } from './support.ts';
+import { parseTurn, type TurnConfig } from './turn.ts';
 
 export type RegistrationMode = 'open' | 'token' | 'closed';
 
@@ -27,6 +28,9 @@ export interface Config {
   /** The URL clients reach this server at (`public-base-url`), served by GET
    *  /.well-known/matrix/client as `m.homeserver.base_url`; 404 when unset. */
   publicBaseUrl?: string;
+  /** GET /voip/turnServer (`turn-uris`, `turn-shared-secret` or `turn-username`/`turn-password`,
+   *  `turn-user-lifetime`); `{}` when unset. */
+  turn?: TurnConfig;
 }
 
 export type ConfigInput = Partial<Record<string, unknown>>;
@@ -107,6 +111,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
   const maxBodyBytes = Number(maxBodyRaw);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 70_000) throw new ConfigError('max-body-bytes must be an integer ≥ 70000');
   const publicBaseUrl = baseUrl(get('public-base-url'), 'public-base-url');
+  const turn = parseTurn(get, (msg) => new ConfigError(msg));
   const ignoredUserInvites = (str(get('ignored-user-invites'), 'ignored-user-invites') ?? 'hide') as Config['ignoredUserInvites'];
   if (!['hide', 'reject'].includes(ignoredUserInvites)) throw new ConfigError('ignored-user-invites must be hide or reject');
   return {
@@ -121,6 +126,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     maxBodyBytes,
     ignoredUserInvites,
     ...(publicBaseUrl !== undefined ? { publicBaseUrl } : {}),
+    ...(turn !== undefined ? { turn } : {}),
     ...(get('support') !== undefined ? { support: parseSupport(get('support'), (msg) => new ConfigError(msg)) } : {}),
   };
 }

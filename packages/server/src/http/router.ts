@@ -36,6 +36,8 @@ import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
 import * as hiddenInvites from '../api/client/hidden-invites.ts';
 import * as toDevice from '../api/client/to-device.ts';
+import * as voip from '../api/client/voip.ts';
+import * as thirdPartyLookup from '../api/client/third-party-lookup.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -73,5 +75,7 @@ export function allRoutes(s: Services): RouteDef[] {
     notifications,
     toDevice,
     hiddenInvites,
+    voip,
+    thirdPartyLookup,
   ].flatMap((m) => m.routes(s));
 }

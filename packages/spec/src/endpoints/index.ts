@@ -30,4 +30,6 @@ export * from './presence.ts';
 export * from './tags.ts';
 export * from './list-public-rooms.ts';
 export * from './users.ts';
+export * from './voip.ts';
+export * from './third-party-lookup.ts';
 export * from './hush.ts';
