@@ -102,6 +102,30 @@ interface ToDevice {
 const messageBodies = (events: SeenEvent[]) => events.filter((e) => e.getType() === 'm.room.message').map((e) => String(e.getContent()['body']));
 
 describe('K — matrix-js-sdk', () => {
+  test('K5 matrix-js-sdk keeping its store: un-ignoring resets the room (limited), and paging back shows what was sent while ignored', async () => {
+    const { bob, carol, room, a } = await cast('k5');
+    await a.setIgnoredUsers([bob.userId]);
+    await send(bob, room, 'k5 while ignored 1');
+    await send(bob, room, 'k5 while ignored 2');
+    const marker = heard(a, room, 'k5 carol');
+    await send(carol, room, 'k5 carol');
+    await marker;
+    const bodies = () => a.getRoom(room)!.getLiveTimeline().getEvents().map((e) => String(e.getContent()['body']));
+    assert.ok(!bodies().includes('k5 while ignored 1'), 'hidden while ignored');
+    const reset = waitFor<void>((done) => {
+      const on = (r: { roomId: string } | undefined) => r?.roomId === room && done();
+      a.on(sdk.RoomEvent.TimelineReset, on as never);
+      return () => a.off(sdk.RoomEvent.TimelineReset, on as never);
+    }, 10_000, 'the SDK to reset the room timeline after the un-ignore');
+    await a.setIgnoredUsers([]);
+    await reset;
+    // What a person does next: scroll up.
+    for (let i = 0; i < 5 && !bodies().includes('k5 while ignored 1'); i++) await a.scrollback(a.getRoom(room)!, 30);
+    const shown = bodies();
+    assert.ok(shown.includes('k5 while ignored 1') && shown.includes('k5 while ignored 2'), `the messages sent while ignored are back (got ${shown.join(' | ')})`);
+    assert.ok(shown.indexOf('k5 while ignored 2') < shown.indexOf('k5 carol'), 'in order');
+  });
+
   test("K1 matrix-js-sdk: after setIgnoredUsers([bob]) bob's new messages never reach alice's timeline, carol's do; getIgnoredUsers() reflects the list", async () => {
     const { bob, carol, room, a } = await cast('k1');
     await send(bob, room, 'k1 bob before');

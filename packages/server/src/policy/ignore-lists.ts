@@ -37,7 +37,10 @@ interface CachedView {
   listed: string[];
   parsed: ParsedLists;
   policy: ViewPolicy;
+  /** The views this one replaced, oldest first (a few): what a /sync token of before the change saw. */
+  history: IgnoreView[];
 }
+const HISTORY = 8;
 const views = new Map<string, CachedView>();
 const MAX_CACHED_VIEWS = 10_000;
 
@@ -77,10 +80,25 @@ async function loadPolicy(tx: Tx, userId: string, parsed: ParsedLists): Promise<
   };
 }
 
-function remember(userId: string, entry: CachedView): IgnoreView {
+function remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: CachedView | undefined): IgnoreView {
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  views.set(userId, entry);
+  const history = replaced && replaced.view.version < entry.view.version ? [...replaced.history, replaced.view].slice(-HISTORY) : (replaced?.history ?? []);
+  views.set(userId, { ...entry, history });
   return entry.view;
+}
+
+/**
+ * The view that was in force at stream position `position` (the one a /sync token of that position
+ * was answered with), when this process knows it: it built every view since. With several processes
+ * (`shared`) another may have changed the lists unseen here, so there is no answer.
+ */
+export function ignoreViewAt(userId: string, position: number, shared: boolean): IgnoreView | undefined {
+  const entry = views.get(userId);
+  if (shared || !entry) return undefined;
+  const known = [...entry.history, entry.view];
+  // Before the oldest view held, nothing is known.
+  if (known[0]!.version > position) return undefined;
+  return known.findLast((v) => v.version <= position);
 }
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
@@ -94,7 +112,7 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const policy = await loadPolicy(tx, userId, parsed);
   const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
   const view = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
-  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy });
+  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy }, hit);
 }
 
 /** Whether two MSC4365 subscriptions name the same rooms with the same options. */
@@ -115,11 +133,14 @@ function sameRuleRooms(a: IgnoredUserList | undefined, b: IgnoredUserList | unde
  */
 export function noteIgnoreListWrite(userId: string, type: string, parsedContent: unknown, before: number, after: number, shared: boolean): void {
   const hit = views.get(userId);
-  views.delete(userId);
-  if (shared || !hit || hit.listsVersion !== before || type === POLICIES || type === POLICIES_UNSTABLE) return;
+  if (shared || !hit || hit.listsVersion !== before || type === POLICIES || type === POLICIES_UNSTABLE) {
+    // Read afresh next time, but keep what was seen before for ignoreViewAt.
+    if (hit) views.set(userId, { ...hit, listsVersion: -1 });
+    return;
+  }
   if (type === IGNORED_USER_LIST && !sameRuleRooms(hit.parsed.get(type) as IgnoredUserList | undefined, parsedContent as IgnoredUserList)) return;
   const parsed = new Map(hit.parsed);
   parsed.set(type, parsedContent);
   const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy);
-  remember(userId, { ...hit, view, listsVersion: after, parsed });
+  remember(userId, { ...hit, view, listsVersion: after, parsed }, hit);
 }

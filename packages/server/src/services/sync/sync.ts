@@ -11,7 +11,7 @@ import { stateStore, type MembershipRow } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import { ignoreViewAt, loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { hidesInvite, hidesUser, inviteRule, type IgnoreView } from '../../policy/ignore.ts';
 import { type RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
 import { strippedState } from '../events/format.ts';
@@ -168,7 +168,9 @@ export class SyncService {
     }
     // A changed ignore list changes every room's counts (and what it shows): all rooms go out.
     const ignoreChanged = since !== undefined && ignore.version > since.stream;
-    const withEvents = since && !ignoreChanged ? await eventsStore.roomsWithEvents(tx, joinedIds, after, position.stream) : new Set(joinedIds);
+    // The lists as the client last saw them, to tell which rooms' history a change hid or revealed.
+    const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, this.notifier.shared()) : undefined;
+    const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, after, position.stream) : new Set(joinedIds);
 
     const join: Json = {};
     const invite: Json = {};
@@ -177,14 +179,17 @@ export class SyncService {
     for (const m of memberships) {
       const changedMembership = !since || m.stream_ordering > since.stream;
       if (m.membership === 'join') {
-        const typingChanged = !since || ignoreChanged || this.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
+        // A list change that hides or reveals someone who was ever in the room changes its visible
+        // history: the room comes `limited`, so any client pages back and finds what it now shows.
+        const historyChanged = ignoreChanged && (await historyChangedIn(tx, m.room_id, seen, ignore));
+        const typingChanged = !since || historyChanged || this.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
         if (!fullState && !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !receipts.has(m.room_id) && !roomAccountData.has(m.room_id)) {
           continue;
         }
-        const room = await this.joinedRoom(tx, r, m, since, f, fullState, ignore, position, receipts.get(m.room_id) ?? [], roomAccountData.get(m.room_id) ?? [], typingChanged);
+        const room = await this.joinedRoom(tx, r, m, since, f, fullState, ignore, position, receipts.get(m.room_id) ?? [], roomAccountData.get(m.room_id) ?? [], typingChanged, historyChanged);
         // Incremental: a room appears only when it carries something the filter and the policy let
         // through — hidden activity (an ignored user's message, typing or receipt) leaves no entry.
-        if (room.full || ignoreChanged || carries(room.json)) join[m.room_id] = room.json;
+        if (room.full || historyChanged || carries(room.json)) join[m.room_id] = room.json;
       } else if (m.membership === 'invite') {
         // A changed list may un-hide an invite: send every invite that is shown now.
         if (!changedMembership && !fullState && !ignoreChanged) continue;
@@ -228,13 +233,15 @@ export class SyncService {
   }
 
   /** Timeline (filled to the limit) and the state before it, for a joined or left room. */
-  private async timelineAndState(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, at: number) {
+  private async timelineAndState(tx: Tx, r: Requester, viewer: RoomViewer, roomId: string, upTo: number, since: Position | undefined, full: boolean, f: Compiled, at: number, historyChanged = false) {
     const bound = full ? 0 : (since?.stream ?? 0);
     const limit = f.timeline.limit;
     // One event more than the limit tells whether visible events were cut (limited), so hidden
     // events alone never make a timeline look limited.
     const res = await scan(tx, viewer, roomId, 'b', upTo, bound, limit + 1, (e) => f.timeline.matches(e));
-    const limited = res.events.length > limit;
+    // `limited` also when the visible history before these events changed (a list change): the
+    // client drops what it holds and pages back from prev_batch, without the events being replayed.
+    const limited = res.events.length > limit || historyChanged;
     const events = res.events.slice(0, limit).reverse();
     const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : full || limited ? upTo : bound;
     // State as the viewer may see it: never past their leave (a room left and later banned from
@@ -317,12 +324,13 @@ export class SyncService {
     receipts: ReceiptRow[],
     accountData: AccountDataRow[],
     typingChanged: boolean,
+    historyChanged = false,
   ): Promise<{ json: Json; full: boolean }> {
     const viewer = await loadViewer(tx, m.room_id, ignore);
     // Joined since the token, or left and joined again within the window (what happened while
     // away may be hidden from the timeline): the room comes with its whole state.
     const full = !since || fullState || viewer.joinedAfter(since.stream);
-    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, position.stream, since, full, f, position.stream);
+    const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, position.stream, since, full, f, position.stream, historyChanged);
     const ephemeral: ClientEvent[] = [];
     if (typingChanged && f.ephemeral.matchesType('m.typing')) {
       const users = this.typing.typingIn(m.room_id).filter((u) => !hidesUser(ignore, u));
@@ -401,6 +409,16 @@ export class SyncService {
     const { timeline, state } = await this.timelineAndState(tx, r, viewer, m.room_id, m.stream_ordering, since, full, f, position.stream);
     return { timeline, state, account_data: { events: [] } };
   }
+}
+
+/** Whether someone who was ever in the room is hidden by one of the two views and not the other
+ *  (events are hidden by sender alone). Without the earlier view, any other member counts. */
+async function historyChangedIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<boolean> {
+  for (const m of await stateStore.members(tx, roomId)) {
+    if (m.user_id === now.userId) continue;
+    if (before === undefined || hidesUser(before, m.user_id) !== hidesUser(now, m.user_id)) return true;
+  }
+  return false;
 }
 
 /** Whether a joined room's incremental entry holds anything for the client: events in its
