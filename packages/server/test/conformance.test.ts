@@ -26,16 +26,6 @@ interface Exclusion {
  *  Keep in step with docs/decisions/0002-advertised-versions.md. */
 export const EXCLUDED: Exclusion[] = [
   {
-    module: 'End-to-end encryption (device keys, cross-signing, key backup)',
-    reason: 'no key storage or device-list tracking yet; clients run unencrypted rooms only',
-    operations: [
-      'uploadKeys', 'queryKeys', 'claimKeys', 'getKeysChanges', 'uploadCrossSigningKeys', 'uploadCrossSigningSignatures',
-      'postRoomKeysVersion', 'getRoomKeysVersionCurrent', 'getRoomKeysVersion', 'putRoomKeysVersion', 'deleteRoomKeysVersion',
-      'putRoomKeyBySessionId', 'getRoomKeyBySessionId', 'deleteRoomKeyBySessionId', 'putRoomKeysByRoomId', 'getRoomKeysByRoomId',
-      'deleteRoomKeysByRoomId', 'putRoomKeys', 'getRoomKeys', 'deleteRoomKeys',
-    ],
-  },
-  {
     module: 'Content repository (media)',
     reason: 'no media store: Hush keeps events only',
     operations: ['uploadContent', 'uploadContentToMXC', 'createContent', 'getContentAuthed', 'getContentOverrideNameAuthed', 'getContentThumbnailAuthed', 'getUrlPreviewAuthed', 'getConfigAuthed'],

@@ -36,6 +36,9 @@ import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
 import * as hiddenInvites from '../api/client/hidden-invites.ts';
 import * as toDevice from '../api/client/to-device.ts';
+import * as keys from '../api/client/keys.ts';
+import * as crossSigning from '../api/client/cross-signing.ts';
+import * as keyBackup from '../api/client/key-backup.ts';
 import * as voip from '../api/client/voip.ts';
 import * as thirdPartyLookup from '../api/client/third-party-lookup.ts';
 
@@ -74,6 +77,9 @@ export function allRoutes(s: Services): RouteDef[] {
     roomSummary,
     notifications,
     toDevice,
+    keys,
+    crossSigning,
+    keyBackup,
     hiddenInvites,
     voip,
     thirdPartyLookup,

@@ -67,6 +67,9 @@ interface TokenWatch {
 export class AccountService {
   /** Called after a profile change (rooms update the member events). */
   onProfileChange: ProfileChangeListener | null = null;
+  /** Called inside every transaction that revokes tokens (and so may delete devices): the
+   *  end-to-end keys of deleted devices go with them; returns what to announce after commit. */
+  onDevicesRemoved: ((tx: Tx, userId: string) => Promise<(() => void) | undefined>) | null = null;
   private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
   /** Bumped by every revocation: a lookup that raced one is not cached. */
   private revocations = 0;
@@ -241,13 +244,16 @@ export class AccountService {
    */
   async revoking<T>(userId: string, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const acks = this.notifier?.expectAcks(ACK_WAIT_MS);
+    let devicesRemoved: (() => void) | undefined;
     try {
       const result = await this.db.transaction().execute(async (tx) => {
         const out = await fn(tx);
+        devicesRemoved = await this.onDevicesRemoved?.(tx, userId);
         if (this.notifier && acks) await announceIn(tx, this.notifier, { k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}), id: acks.id });
         return out;
       });
       this.dropCached(userId, deviceId);
+      devicesRemoved?.();
       await acks?.wait();
       return result;
     } catch (err) {

@@ -22,6 +22,9 @@ import { SyncService } from './sync/sync.ts';
 import { RelationsService } from './rooms/relations.ts';
 import { NotificationService } from './notifications.ts';
 import { ToDeviceService } from './to-device.ts';
+import { E2eKeysService } from './e2e/keys.ts';
+import { CrossSigningService } from './e2e/cross-signing.ts';
+import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { UserDirectoryService } from './user-directory.ts';
 
@@ -41,6 +44,9 @@ export interface Services {
   relations: RelationsService;
   notifications: NotificationService;
   toDevice: ToDeviceService;
+  e2eKeys: E2eKeysService;
+  crossSigning: CrossSigningService;
+  keyBackup: KeyBackupService;
   publicRooms: PublicRoomsService;
   userDirectory: UserDirectoryService;
   /** Stops timers and closes the cross-process bus (before the database is closed). */
@@ -73,6 +79,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const accountData = new AccountDataService(db, notifier);
   accountData.onIgnoreListChanged = (userId) => rooms.rejectIgnoredInvites(userId);
   accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
+  const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
+  accounts.onDevicesRemoved = (tx, userId) => e2eKeys.forgetDeletedDevices(tx, userId);
   return {
     config,
     database,
@@ -89,6 +97,9 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
     toDevice: new ToDeviceService(db, notifier, config.serverName),
+    e2eKeys,
+    crossSigning: new CrossSigningService(db, notifier, accounts),
+    keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     userDirectory: new UserDirectoryService(db),
     stop: async () => {

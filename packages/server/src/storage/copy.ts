@@ -28,6 +28,15 @@ export const COPY_ORDER = [
   'receipts',
   'to_device',
   'to_device_txns',
+  'e2e_device_keys',
+  'e2e_one_time_keys',
+  'e2e_fallback_keys',
+  'e2e_cross_signing_keys',
+  'e2e_signatures',
+  'e2e_device_list_changes',
+  'room_key_backup_versions',
+  'room_key_backup_keys',
+  'media',
   'stream_counter',
 ] as const satisfies readonly (keyof Database)[];
 

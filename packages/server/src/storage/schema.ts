@@ -161,6 +161,113 @@ export interface ToDeviceTxnsTable {
   created_ts: number;
 }
 
+export interface E2eDeviceKeysTable {
+  user_id: string;
+  device_id: string;
+  /** The signed device keys as uploaded (JSON text). */
+  json: string;
+}
+
+export interface E2eOneTimeKeysTable {
+  user_id: string;
+  device_id: string;
+  algorithm: string;
+  key_id: string;
+  /** The key as uploaded: a JSON string (unsigned key) or object (signed key). */
+  json: string;
+}
+
+export interface E2eFallbackKeysTable {
+  user_id: string;
+  device_id: string;
+  algorithm: string;
+  key_id: string;
+  json: string;
+  /** 1 once claimed: it is handed out again until replaced, but no longer listed as unused. */
+  used: number;
+}
+
+export interface E2eCrossSigningKeysTable {
+  user_id: string;
+  /** 'master' | 'self_signing' | 'user_signing'. */
+  usage: string;
+  /** The unpadded base64 ed25519 public key (the key id without `ed25519:`). */
+  public_key: string;
+  /** The key object as uploaded (JSON text), with the signatures it came with. */
+  json: string;
+}
+
+export interface E2eSignaturesTable {
+  /** The owner of the signed key, and the key: a device id, or a cross-signing public key. */
+  target_user_id: string;
+  target_key_id: string;
+  signer_user_id: string;
+  /** `ed25519:<device id or public key>`. */
+  signer_key_id: string;
+  signature: string;
+}
+
+export interface E2eDeviceListChangesTable {
+  user_id: string;
+  stream_ordering: number;
+}
+
+export interface RoomKeyBackupVersionsTable {
+  user_id: string;
+  version: number;
+  algorithm: string;
+  auth_data: string;
+  etag: number;
+  deleted: number;
+}
+
+export interface RoomKeyBackupKeysTable {
+  user_id: string;
+  version: number;
+  room_id: string;
+  session_id: string;
+  first_message_index: number;
+  forwarded_count: number;
+  is_verified: number;
+  session_data: string;
+}
+
+/** One row per mxc://<us>/<media_id>. A created-but-not-uploaded id (POST /media/v1/create) has no
+ *  sha256 yet; its upload is due by unused_expires_ts. The bytes live on disk named by sha256. */
+export interface MediaTable {
+  media_id: string;
+  user_id: string;
+  created_ts: number;
+  unused_expires_ts: number | null;
+  uploaded_ts: number | null;
+  sha256: string | null;
+  size: number | null;
+  content_type: string | null;
+  upload_name: string | null;
+}
+
+export interface ReportsTable {
+  report_id: string;
+  /** 'event' | 'room' | 'user'. */
+  kind: string;
+  reporter: string;
+  room_id: string | null;
+  event_id: string | null;
+  /** The reported user, or the sender of the reported event. */
+  target_user_id: string | null;
+  reason: string | null;
+  /** reportEvent's optional score (-100 … 0). */
+  score: number | null;
+  received_ts: number;
+}
+
+export interface RoomPredecessorsTable {
+  /** A room whose create event names a predecessor (an upgraded room). */
+  room_id: string;
+  predecessor_room_id: string;
+  stream_ordering: number;
+}
+
 export interface Database {
   rooms: RoomsTable;
   events: EventsTable;
@@ -175,11 +282,22 @@ export interface Database {
   stream_counter: StreamCounterTable;
   to_device: ToDeviceTable;
   to_device_txns: ToDeviceTxnsTable;
+  e2e_device_keys: E2eDeviceKeysTable;
+  e2e_one_time_keys: E2eOneTimeKeysTable;
+  e2e_fallback_keys: E2eFallbackKeysTable;
+  e2e_cross_signing_keys: E2eCrossSigningKeysTable;
+  e2e_signatures: E2eSignaturesTable;
+  e2e_device_list_changes: E2eDeviceListChangesTable;
+  room_key_backup_versions: RoomKeyBackupVersionsTable;
+  room_key_backup_keys: RoomKeyBackupKeysTable;
   users: UsersTable;
   devices: DevicesTable;
   access_tokens: AccessTokensTable;
   server_keys: ServerKeysTable;
+  media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
+  reports: ReportsTable;
+  room_predecessors: RoomPredecessorsTable;
 }
 
 export type { Generated };

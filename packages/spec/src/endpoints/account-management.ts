@@ -9,7 +9,7 @@ const V3 = '/_matrix/client/v3';
 const Str = (max: number) => Type.String({ maxLength: max });
 
 /** Authentication Data (definitions/auth_data.yaml) with the fields of the `m.login.password` stage. */
-const UiaAuthData = Type.Object(
+export const UiaAuthData = Type.Object(
   {
     type: Type.Optional(Str(255)),
     session: Type.Optional(Str(255)),

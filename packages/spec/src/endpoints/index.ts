@@ -26,6 +26,8 @@ export * from './threads.ts';
 export * from './timestamp.ts';
 export * from './notifications.ts';
 export * from './to-device.ts';
+export * from './keys.ts';
+export * from './key-backup.ts';
 export * from './presence.ts';
 export * from './tags.ts';
 export * from './list-public-rooms.ts';

@@ -1,0 +1,34 @@
+// Device-list changes: a user's device keys, device set or cross-signing keys changed. Each change
+// takes a stream position (so sync tokens order it with everything else) and is recorded for /sync
+// and /keys/changes; after commit, the user and every room they are joined to are notified, so the
+// waiting syncs of everyone sharing a room with them wake.
+
+import type { Tx } from '../../storage/db.ts';
+import { e2eKeysStore } from '../../storage/e2e-keys.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { streamStore } from '../../storage/stream.store.ts';
+import type { Notifier } from '../../notifier/notifier.ts';
+
+export interface DeviceListAnnouncement {
+  stream: number;
+  users: string[];
+  rooms: string[];
+}
+
+/** Records, inside the writing transaction, that these users' device lists changed. */
+export async function recordDeviceListChange(tx: Tx, userIds: readonly string[]): Promise<DeviceListAnnouncement | undefined> {
+  const users = [...new Set(userIds)];
+  if (users.length === 0) return undefined;
+  const stream = await streamStore.next(tx);
+  const rooms = new Set<string>();
+  for (const u of users) {
+    await e2eKeysStore.markDeviceListChanged(tx, u, stream);
+    for (const m of await stateStore.membershipsOfUser(tx, u)) if (m.membership === 'join') rooms.add(m.room_id);
+  }
+  return { stream, users, rooms: [...rooms] };
+}
+
+/** After commit: wakes the syncs the change concerns. */
+export function announceDeviceListChange(notifier: Notifier, a: DeviceListAnnouncement | undefined): void {
+  if (a) notifier.notify({ stream: a.stream }, { users: a.users, rooms: a.rooms });
+}
