@@ -4,8 +4,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Dialect } from './db.ts';
-import { createSearchIndex } from './search.store.ts';
-import { fillRoomPredecessors } from './room-upgrades.store.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
@@ -312,55 +310,6 @@ export const migrations: Migration[] = [
         .addColumn('session_data', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('room_key_backup_keys_pk', ['user_id', 'version', 'room_id', 'session_id'])
         .execute();
-    },
-  },
-  {
-    version: 7,
-    name: 'search index, content reports, room predecessors (search, reporting, room upgrades)',
-    async up(db, dialect) {
-      // The full-text index of room events, filled from the events already stored.
-      await createSearchIndex(db, dialect);
-      await db.schema
-        .createTable('reports')
-        .addColumn('report_id', 'text', (c) => c.primaryKey())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('reporter', 'text', (c) => c.notNull())
-        .addColumn('room_id', 'text')
-        .addColumn('event_id', 'text')
-        .addColumn('target_user_id', 'text')
-        .addColumn('reason', 'text')
-        .addColumn('score', 'integer')
-        .addColumn('received_ts', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('reports_received').on('reports').column('received_ts').execute();
-      await db.schema
-        .createTable('room_predecessors')
-        .addColumn('room_id', 'text', (c) => c.primaryKey())
-        .addColumn('predecessor_room_id', 'text', (c) => c.notNull())
-        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('room_predecessors_of').on('room_predecessors').column('predecessor_room_id').execute();
-      await fillRoomPredecessors(db);
-    },
-  },
-  {
-    // 8, not 7: the search index work in progress was expected to take 7.
-    version: 8,
-    name: 'content repository (media metadata; the files live on disk by content hash)',
-    async up(db) {
-      await db.schema
-        .createTable('media')
-        .addColumn('media_id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('created_ts', 'bigint', (c) => c.notNull())
-        .addColumn('unused_expires_ts', 'bigint')
-        .addColumn('uploaded_ts', 'bigint')
-        .addColumn('sha256', 'text')
-        .addColumn('size', 'bigint')
-        .addColumn('content_type', 'text')
-        .addColumn('upload_name', 'text')
-        .execute();
-      await db.schema.createIndex('media_by_user').on('media').columns(['user_id', 'uploaded_ts']).execute();
     },
   },
 ];

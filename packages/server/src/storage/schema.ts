@@ -232,42 +232,6 @@ export interface RoomKeyBackupKeysTable {
   session_data: string;
 }
 
-/** One row per mxc://<us>/<media_id>. A created-but-not-uploaded id (POST /media/v1/create) has no
- *  sha256 yet; its upload is due by unused_expires_ts. The bytes live on disk named by sha256. */
-export interface MediaTable {
-  media_id: string;
-  user_id: string;
-  created_ts: number;
-  unused_expires_ts: number | null;
-  uploaded_ts: number | null;
-  sha256: string | null;
-  size: number | null;
-  content_type: string | null;
-  upload_name: string | null;
-}
-
-export interface ReportsTable {
-  report_id: string;
-  /** 'event' | 'room' | 'user'. */
-  kind: string;
-  reporter: string;
-  room_id: string | null;
-  event_id: string | null;
-  /** The reported user, or the sender of the reported event. */
-  target_user_id: string | null;
-  reason: string | null;
-  /** reportEvent's optional score (-100 … 0). */
-  score: number | null;
-  received_ts: number;
-}
-
-export interface RoomPredecessorsTable {
-  /** A room whose create event names a predecessor (an upgraded room). */
-  room_id: string;
-  predecessor_room_id: string;
-  stream_ordering: number;
-}
-
 export interface Database {
   rooms: RoomsTable;
   events: EventsTable;
@@ -294,10 +258,7 @@ export interface Database {
   devices: DevicesTable;
   access_tokens: AccessTokensTable;
   server_keys: ServerKeysTable;
-  media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
-  reports: ReportsTable;
-  room_predecessors: RoomPredecessorsTable;
 }
 
 export type { Generated };
