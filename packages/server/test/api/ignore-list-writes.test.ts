@@ -54,7 +54,7 @@ async function both(): Promise<[ReturnType<typeof shape>, ReturnType<typeof shap
   const fresh = viewFromLists(me.userId, new Map(rows.map((x) => [x.type, x.content])), now.version, {
     rules: now.policyRules,
     ignoreRules: now.ignoreRules,
-    sources: now.policySources,
+    sources: [...now.policySources],
   });
   return [shape(now), shape(fresh)];
 }
