@@ -246,7 +246,7 @@ describe('device lists', () => {
     assert.equal((await query(b, { [a.userId]: [] })).json.device_keys[a.userId][tablet.deviceId], undefined);
   });
 
-  test('device_lists.changed lists a user the requester ignores (their keys are still needed)', async () => {
+  test('DL1 device_lists.changed lists a user the requester ignores (their keys are still needed)', async () => {
     const a = await t.register('dl8');
     const b = await t.register('dl9');
     const room = await steps.createRoom(a, { preset: 'public_chat' });
