@@ -246,6 +246,18 @@ describe('device lists', () => {
     assert.equal((await query(b, { [a.userId]: [] })).json.device_keys[a.userId][tablet.deviceId], undefined);
   });
 
+  test('an idle long-poll leaves the key counts out rather than report 0 (clients would upload keys they do not need)', async () => {
+    const a = await t.register('dl11');
+    await upload(a, { device_keys: deviceKeys(a, newKey()), one_time_keys: { 'curve25519:Q': 'q' }, fallback_keys: { 'curve25519:F': 'f' } });
+    const first = await steps.sync(a);
+    assert.deepEqual(first.device_one_time_keys_count, { signed_curve25519: 0, curve25519: 1 });
+    const second = await steps.sync(a, { since: first.next_batch });
+    const idle = await steps.sync(a, { since: second.next_batch, timeout: 50 });
+    assert.equal(idle.next_batch, second.next_batch, 'nothing happened');
+    assert.equal(idle.device_one_time_keys_count, undefined);
+    assert.equal(idle.device_unused_fallback_key_types, undefined);
+  });
+
   test('DL1 device_lists.changed lists a user the requester ignores (their keys are still needed)', async () => {
     const a = await t.register('dl8');
     const b = await t.register('dl9');
