@@ -1,4 +1,5 @@
 // config → database → services → buildApp() → listen → graceful shutdown. The only file that listens.
+// A failure the operator can fix (port in use, database busy or out of reach) is a StartupError.
 
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,7 @@ import type { Config } from './config/config.ts';
 import { openDatabase, type DatabaseHandle } from './storage/db.ts';
 import { createServices } from './services/index.ts';
 import { buildApp } from './app.ts';
+import { databaseFailure, listenFailure } from './startup-errors.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -20,13 +22,18 @@ export function createLogger(level: string): Logger {
 
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // A SQLite file serves one process; a PostgreSQL database any number (decision 0007).
-  const database: DatabaseHandle = await openDatabase(config.database, { singleProcess: true });
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase(config.database, { singleProcess: true });
+  } catch (err) {
+    throw databaseFailure(err, config.database) ?? err;
+  }
   let services;
   try {
     services = await createServices(config, database, logger);
   } catch (err) {
     await database.close();
-    throw err;
+    throw databaseFailure(err, config.database) ?? err;
   }
   const app = await buildApp({ services, logger });
   try {
@@ -34,7 +41,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   } catch (err) {
     await services.stop();
     await database.close();
-    throw err;
+    throw listenFailure(err, config) ?? err;
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -1,4 +1,5 @@
-// `hush serve`: run the homeserver (flags override the optional YAML --config file).
+// `hush serve`: run the homeserver (flags override the optional YAML --config file). A start that
+// fails says why in one line on stderr: exit 2 for a bad flag or config file, 1 for the rest.
 
 import { Command, Option } from 'commander';
 
@@ -13,6 +14,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--registration <mode>', 'who may register (default: open on loopback, else closed)').choices(['open', 'token', 'closed']))
     .option('--registration-tokens <tokens>', 'comma-separated tokens for --registration token')
     .addOption(new Option('--rate-limits <onoff>', 'rate limits on or off (default on)').choices(['on', 'off']))
+    .addOption(new Option('--presence <onoff>', 'presence (online/offline status) on or off (default on); off for large servers').choices(['on', 'off']))
+    .addOption(new Option('--outbound-allow-private <onoff>', 'let push gateway URLs reach private and loopback addresses (default off)').choices(['on', 'off']))
     .addOption(new Option('--ignored-user-invites <mode>', 'invites from ignored users: hide or reject (default hide)').choices(['hide', 'reject']))
     .option('--public-base-url <url>', 'the URL clients reach this server at, served by /.well-known/matrix/client (default: none, 404)')
     .option('--turn-uris <uris>', 'comma-separated turn:/turns: URIs served by /voip/turnServer (default: none, {})')
@@ -21,9 +24,15 @@ export function serveCommand(): Command {
     .option('--turn-password <password>', 'the fixed TURN password')
     .option('--turn-user-lifetime <duration>', 'how long TURN credentials last: 3600, 30m, 1h, 1d (default 1h)')
     .option('--log-level <level>', 'pino log level (default info)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 stopped by SIGTERM or SIGINT; 1 could not start (the port in use, the database busy
+or out of reach: one line on stderr says which); 2 a bad flag or config file.`,
+    )
     .action(async (opts: Record<string, unknown>) => {
       // Loaded here, not at the top: the client commands and --help need none of the server.
-      const { ConfigError, createLogger, readConfigFile, resolveConfig, startServer } = await import('@hush/server');
+      const { ConfigError, createLogger, readConfigFile, resolveConfig, startServer, StartupError } = await import('@hush/server');
       let config;
       try {
         const file = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : {};
@@ -47,7 +56,13 @@ export function serveCommand(): Command {
       try {
         server = await startServer(config, logger);
       } catch (err) {
+        if (err instanceof StartupError) {
+          process.stderr.write(`hush serve: ${err.message}\n`);
+          process.exit(1);
+        }
+        // Unexpected: the stack goes to the log; stderr still gets one line.
         logger.fatal({ err }, 'could not start');
+        process.stderr.write(`hush serve: could not start: ${String((err as Error)?.message ?? err).split('\n')[0]} (details in the log)\n`);
         process.exit(1);
       }
       const stop = (signal: string) => {

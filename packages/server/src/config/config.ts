@@ -39,6 +39,9 @@ export class ConfigError extends Error {}
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** pino's levels: another name would only fail later, when the logger is made. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function isLoopback(bind: string): boolean {
   return LOOPBACK.has(bind) || bind.startsWith('127.');
 }
@@ -54,7 +57,13 @@ export function readConfigFile(path: string): ConfigInput {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
-  const parsed: unknown = parseYaml(text);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    // The parser's message spans lines (it quotes the text); its first line says what and where.
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must be a YAML mapping`);
   return parsed as ConfigInput;
@@ -114,6 +123,8 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
   const turn = parseTurn(get, (msg) => new ConfigError(msg));
   const ignoredUserInvites = (str(get('ignored-user-invites'), 'ignored-user-invites') ?? 'hide') as Config['ignoredUserInvites'];
   if (!['hide', 'reject'].includes(ignoredUserInvites)) throw new ConfigError('ignored-user-invites must be hide or reject');
+  const logLevel = str(get('log-level'), 'log-level') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`);
   return {
     serverName: serverName as ServerName,
     port,
@@ -122,7 +133,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     registration,
     registrationTokens,
     rateLimits: onOff(get('rate-limits'), 'rate-limits') ?? true,
-    logLevel: str(get('log-level'), 'log-level') ?? 'info',
+    logLevel,
     maxBodyBytes,
     ignoredUserInvites,
     ...(publicBaseUrl !== undefined ? { publicBaseUrl } : {}),
