@@ -18,6 +18,8 @@ export interface Config {
   registration: RegistrationMode;
   registrationTokens: string[];
   rateLimits: boolean;
+  /** Presence tracking (`presence on|off`, default on); off: nothing stored, nobody is sent any. */
+  presence: boolean;
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
@@ -133,6 +135,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     registration,
     registrationTokens,
     rateLimits: onOff(get('rate-limits'), 'rate-limits') ?? true,
+    presence: onOff(get('presence'), 'presence') ?? true,
     logLevel,
     maxBodyBytes,
     ignoredUserInvites,

@@ -23,6 +23,7 @@ import * as pagination from '../api/client/message-pagination.ts';
 import * as sync from '../api/client/sync.ts';
 import * as accountData from '../api/client/account-data.ts';
 import * as typing from '../api/client/typing.ts';
+import * as presence from '../api/client/presence.ts';
 import * as receipts from '../api/client/receipts.ts';
 import * as directory from '../api/client/directory.ts';
 import * as listPublicRooms from '../api/client/list-public-rooms.ts';
@@ -65,6 +66,7 @@ export function allRoutes(s: Services): RouteDef[] {
     sync,
     accountData,
     typing,
+    presence,
     receipts,
     directory,
     listPublicRooms,

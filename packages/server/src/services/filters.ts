@@ -19,6 +19,7 @@ export interface CompiledEventFilter {
   unreadThreadNotifications: boolean;
   matchesType(type: string): boolean;
   matchesRoom(roomId: string): boolean;
+  matchesSender(sender: string): boolean;
   matches(row: EventRow): boolean;
 }
 
@@ -47,6 +48,7 @@ export function compileEventFilter(f: EventFilterJson | undefined, defaultLimit:
   const containsUrl = f?.contains_url;
   const matchesType = (t: string) => (!types || types(t)) && !(notTypes && notTypes(t));
   const matchesRoom = (r: string) => (!rooms || rooms.has(r)) && !notRooms.has(r);
+  const matchesSender = (u: string) => (!senders || senders.has(u)) && !notSenders.has(u);
   return {
     limit: Math.min(Math.max(f?.limit ?? defaultLimit, 0), MAX_LIMIT),
     lazyLoadMembers: f?.lazy_load_members === true,
@@ -54,10 +56,9 @@ export function compileEventFilter(f: EventFilterJson | undefined, defaultLimit:
     unreadThreadNotifications: f?.unread_thread_notifications === true,
     matchesType,
     matchesRoom,
+    matchesSender,
     matches(row) {
-      if (!matchesType(row.type) || !matchesRoom(row.room_id)) return false;
-      if (senders && !senders.has(row.sender)) return false;
-      if (notSenders.has(row.sender)) return false;
+      if (!matchesType(row.type) || !matchesRoom(row.room_id) || !matchesSender(row.sender)) return false;
       if (containsUrl !== undefined) {
         const hasUrl = typeof (JSON.parse(row.json) as { content?: { url?: unknown } }).content?.url === 'string';
         if (hasUrl !== containsUrl) return false;

@@ -18,6 +18,7 @@ import { EventPersister } from './rooms/persist.ts';
 import { RoomWriter } from './rooms/writer.ts';
 import { RoomService } from './rooms/rooms.ts';
 import { RoomReads } from './rooms/reads.ts';
+import { PresenceService } from './presence.ts';
 import { SyncService } from './sync/sync.ts';
 import { RelationsService } from './rooms/relations.ts';
 import { NotificationService } from './notifications.ts';
@@ -41,6 +42,7 @@ export interface Services {
   rooms: RoomService;
   reads: RoomReads;
   sync: SyncService;
+  presence: PresenceService;
   relations: RelationsService;
   notifications: NotificationService;
   toDevice: ToDeviceService;
@@ -77,6 +79,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const writer = new RoomWriter(db, persister, notifier);
   const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
   const accountData = new AccountDataService(db, notifier);
+  const presence = new PresenceService(db, notifier, config.presence);
   accountData.onIgnoreListChanged = (userId) => rooms.rejectIgnoredInvites(userId);
   accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
   const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
@@ -93,7 +96,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     typing,
     rooms,
     reads: new RoomReads(db),
-    sync: new SyncService(db, notifier, typing, filters, accountData.parsed),
+    sync: new SyncService(db, notifier, typing, filters, accountData.parsed, presence),
     relations: new RelationsService(db),
     notifications: new NotificationService(db),
     toDevice: new ToDeviceService(db, notifier, config.serverName),
@@ -102,8 +105,10 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     userDirectory: new UserDirectoryService(db),
+    presence,
     stop: async () => {
       typing.stop();
+      presence.stop();
       await bus?.close();
     },
   };

@@ -28,6 +28,7 @@ export const COPY_ORDER = [
   'receipts',
   'to_device',
   'to_device_txns',
+  'presence',
   'e2e_device_keys',
   'e2e_one_time_keys',
   'e2e_fallback_keys',

@@ -312,6 +312,21 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 10,
+    name: 'presence: one row per user, its position in the shared stream',
+    async up(db) {
+      await db.schema
+        .createTable('presence')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('presence', 'text', (c) => c.notNull())
+        .addColumn('status_msg', 'text')
+        .addColumn('last_active_ts', 'bigint', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('presence_by_ordering').on('presence').column('stream_ordering').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -232,7 +232,18 @@ export interface RoomKeyBackupKeysTable {
   session_data: string;
 }
 
+/** Presence: a user's state and status message (spec "Presence"). */
+export interface PresenceTable {
+  user_id: string;
+  /** online | unavailable | offline */
+  presence: string;
+  status_msg: string | null;
+  last_active_ts: number;
+  stream_ordering: number;
+}
+
 export interface Database {
+  presence: PresenceTable;
   rooms: RoomsTable;
   events: EventsTable;
   state_events: StateEventsTable;

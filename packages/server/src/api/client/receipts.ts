@@ -8,6 +8,7 @@ export function routes(s: Services): RouteDef[] {
   return [
     defineRoute(api.postReceipt, async ({ requester, params, body }) => {
       await s.receipts.postReceipt(requester, parseRoomId(params.roomId), params.receiptType, parseEventId(params.eventId), body.thread_id);
+      await s.presence.active(requester.userId);
       return {};
     }),
     defineRoute(api.setReadMarker, async ({ requester, params, body }) => {

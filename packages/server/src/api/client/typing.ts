@@ -8,6 +8,7 @@ export function routes(s: Services): RouteDef[] {
   return [
     defineRoute(api.setTyping, async ({ requester, params, body }) => {
       await s.typing.setTyping(requester, parseRoomId(params.roomId), params.userId, body.typing, body.timeout);
+      await s.presence.active(requester.userId);
       return {};
     }),
   ];

@@ -2,7 +2,7 @@
 // IgnoreView serve every stream of one response; each room's events pass the viewer (history
 // visibility ∘ ignore) and timelines are filled up to the filter's limit.
 
-import type { ClientEvent, HiddenInvite, JsonObject, SyncResponse } from '@hush/spec';
+import type { ClientEvent, HiddenInvite, JsonObject, PresenceState, SyncResponse } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { accountDataStore, type AccountDataRow } from '../../storage/account-data.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
@@ -19,6 +19,7 @@ import { presentState, presentTimeline } from '../rooms/present.ts';
 import { compileEventFilter, type CompiledEventFilter, type FilterService, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
 import type { ParsedContents } from '../account-data.ts';
+import type { PresenceService } from '../presence.ts';
 import { loadViewer, scan, visibleStateAt } from '../rooms/timeline.ts';
 import { SentMembers } from './lazy-members.ts';
 import { countUnread } from './unread.ts';
@@ -28,6 +29,8 @@ import { e2eSyncSection } from './device-lists.ts';
 
 export interface SyncParams {
   since?: string;
+  /** `set_presence`: what syncing says of the user (default online). */
+  setPresence?: PresenceState;
   timeout?: number;
   fullState?: boolean;
   filter?: string;
@@ -48,6 +51,7 @@ interface Compiled {
   ephemeral: CompiledEventFilter;
   roomAccountData: CompiledEventFilter;
   accountData: CompiledEventFilter;
+  presence: CompiledEventFilter;
   rooms: CompiledEventFilter;
   includeLeave: boolean;
 }
@@ -59,6 +63,7 @@ function compile(f: SyncFilterJson): Compiled {
     ephemeral: compileEventFilter(f.room?.ephemeral, 10),
     roomAccountData: compileEventFilter(f.room?.account_data, 10),
     accountData: compileEventFilter(f.account_data, 10),
+    presence: compileEventFilter(f.presence, 100),
     rooms: compileEventFilter({ rooms: f.room?.rooms, not_rooms: f.room?.not_rooms }, 10),
     includeLeave: f.room?.include_leave === true,
   };
@@ -85,6 +90,7 @@ export class SyncService {
     private readonly typing: TypingService,
     private readonly filters: FilterService,
     private readonly contents: ParsedContents,
+    private readonly presence: PresenceService,
   ) {
     this.startStream = notifier.position().stream;
   }
@@ -109,6 +115,15 @@ export class SyncService {
   }
 
   async sync(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
+    const done = await this.presence.syncing(r.userId, params.setPresence);
+    try {
+      return await this.syncOnce(r, params, signal);
+    } finally {
+      done();
+    }
+  }
+
+  private async syncOnce(r: Requester, params: SyncParams, signal?: AbortSignal): Promise<SyncResponse> {
     const since = params.since !== undefined ? parseSyncToken(params.since) : undefined;
     const filter = compile(await this.filters.resolve(this.db, r.userId, params.filter));
     const deadline = Date.now() + Math.min(params.timeout ?? 0, 600_000);
@@ -214,7 +229,11 @@ export class SyncService {
     if (Object.keys(knock).length) rooms['knock'] = knock;
     const toDevice = await toDeviceSection(tx, r.userId, r.deviceId, since?.toDevice, position.stream, ignore);
     const e2e = await e2eSyncSection(tx, r, since?.stream, position.stream);
+    const presence = f.presence.matchesType('m.presence')
+      ? (await this.presence.section(tx, r, after, position.stream, (u) => hidesUser(ignore, u))).filter((p) => f.presence.matchesSender(p.sender)).slice(-f.presence.limit)
+      : [];
     const hasData =
+      presence.length > 0 ||
       Object.keys(rooms).length > 0 ||
       globalData.length > 0 ||
       toDevice.events.length > 0 ||
@@ -225,7 +244,7 @@ export class SyncService {
       next_batch: syncToken({ ...position, toDevice: toDevice.position, toDeviceSent: toDevice.events.length > 0 }),
       rooms: { join, invite, leave, knock },
       account_data: { events: globalData.map((a) => this.accountDataEvent(r.userId, a)) },
-      presence: { events: [] },
+      presence: { events: presence },
       to_device: { events: toDevice.events },
       ...e2e,
     };

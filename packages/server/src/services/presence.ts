@@ -1,0 +1,172 @@
+// Presence (spec "Presence"): a user's state — online, unavailable, offline — and status message,
+// set with PUT /presence or by syncing (`set_presence`), shown to users who share a room with them
+// and never to anyone who ignores them. A change takes a position in the shared stream and wakes
+// the syncs of everyone sharing a room. Idle: online users with no activity (a send, a receipt,
+// typing, an explicit PUT) for IDLE_MS become unavailable; users with no sync for OFFLINE_MS
+// after their last one ended become offline. With `presence off` nothing is stored or sent.
+
+import { forbidden, isUserId, MatrixError, ErrCode, type PresenceResponse, type PresenceState } from '@hush/spec';
+import type { Db, Tx } from '../storage/db.ts';
+import { presenceStore, type PresenceRow } from '../storage/presence.store.ts';
+import { stateStore } from '../storage/state.store.ts';
+import { streamStore } from '../storage/stream.store.ts';
+import { accountsStore } from '../storage/accounts.store.ts';
+import type { Notifier } from '../notifier/notifier.ts';
+import type { Requester } from '../http/auth.ts';
+import { loadIgnoreView } from '../policy/ignore-lists.ts';
+import { hidesUser } from '../policy/ignore.ts';
+
+export const IDLE_MS = 5 * 60_000;
+export const OFFLINE_MS = 30_000;
+const SWEEP_MS = 10_000;
+
+/** What this process knows of a user it serves: when they last acted and how their syncs stand. */
+interface Local {
+  lastActive: number;
+  syncing: number;
+  lastSyncEnd: number;
+  /** The state as last read or written here. */
+  state?: PresenceState;
+}
+
+export class PresenceService {
+  private readonly local = new Map<string, Local>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    readonly enabled: boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private localOf(userId: string): Local {
+    let l = this.local.get(userId);
+    if (!l) this.local.set(userId, (l = { lastActive: 0, syncing: 0, lastSyncEnd: this.now() }));
+    if (!this.timer && this.enabled) {
+      this.timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_MS);
+      this.timer.unref();
+    }
+    return l;
+  }
+
+  /** PUT /presence/{userId}/status: only one's own; counts as activity. */
+  async set(r: Requester, userId: string, presence: PresenceState, statusMsg: string | null | undefined): Promise<void> {
+    if (userId !== r.userId) throw forbidden("Cannot set another user's presence");
+    if (!this.enabled) return;
+    this.localOf(userId).lastActive = this.now();
+    await this.write(userId, presence, statusMsg === undefined ? 'keep' : statusMsg);
+  }
+
+  /** GET /presence/{userId}/status: oneself, or someone sharing a room. Someone the requester
+   *  ignores is reported offline, with nothing else (decision 0023's no-trace rule). */
+  async get(r: Requester, userId: string): Promise<PresenceResponse> {
+    if (!isUserId(userId)) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Invalid user ID');
+    return this.db.transaction().execute(async (tx) => {
+      if (userId !== r.userId) {
+        if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
+        if (!(await presenceStore.shareRoom(tx, r.userId, userId))) throw forbidden('You do not share a room with this user');
+        if (hidesUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
+      }
+      const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;
+      return row ? this.present(row).content : { presence: 'offline' };
+    });
+  }
+
+  /** Activity that is not a presence change (a send, a receipt, typing): an idle (unavailable)
+   *  user who syncs here is online again. Costs nothing for users this process does not serve. */
+  async active(userId: string): Promise<void> {
+    const l = this.enabled ? this.local.get(userId) : undefined;
+    if (!l) return;
+    l.lastActive = this.now();
+    if (l.state === 'unavailable') await this.write(userId, 'online', 'keep');
+  }
+
+  /** A /sync begins: `set_presence` (default online) applies; the returned function ends it. */
+  async syncing(userId: string, setPresence: PresenceState | undefined): Promise<() => void> {
+    if (!this.enabled) return () => undefined;
+    const l = this.localOf(userId);
+    l.syncing++;
+    const want = setPresence ?? 'online';
+    if (want !== 'offline') {
+      const row = await presenceStore.get(this.db, userId);
+      l.state = (row?.presence as PresenceState | undefined) ?? 'offline';
+      // Syncing brings an offline user online; an idle (unavailable) one stays so until they act.
+      if (want === 'online' && (row === undefined || row.presence === 'offline')) {
+        if (l.lastActive === 0) l.lastActive = this.now();
+        await this.write(userId, 'online', 'keep');
+      } else if (want === 'unavailable' && row?.presence !== 'unavailable') {
+        await this.write(userId, 'unavailable', 'keep');
+      }
+    }
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      l.syncing--;
+      l.lastSyncEnd = this.now();
+    };
+  }
+
+  /** Idle and gone: online → unavailable after IDLE_MS without activity; anyone no longer syncing
+   *  here for OFFLINE_MS → offline. Only users this process serves. */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    for (const [userId, l] of this.local) {
+      const gone = l.syncing === 0 && now - l.lastSyncEnd > OFFLINE_MS;
+      const row = await presenceStore.get(this.db, userId);
+      if (gone) {
+        this.local.delete(userId);
+        if (row && row.presence !== 'offline') await this.write(userId, 'offline', 'keep');
+      } else if (row?.presence === 'online' && now - Math.max(l.lastActive, row.last_active_ts) > IDLE_MS) {
+        await this.write(userId, 'unavailable', 'keep');
+      }
+    }
+    if (this.local.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private async write(userId: string, presence: PresenceState, statusMsg: string | null | 'keep'): Promise<void> {
+    const { pos, rooms } = await this.db.transaction().execute(async (tx) => {
+      const old = await presenceStore.get(tx, userId);
+      const status = statusMsg === 'keep' ? (old?.status_msg ?? null) : statusMsg;
+      const lastActive = Math.max(this.local.get(userId)?.lastActive ?? 0, old?.last_active_ts ?? 0) || this.now();
+      if (old && old.presence === presence && old.status_msg === status && old.last_active_ts === lastActive) return { pos: 0, rooms: [] };
+      const p = await streamStore.next(tx);
+      await presenceStore.put(tx, { user_id: userId, presence, status_msg: status, last_active_ts: lastActive, stream_ordering: p });
+      const joined = (await stateStore.membershipsOfUser(tx, userId)).filter((m) => m.membership === 'join').map((m) => m.room_id);
+      return { pos: p, rooms: joined };
+    });
+    const l = this.local.get(userId);
+    if (l) l.state = presence;
+    if (pos > 0) this.notifier.notify({ stream: pos }, { rooms, users: [userId] });
+  }
+
+  /** The `m.presence` event of a row, as the spec shapes it. */
+  present(row: PresenceRow): { type: 'm.presence'; sender: string; content: PresenceResponse } {
+    const l = this.local.get(row.user_id);
+    const lastActive = Math.max(l?.lastActive ?? 0, row.last_active_ts);
+    const content: PresenceResponse = {
+      presence: row.presence as PresenceState,
+      last_active_ago: Math.max(0, this.now() - lastActive),
+      currently_active: row.presence === 'online' && this.now() - lastActive < IDLE_MS,
+    };
+    if (row.status_msg !== null) content.status_msg = row.status_msg;
+    return { type: 'm.presence', sender: row.user_id, content };
+  }
+
+  /** The `presence` section of /sync: changes after `after` of users sharing a room with the
+   *  requester (the requester included), none from anyone they ignore. */
+  async section(tx: Tx, r: Requester, after: number, upTo: number, hidden: (userId: string) => boolean): Promise<ReturnType<PresenceService['present']>[]> {
+    if (!this.enabled) return [];
+    const rows = await presenceStore.changedForViewer(tx, r.userId, after, upTo);
+    return rows.filter((row) => row.user_id === r.userId || !hidden(row.user_id)).map((row) => this.present(row));
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

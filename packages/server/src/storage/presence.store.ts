@@ -1,0 +1,67 @@
+// Presence rows (spec "Presence"): each user's state, status message and last activity, with the
+// stream position of their last change. Rows only: who may see whose presence is the services' call.
+
+import { sql } from 'kysely';
+import type { Tx } from './db.ts';
+import type { PresenceTable } from './schema.ts';
+
+export type PresenceRow = PresenceTable;
+
+export const presenceStore = {
+  async get(tx: Tx, userId: string): Promise<PresenceRow | undefined> {
+    const row = await tx.selectFrom('presence').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return row && { ...row, last_active_ts: Number(row.last_active_ts), stream_ordering: Number(row.stream_ordering) };
+  },
+
+  async put(tx: Tx, row: PresenceRow): Promise<void> {
+    const { user_id, ...rest } = row;
+    await tx
+      .insertInto('presence')
+      .values(row)
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
+      .execute();
+  },
+
+  /** Changes after `after` up to `upTo` of users who share a joined room with `viewer` (the viewer
+   *  included), oldest first. */
+  async changedForViewer(tx: Tx, viewer: string, after: number, upTo: number): Promise<PresenceRow[]> {
+    const rows = await tx
+      .selectFrom('presence as p')
+      .selectAll('p')
+      .where('p.stream_ordering', '>', after)
+      .where('p.stream_ordering', '<=', upTo)
+      .where((eb) =>
+        eb.or([
+          eb('p.user_id', '=', viewer),
+          eb.exists(
+            eb
+              .selectFrom('memberships as theirs')
+              .innerJoin('memberships as mine', 'mine.room_id', 'theirs.room_id')
+              .select(sql`1`.as('one'))
+              .whereRef('theirs.user_id', '=', 'p.user_id')
+              .where('theirs.membership', '=', 'join')
+              .where('mine.user_id', '=', viewer)
+              .where('mine.membership', '=', 'join'),
+          ),
+        ]),
+      )
+      .orderBy('p.stream_ordering')
+      .execute();
+    return rows.map((r) => ({ ...r, last_active_ts: Number(r.last_active_ts), stream_ordering: Number(r.stream_ordering) }));
+  },
+
+  /** Whether two users share a joined room. */
+  async shareRoom(tx: Tx, a: string, b: string): Promise<boolean> {
+    const row = await tx
+      .selectFrom('memberships as x')
+      .innerJoin('memberships as y', 'y.room_id', 'x.room_id')
+      .select('x.room_id')
+      .where('x.user_id', '=', a)
+      .where('x.membership', '=', 'join')
+      .where('y.user_id', '=', b)
+      .where('y.membership', '=', 'join')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+};
