@@ -1,7 +1,7 @@
 // Builds the `hush` binary's JavaScript: packages/{cli,server,client,spec}/src and their dependencies
 // → one esbuild bundle, packages/cli/dist/hush.cjs (git-ignored), so `hush serve` and every CLI
 // command start without compiling TypeScript (decision 0013). CommonJS, so that the bin can load it
-// with a V8 code cache. better-sqlite3 and pg stay external (native code, optional native bindings).
+// with a V8 code cache. better-sqlite3, pg and sharp stay external (native code, optional native bindings).
 //
 // Staleness: the bundle's first line carries a fingerprint of its inputs — path, size and mtime of
 // every source file (tests excepted), the package.json files, tsconfig.json, this script and the
@@ -20,7 +20,7 @@ const PACKAGES = ['spec', 'server', 'client', 'cli'];
 export const BUNDLE = join(ROOT, 'packages/cli/dist/hush.cjs');
 const ENTRY = join(ROOT, 'packages/cli/src/main.ts');
 /** Native code, or optional native bindings looked up at run time: loaded from node_modules. */
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native'];
+const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'sharp'];
 const MARK = '// hush-build ';
 
 /** Every file below `dir` except tests, as [path, size, mtimeMs] lines appended to `out`. */

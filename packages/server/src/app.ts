@@ -10,10 +10,15 @@ import { pathMatcher, registerRoute } from './http/endpoint.ts';
 import { JSON_CONTENT_TYPE, sendError } from './http/errors.ts';
 import { DEFAULT_BUCKETS, RateLimiter } from './http/rate-limit.ts';
 import { registerWebClient } from './http/web.ts';
+import { createFederation, type Federation } from './federation/index.ts';
+import { registerFederationRoutes } from './federation/routes.ts';
+import { federationRoutes } from './api/federation/index.ts';
 
 export interface AppDeps {
   services: Services;
   logger: Logger;
+  /** Federation as built by createFederation (tests pass one with fakes); else built from the config. */
+  federation?: Federation;
 }
 
 /** `Server: Hush/<version>` on every response, so a benchmark or an operator can tell what answered. */
@@ -80,11 +85,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const limiter = services.config.rateLimits ? new RateLimiter(DEFAULT_BUCKETS) : null;
   const routes = allRoutes(services);
-  for (const def of routes) registerRoute(app, def, { accounts: services.accounts, limiter });
+  const routeDeps = { accounts: services.accounts, limiter };
+  for (const def of routes.filter((r) => !r.endpoint.rawBody)) registerRoute(app, def, routeDeps);
+  // Media uploads (`rawBody` descriptors): the body is bytes of any content type, left unread by
+  // this parser (only in this scope) so the handler streams it to disk under the upload limit,
+  // never holding it in memory, and only after the token was checked.
+  void app.register(async (media) => {
+    media.removeAllContentTypeParsers();
+    // Any bytes may be uploaded: the type the client named is read from the raw headers later.
+    media.addHook('onRequest', async (req) => {
+      if (req.headers['content-type'] !== undefined) req.headers['content-type'] = 'application/octet-stream';
+    });
+    media.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    for (const def of routes.filter((r) => r.endpoint.rawBody)) registerRoute(media, def, routeDeps);
+  });
+
+  // The federation and key APIs (decision 0025), on this listener too: behind a TLS proxy it is
+  // the only one. Built here unless the caller brings its own (tests).
+  const federation = services.config.federation.enabled
+    ? (deps.federation ?? (await createFederation({ config: services.config, db: services.database.db, logger })))
+    : undefined;
+  const fedRoutes = federation ? federationRoutes(federation, services) : [];
+  if (federation) {
+    registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing });
+    if (!deps.federation) app.addHook('onClose', () => federation.close());
+  }
 
   registerWebClient(app);
 
-  const matchers = routes.map((r) => pathMatcher(r.endpoint.path));
+  const matchers = [...routes, ...fedRoutes].map((r) => pathMatcher(r.endpoint.path));
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     const known = matchers.some((m) => m.test(path));

@@ -26,9 +26,9 @@ interface Exclusion {
  *  Keep in step with docs/decisions/0002-advertised-versions.md. */
 export const EXCLUDED: Exclusion[] = [
   {
-    module: 'Content repository (media)',
-    reason: 'no media store: Hush keeps events only',
-    operations: ['uploadContent', 'uploadContentToMXC', 'createContent', 'getContentAuthed', 'getContentOverrideNameAuthed', 'getContentThumbnailAuthed', 'getUrlPreviewAuthed', 'getConfigAuthed'],
+    module: 'Content repository: URL previews',
+    reason: 'fetching any URL a client names is a server-side request forgery risk; the rest of the media module is served (decision 0020)',
+    operations: ['getUrlPreviewAuthed'],
   },
   { module: 'Server side search', reason: 'no full-text index yet', operations: ['search'] },
   {

@@ -136,10 +136,10 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
 
 /** A suite's app: SQLite by default; on PostgreSQL (a fresh database, dropped on close) when the
  *  suite runs under HUSH_API_DIALECT=postgres (the *.postgres.test.ts twins set it). */
-export async function createSuiteApp(): Promise<TestApp> {
-  if (process.env['HUSH_API_DIALECT'] !== 'postgres') return createTestApp();
+export async function createSuiteApp(opts: { config?: Partial<ConfigInput> } = {}): Promise<TestApp> {
+  if (process.env['HUSH_API_DIALECT'] !== 'postgres') return createTestApp(opts);
   const pg = await freshPgDatabase();
-  const t = await createTestApp({ database: pg.url });
+  const t = await createTestApp({ ...opts, database: pg.url });
   return {
     ...t,
     close: async () => {

@@ -52,6 +52,12 @@ export interface Endpoint<
    *  defines no body, or an object body with no required property (nheko posts `null` to /logout);
    *  not where the body is the user's own content (event content, account data). */
   optionalBody?: true;
+  /** The body is the bytes themselves, of any content type (media uploads): the server streams it
+   *  to a file under its size limit and never parses it as JSON; `body` stays undefined. */
+  rawBody?: true;
+  /** The success response is bytes with their own content type (media downloads), not JSON;
+   *  errors are JSON as everywhere. */
+  rawResponse?: true;
   query?: Q;
   /** Phantom: the success response type. */
   readonly response?: R;

@@ -30,6 +30,8 @@ export const ErrCode = {
   INVITE_BLOCKED: 'M_INVITE_BLOCKED',
   SENDER_IGNORED: 'M_SENDER_IGNORED',
   BAD_ALIAS: 'M_BAD_ALIAS',
+  CANNOT_OVERWRITE_MEDIA: 'M_CANNOT_OVERWRITE_MEDIA',
+  NOT_YET_UPLOADED: 'M_NOT_YET_UPLOADED',
 } as const;
 export type ErrCode = (typeof ErrCode)[keyof typeof ErrCode];
 

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isServerName, type ServerName } from '@hush/spec';
 import { parseSupport, type SupportInfo } from './support.ts';
 import { parseTurn, type TurnConfig } from './turn.ts';
+import { parseMedia, type MediaConfig } from './media.ts';
 
 export type RegistrationMode = 'open' | 'token' | 'closed';
 
@@ -33,6 +34,8 @@ export interface Config {
   /** GET /voip/turnServer (`turn-uris`, `turn-shared-secret` or `turn-username`/`turn-password`,
    *  `turn-user-lifetime`); `{}` when unset. */
   turn?: TurnConfig;
+  /** The content repository (`media-path`, `max-upload-size`, `media-user-quota`, `legacy-media`). */
+  media: MediaConfig;
 }
 
 export type ConfigInput = Partial<Record<string, unknown>>;
@@ -123,6 +126,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 70_000) throw new ConfigError('max-body-bytes must be an integer ≥ 70000');
   const publicBaseUrl = baseUrl(get('public-base-url'), 'public-base-url');
   const turn = parseTurn(get, (msg) => new ConfigError(msg));
+  const media = parseMedia(get, database, (msg) => new ConfigError(msg));
   const ignoredUserInvites = (str(get('ignored-user-invites'), 'ignored-user-invites') ?? 'hide') as Config['ignoredUserInvites'];
   if (!['hide', 'reject'].includes(ignoredUserInvites)) throw new ConfigError('ignored-user-invites must be hide or reject');
   const logLevel = str(get('log-level'), 'log-level') ?? 'info';
@@ -139,6 +143,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     logLevel,
     maxBodyBytes,
     ignoredUserInvites,
+    media,
     ...(publicBaseUrl !== undefined ? { publicBaseUrl } : {}),
     ...(turn !== undefined ? { turn } : {}),
     ...(get('support') !== undefined ? { support: parseSupport(get('support'), (msg) => new ConfigError(msg)) } : {}),

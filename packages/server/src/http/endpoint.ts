@@ -1,7 +1,8 @@
 // One descriptor → one Fastify route: decode the body (M_NOT_JSON / M_BAD_JSON), parse the query
 // (M_MISSING_PARAM / M_INVALID_PARAM), authenticate, rate-limit, call the handler, send its JSON.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import {
@@ -34,11 +35,55 @@ export type Handler<E> = (ctx: HandlerContext<E>) => Promise<ResponseOf<E>> | Re
 export interface RouteDef {
   endpoint: Endpoint;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handler: Handler<any>;
+  handler: Handler<any> | RawHandler<any>;
 }
 
 export function defineRoute<E extends Endpoint>(endpoint: E, handler: Handler<E>): RouteDef {
   return { endpoint, handler };
+}
+
+/** A request body that is bytes (`rawBody` descriptors): the unread request stream, for the handler
+ *  to stream where it belongs under its own size limit (Fastify's parser leaves it unread). */
+export interface RawBody {
+  stream: Readable;
+  /** The Content-Type header as sent, if any. */
+  contentType: string | undefined;
+  /** The Content-Length header, when it is a number. */
+  declaredLength: number | undefined;
+}
+
+/** A success response that is bytes (`rawResponse` descriptors): headers and a stream or buffer. */
+export class RawReply {
+  constructor(
+    readonly headers: Record<string, string>,
+    readonly body: Readable | Buffer,
+  ) {}
+}
+
+export interface RawHandlerContext<E> extends Omit<HandlerContext<E>, 'body'> {
+  /** Set for `rawBody` descriptors. */
+  raw: RawBody | undefined;
+}
+export type RawHandler<E> = (ctx: RawHandlerContext<E>) => Promise<ResponseOf<E> | RawReply> | ResponseOf<E> | RawReply;
+
+/** A route whose descriptor says `rawBody` or `rawResponse`: bytes in or out instead of JSON. */
+export function defineRawRoute<E extends Endpoint>(endpoint: E, handler: RawHandler<E>): RouteDef {
+  if (!endpoint.rawBody && !endpoint.rawResponse) throw new Error(`${endpoint.operationId} is not a raw descriptor`);
+  return { endpoint, handler };
+}
+
+/** The Content-Type as the client sent it (rawHeaders): the media scope in app.ts sets the parsed
+ *  header to application/octet-stream so that Fastify never refuses a type it cannot parse (415). */
+function sentContentType(req: FastifyRequest): string | undefined {
+  const h = req.raw.rawHeaders;
+  for (let i = 0; i + 1 < h.length; i += 2) if (h[i]!.toLowerCase() === 'content-type') return h[i + 1];
+  return undefined;
+}
+
+function rawBodyOf(req: FastifyRequest): RawBody {
+  const length = req.headers['content-length'];
+  const n = typeof length === 'string' && /^[0-9]{1,16}$/.test(length) ? Number(length) : undefined;
+  return { stream: req.body instanceof Readable ? req.body : req.raw, contentType: sentContentType(req), declaredLength: n };
 }
 
 export interface RouteDeps {
@@ -151,10 +196,12 @@ export function parseQuery(spec: QuerySpec, raw: Record<string, unknown>): Recor
   return out;
 }
 
-/** `{roomId}` → `:roomId` for the router; also the r0 alias of every v3 path. */
+/** `{roomId}` → `:roomId` for the router; also the r0 alias of every v3 path (client and media). */
 export function routerPaths(path: string): string[] {
   const p = path.replace(/\{(\w+)\}/g, ':$1');
-  return p.includes('/client/v3/') ? [p, p.replace('/client/v3/', '/client/r0/')] : [p];
+  if (p.includes('/client/v3/')) return [p, p.replace('/client/v3/', '/client/r0/')];
+  if (p.startsWith('/_matrix/media/v3/')) return [p, p.replace('/_matrix/media/v3/', '/_matrix/media/r0/')];
+  return [p];
 }
 
 /** A regex per descriptor path, to tell 405 (path known, method not) from 404. */
@@ -163,30 +210,51 @@ export function pathMatcher(path: string): RegExp {
     .split(/\{\w+\}/)
     .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
     .join('[^/]+')
-    .replace('/client/v3/', '/client/(?:v3|r0)/');
+    .replace('/client/v3/', '/client/(?:v3|r0)/')
+    .replace('/media/v3/', '/media/(?:v3|r0)/');
   return new RegExp(`^${src}$`);
 }
 
 export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDeps): void {
   const e = def.endpoint;
   const needsAuth = e.auth !== 'none';
+
+  async function handle(req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    for (const v of Object.values(req.params as Record<string, string>)) {
+      if (!storableString(v)) throw invalidParam('Path parameters must be valid Unicode without U+0000');
+    }
+    const query = e.query ? parseQuery(e.query, req.query as Record<string, unknown>) : {};
+    const requester = needsAuth ? await authenticate(req, deps.accounts, e.auth === 'required') : undefined;
+    if (e.rateLimit && deps.limiter) deps.limiter.take(e.rateLimit, requester?.userId ?? req.ip);
+    const params = req.params as Record<string, string>;
+    if (e.rawBody || e.rawResponse) {
+      const raw = e.rawBody ? rawBodyOf(req) : undefined;
+      const out = await (def.handler as RawHandler<Endpoint>)({ params, query, raw, requester, req } as RawHandlerContext<Endpoint>);
+      if (!(out instanceof RawReply)) return out;
+      void reply.headers(out.headers);
+      return reply.send(out.body);
+    }
+    let body: unknown = undefined;
+    if (e.method !== 'GET') {
+      body = parseJsonBody(req.body, e.optionalBody === true);
+      if (e.body) validateBody(e.body, body);
+    }
+    return (def.handler as Handler<Endpoint>)({ params, query, body, requester, req } as HandlerContext<Endpoint>);
+  }
+
   for (const url of routerPaths(e.path)) {
     app.route({
       method: e.method,
       url,
-      handler: async (req) => {
-        for (const v of Object.values(req.params as Record<string, string>)) {
-          if (!storableString(v)) throw invalidParam('Path parameters must be valid Unicode without U+0000');
+      handler: async (req, reply) => {
+        try {
+          return await handle(req, reply);
+        } catch (err) {
+          // An upload refused with its body still coming (no token, too large, not yours): close
+          // the connection after the answer rather than read the rest.
+          if (e.rawBody && !req.raw.readableEnded) void reply.header('connection', 'close');
+          throw err;
         }
-        const query = e.query ? parseQuery(e.query, req.query as Record<string, unknown>) : {};
-        const requester = needsAuth ? await authenticate(req, deps.accounts, e.auth === 'required') : undefined;
-        if (e.rateLimit && deps.limiter) deps.limiter.take(e.rateLimit, requester?.userId ?? req.ip);
-        let body: unknown = undefined;
-        if (e.method !== 'GET') {
-          body = parseJsonBody(req.body, e.optionalBody === true);
-          if (e.body) validateBody(e.body, body);
-        }
-        return def.handler({ params: req.params as Record<string, string>, query, body, requester, req } as HandlerContext<Endpoint>);
       },
     });
   }

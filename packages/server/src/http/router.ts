@@ -42,6 +42,7 @@ import * as crossSigning from '../api/client/cross-signing.ts';
 import * as keyBackup from '../api/client/key-backup.ts';
 import * as voip from '../api/client/voip.ts';
 import * as thirdPartyLookup from '../api/client/third-party-lookup.ts';
+import * as contentRepo from '../api/client/content-repo.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -85,5 +86,6 @@ export function allRoutes(s: Services): RouteDef[] {
     hiddenInvites,
     voip,
     thirdPartyLookup,
+    contentRepo,
   ].flatMap((m) => m.routes(s));
 }

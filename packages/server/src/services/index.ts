@@ -28,6 +28,7 @@ import { CrossSigningService } from './e2e/cross-signing.ts';
 import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { UserDirectoryService } from './user-directory.ts';
+import { MediaService } from './media/media.ts';
 
 export interface Services {
   config: Config;
@@ -51,6 +52,7 @@ export interface Services {
   keyBackup: KeyBackupService;
   publicRooms: PublicRoomsService;
   userDirectory: UserDirectoryService;
+  media: MediaService;
   /** Stops timers and closes the cross-process bus (before the database is closed). */
   stop(): Promise<void>;
 }
@@ -105,6 +107,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     userDirectory: new UserDirectoryService(db),
+    media: new MediaService(db, config.serverName, config.media),
     presence,
     stop: async () => {
       typing.stop();

@@ -37,6 +37,7 @@ export const COPY_ORDER = [
   'e2e_device_list_changes',
   'room_key_backup_versions',
   'room_key_backup_keys',
+  'media',
   'stream_counter',
 ] as const satisfies readonly (keyof Database)[];
 

@@ -327,6 +327,26 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('presence_by_ordering').on('presence').column('stream_ordering').execute();
     },
   },
+  {
+    // 7 is the search index (its own change).
+    version: 8,
+    name: 'content repository (media metadata; the files live on disk by content hash)',
+    async up(db) {
+      await db.schema
+        .createTable('media')
+        .addColumn('media_id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addColumn('unused_expires_ts', 'bigint')
+        .addColumn('uploaded_ts', 'bigint')
+        .addColumn('sha256', 'text')
+        .addColumn('size', 'bigint')
+        .addColumn('content_type', 'text')
+        .addColumn('upload_name', 'text')
+        .execute();
+      await db.schema.createIndex('media_by_user').on('media').columns(['user_id', 'uploaded_ts']).execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -242,6 +242,20 @@ export interface PresenceTable {
   stream_ordering: number;
 }
 
+/** One row per mxc://<us>/<media_id>. A created-but-not-uploaded id (POST /media/v1/create) has no
+ *  sha256 yet; its upload is due by unused_expires_ts. The bytes live on disk named by sha256. */
+export interface MediaTable {
+  media_id: string;
+  user_id: string;
+  created_ts: number;
+  unused_expires_ts: number | null;
+  uploaded_ts: number | null;
+  sha256: string | null;
+  size: number | null;
+  content_type: string | null;
+  upload_name: string | null;
+}
+
 export interface Database {
   presence: PresenceTable;
   rooms: RoomsTable;
@@ -269,6 +283,7 @@ export interface Database {
   devices: DevicesTable;
   access_tokens: AccessTokensTable;
   server_keys: ServerKeysTable;
+  media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -34,4 +34,5 @@ export * from './list-public-rooms.ts';
 export * from './users.ts';
 export * from './voip.ts';
 export * from './third-party-lookup.ts';
+export * from './content-repo.ts';
 export * from './hush.ts';

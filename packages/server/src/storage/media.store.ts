@@ -1,0 +1,126 @@
+// Media metadata rows (table `media`): who uploaded what, when, its content hash, size, type and
+// name. Rows only; the bytes are in media-files.ts, the rules (quota, async uploads) in the service.
+
+import { PostgresAdapter, sql } from 'kysely';
+import type { Tx } from './db.ts';
+import type { MediaTable } from './schema.ts';
+
+export interface MediaContent {
+  sha256: string;
+  size: number;
+  contentType: string;
+  uploadName: string | null;
+  uploadedTs: number;
+}
+
+export interface MediaRow {
+  mediaId: string;
+  userId: string;
+  createdTs: number;
+  /** Set while the id waits for its async upload. */
+  unusedExpiresTs: number | null;
+  /** Undefined until the bytes are there. */
+  content: MediaContent | undefined;
+}
+
+function toRow(r: MediaTable): MediaRow {
+  return {
+    mediaId: r.media_id,
+    userId: r.user_id,
+    createdTs: Number(r.created_ts),
+    unusedExpiresTs: r.unused_expires_ts === null ? null : Number(r.unused_expires_ts),
+    content:
+      r.sha256 === null
+        ? undefined
+        : { sha256: r.sha256, size: Number(r.size ?? 0), contentType: r.content_type ?? 'application/octet-stream', uploadName: r.upload_name, uploadedTs: Number(r.uploaded_ts ?? 0) },
+  };
+}
+
+export const mediaStore = {
+  async get(tx: Tx, mediaId: string): Promise<MediaRow | undefined> {
+    const r = await tx.selectFrom('media').selectAll().where('media_id', '=', mediaId).executeTakeFirst();
+    return r ? toRow(r) : undefined;
+  },
+
+  /** On PostgreSQL, holds the user's row until commit: one quota decision per user at a time
+   *  (SQLite serialises writers anyway). */
+  async lockUser(tx: Tx, userId: string): Promise<void> {
+    if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) return;
+    await tx.selectFrom('users').select('user_id').where('user_id', '=', userId).forUpdate().execute();
+  },
+
+  /** Bytes of every finished upload of the user. */
+  async usedBytes(tx: Tx, userId: string): Promise<number> {
+    const r = await tx
+      .selectFrom('media')
+      .select(sql<number | string | null>`sum(size)`.as('n'))
+      .where('user_id', '=', userId)
+      .where('sha256', 'is not', null)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+
+  /** Created ids still waiting for their bytes and not yet expired. */
+  async pendingCount(tx: Tx, userId: string, now: number): Promise<number> {
+    const r = await tx
+      .selectFrom('media')
+      .select(sql<number | string>`count(*)`.as('n'))
+      .where('user_id', '=', userId)
+      .where('sha256', 'is', null)
+      .where('unused_expires_ts', '>', now)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+
+  async insertUploaded(tx: Tx, mediaId: string, userId: string, c: MediaContent): Promise<void> {
+    await tx
+      .insertInto('media')
+      .values({
+        media_id: mediaId,
+        user_id: userId,
+        created_ts: c.uploadedTs,
+        unused_expires_ts: null,
+        uploaded_ts: c.uploadedTs,
+        sha256: c.sha256,
+        size: c.size,
+        content_type: c.contentType,
+        upload_name: c.uploadName,
+      })
+      .execute();
+  },
+
+  async insertPending(tx: Tx, mediaId: string, userId: string, createdTs: number, expiresTs: number): Promise<void> {
+    await tx
+      .insertInto('media')
+      .values({
+        media_id: mediaId,
+        user_id: userId,
+        created_ts: createdTs,
+        unused_expires_ts: expiresTs,
+        uploaded_ts: null,
+        sha256: null,
+        size: null,
+        content_type: null,
+        upload_name: null,
+      })
+      .execute();
+  },
+
+  /** Fills a pending id; false when it already has content (another upload won) or has expired. */
+  async completePending(tx: Tx, mediaId: string, c: MediaContent): Promise<boolean> {
+    const res = await tx
+      .updateTable('media')
+      .set({ sha256: c.sha256, size: c.size, content_type: c.contentType, upload_name: c.uploadName, uploaded_ts: c.uploadedTs, unused_expires_ts: null })
+      .where('media_id', '=', mediaId)
+      .where('sha256', 'is', null)
+      .where('unused_expires_ts', '>', c.uploadedTs)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  },
+
+  /** Forgets ids whose upload never came before their deadline. */
+  async deleteExpired(tx: Tx, now: number): Promise<number> {
+    const res = await tx.deleteFrom('media').where('sha256', 'is', null).where('unused_expires_ts', '<=', now).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  },
+};
