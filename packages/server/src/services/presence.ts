@@ -65,7 +65,7 @@ export class PresenceService {
     return this.db.transaction().execute(async (tx) => {
       if (userId !== r.userId) {
         if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
-        if (!(await presenceStore.shareRoom(tx, r.userId, userId))) throw forbidden('You do not share a room with this user');
+        if (!(await stateStore.shareRoom(tx, r.userId, userId))) throw forbidden('You do not share a room with this user');
         if (hidesUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
       }
       const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;

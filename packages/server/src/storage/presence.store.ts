@@ -14,11 +14,11 @@ export const presenceStore = {
   },
 
   async put(tx: Tx, row: PresenceRow): Promise<void> {
-    const { user_id, ...rest } = row;
+    const { presence, status_msg, last_active_ts, stream_ordering } = row;
     await tx
       .insertInto('presence')
       .values(row)
-      .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ presence, status_msg, last_active_ts, stream_ordering }))
       .execute();
   },
 
@@ -48,20 +48,5 @@ export const presenceStore = {
       .orderBy('p.stream_ordering')
       .execute();
     return rows.map((r) => ({ ...r, last_active_ts: Number(r.last_active_ts), stream_ordering: Number(r.stream_ordering) }));
-  },
-
-  /** Whether two users share a joined room. */
-  async shareRoom(tx: Tx, a: string, b: string): Promise<boolean> {
-    const row = await tx
-      .selectFrom('memberships as x')
-      .innerJoin('memberships as y', 'y.room_id', 'x.room_id')
-      .select('x.room_id')
-      .where('x.user_id', '=', a)
-      .where('x.membership', '=', 'join')
-      .where('y.user_id', '=', b)
-      .where('y.membership', '=', 'join')
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
   },
 };

@@ -27,13 +27,8 @@ const statusPath = (userId: string) => `${V3}/presence/${enc(userId)}/status`;
 const put = (s: Session, body: unknown, userId = s.userId) => t.req('PUT', statusPath(userId), { token: s.token, body });
 const get = (s: Session, userId: string) => t.req('GET', statusPath(userId), { token: s.token });
 
-async function sync(s: Session, since?: string, extra: Record<string, string> = {}): Promise<Json> {
-  const q = new URLSearchParams({ timeout: '0', ...extra });
-  if (since !== undefined) q.set('since', since);
-  const res = await t.req('GET', `${V3}/sync?${q}`, { token: s.token });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
-}
+const sync = (s: Session, since?: string, extra: Record<string, string> = {}): Promise<Json> =>
+  r.sync(s, { ...extra, ...(since !== undefined ? { since } : {}) });
 
 const presenceOf = (s: Json, userId: string): Json | undefined => (s.presence?.events as Json[] | undefined)?.find((e) => e.sender === userId);
 

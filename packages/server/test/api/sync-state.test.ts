@@ -22,14 +22,8 @@ before(async () => {
 });
 after(() => t.close());
 
-async function sync(s: Session, since?: string, filter?: Json): Promise<Json> {
-  const q = new URLSearchParams({ timeout: '0' });
-  if (since !== undefined) q.set('since', since);
-  if (filter !== undefined) q.set('filter', JSON.stringify(filter));
-  const res = await t.req('GET', `${V3}/sync?${q}`, { token: s.token });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
-}
+const sync = (s: Session, since?: string, filter?: Json): Promise<Json> =>
+  r.sync(s, { ...(since !== undefined ? { since } : {}), ...(filter !== undefined ? { filter: JSON.stringify(filter) } : {}) });
 
 const stateOf = (section: Json): Json[] => section?.state?.events ?? [];
 const timelineOf = (section: Json): Json[] => section?.timeline?.events ?? [];

@@ -22,13 +22,7 @@ before(async () => {
 });
 after(() => t.close());
 
-async function sync(s: Session, since?: string): Promise<Json> {
-  const q = new URLSearchParams({ timeout: '0' });
-  if (since !== undefined) q.set('since', since);
-  const res = await t.req('GET', `${V3}/sync?${q}`, { token: s.token });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
-}
+const sync = (s: Session, since?: string): Promise<Json> => r.sync(s, since !== undefined ? { since } : {});
 
 async function messagesBack(s: Session, roomId: string, from: string): Promise<string[]> {
   const res = await t.req('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=50&from=${enc(from)}`, { token: s.token });
