@@ -66,11 +66,6 @@ export const EXCLUDED: Exclusion[] = [
   { module: 'OAuth 2.0 API', reason: 'Hush is its own authorization server only through /login', operations: ['getAuthMetadata'] },
   { module: 'Policy servers', reason: 'v1.18, beyond the versions we advertise', operations: ['getWellknownPolicy'] },
   { module: 'Extended profile fields', reason: 'v1.16, beyond the versions we advertise: only displayname and avatar_url exist', operations: ['deleteProfileField'] },
-  {
-    module: 'Push notifications (pushers, push rule editing)',
-    reason: 'no push gateway client; the default ruleset is served read-only (getPushRules) for /notifications',
-    operations: ['getPushers', 'postPusher', 'getPushRulesGlobal', 'getPushRule', 'deletePushRule', 'setPushRule', 'isPushRuleEnabled', 'setPushRuleEnabled', 'getPushRuleActions', 'setPushRuleActions'],
-  },
   { module: 'Room tagging', reason: 'not served yet (tags would be room account data m.tag)', operations: ['getRoomTags', 'setRoomTag', 'deleteRoomTag'] },
 ];
 

@@ -19,6 +19,9 @@ export interface Config {
   registration: RegistrationMode;
   registrationTokens: string[];
   rateLimits: boolean;
+  /** Outbound HTTP (push gateways) may reach private, loopback and link-local addresses
+   *  (`outbound-allow-private on`; default off). */
+  outboundAllowPrivate: boolean;
   /** Presence tracking (`presence on|off`, default on); off: nothing stored, nobody is sent any. */
   presence: boolean;
   logLevel: string;
@@ -139,6 +142,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     registration,
     registrationTokens,
     rateLimits: onOff(get('rate-limits'), 'rate-limits') ?? true,
+    outboundAllowPrivate: onOff(get('outbound-allow-private'), 'outbound-allow-private') ?? false,
     presence: onOff(get('presence'), 'presence') ?? true,
     logLevel,
     maxBodyBytes,

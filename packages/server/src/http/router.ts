@@ -29,6 +29,7 @@ import * as directory from '../api/client/directory.ts';
 import * as listPublicRooms from '../api/client/list-public-rooms.ts';
 import * as users from '../api/client/users.ts';
 import * as pushrules from '../api/client/pushrules.ts';
+import * as pusher from '../api/client/pusher.ts';
 import * as relations from '../api/client/relations.ts';
 import * as threadsList from '../api/client/threads-list.ts';
 import * as eventByTimestamp from '../api/client/room-event-by-timestamp.ts';
@@ -73,6 +74,7 @@ export function allRoutes(s: Services): RouteDef[] {
     listPublicRooms,
     users,
     pushrules,
+    pusher,
     relations,
     threadsList,
     eventByTimestamp,

@@ -28,6 +28,10 @@ import { CrossSigningService } from './e2e/cross-signing.ts';
 import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { UserDirectoryService } from './user-directory.ts';
+import { PushRulesService } from './push-rules/service.ts';
+import { PusherService } from './push/pushers.ts';
+import { PushRecorder } from './push/record.ts';
+import { PushDelivery } from './push/delivery.ts';
 import { MediaService } from './media/media.ts';
 
 export interface Services {
@@ -52,6 +56,9 @@ export interface Services {
   keyBackup: KeyBackupService;
   publicRooms: PublicRoomsService;
   userDirectory: UserDirectoryService;
+  pushRules: PushRulesService;
+  pushers: PusherService;
+  pushDelivery: PushDelivery;
   media: MediaService;
   /** Stops timers and closes the cross-process bus (before the database is closed). */
   stop(): Promise<void>;
@@ -86,6 +93,13 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
   const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
   accounts.onDevicesRemoved = (tx, userId) => e2eKeys.forgetDeletedDevices(tx, userId);
+  // Push: rules evaluated per recipient as events are written; HTTP pushers fed from a durable queue.
+  const pushRules = new PushRulesService(db, notifier);
+  const pushRecorder = new PushRecorder(pushRules);
+  const pushDelivery = new PushDelivery(db, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
+  writer.onPersisted = (tx, row, pdu) => pushRecorder.record(tx, row, pdu);
+  writer.onQueued = () => pushDelivery.poke();
+  pushDelivery.start();
   return {
     config,
     database,
@@ -107,10 +121,14 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     userDirectory: new UserDirectoryService(db),
+    pushRules,
+    pushers: new PusherService(db, config.outboundAllowPrivate),
+    pushDelivery,
     media: new MediaService(db, config.serverName, config.media),
     presence,
     stop: async () => {
       typing.stop();
+      await pushDelivery.stop();
       presence.stop();
       await bus?.close();
     },

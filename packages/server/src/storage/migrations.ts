@@ -347,6 +347,56 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('media_by_user').on('media').columns(['user_id', 'uploaded_ts']).execute();
     },
   },
+  {
+    version: 9,
+    name: 'push: actions per (event, recipient), pushers, the push delivery queue',
+    async up(db) {
+      await db.schema
+        .createTable('event_push_actions')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('thread_id', 'text', (c) => c.notNull())
+        .addColumn('highlight', 'integer', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_push_actions_pk', ['user_id', 'room_id', 'stream_ordering'])
+        .execute();
+      await db.schema.createIndex('event_push_actions_user_order').on('event_push_actions').columns(['user_id', 'stream_ordering']).execute();
+      await db.schema
+        .createTable('pushers')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('pushkey', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('app_display_name', 'text', (c) => c.notNull())
+        .addColumn('device_display_name', 'text', (c) => c.notNull())
+        .addColumn('profile_tag', 'text')
+        .addColumn('lang', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text')
+        .addColumn('pushkey_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pushers_pk', ['user_id', 'app_id', 'pushkey'])
+        .execute();
+      await db.schema.createIndex('pushers_key').on('pushers').columns(['app_id', 'pushkey']).execute();
+      await db.schema
+        .createTable('push_queue')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('pushkey', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('tweaks', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_ts', 'bigint', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('push_queue_pk', ['user_id', 'app_id', 'pushkey', 'stream_ordering'])
+        .execute();
+      await db.schema.createIndex('push_queue_due').on('push_queue').column('next_attempt_ts').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

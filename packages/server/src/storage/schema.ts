@@ -256,6 +256,61 @@ export interface MediaTable {
   upload_name: string | null;
 }
 
+/** Push actions decided when an event was written, per recipient whose rules said notify
+ *  (unread counts and GET /notifications read them; ignoring applies when they are read). */
+export interface EventPushActionsTable {
+  user_id: string;
+  room_id: string;
+  stream_ordering: number;
+  event_id: string;
+  sender: string;
+  /** The thread root for thread replies, 'main' otherwise. */
+  thread_id: string;
+  highlight: number;
+  /** The deciding rule's actions, JSON. */
+  actions: string;
+}
+
+export interface PushersTable {
+  user_id: string;
+  app_id: string;
+  pushkey: string;
+  kind: string;
+  app_display_name: string;
+  device_display_name: string;
+  profile_tag: string | null;
+  lang: string;
+  /** The pusher's `data`, JSON. */
+  data: string;
+  device_id: string | null;
+  pushkey_ts: number;
+}
+
+/** One pending notification per (pusher, event), until the gateway took it or we gave up. */
+export interface PushQueueTable {
+  user_id: string;
+  app_id: string;
+  pushkey: string;
+  stream_ordering: number;
+  event_id: string;
+  room_id: string;
+  /** JSON. */
+  tweaks: string;
+  attempts: number;
+  next_attempt_ts: number;
+  created_ts: number;
+}
+
+/** Presence: a user's state and status message (spec "Presence"). */
+export interface PresenceTable {
+  user_id: string;
+  /** online | unavailable | offline */
+  presence: string;
+  status_msg: string | null;
+  last_active_ts: number;
+  stream_ordering: number;
+}
+
 export interface Database {
   presence: PresenceTable;
   rooms: RoomsTable;
@@ -285,6 +340,9 @@ export interface Database {
   server_keys: ServerKeysTable;
   media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
+  event_push_actions: EventPushActionsTable;
+  pushers: PushersTable;
+  push_queue: PushQueueTable;
 }
 
 export type { Generated };

@@ -21,6 +21,7 @@ export * from './sync.ts';
 export * from './filter.ts';
 export * from './account-data.ts';
 export * from './pushrules.ts';
+export * from './pusher.ts';
 export * from './relations.ts';
 export * from './threads.ts';
 export * from './timestamp.ts';

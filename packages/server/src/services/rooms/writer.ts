@@ -8,6 +8,7 @@ import type { RoomsTable } from '../../storage/schema.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
 import type { EventPersister, NewEvent } from './persist.ts';
+import type { Pdu } from '@hush/spec';
 
 export interface RoomTx {
   tx: Tx;
@@ -24,6 +25,12 @@ export class RoomWriter {
     private readonly persister: EventPersister,
     readonly notifier: Notifier,
   ) {}
+
+  /** Called for each persisted event inside its transaction (push actions); true when it queued
+   *  something for delivery after commit. */
+  onPersisted: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<boolean>) | null = null;
+  /** Called after a commit whose events queued push deliveries. */
+  onQueued: (() => void) | null = null;
 
   /** Runs `fn` against an existing room; 404 when the room is unknown. */
   async write<T>(roomId: string, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
@@ -46,6 +53,7 @@ export class RoomWriter {
     const users = new Set<string>();
     let last = 0;
     let roomId = '';
+    let queued = false;
     const result = await this.db.transaction().execute(async (tx) => {
       const room = await getRoom(tx);
       roomId = room.room_id;
@@ -53,7 +61,8 @@ export class RoomWriter {
         tx,
         room,
         persist: async (ev) => {
-          const { row } = await this.persister.persist(tx, room, ev);
+          const { row, pdu } = await this.persister.persist(tx, room, ev);
+          if (this.onPersisted && (await this.onPersisted(tx, row, pdu))) queued = true;
           if (row.type === 'm.room.member' && row.state_key !== null) users.add(row.state_key);
           last = row.stream_ordering;
           return row;
@@ -63,6 +72,7 @@ export class RoomWriter {
       return fn(rt);
     });
     if (last > 0) this.notifier.notify({ stream: last }, { rooms: [roomId], users: [...users] });
+    if (queued) this.onQueued?.();
     return result;
   }
 }

@@ -1,14 +1,15 @@
-// unread_notifications: messages after the user's read receipt that would notify, not sent by the
-// user and — computed at read time — not sent by anyone the user ignores now.
+// unread_notifications: events after the user's read receipt whose push actions (decided by the
+// user's push rules when each event was written: push/record.ts) said notify or highlight, not
+// redacted, and — decided at read time — not sent by anyone the user ignores now, so ignoring
+// removes earlier ones and un-ignoring brings them back.
 
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
+import { pushStore } from '../../storage/push.store.ts';
 import { receiptsStore } from '../../storage/receipts.store.ts';
 import type { IgnoreView } from '../../policy/ignore.ts';
 import { hidesUser } from '../../policy/ignore.ts';
 
-export const NOTIFYING_TYPES = new Set(['m.room.message', 'm.room.encrypted', 'm.sticker', 'm.call.invite', 'm.poll.start']);
-const NOTIFYING = [...NOTIFYING_TYPES];
 /** Unread events counted per room at most: past this a client shows "999+" anyway, and the
  *  count stays a bounded read however far behind the user is. */
 export const MAX_UNREAD_COUNTED = 1000;
@@ -33,23 +34,27 @@ async function readPositions(tx: Tx, roomId: string, userId: string): Promise<{ 
   return { unthreaded: byThread.get('') ?? 0, byThread };
 }
 
-/** Unread counts of one room for one user. One grouped count for the room; the ignore policy then
- *  drops whole senders (a hash lookup each). With `threaded` (the filter's
- *  `unread_thread_notifications`), thread replies count per thread, each against the later of the
- *  unthreaded receipt and that thread's receipt, and the room count leaves them out ("main"). */
+/** Unread counts of one room for one user. One grouped count over the room's push actions for the
+ *  user; the ignore policy then drops whole senders (a hash lookup each). With `threaded` (the
+ *  filter's `unread_thread_notifications`), thread replies count per thread, each against the
+ *  later of the unthreaded receipt and that thread's receipt, and the room count leaves them out
+ *  ("main"). */
 export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false): Promise<UnreadCounts> {
   const read = await readPositions(tx, roomId, userId);
   const mainRead = threaded ? Math.max(read.unthreaded, read.byThread.get('main') ?? 0) : read.unthreaded;
-  let n = 0;
-  for (const [sender, count] of await eventsStore.countBySender(tx, roomId, mainRead, NOTIFYING, userId, MAX_UNREAD_COUNTED, threaded)) {
-    if (!hidesUser(ignore, sender)) n += count;
+  const main: Counts = { notification_count: 0, highlight_count: 0 };
+  for (const c of await pushStore.countBySender(tx, userId, roomId, mainRead, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined)) {
+    if (hidesUser(ignore, c.sender)) continue;
+    main.notification_count += c.n;
+    main.highlight_count += c.highlights;
   }
-  const main = { notification_count: n, highlight_count: 0 };
   if (!threaded) return { main, threads: null };
   const threads: Record<string, Counts> = {};
-  for (const reply of await eventsStore.recentThreadReplies(tx, roomId, read.unthreaded, NOTIFYING, userId, MAX_UNREAD_COUNTED)) {
-    if (reply.ordering <= (read.byThread.get(reply.root) ?? 0) || hidesUser(ignore, reply.sender)) continue;
-    (threads[reply.root] ??= { notification_count: 0, highlight_count: 0 }).notification_count++;
+  for (const reply of await pushStore.threadActions(tx, userId, roomId, read.unthreaded, MAX_UNREAD_COUNTED)) {
+    if (reply.ordering <= (read.byThread.get(reply.thread) ?? 0) || hidesUser(ignore, reply.sender)) continue;
+    const t = (threads[reply.thread] ??= { notification_count: 0, highlight_count: 0 });
+    t.notification_count++;
+    if (reply.highlight) t.highlight_count++;
   }
   return { main, threads };
 }

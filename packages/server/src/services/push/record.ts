@@ -1,0 +1,162 @@
+// Push actions at write time: inside the transaction that persists an event, every recipient's
+// rules are evaluated once (joined members but the sender, and the invitee of an invite) and the
+// events that notify are kept in event_push_actions — unread counts and GET /notifications read
+// them, applying the ignore policy when they are read. For recipients with http pushers, one
+// push_queue row per pusher, unless the recipient ignores the sender now ("ignored senders never
+// cause a push"; un-ignoring later does not push the backlog).
+
+import type { JsonObject, Pdu } from '@hush/spec';
+import type { Tx } from '../../storage/db.ts';
+import type { EventRow } from '../../storage/events.store.ts';
+import { eventsStore } from '../../storage/events.store.ts';
+import { pushStore, type PushActionRow, type PushQueueRow } from '../../storage/push.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import { hidesInvite, hidesUser } from '../../policy/ignore.ts';
+import { cachedPdu } from '../events/pdu-cache.ts';
+import { parsePdu } from '../events/format.ts';
+import { canNotify, powerLevelsFrom, type PowerLevels } from '../rooms/power-levels.ts';
+import { evaluate, type EvalContext, type PushVerdict } from '../push-rules/evaluate.ts';
+import type { PushRulesService } from '../push-rules/service.ts';
+
+/** Thrown by a context that has not loaded what a condition asks for; loaded, then evaluated again. */
+class Needs extends Error {
+  constructor(readonly what: 'names' | 'power') {
+    super(what);
+  }
+}
+
+/** The thread an event counts in: its root for a thread reply, 'main' otherwise. */
+export function threadOf(content: JsonObject): string {
+  const rel = content['m.relates_to'];
+  if (rel && typeof rel === 'object' && !Array.isArray(rel) && rel['rel_type'] === 'm.thread' && typeof rel['event_id'] === 'string') return rel['event_id'];
+  return 'main';
+}
+
+async function statePdus(tx: Tx, roomId: string, keys: [string, string][]): Promise<Map<string, Pdu>> {
+  const refs = await stateStore.currentStateRefs(tx, roomId, keys);
+  const out = new Map<string, Pdu>();
+  const missing: string[] = [];
+  for (const ref of refs) {
+    const pdu = cachedPdu(ref.eventId);
+    if (pdu) out.set(`${ref.type}\u0000${ref.stateKey}`, pdu);
+    else missing.push(ref.eventId);
+  }
+  for (const row of await eventsStore.byIds(tx, missing)) out.set(`${row.type}\u0000${row.state_key ?? ''}`, parsePdu(row));
+  return out;
+}
+
+export class PushRecorder {
+  constructor(private readonly rules: PushRulesService) {}
+
+  /** Records the push actions of one persisted event; true when something was queued for delivery. */
+  async record(tx: Tx, row: EventRow, pdu: Pdu): Promise<boolean> {
+    const roomId = row.room_id;
+    const joined = (await stateStore.members(tx, roomId, 'join')).map((m) => m.user_id);
+    const recipients = new Set(joined);
+    const invitee = row.type === 'm.room.member' && pdu.content['membership'] === 'invite' ? row.state_key : null;
+    if (invitee !== null) recipients.add(invitee);
+    // "Homeservers MUST NOT notify the Push Gateway for events that the user has sent themselves."
+    recipients.delete(row.sender);
+    if (recipients.size === 0) return false;
+    const users = [...recipients];
+    const compiled = await this.rules.compiledFor(tx, users);
+
+    let names: Map<string, string | null> | undefined;
+    let power: PowerLevels | undefined;
+    const event = pdu as unknown as JsonObject;
+    const ctxFor = (userId: string): EvalContext => ({
+      userId,
+      memberCount: () => joined.length,
+      displayName: () => {
+        if (!names) throw new Needs('names');
+        return names.get(userId) ?? null;
+      },
+      senderMayNotify: (key) => {
+        if (!power) throw new Needs('power');
+        return canNotify(power, row.sender, key);
+      },
+    });
+    const verdicts = new Map<string, PushVerdict>();
+    for (const userId of users) {
+      const rules = compiled.get(userId);
+      if (!rules) continue;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          verdicts.set(userId, evaluate(rules, event, ctxFor(userId)));
+          break;
+        } catch (err) {
+          if (!(err instanceof Needs) || attempt > 2) throw err;
+          if (err.what === 'names') names = await this.displayNames(tx, roomId, users);
+          else power = await this.powerLevels(tx, roomId);
+        }
+      }
+    }
+
+    const thread = threadOf(pdu.content);
+    const actions: PushActionRow[] = [];
+    for (const [userId, v] of verdicts) {
+      if (!v.notify) continue;
+      actions.push({
+        user_id: userId,
+        room_id: roomId,
+        stream_ordering: row.stream_ordering,
+        event_id: row.event_id,
+        sender: row.sender,
+        thread_id: thread,
+        highlight: v.highlight ? 1 : 0,
+        actions: JSON.stringify(v.actions),
+      });
+    }
+    if (actions.length === 0) return false;
+    await pushStore.insertActions(tx, actions);
+
+    const pushers = await pushStore.httpPushersOf(tx, actions.map((a) => a.user_id));
+    if (pushers.length === 0) return false;
+    const now = Date.now();
+    const queue: PushQueueRow[] = [];
+    const allowed = new Map<string, boolean>();
+    for (const p of pushers) {
+      let ok = allowed.get(p.user_id);
+      if (ok === undefined) {
+        const view = await loadIgnoreView(tx, p.user_id);
+        ok = !hidesUser(view, row.sender) && !(invitee === p.user_id && hidesInvite(view, row.sender, roomId));
+        allowed.set(p.user_id, ok);
+      }
+      if (!ok) continue;
+      queue.push({
+        user_id: p.user_id,
+        app_id: p.app_id,
+        pushkey: p.pushkey,
+        stream_ordering: row.stream_ordering,
+        event_id: row.event_id,
+        room_id: roomId,
+        tweaks: JSON.stringify(verdicts.get(p.user_id)?.tweaks ?? {}),
+        attempts: 0,
+        next_attempt_ts: now,
+        created_ts: now,
+      });
+    }
+    await pushStore.enqueue(tx, queue);
+    return queue.length > 0;
+  }
+
+  /** Each recipient's display name in the room, from their current member event. */
+  private async displayNames(tx: Tx, roomId: string, users: string[]): Promise<Map<string, string | null>> {
+    const pdus = await statePdus(tx, roomId, users.map((u) => ['m.room.member', u]));
+    return new Map(
+      users.map((u) => {
+        const name = pdus.get(`m.room.member\u0000${u}`)?.content['displayname'];
+        return [u, typeof name === 'string' ? name : null];
+      }),
+    );
+  }
+
+  private async powerLevels(tx: Tx, roomId: string): Promise<PowerLevels> {
+    const pdus = await statePdus(tx, roomId, [
+      ['m.room.power_levels', ''],
+      ['m.room.create', ''],
+    ]);
+    return powerLevelsFrom(pdus.get('m.room.power_levels\u0000')?.content, pdus.get('m.room.create\u0000'));
+  }
+}

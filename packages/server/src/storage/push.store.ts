@@ -1,0 +1,180 @@
+// Push tables: event_push_actions (what each recipient's rules decided for an event), pushers, and
+// push_queue (the durable delivery queue, one row per pusher and event). Rows only: no rules, no
+// ignoring, no HTTP. Also the stream positions of users' m.push_rules account data, batched.
+
+import type { Tx } from './db.ts';
+import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
+
+export type PushActionRow = EventPushActionsTable;
+export type PusherRow = PushersTable;
+export type PushQueueRow = PushQueueTable;
+
+export const pushStore = {
+  // ---- rules (stored as the m.push_rules account data) ----
+
+  /** Stream positions of the users' m.push_rules account data (absent: never edited). */
+  async rulesOrderings(tx: Tx, userIds: readonly string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await tx
+      .selectFrom('account_data')
+      .select(['user_id', 'stream_ordering'])
+      .where('user_id', 'in', userIds)
+      .where('room_id', '=', '')
+      .where('type', '=', 'm.push_rules')
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, Number(r.stream_ordering)]));
+  },
+
+  // ---- actions ----
+
+  async insertActions(tx: Tx, rows: readonly PushActionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.insertInto('event_push_actions').values([...rows]).execute();
+  },
+
+  /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
+   *  most), unredacted; `thread` keeps one thread ('main' for the main timeline) or all. */
+  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string): Promise<{ sender: string; n: number; highlights: number }[]> {
+    const rows = await tx
+      .selectFrom((eb) => {
+        let q = eb
+          .selectFrom('event_push_actions as a')
+          .innerJoin('events as e', 'e.stream_ordering', 'a.stream_ordering')
+          .select(['a.sender', 'a.highlight'])
+          .where('a.user_id', '=', userId)
+          .where('a.room_id', '=', roomId)
+          .where('a.stream_ordering', '>', after)
+          .where('e.redacted_by', 'is', null);
+        if (thread !== undefined) q = q.where('a.thread_id', '=', thread);
+        return q.orderBy('a.stream_ordering', 'desc').limit(cap).as('recent');
+      })
+      .select(['recent.sender'])
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('recent.highlight').as('h')])
+      .groupBy('recent.sender')
+      .execute();
+    return rows.map((r) => ({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) }));
+  },
+
+  /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */
+  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+    const rows = await tx
+      .selectFrom('event_push_actions as a')
+      .innerJoin('events as e', 'e.stream_ordering', 'a.stream_ordering')
+      .select(['a.thread_id', 'a.sender', 'a.stream_ordering', 'a.highlight'])
+      .where('a.user_id', '=', userId)
+      .where('a.room_id', '=', roomId)
+      .where('a.stream_ordering', '>', after)
+      .where('a.thread_id', '!=', 'main')
+      .where('e.redacted_by', 'is', null)
+      .orderBy('a.stream_ordering', 'desc')
+      .limit(cap)
+      .execute();
+    return rows.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: Number(r.stream_ordering), highlight: Number(r.highlight) === 1 }));
+  },
+
+  /** A user's actions before `before`, newest first (GET /notifications). */
+  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean): Promise<PushActionRow[]> {
+    let q = tx.selectFrom('event_push_actions').selectAll().where('user_id', '=', userId).where('stream_ordering', '<', before);
+    if (onlyHighlight) q = q.where('highlight', '=', 1);
+    const rows = await q.orderBy('stream_ordering', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ...r, stream_ordering: Number(r.stream_ordering), highlight: Number(r.highlight) }));
+  },
+
+  /** Rooms where the user has any action after `after` (the candidates for a badge count). */
+  async roomsWithActions(tx: Tx, userId: string, after: number): Promise<string[]> {
+    const rows = await tx.selectFrom('event_push_actions').select('room_id').distinct().where('user_id', '=', userId).where('stream_ordering', '>', after).execute();
+    return rows.map((r) => r.room_id);
+  },
+
+  // ---- pushers ----
+
+  async pushersOf(tx: Tx, userId: string): Promise<PusherRow[]> {
+    return tx.selectFrom('pushers').selectAll().where('user_id', '=', userId).orderBy('app_id').orderBy('pushkey').execute();
+  },
+
+  /** The http pushers of these users. */
+  async httpPushersOf(tx: Tx, userIds: readonly string[]): Promise<PusherRow[]> {
+    if (userIds.length === 0) return [];
+    return tx.selectFrom('pushers').selectAll().where('user_id', 'in', userIds).where('kind', '=', 'http').execute();
+  },
+
+  async pusher(tx: Tx, userId: string, appId: string, pushkey: string): Promise<PusherRow | undefined> {
+    return tx.selectFrom('pushers').selectAll().where('user_id', '=', userId).where('app_id', '=', appId).where('pushkey', '=', pushkey).executeTakeFirst();
+  },
+
+  async upsertPusher(tx: Tx, row: PusherRow): Promise<void> {
+    const { user_id: _u, app_id: _a, pushkey: _p, ...rest } = row;
+    await tx
+      .insertInto('pushers')
+      .values(row)
+      .onConflict((oc) => oc.columns(['user_id', 'app_id', 'pushkey']).doUpdateSet(rest))
+      .execute();
+  },
+
+  /** Deletes the user's pusher (and what it still had to deliver); true when there was one. */
+  async deletePusher(tx: Tx, userId: string, appId: string, pushkey: string): Promise<boolean> {
+    await tx.deleteFrom('push_queue').where('user_id', '=', userId).where('app_id', '=', appId).where('pushkey', '=', pushkey).execute();
+    const r = await tx.deleteFrom('pushers').where('user_id', '=', userId).where('app_id', '=', appId).where('pushkey', '=', pushkey).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+
+  /** Other users' pushers with this app id and pushkey (`append: false` removes them). */
+  async othersWithKey(tx: Tx, userId: string, appId: string, pushkey: string): Promise<PusherRow[]> {
+    return tx.selectFrom('pushers').selectAll().where('app_id', '=', appId).where('pushkey', '=', pushkey).where('user_id', '!=', userId).execute();
+  },
+
+  // ---- queue ----
+
+  async enqueue(tx: Tx, rows: readonly PushQueueRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.insertInto('push_queue').values([...rows]).onConflict((oc) => oc.doNothing()).execute();
+  },
+
+  /** Rows due at `now`, oldest first. */
+  async due(tx: Tx, now: number, limit: number): Promise<PushQueueRow[]> {
+    const rows = await tx.selectFrom('push_queue').selectAll().where('next_attempt_ts', '<=', now).orderBy('next_attempt_ts').orderBy('stream_ordering').limit(limit).execute();
+    return rows.map((r) => ({ ...r, stream_ordering: Number(r.stream_ordering), next_attempt_ts: Number(r.next_attempt_ts), created_ts: Number(r.created_ts), attempts: Number(r.attempts) }));
+  },
+
+  /** The earliest next attempt, or undefined when the queue is empty. */
+  async nextDue(tx: Tx): Promise<number | undefined> {
+    const row = await tx.selectFrom('push_queue').select((eb) => eb.fn.min('next_attempt_ts').as('t')).executeTakeFirst();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  },
+
+  /** Moves a row's next attempt from `from` to `to` if nobody else did: true when this caller won
+   *  (a claim that holds across processes sharing one database). */
+  async claim(tx: Tx, row: PushQueueRow, from: number, to: number): Promise<boolean> {
+    const r = await tx
+      .updateTable('push_queue')
+      .set({ next_attempt_ts: to })
+      .where('user_id', '=', row.user_id)
+      .where('app_id', '=', row.app_id)
+      .where('pushkey', '=', row.pushkey)
+      .where('stream_ordering', '=', row.stream_ordering)
+      .where('next_attempt_ts', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async retryLater(tx: Tx, row: PushQueueRow, attempts: number, at: number): Promise<void> {
+    await tx
+      .updateTable('push_queue')
+      .set({ attempts, next_attempt_ts: at })
+      .where('user_id', '=', row.user_id)
+      .where('app_id', '=', row.app_id)
+      .where('pushkey', '=', row.pushkey)
+      .where('stream_ordering', '=', row.stream_ordering)
+      .execute();
+  },
+
+  async dequeue(tx: Tx, row: Pick<PushQueueRow, 'user_id' | 'app_id' | 'pushkey' | 'stream_ordering'>): Promise<void> {
+    await tx
+      .deleteFrom('push_queue')
+      .where('user_id', '=', row.user_id)
+      .where('app_id', '=', row.app_id)
+      .where('pushkey', '=', row.pushkey)
+      .where('stream_ordering', '=', row.stream_ordering)
+      .execute();
+  },
+};
