@@ -3,6 +3,7 @@
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomInt, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, type EventId, type JsonObject, type Pdu } from '@hush/spec';
+import { redactionAlgorithmOf, type RedactionAlgorithm } from '../rooms/versions/index.ts';
 
 /** `signatures`: server name → key id (`ed25519:abc`) → unpadded base64 signature. */
 export type Signatures = Record<string, Record<string, string>>;
@@ -143,18 +144,19 @@ const V11_RULES = rules(TOP_LEVEL_V11, {
   'm.room.redaction': keep('redacts'),
 });
 
-const RULES_BY_VERSION: ReadonlyMap<string, RedactionRules> = new Map([
-  ['1', V1_RULES], ['2', V1_RULES], ['3', V1_RULES], ['4', V1_RULES], ['5', V1_RULES],
-  ['6', V6_RULES], ['7', V6_RULES],
-  ['8', V8_RULES],
-  ['9', V9_RULES], ['10', V9_RULES],
-  ['11', V11_RULES], ['12', V11_RULES],
-]);
+const RULES_BY_ALGORITHM: Readonly<Record<RedactionAlgorithm, RedactionRules>> = {
+  v1: V1_RULES,
+  v6: V6_RULES,
+  v8: V8_RULES,
+  v9: V9_RULES,
+  v11: V11_RULES,
+};
 
+/** The redaction rules of a room version, as its descriptor (rooms/versions) names them. */
 function rulesFor(roomVersion: string): RedactionRules {
-  const found = RULES_BY_VERSION.get(roomVersion);
-  if (!found) throw new RangeError(`Unsupported room version: ${roomVersion}`);
-  return found;
+  const algorithm = redactionAlgorithmOf(roomVersion);
+  if (!algorithm) throw new RangeError(`Unsupported room version: ${roomVersion}`);
+  return RULES_BY_ALGORITHM[algorithm];
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {

@@ -1,9 +1,13 @@
-// Authorisation rules of room version 11 (rooms/v11, "Authorisation rules") and the server-server
-// API's "Auth events selection", as pure functions over a state lookup. Rule numbers below are v11's.
+// Authorisation rules of room versions 1-11 (rooms/v1 … rooms/v11, "Authorisation rules") and the
+// server-server API's "Auth events selection", as pure functions over a state lookup. What differs
+// between versions comes from the room version descriptor (rooms/versions); v11 is the default.
+// Rule numbers below are v11's.
 
 import type { EventId, JsonObject, JsonValue, Pdu } from '@hush/spec';
 import { isRoomId, isUserId, serverNameOf } from '@hush/spec';
-import { eventIdFor, publicKeyFromBase64, verifyJsonSignature } from '../events/crypto.ts';
+import { publicKeyFromBase64, verifyJsonSignature } from '../events/crypto.ts';
+import { V11, creatorOf, normalisePowerLevels, parseLevel, referencedIds, type RoomVersion } from './versions/index.ts';
+import { eventIdIn } from './versions/events.ts';
 import type { KeyObject } from 'node:crypto';
 import {
   PL_INTEGER_KEYS,
@@ -21,6 +25,8 @@ const MEMBER = 'm.room.member';
 const POWER_LEVELS = 'm.room.power_levels';
 const JOIN_RULES = 'm.room.join_rules';
 const THIRD_PARTY_INVITE = 'm.room.third_party_invite';
+const ALIASES = 'm.room.aliases';
+const REDACTION = 'm.room.redaction';
 
 /** A state event as the rules see it; `event_id` is optional (computed for the create event if absent). */
 export type AuthEvent = Pdu & { event_id?: EventId | string };
@@ -40,6 +46,8 @@ export interface AuthOptions {
    * the server keys; federation should pass a verifier here.
    */
   isSignedBy?: (event: Pdu, serverName: string) => boolean;
+  /** The room's version (default: 11). */
+  roomVersion?: RoomVersion;
 }
 
 /** Room versions rule 1.3 recognises in `content.room_version` (the stable versions of the spec). */
@@ -69,9 +77,10 @@ function thirdPartyToken(content: JsonObject): string | undefined {
 
 /**
  * "Auth events selection" (server-server API): the state a new event's `auth_events` must point
- * at. Empty for `m.room.create`; v11 includes the create event for everything else.
+ * at. Empty for `m.room.create`; every version 1-11 includes the create event for everything else.
+ * The member event of `join_authorised_via_users_server` only counts in versions with restricted rooms.
  */
-export function authEventKeys(type: string, stateKey: string | undefined, sender: string, content: JsonObject): StateTuple[] {
+export function authEventKeys(type: string, stateKey: string | undefined, sender: string, content: JsonObject, rv: RoomVersion = V11): StateTuple[] {
   if (type === CREATE) return [];
   const keys: StateTuple[] = [
     [CREATE, ''],
@@ -88,7 +97,7 @@ export function authEventKeys(type: string, stateKey: string | undefined, sender
       if (token !== undefined) keys.push([THIRD_PARTY_INVITE, token]);
     }
     const via = own(body, 'join_authorised_via_users_server');
-    if (membership === 'join' && typeof via === 'string') keys.push([MEMBER, via]);
+    if (membership === 'join' && typeof via === 'string' && rv.restricted) keys.push([MEMBER, via]);
   }
   const seen = new Set<string>();
   return keys.filter(([t, k]) => {
@@ -112,11 +121,11 @@ export function authStateFrom(events: Iterable<AuthEvent>): AuthState {
  * (auth events that were themselves rejected) is the caller's: pass only events it accepted.
  * `authEvents` are the events `event.auth_events` names; those with an `event_id` are matched to it.
  */
-export function checkAuthEvents(event: Pdu, authEvents: readonly AuthEvent[]): AuthResult {
+export function checkAuthEvents(event: Pdu, authEvents: readonly AuthEvent[], rv: RoomVersion = V11): AuthResult {
   if (event.type === CREATE) return OK; // rule 1 decides alone
-  const listed = new Set<string>(Array.isArray(event.auth_events) ? event.auth_events : []);
+  const listed = new Set<string>(referencedIds(event.auth_events));
   if (authEvents.length !== listed.size) return reject(`auth_events names ${listed.size} events but ${authEvents.length} were supplied`);
-  const allowed = new Set(authEventKeys(event.type, event.state_key, event.sender, contentOf(event)).map(([t, k]) => `${t}\u0000${k}`));
+  const allowed = new Set(authEventKeys(event.type, event.state_key, event.sender, contentOf(event), rv).map(([t, k]) => `${t}\u0000${k}`));
   const seen = new Set<string>();
   for (const ae of authEvents) {
     if (ae.event_id !== undefined && !listed.has(ae.event_id)) return reject(`auth event ${ae.event_id} is not in auth_events`);
@@ -157,22 +166,30 @@ function joinRuleOf(state: AuthState): string {
   return typeof rule === 'string' ? rule : '';
 }
 
-function eventIdOf(ev: AuthEvent): string | undefined {
+function eventIdOf(ev: AuthEvent, rv: RoomVersion): string | undefined {
   if (typeof ev.event_id === 'string') return ev.event_id;
   try {
-    return eventIdFor(ev, '11');
+    return eventIdIn(ev, rv);
   } catch {
     return undefined;
   }
 }
 
+/** The server name in a `$opaque:server` event ID (rooms v1-v2), or undefined. */
+function serverOfEventId(id: unknown): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  const colon = id.indexOf(':');
+  return id.startsWith('$') && colon > 1 ? id.slice(colon + 1) : undefined;
+}
+
 /**
- * Applies the v11 authorisation rules to `event` against `state` (the state before the event, or
- * its auth events via `authStateFrom`). Never throws: malformed content is a rejection.
+ * Applies the authorisation rules of the room version (`opts.roomVersion`, default 11) to `event`
+ * against `state` (the state before the event, or its auth events via `authStateFrom`). Never
+ * throws: malformed content is a rejection.
  */
 export function checkAuth(event: AuthEvent, state: AuthState, opts: AuthOptions = {}): AuthResult {
   try {
-    return authorise(event, state, opts.isSignedBy ?? hasSignatureOf);
+    return authorise(event, state, opts.isSignedBy ?? hasSignatureOf, opts.roomVersion ?? V11);
   } catch (err) {
     return reject(`malformed event: ${(err as Error).message}`);
   }
@@ -180,7 +197,7 @@ export function checkAuth(event: AuthEvent, state: AuthState, opts: AuthOptions 
 
 type SignedBy = (event: Pdu, serverName: string) => boolean;
 
-function authorise(event: AuthEvent, state: AuthState, signedBy: SignedBy): AuthResult {
+function authorise(event: AuthEvent, state: AuthState, signedBy: SignedBy, rv: RoomVersion): AuthResult {
   const { sender, type } = event;
   if (typeof type !== 'string') return reject('event has no type');
   if (!isUserId(sender)) return reject('sender is not a valid user ID');
@@ -188,13 +205,19 @@ function authorise(event: AuthEvent, state: AuthState, signedBy: SignedBy): Auth
   // "Events must be signed by the server denoted by the sender property."
   const senderServer = serverNameOf(sender);
   if (!signedBy(event, senderServer)) return reject(`event is not signed by the sender's server ${senderServer}`);
+  if (rv.eventIdServerSignature) {
+    // Rooms v1-v2: also signed by the server that named the event.
+    const idServer = serverOfEventId(event.event_id);
+    if (idServer === undefined) return reject(`a room version ${rv.id} event needs an event_id of the form $opaque:server`);
+    if (idServer !== senderServer && !signedBy(event, idServer)) return reject(`event is not signed by ${idServer}, the server of its event_id`);
+  }
 
-  if (type === CREATE) return checkCreate(event);
+  if (type === CREATE) return checkCreate(event, rv);
 
   // Rule 2, applied to the state we were given (checkAuthEvents covers the auth_events list itself).
   const create = state.get(CREATE, '');
   if (!create) return reject('no m.room.create event in the auth state (rule 2.4)');
-  for (const [t, k] of authEventKeys(type, event.state_key, sender, event.content)) {
+  for (const [t, k] of authEventKeys(type, event.state_key, sender, event.content, rv)) {
     const ev = state.get(t, k);
     if (ev && ev.room_id !== event.room_id) return reject(`auth event (${t}, ${JSON.stringify(k)}) belongs to another room (rule 2.5)`);
   }
@@ -206,10 +229,18 @@ function authorise(event: AuthEvent, state: AuthState, signedBy: SignedBy): Auth
     }
   }
 
-  const plEvent = state.get(POWER_LEVELS, '');
-  const pl = powerLevelsFrom(plEvent ? contentOf(plEvent) : undefined, create);
+  // Rooms v1-v5: m.room.aliases is allowed when its state_key is the sender's server.
+  if (type === ALIASES && rv.aliasesAuthRule) {
+    if (event.state_key === undefined) return reject('m.room.aliases needs a state_key (v1 rule 4.1)');
+    if (event.state_key !== senderServer) return reject("m.room.aliases state_key must be the sender's server (v1 rule 4.2)");
+    return OK;
+  }
 
-  if (type === MEMBER) return checkMember(event, state, create, pl, signedBy); // rule 4
+  const plEvent = state.get(POWER_LEVELS, '');
+  const creator = creatorOf(create, rv);
+  const pl = powerLevelsFrom(plEvent ? normalisePowerLevels(contentOf(plEvent), rv) : undefined, creator === undefined ? undefined : { sender: creator as Pdu['sender'] });
+
+  if (type === MEMBER) return checkMember(event, state, create, pl, signedBy, rv); // rule 4
 
   // Rule 5
   if (membershipOf(state, sender) !== 'join') return reject('sender is not joined to the room (rule 5)');
@@ -231,12 +262,20 @@ function authorise(event: AuthEvent, state: AuthState, signedBy: SignedBy): Auth
     return reject('a state_key starting with @ must be the sender (rule 8)');
   }
 
-  if (type === POWER_LEVELS) return checkPowerLevels(event, plEvent, senderLevel); // rule 9
+  if (type === POWER_LEVELS) return checkPowerLevels(event, plEvent, senderLevel, rv); // rule 9
+
+  // Rooms v1-v2, rule 11: the redact level, or the redaction and its target named by one server.
+  if (type === REDACTION && rv.redactionAuthRule) {
+    if (senderLevel >= pl.redact) return OK;
+    const targetServer = serverOfEventId(event.redacts);
+    if (targetServer !== undefined && targetServer === serverOfEventId(event.event_id)) return OK;
+    return reject(`redacting needs the redact level ${pl.redact} or an event of the same server; sender has ${senderLevel} (v1 rule 11)`);
+  }
   return OK; // rule 10
 }
 
 /** Rule 1 */
-function checkCreate(event: AuthEvent): AuthResult {
+function checkCreate(event: AuthEvent, rv: RoomVersion): AuthResult {
   if (!Array.isArray(event.prev_events) || event.prev_events.length > 0) return reject('m.room.create must not have prev_events (rule 1.1)');
   if (!isRoomId(event.room_id) || serverNameOf(event.room_id) !== serverNameOf(event.sender)) {
     return reject("the room ID's server does not match the sender's (rule 1.2)");
@@ -245,18 +284,19 @@ function checkCreate(event: AuthEvent): AuthResult {
   if (version !== undefined && !(typeof version === 'string' && RECOGNISED_ROOM_VERSIONS.includes(version))) {
     return reject(`unrecognised room_version ${JSON.stringify(version)} (rule 1.3)`);
   }
+  if (rv.creatorInContent && !Object.hasOwn(event.content, 'creator')) return reject('m.room.create content has no creator (v1-v10 rule 1.4)');
   return OK; // rule 1.4
 }
 
 /** Rule 4 */
-function checkMember(event: AuthEvent, state: AuthState, create: AuthEvent, pl: PowerLevels, signedBy: SignedBy): AuthResult {
+function checkMember(event: AuthEvent, state: AuthState, create: AuthEvent, pl: PowerLevels, signedBy: SignedBy, rv: RoomVersion): AuthResult {
   const { sender, content } = event;
   const target = event.state_key;
   const membership = own(content, 'membership');
   if (typeof target !== 'string' || membership === undefined) return reject('m.room.member needs a state_key and content.membership (rule 4.1)');
 
-  // Rule 4.2
-  const hasVia = Object.hasOwn(content, 'join_authorised_via_users_server');
+  // Rule 4.2 (rooms v8+)
+  const hasVia = rv.restricted && Object.hasOwn(content, 'join_authorised_via_users_server');
   const via = own(content, 'join_authorised_via_users_server');
   if (hasVia) {
     if (!isUserId(via)) return reject('join_authorised_via_users_server is not a valid user ID (rule 4.2.1)');
@@ -271,15 +311,15 @@ function checkMember(event: AuthEvent, state: AuthState, create: AuthEvent, pl: 
   switch (membership) {
     case 'join': {
       // 4.3.1: the creator's own join right after the create event.
-      const prev = event.prev_events;
-      if (Array.isArray(prev) && prev.length === 1 && target === create.sender && prev[0] === eventIdOf(create)) return OK;
+      const prev = referencedIds(event.prev_events);
+      if (Array.isArray(event.prev_events) && event.prev_events.length === 1 && prev.length === 1 && target === creatorOf(create, rv) && prev[0] === eventIdOf(create, rv)) return OK;
       if (sender !== target) return reject('a join must be sent by the joining user (rule 4.3.2)');
       if (senderMembership === 'ban') return reject('user is banned from the room (rule 4.3.3)');
       const rule = joinRuleOf(state);
-      if (rule === 'invite' || rule === 'knock') {
+      if (rule === 'invite' || (rule === 'knock' && rv.knock)) {
         return targetMembership === 'invite' || targetMembership === 'join' ? OK : reject(`join rule is ${rule} and the user is not invited (rule 4.3.4)`);
       }
-      if (rule === 'restricted' || rule === 'knock_restricted') {
+      if ((rule === 'restricted' && rv.restricted) || (rule === 'knock_restricted' && rv.knockRestricted)) {
         if (targetMembership === 'invite' || targetMembership === 'join') return OK; // 4.3.5.1
         if (!isUserId(via)) return reject(`join rule is ${rule}: the join needs join_authorised_via_users_server (rule 4.3.5.2)`);
         if (membershipOf(state, via) !== 'join') return reject(`${via} (join_authorised_via_users_server) is not joined to the room (rule 4.3.5.2)`);
@@ -302,7 +342,7 @@ function checkMember(event: AuthEvent, state: AuthState, create: AuthEvent, pl: 
     case 'leave': {
       if (sender === target) {
         // 4.5.1: leaving, rejecting an invite, or rescinding a knock.
-        const can = targetMembership === 'invite' || targetMembership === 'join' || targetMembership === 'knock';
+        const can = targetMembership === 'invite' || targetMembership === 'join' || (targetMembership === 'knock' && rv.knock);
         return can ? OK : reject(`cannot leave with membership ${targetMembership} (rule 4.5.1)`);
       }
       if (senderMembership !== 'join') return reject('sender is not joined to the room (rule 4.5.2)');
@@ -318,8 +358,9 @@ function checkMember(event: AuthEvent, state: AuthState, create: AuthEvent, pl: 
     }
 
     case 'knock': {
+      if (!rv.knock) return reject(`room version ${rv.id} has no knock membership (rule 4.8)`);
       const rule = joinRuleOf(state);
-      if (rule !== 'knock' && rule !== 'knock_restricted') return reject(`join rule ${JSON.stringify(rule)} does not allow knocking (rule 4.7.1)`);
+      if (rule !== 'knock' && !(rule === 'knock_restricted' && rv.knockRestricted)) return reject(`join rule ${JSON.stringify(rule)} does not allow knocking (rule 4.7.1)`);
       if (sender !== target) return reject('a knock must be sent by the knocking user (rule 4.7.2)');
       if (senderMembership !== 'ban' && senderMembership !== 'invite' && senderMembership !== 'join') return OK; // 4.7.3
       return reject(`cannot knock with membership ${senderMembership} (rule 4.7.4)`);
@@ -397,13 +438,32 @@ function keysOf(obj: JsonObject, prop: string): string[] {
   return isPlainObject(m) ? Object.keys(m) : [];
 }
 
-/** Rule 9: shape checks, then what the sender may change relative to the previous power levels. */
-function checkPowerLevels(event: AuthEvent, previous: AuthEvent | undefined, senderLevel: number): AuthResult {
-  const next = event.content;
-  const problem = powerLevelsContentProblem(next); // 9.1-9.3
+/**
+ * Rule 9.3 as rooms v1-v9 have it (their only shape check): `users`, when present, maps valid user
+ * IDs to levels the version accepts (integer strings too; floats up to v5).
+ */
+function usersProblemBeforeV10(content: JsonObject, rv: RoomVersion): string | null {
+  const users = own(content, 'users');
+  if (users === undefined) return null;
+  if (!isPlainObject(users)) return 'power levels "users" must be an object (rule 9.3)';
+  for (const k of Object.keys(users)) {
+    if (!isUserId(k)) return `power levels "users" key ${JSON.stringify(k.slice(0, 80))} is not a valid user ID (rule 9.3)`;
+    if (parseLevel(users[k], rv.powerLevelValues) === undefined) return `power levels "users"."${k}" must be an integer (rule 9.3)`;
+  }
+  return null;
+}
+
+/**
+ * Rule 9: shape checks, then what the sender may change relative to the previous power levels.
+ * Before v10 levels may be strings (and floats up to v5): both contents are compared as the
+ * integers they stand for.
+ */
+function checkPowerLevels(event: AuthEvent, previous: AuthEvent | undefined, senderLevel: number, rv: RoomVersion): AuthResult {
+  const problem = rv.integerPowerLevels ? powerLevelsContentProblem(event.content) : usersProblemBeforeV10(event.content, rv); // 9.1-9.3
   if (problem !== null) return reject(problem);
   if (!previous) return OK; // 9.4
-  const prev = contentOf(previous);
+  const next = normalisePowerLevels(event.content, rv);
+  const prev = normalisePowerLevels(contentOf(previous), rv);
   const above = (v: JsonValue | undefined, limit: number) => isLevel(v) && v > limit;
 
   // 9.5
@@ -416,7 +476,7 @@ function checkPowerLevels(event: AuthEvent, previous: AuthEvent | undefined, sen
   }
 
   // 9.6 / 9.7
-  for (const prop of ['events', 'notifications']) {
+  for (const prop of rv.notificationsAuthRule ? ['events', 'notifications'] : ['events']) {
     for (const key of new Set([...keysOf(prev, prop), ...keysOf(next, prop)])) {
       const before = entry(prev, prop, key);
       const after = entry(next, prop, key);
