@@ -15,7 +15,6 @@ export function serveCommand(): Command {
     .option('--registration-tokens <tokens>', 'comma-separated tokens for --registration token')
     .addOption(new Option('--rate-limits <onoff>', 'rate limits on or off (default on)').choices(['on', 'off']))
     .addOption(new Option('--presence <onoff>', 'presence (online/offline status) on or off (default on); off for large servers').choices(['on', 'off']))
-    .addOption(new Option('--outbound-allow-private <onoff>', 'let push gateway URLs reach private and loopback addresses (default off)').choices(['on', 'off']))
     .addOption(new Option('--ignored-user-invites <mode>', 'invites from ignored users: hide or reject (default hide)').choices(['hide', 'reject']))
     .option('--public-base-url <url>', 'the URL clients reach this server at, served by /.well-known/matrix/client (default: none, 404)')
     .option('--turn-uris <uris>', 'comma-separated turn:/turns: URIs served by /voip/turnServer (default: none, {})')
