@@ -752,17 +752,11 @@ describe('G — /rooms/{roomId}/state', () => {
 });
 
 describe('P — push', () => {
-  test('P1 push: Hush has no pushers, so nothing is pushed for anyone (GET/POST /pushers are M_UNRECOGNIZED)', async () => {
+  test('P1 push: /pushers is served; the push cells are PU1–PU4 (tests/e2e/push.e2e.test.ts, with a push gateway)', async () => {
     const alice = await w.user('p1_alice');
-    assertMatrixError(await w.get(alice, `${V3}/pushers`), 404, 'M_UNRECOGNIZED');
-    assertMatrixError(
-      await w.http.request('POST', `${V3}/pushers/set`, {
-        token: alice.token,
-        body: { pushkey: 'k', kind: 'http', app_id: 'a', app_display_name: 'a', device_display_name: 'd', lang: 'en', data: { url: 'http://127.0.0.1:1/_matrix/push/v1/notify' } },
-      }),
-      404,
-      'M_UNRECOGNIZED',
-    );
+    const r = await w.get(alice, `${V3}/pushers`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { pushers: [] });
   });
 });
 
