@@ -30,7 +30,6 @@ export const EXCLUDED: Exclusion[] = [
     reason: 'fetching any URL a client names is a server-side request forgery risk; the rest of the media module is served (decision 0020)',
     operations: ['getUrlPreviewAuthed'],
   },
-  { module: 'Server side search', reason: 'no full-text index yet', operations: ['search'] },
   {
     module: 'Third-party identifiers (3PID), identity-server binding and third-party invites',
     reason: 'Hush stores no email addresses or phone numbers and talks to no identity server',
@@ -59,14 +58,11 @@ export const EXCLUDED: Exclusion[] = [
     reason: 'no administrator role yet',
     operations: ['getWhoIs', 'getAdminSuspendUser', 'setAdminSuspendUser', 'getAdminLockUser', 'setAdminLockUser'],
   },
-  { module: 'Reporting content', reason: 'no moderation queue to report to', operations: ['reportEvent', 'reportRoom', 'reportUser'] },
-  { module: 'Room upgrades', reason: 'one room version family, nothing to upgrade to yet', operations: ['upgradeRoom'] },
   { module: 'Room previews (peeking) and room initial sync', reason: 'previews are served by getRoomSummary and the space hierarchy instead', operations: ['peekEvents', 'roomInitialSync'] },
   { module: 'Mutual rooms', reason: 'a recent addition; not served yet', operations: ['getMutualRooms'] },
   { module: 'OAuth 2.0 API', reason: 'Hush is its own authorization server only through /login', operations: ['getAuthMetadata'] },
   { module: 'Policy servers', reason: 'v1.18, beyond the versions we advertise', operations: ['getWellknownPolicy'] },
   { module: 'Extended profile fields', reason: 'v1.16, beyond the versions we advertise: only displayname and avatar_url exist', operations: ['deleteProfileField'] },
-  { module: 'Room tagging', reason: 'not served yet (tags would be room account data m.tag)', operations: ['getRoomTags', 'setRoomTag', 'deleteRoomTag'] },
 ];
 
 /** Spec operations served by differently named descriptors: until v1.16 the profile's

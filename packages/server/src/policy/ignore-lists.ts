@@ -24,6 +24,7 @@ import type { Tx } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { eventsStore } from '../storage/events.store.ts';
+import { roomUpgradesStore } from '../storage/room-upgrades.store.ts';
 
 export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFromLists } from '@hush/spec';
 
@@ -37,6 +38,8 @@ interface CachedView {
   listed: string[];
   parsed: ParsedLists;
   policy: ViewPolicy;
+  /** The newest room upgrade the view's ignored rooms were followed through (0: none). */
+  upgradesVersion?: number;
   /** The views this one replaced, oldest first (a few): what a /sync token of before the change saw. */
   history: IgnoreView[];
 }
@@ -101,18 +104,56 @@ export function ignoreViewAt(userId: string, position: number, shared: boolean):
   return known.findLast((v) => v.version <= position);
 }
 
+/** Upgrades followed from an ignored room at most (a chain of successors), and rooms added in all. */
+const MAX_UPGRADE_HOPS = 16;
+const MAX_SUCCESSORS = 1000;
+
+/**
+ * MSC2270 / MSC3840 room ignores follow room upgrades: a room whose create event names an ignored
+ * room as its predecessor is ignored too, and so on down the chain (bounded). Invites to the new
+ * room are then hidden like invites to the old one. The view is returned as it is when it ignores
+ * no room or none was upgraded; otherwise its version includes the newest upgrade.
+ */
+async function followUpgrades(tx: Tx, view: IgnoreView, upgradesVersion: number): Promise<IgnoreView> {
+  if (view.ignoredInviteRooms.size === 0 || upgradesVersion === 0) return view;
+  const rooms = new Set(view.ignoredInviteRooms);
+  let frontier = [...rooms];
+  for (let hop = 0; hop < MAX_UPGRADE_HOPS && frontier.length > 0 && rooms.size < view.ignoredInviteRooms.size + MAX_SUCCESSORS; hop++) {
+    const next: string[] = [];
+    for (const { roomId } of await roomUpgradesStore.successorsOf(tx, frontier)) {
+      if (rooms.has(roomId)) continue;
+      rooms.add(roomId);
+      next.push(roomId);
+    }
+    frontier = next;
+  }
+  if (rooms.size === view.ignoredInviteRooms.size) return view;
+  return { ...view, ignoredInviteRooms: rooms, version: Math.max(view.version, upgradesVersion) };
+}
+
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
  *  newest stream position among the lists and the rules of their policy rooms. */
 export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
   const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const hit = views.get(userId);
-  if (hit && hit.listsVersion === listsVersion && hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources))) return hit.view;
+  // Only a view that ignores rooms depends on room upgrades (one indexed max() for those users).
+  const upgrades = async (rooms: number) => (rooms > 0 ? roomUpgradesStore.newest(tx) : 0);
+  if (
+    hit &&
+    hit.listsVersion === listsVersion &&
+    hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources)) &&
+    (hit.upgradesVersion ?? 0) === (await upgrades(hit.view.ignoredInviteRooms.size))
+  ) {
+    return hit.view;
+  }
   const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const parsed = parseLists(new Map(rows.map((r) => [r.type, r.content])));
   const policy = await loadPolicy(tx, userId, parsed);
   const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
-  const view = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
-  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy }, hit);
+  const direct = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
+  const upgradesVersion = await upgrades(direct.ignoredInviteRooms.size);
+  const view = await followUpgrades(tx, direct, upgradesVersion);
+  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy, upgradesVersion }, hit);
 }
 
 /** Whether two MSC4365 subscriptions name the same rooms with the same options. */
@@ -142,5 +183,7 @@ export function noteIgnoreListWrite(userId: string, type: string, parsedContent:
   const parsed = new Map(hit.parsed);
   parsed.set(type, parsedContent);
   const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy);
-  remember(userId, { ...hit, view, listsVersion: after, parsed }, hit);
+  // Ignored rooms are followed through room upgrades by a read: let the next load build the view.
+  if (view.ignoredInviteRooms.size > 0) return void views.set(userId, { ...hit, listsVersion: -1 });
+  remember(userId, { ...hit, view, listsVersion: after, parsed, upgradesVersion: 0 }, hit);
 }

@@ -100,3 +100,26 @@ test('visibleState: cut at the bound; for an invitee only what history visibilit
   const joined = new RoomViewer(me, [hv(1, 'joined'), member(5, 'join')], none);
   assert.equal(joined.visibleState(state).length, 4, 'joined: the whole state, sent before the join or not');
 });
+
+test('visibleRanges agrees with historyAllows at every position (random histories)', () => {
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const memberships = ['join', 'leave', 'invite', 'ban', 'knock'];
+  const visibilities = ['shared', 'joined', 'invited', 'world_readable'];
+  for (let round = 0; round < 200; round++) {
+    const history: StateHistoryRow[] = [];
+    let pos = 0;
+    for (let i = rand(6); i >= 0; i--) {
+      pos += 1 + rand(4);
+      history.push(rand(3) === 0 ? hv(pos, visibilities[rand(4)] as string) : member(pos, memberships[rand(5)] as string));
+    }
+    const v = new RoomViewer(me, history, none);
+    const ranges = v.visibleRanges();
+    const inRanges = (o: number) => ranges.some(([after, upTo]) => o > after && o <= upTo);
+    for (let o = 1; o <= pos + 3; o++) assert.equal(inRanges(o), v.historyAllows(ev(o)), `round ${round}, position ${o}: ${JSON.stringify(history)} → ${JSON.stringify(ranges)}`);
+    assert.equal(inRanges(Number.MAX_SAFE_INTEGER), v.historyAllows(ev(Number.MAX_SAFE_INTEGER)));
+  }
+});

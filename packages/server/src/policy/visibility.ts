@@ -117,6 +117,34 @@ export class RoomViewer {
     return false;
   }
 
+  /**
+   * The positions whose events (other than the viewer's own membership events) history visibility
+   * lets this viewer see, as ranges (after, upTo]; the last may end at Number.MAX_SAFE_INTEGER.
+   * The verdict only changes at a membership or visibility change, so it is asked once per stretch
+   * between changes. Used to bound index searches and counts; events still pass `canSee`.
+   */
+  visibleRanges(): [number, number][] {
+    const points = [...new Set([...this.memberships, ...this.visibilities].map((c) => c.ordering))].sort((a, b) => a - b);
+    // Stretches: [0, p1-1], [p1], [p1+1, p2-1], [p2], …, [pn+1, ∞).
+    const stretches: [number, number][] = [];
+    let from = 0;
+    for (const p of points) {
+      if (p - 1 >= from) stretches.push([from, p - 1]);
+      stretches.push([p, p]);
+      from = p + 1;
+    }
+    stretches.push([from, Number.MAX_SAFE_INTEGER]);
+    const out: [number, number][] = [];
+    for (const [lo, hi] of stretches) {
+      const probe = { type: '', state_key: null, stream_ordering: lo } as unknown as EventRow;
+      if (!this.historyAllows(probe)) continue;
+      const last = out.at(-1);
+      if (last && last[1] === lo - 1) last[1] = hi;
+      else out.push([lo - 1, hi]);
+    }
+    return out;
+  }
+
   /** The one verdict: history visibility, then the ignore policy. */
   canSee(ev: EventRow): ev is VisibleEvent {
     return this.historyAllows(ev) && !hidesEvent(this.ignore, ev);

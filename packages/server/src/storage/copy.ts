@@ -7,6 +7,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
+import { fillSearchIndex } from './search.store.ts';
 
 /** Tables in the order their rows refer to each other: accounts before what they own, rooms before
  *  their events, events before what indexes them. A table the schema has and this list lacks is
@@ -17,6 +18,7 @@ export const COPY_ORDER = [
   'access_tokens',
   'server_keys',
   'rooms',
+  'room_predecessors',
   'events',
   'state_events',
   'room_state',
@@ -28,6 +30,7 @@ export const COPY_ORDER = [
   'receipts',
   'to_device',
   'to_device_txns',
+  'reports',
   'presence',
   'e2e_device_keys',
   'e2e_one_time_keys',
@@ -44,6 +47,11 @@ export const COPY_ORDER = [
 /** Tables a freshly opened database may already hold rows in; the source's rows replace them. */
 const REPLACED = new Set(['server_keys', 'stream_counter']);
 const NOT_COPIED = new Set(['schema_migrations']);
+/** Tables derived from others and rebuilt on the target, never copied: the search index (on SQLite
+ *  an FTS5 table and its shadow tables, on PostgreSQL a table of tsvectors). */
+export function isDerivedTable(name: string): boolean {
+  return name === 'event_search' || name.startsWith('event_search_');
+}
 /** Bound parameters per INSERT stay well under PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
 const MAX_BATCH = 1_000;
@@ -77,7 +85,7 @@ async function tablesOf(db: Db): Promise<Map<string, string[]>> {
   const found = new Map(all.filter((t) => !t.isView && (schema === undefined || t.schema === schema)).map((t) => [t.name, t.columns.map((c) => c.name).sort()]));
   const known: string[] = [...COPY_ORDER];
   const order = [...known.filter((t) => found.has(t)), ...[...found.keys()].filter((t) => !known.includes(t)).sort()];
-  return new Map(order.filter((t) => !NOT_COPIED.has(t)).map((t) => [t, found.get(t) ?? []]));
+  return new Map(order.filter((t) => !NOT_COPIED.has(t) && !isDerivedTable(t)).map((t) => [t, found.get(t) ?? []]));
 }
 
 async function versions(db: Db): Promise<string> {
@@ -125,6 +133,7 @@ export async function copyHomeserver(source: Db, target: Db, onTable?: (table: s
       await flush();
       onTable?.(table, n);
     }
+    await fillSearchIndex(tx, tx.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite');
   });
   return verify(source, target, [...tables.keys()]);
 }

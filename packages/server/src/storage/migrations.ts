@@ -4,6 +4,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Dialect } from './db.ts';
+import { createSearchIndex } from './search.store.ts';
+import { fillRoomPredecessors } from './room-upgrades.store.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
@@ -325,6 +327,35 @@ export const migrations: Migration[] = [
         .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('presence_by_ordering').on('presence').column('stream_ordering').execute();
+    },
+  },
+  {
+    version: 7,
+    name: 'search index, content reports, room predecessors (search, reporting, room upgrades)',
+    async up(db, dialect) {
+      // The full-text index of room events, filled from the events already stored.
+      await createSearchIndex(db, dialect);
+      await db.schema
+        .createTable('reports')
+        .addColumn('report_id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('reporter', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text')
+        .addColumn('event_id', 'text')
+        .addColumn('target_user_id', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('score', 'integer')
+        .addColumn('received_ts', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('reports_received').on('reports').column('received_ts').execute();
+      await db.schema
+        .createTable('room_predecessors')
+        .addColumn('room_id', 'text', (c) => c.primaryKey())
+        .addColumn('predecessor_room_id', 'text', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('room_predecessors_of').on('room_predecessors').column('predecessor_room_id').execute();
+      await fillRoomPredecessors(db);
     },
   },
   {

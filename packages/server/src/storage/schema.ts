@@ -311,6 +311,28 @@ export interface PresenceTable {
   stream_ordering: number;
 }
 
+export interface ReportsTable {
+  report_id: string;
+  /** 'event' | 'room' | 'user'. */
+  kind: string;
+  reporter: string;
+  room_id: string | null;
+  event_id: string | null;
+  /** The reported user, or the sender of the reported event. */
+  target_user_id: string | null;
+  reason: string | null;
+  /** reportEvent's optional score (-100 … 0). */
+  score: number | null;
+  received_ts: number;
+}
+
+export interface RoomPredecessorsTable {
+  /** A room whose create event names a predecessor (an upgraded room). */
+  room_id: string;
+  predecessor_room_id: string;
+  stream_ordering: number;
+}
+
 export interface Database {
   presence: PresenceTable;
   rooms: RoomsTable;
@@ -340,6 +362,8 @@ export interface Database {
   server_keys: ServerKeysTable;
   media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
+  reports: ReportsTable;
+  room_predecessors: RoomPredecessorsTable;
   event_push_actions: EventPushActionsTable;
   pushers: PushersTable;
   push_queue: PushQueueTable;

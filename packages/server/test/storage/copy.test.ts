@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
-import { COPY_ORDER, copyHomeserver, CopyRefused } from '../../src/storage/copy.ts';
+import { COPY_ORDER, copyHomeserver, CopyRefused, isDerivedTable } from '../../src/storage/copy.ts';
 import { streamStore } from '../../src/storage/stream.store.ts';
 import { freshPgDatabase } from '../../../../tests/support/postgres.ts';
 
@@ -33,7 +33,7 @@ test('every table the migrations create has its place in the copy order', async 
   const sqlite = await openDatabase(':memory:');
   open.push(sqlite);
   for (const h of [sqlite, await pgDatabase()]) {
-    const tables = (await h.db.introspection.getTables()).map((t) => t.name).filter((t) => t !== 'schema_migrations');
+    const tables = (await h.db.introspection.getTables()).map((t) => t.name).filter((t) => t !== 'schema_migrations' && !isDerivedTable(t));
     assert.deepEqual(tables.filter((t) => !(COPY_ORDER as readonly string[]).includes(t)), [], `${h.dialect}: tables missing from COPY_ORDER`);
   }
 });

@@ -8,6 +8,8 @@ import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
+import { searchStore } from '../../storage/search.store.ts';
+import { predecessorOf, roomUpgradesStore } from '../../storage/room-upgrades.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { eventIdFor, hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
 import { parsePdu } from '../events/format.ts';
@@ -107,6 +109,11 @@ export class EventPersister {
       ...relationOf(ev.content),
     };
     await eventsStore.insert(tx, row);
+    await searchStore.index(tx, row, ev.content);
+    if (ev.type === 'm.room.create') {
+      const predecessor = predecessorOf(ev.content);
+      if (predecessor !== undefined) await roomUpgradesStore.record(tx, room.room_id, predecessor, ordering);
+    }
     if (ev.stateKey !== undefined) {
       const value = stateValue(ev.type, ev.content);
       await stateStore.setCurrent(tx, room.room_id, ev.type, ev.stateKey, eventId, ordering);

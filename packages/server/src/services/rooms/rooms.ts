@@ -19,6 +19,7 @@ import { accountsStore } from '../../storage/accounts.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
+import { searchStore } from '../../storage/search.store.ts';
 import type { Requester } from '../../http/auth.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
@@ -291,6 +292,7 @@ export class RoomService {
       if (reason !== undefined) content['reason'] = reason;
       const row = await rt.persist({ type: 'm.room.redaction', sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } });
       await eventsStore.setRedactedBy(rt.tx, eventId, row.event_id);
+      await searchStore.remove(rt.tx, target.stream_ordering);
       return row.event_id;
     });
   }
