@@ -22,7 +22,8 @@ function layer(path: string): string {
 
 /** Which layers each layer may import from (besides itself and @hush/spec). */
 const ALLOWED: Record<string, string[]> = {
-  api: ['http', 'services'],
+  api: ['http', 'services', 'federation'],
+  federation: ['services', 'storage', 'config', 'http'],
   http: ['services', 'api', 'config'],
   services: ['policy', 'storage', 'notifier', 'http', 'config'],
   policy: ['storage'],

@@ -22,6 +22,14 @@ export function serveCommand(): Command {
     .option('--turn-username <name>', 'a fixed TURN username (instead of --turn-shared-secret)')
     .option('--turn-password <password>', 'the fixed TURN password')
     .option('--turn-user-lifetime <duration>', 'how long TURN credentials last: 3600, 30m, 1h, 1d (default 1h)')
+    .addOption(new Option('--federation <onoff>', 'serve and speak the federation API (default on, off for a server named localhost or a loopback address)').choices(['on', 'off']))
+    .option('--federation-port <port>', 'a TLS listener for the federation (and client) API, e.g. 8448; needs --tls-cert and --tls-key')
+    .option('--tls-cert <file>', 'PEM certificate chain of the TLS listener')
+    .option('--tls-key <file>', 'PEM private key of the TLS listener')
+    .addOption(new Option('--federation-verify-certificates <onoff>', "check other servers' TLS certificates (default on)").choices(['on', 'off']))
+    .option('--federation-ca <file>', 'PEM CA certificates trusted besides the system ones (test deployments)')
+    .option('--trusted-key-servers <names>', 'comma-separated notary servers asked for keys a server does not give (default: none)')
+    .addOption(new Option('--outbound-allow-private <onoff>', 'let outbound requests reach private, loopback and link-local addresses (default off)').choices(['on', 'off']))
     .option('--log-level <level>', 'pino log level (default info)')
     .addHelpText(
       'after',

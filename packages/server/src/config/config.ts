@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isServerName, type ServerName } from '@hush/spec';
 import { parseSupport, type SupportInfo } from './support.ts';
 import { parseTurn, type TurnConfig } from './turn.ts';
+import { parseFederation, type FederationConfig } from './federation.ts';
 import { parseMedia, type MediaConfig } from './media.ts';
 
 export type RegistrationMode = 'open' | 'token' | 'closed';
@@ -37,6 +38,8 @@ export interface Config {
   /** GET /voip/turnServer (`turn-uris`, `turn-shared-secret` or `turn-username`/`turn-password`,
    *  `turn-user-lifetime`); `{}` when unset. */
   turn?: TurnConfig;
+  /** Federation: on/off, the TLS listener, certificate checks, notaries (config/federation.ts). */
+  federation: FederationConfig;
   /** The content repository (`media-path`, `max-upload-size`, `media-user-quota`, `legacy-media`). */
   media: MediaConfig;
 }
@@ -143,6 +146,7 @@ export function resolveConfig(flags: ConfigInput, file: ConfigInput = {}): Confi
     registrationTokens,
     rateLimits: onOff(get('rate-limits'), 'rate-limits') ?? true,
     outboundAllowPrivate: onOff(get('outbound-allow-private'), 'outbound-allow-private') ?? false,
+    federation: parseFederation(get, serverName, (msg) => new ConfigError(msg)),
     presence: onOff(get('presence'), 'presence') ?? true,
     logLevel,
     maxBodyBytes,

@@ -17,6 +17,7 @@ export const COPY_ORDER = [
   'devices',
   'access_tokens',
   'server_keys',
+  'remote_server_keys',
   'rooms',
   'room_predecessors',
   'events',

@@ -428,6 +428,26 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('push_queue_due').on('push_queue').column('next_attempt_ts').execute();
     },
   },
+  {
+    // Federation keys: our replaced keys keep their expiry (old_verify_keys); other servers' keys
+    // are cached with the signed response they came in (notary answers serve it again).
+    version: 11,
+    name: 'federation: server key expiry, remote server key cache',
+    async up(db) {
+      await db.schema.alterTable('server_keys').addColumn('expired_ts', 'bigint').execute();
+      await db.schema
+        .createTable('remote_server_keys')
+        .addColumn('server_name', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('valid_until_ts', 'bigint', (c) => c.notNull())
+        .addColumn('expired_ts', 'bigint')
+        .addColumn('fetched_ts', 'bigint', (c) => c.notNull())
+        .addColumn('response_json', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('remote_server_keys_pk', ['server_name', 'key_id'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

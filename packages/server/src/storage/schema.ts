@@ -32,6 +32,21 @@ export interface ServerKeysTable {
   key_id: string;
   seed: string;
   created_ts: number;
+  /** Set when the key was replaced (served in old_verify_keys from then on); null for the current key. */
+  expired_ts: number | null;
+}
+
+/** Other servers' verify keys as fetched (directly or through a notary), with the signed response
+ *  they came in, kept for notary answers. `valid_until_ts` as the server gave it; `expired_ts` for
+ *  keys listed in old_verify_keys. */
+export interface RemoteServerKeysTable {
+  server_name: string;
+  key_id: string;
+  key: string;
+  valid_until_ts: number;
+  expired_ts: number | null;
+  fetched_ts: number;
+  response_json: string;
 }
 
 export interface SchemaMigrationsTable {
@@ -360,6 +375,7 @@ export interface Database {
   devices: DevicesTable;
   access_tokens: AccessTokensTable;
   server_keys: ServerKeysTable;
+  remote_server_keys: RemoteServerKeysTable;
   media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
   reports: ReportsTable;
