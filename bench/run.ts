@@ -20,6 +20,7 @@ import { sendWake } from './scenarios/send-wake.ts';
 import { ignoreWake } from './scenarios/ignore-wake.ts';
 import { initialSync } from './scenarios/initial-sync.ts';
 import { messagesIgnored } from './scenarios/messages-ignored.ts';
+import { loginLoad } from './scenarios/login-load.ts';
 
 const SCENARIOS: [string, Scenario][] = [
   ['idle-sync', idleSync],
@@ -27,6 +28,7 @@ const SCENARIOS: [string, Scenario][] = [
   ['ignore-wake', ignoreWake],
   ['initial-sync', initialSync],
   ['messages-ignored', messagesIgnored],
+  ['login-load', loginLoad],
 ];
 
 /** Not a scenario over a running server: it starts `hush` itself (only without --target). */

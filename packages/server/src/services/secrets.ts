@@ -1,7 +1,10 @@
 // Password hashing (scrypt, a slow KDF), access-token generation (256 random bits) and token
-// hashing, all on node:crypto.
+// hashing, all on node:crypto. The KDF runs on libuv's thread pool, never on the main thread, and at
+// most one core's worth at a time fewer than the machine has: a burst of logins or registrations
+// queues for a slot instead of taking every core from the requests the server is answering.
 
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 const N = 1 << 15;
 const R = 8;
@@ -9,10 +12,29 @@ const P = 1;
 const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
-function scryptAsync(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+/** KDF runs at once: all cores but one (at least one). */
+const KDF_SLOTS = Math.max(1, availableParallelism() - 1);
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** How many KDF runs are under way and queued (tests, metrics). */
+export function kdfLoad(): { running: number; waiting: number; slots: number } {
+  return { running, waiting: waiting.length, slots: KDF_SLOTS };
+}
+
+async function scryptAsync(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+  // A slot freed is handed straight to the next in line, so none is ever taken twice.
+  if (running >= KDF_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
+    });
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64 parts). */
