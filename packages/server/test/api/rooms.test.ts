@@ -55,7 +55,7 @@ describe('createRoom', () => {
   });
 
   test('unsupported room version, bad invite ids and unknown invitees are rejected', async () => {
-    const v = await t.req('POST', `${V3}/createRoom`, { token: alice.token, body: { room_version: '1' } });
+    const v = await t.req('POST', `${V3}/createRoom`, { token: alice.token, body: { room_version: '12' } });
     assert.equal(v.json.errcode, 'M_UNSUPPORTED_ROOM_VERSION');
     const bad = await t.req('POST', `${V3}/createRoom`, { token: alice.token, body: { invite: ['not-a-user'] } });
     assert.equal(bad.status, 400);

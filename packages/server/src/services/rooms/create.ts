@@ -16,9 +16,10 @@ import { roomsStore } from '../../storage/rooms.store.ts';
 import { DEFAULT_ROOM_VERSION } from '../events/crypto.ts';
 import type { Requester } from '../../http/auth.ts';
 import type { RoomService } from './rooms.ts';
+import { ROOM_VERSIONS, roomVersion } from './versions/index.ts';
 
-/** Room versions this server creates rooms in (the event code implements v11's rules). */
-export const SUPPORTED_ROOM_VERSIONS = [DEFAULT_ROOM_VERSION] as const;
+/** Room versions this server creates rooms in: 1-11, each with its own event format and rules. */
+export const SUPPORTED_ROOM_VERSIONS: readonly string[] = ROOM_VERSIONS.map((v) => v.id);
 export { DEFAULT_ROOM_VERSION };
 
 export interface CreateRoomInput {
@@ -69,8 +70,9 @@ function defaultPowerLevels(creator: string, trusted: readonly string[]): JsonOb
 
 export async function createRoom(rooms: RoomService, r: Requester, input: CreateRoomInput): Promise<string> {
   const version = input.room_version ?? DEFAULT_ROOM_VERSION;
-  if (!(SUPPORTED_ROOM_VERSIONS as readonly string[]).includes(version)) {
-    throw new MatrixError(400, ErrCode.UNSUPPORTED_ROOM_VERSION, `Room version ${version} is not supported`);
+  const rv = roomVersion(version);
+  if (rv === undefined) {
+    throw new MatrixError(400, ErrCode.UNSUPPORTED_ROOM_VERSION, `Room version ${version.slice(0, 32)} is not supported`);
   }
   const invites = [...new Set(input.invite ?? [])];
   for (const u of invites) if (!isUserId(u)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Invalid user ID in invite: ${u.slice(0, 80)}`);
@@ -97,6 +99,8 @@ export async function createRoom(rooms: RoomService, r: Requester, input: Create
       const state = (type: string, content: JsonObject, stateKey = '') => rt.persist({ type, stateKey, sender: r.userId, content });
       const creation = { ...(input.creation_content ?? {}) } as JsonObject;
       delete creation['creator'];
+      // Rooms v1-v10 name the creator in the content (auth rule 1.4); v11 takes the sender.
+      if (rv.creatorInContent) creation['creator'] = r.userId;
       await state('m.room.create', { ...creation, room_version: version });
       await state('m.room.member', { membership: 'join', ...creatorProfile }, r.userId);
       const trusted = preset === 'trusted_private_chat' ? invitees.map((i) => i.userId) : [];

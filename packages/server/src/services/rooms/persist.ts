@@ -1,6 +1,6 @@
-// Builds, authorises and stores one event of a local room (room version 11): auth events from
-// the current state, prev event = the room's head, content hash, signature, event id, the auth
-// rules, then the event row, state tables and memberships in the caller's transaction.
+// Builds, authorises and stores one event of a local room, in its room version's format and by its
+// rules: auth events from the current state, prev event = the room's head, content hash, signature,
+// event id, the auth rules, then the event row, state tables and memberships in the caller's transaction.
 
 import { ErrCode, MatrixError, canonicalJson, type EventId, type JsonObject, type Pdu, type ServerName } from '@hush/spec';
 import type { Tx } from '../../storage/db.ts';
@@ -11,10 +11,12 @@ import { streamStore } from '../../storage/stream.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
 import { predecessorOf, roomUpgradesStore } from '../../storage/room-upgrades.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
-import { eventIdFor, hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
+import { hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
 import { parsePdu } from '../events/format.ts';
 import { cachedPdu, rememberPdu } from '../events/pdu-cache.ts';
 import { authEventKeys, checkAuth } from './auth-rules.ts';
+import { requireRoomVersion, type RoomVersion } from './versions/index.ts';
+import { eventIdIn, eventReferences, newLocalEventId } from './versions/events.ts';
 import type { SigningKey } from '../signing-key.ts';
 
 /** "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event format." */
@@ -43,8 +45,8 @@ export class EventPersister {
 
   /** Current state events needed to authorise `ev`, keyed by (type, state_key), with their
    *  event ids in stream order. PDUs come from the cache when they can. */
-  private async authState(tx: Tx, roomId: string, ev: NewEvent): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
-    const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content);
+  private async authState(tx: Tx, roomId: string, ev: NewEvent, rv: RoomVersion): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
+    const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content, rv);
     const refs = await stateStore.currentStateRefs(tx, roomId, keys);
     const pdus = new Map<string, Pdu>();
     const missing: string[] = [];
@@ -57,11 +59,35 @@ export class EventPersister {
     return { pdus, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
   }
 
+  /** The PDUs of `ids` (rooms v1-v2 reference them with their reference hashes). */
+  private async pdusById(tx: Tx, ids: readonly EventId[]): Promise<Map<string, Pdu>> {
+    const out = new Map<string, Pdu>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const pdu = cachedPdu(id);
+      if (pdu) out.set(id, pdu);
+      else missing.push(id);
+    }
+    for (const row of await eventsStore.byIds(tx, missing)) out.set(row.event_id, parsePdu(row));
+    return out;
+  }
+
   async persist(tx: Tx, room: RoomsTable, ev: NewEvent): Promise<Persisted> {
-    const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev);
-    const unhashed: UnhashedPdu = {
-      auth_events: ids,
-      prev_events: room.head_event_id ? [room.head_event_id as EventId] : [],
+    const rv = requireRoomVersion(room.room_version);
+    const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev, rv);
+    const prevIds = room.head_event_id ? [room.head_event_id as EventId] : [];
+    let authRefs: EventId[] = ids;
+    let prevRefs: EventId[] = prevIds;
+    let localId: EventId | undefined;
+    if (rv.eventFormat === 'v1') {
+      const known = await this.pdusById(tx, [...ids, ...prevIds]);
+      authRefs = eventReferences(ids, rv, (id) => known.get(id)) as unknown as EventId[];
+      prevRefs = eventReferences(prevIds, rv, (id) => known.get(id)) as unknown as EventId[];
+      localId = newLocalEventId(this.serverName);
+    }
+    const unhashed: UnhashedPdu & { event_id?: EventId } = {
+      auth_events: authRefs,
+      prev_events: prevRefs,
       content: ev.content,
       depth: room.head_depth + 1,
       origin_server_ts: Date.now(),
@@ -70,19 +96,23 @@ export class EventPersister {
       type: ev.type,
     };
     if (ev.stateKey !== undefined) unhashed.state_key = ev.stateKey;
+    if (localId !== undefined) unhashed.event_id = localId;
+    // Before v11 a redaction names its target at the top level (content.redacts is kept for readers).
+    const redacts = ev.content['redacts'];
+    if (ev.type === 'm.room.redaction' && !rv.redactsInContent && typeof redacts === 'string') unhashed.redacts = redacts as EventId;
     let pdu: Pdu;
     let json: string;
     try {
-      pdu = hashAndSignEvent(unhashed, this.serverName, this.signingKey.keyId, this.signingKey.privateKey) as Pdu;
+      pdu = hashAndSignEvent(unhashed, this.serverName, this.signingKey.keyId, this.signingKey.privateKey, rv.id) as Pdu;
       json = canonicalJson(pdu);
     } catch (err) {
       // Canonical JSON refuses floats, unsafe integers and the like: the client's content is bad.
       throw new MatrixError(400, ErrCode.BAD_JSON, `Event content is not valid canonical JSON: ${(err as Error).message}`);
     }
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new MatrixError(413, ErrCode.TOO_LARGE, 'Event is larger than 65536 bytes');
-    const eventId = eventIdFor(pdu);
+    const eventId = eventIdIn(pdu, rv);
     rememberPdu(eventId, pdu);
-    const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) });
+    const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) }, { roomVersion: rv });
     if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
 
     const ordering = await streamStore.next(tx);
