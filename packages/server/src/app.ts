@@ -13,6 +13,7 @@ import { registerWebClient } from './http/web.ts';
 import { createFederation, type Federation } from './federation/index.ts';
 import { registerFederationRoutes } from './federation/routes.ts';
 import { federationRoutes } from './api/federation/index.ts';
+import { queryRemoteProfile } from './federation/outbound/profile.ts';
 
 export interface AppDeps {
   services: Services;
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (federation) {
     registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing });
     if (!deps.federation) app.addHook('onClose', () => federation.close());
+    services.accounts.remoteProfile = (userId) => queryRemoteProfile(federation, userId);
   }
 
   registerWebClient(app);

@@ -67,6 +67,8 @@ interface TokenWatch {
 export class AccountService {
   /** Called after a profile change (rooms update the member events). */
   onProfileChange: ProfileChangeListener | null = null;
+  /** Set when federation is on: another server's user's profile, asked of that server. */
+  remoteProfile: ((userId: UserId) => Promise<{ displayname: string | null; avatar_url: string | null }>) | null = null;
   /** Called inside every transaction that revokes tokens (and so may delete devices): the
    *  end-to-end keys of deleted devices go with them; returns what to announce after commit. */
   onDevicesRemoved: ((tx: Tx, userId: string) => Promise<(() => void) | undefined>) | null = null;
@@ -318,6 +320,7 @@ export class AccountService {
   }
 
   async profile(userId: UserId): Promise<{ displayname: string | null; avatar_url: string | null }> {
+    if (this.remoteProfile && serverNameOf(userId) !== this.config.serverName) return this.remoteProfile(userId);
     const user = await accountsStore.getUser(this.db, userId);
     if (!user || user.deactivated) throw notFound('Profile not found');
     return { displayname: user.displayname, avatar_url: user.avatar_url };
