@@ -42,6 +42,9 @@ export const COPY_ORDER = [
   'room_key_backup_versions',
   'room_key_backup_keys',
   'media',
+  'event_push_actions',
+  'pushers',
+  'push_queue',
   'stream_counter',
 ] as const satisfies readonly (keyof Database)[];
 
