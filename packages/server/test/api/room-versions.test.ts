@@ -19,6 +19,7 @@ import {
   verifyEventSignature,
 } from '../../src/services/events/crypto.ts';
 import { serverKeysStore } from '../../src/storage/server-keys.store.ts';
+import { eventStateStore } from '../../src/storage/event-state.store.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -166,5 +167,41 @@ describe('rules by room version, through the API', () => {
     assert.equal(res.status, 200);
     const expected = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'].map((v) => [v, 'stable']));
     assert.deepEqual(res.json.capabilities['m.room_versions'], { default: '11', available: expected });
+  });
+});
+
+describe('state at an event (the store behind /state_ids for federation)', () => {
+  test('before an event: the state history up to it; after a state event: with it; unknown events: undefined', async () => {
+    const roomId = await r.createRoom(alice, { room_version: '10', preset: 'public_chat', name: 'one' });
+    const m1 = await r.send(alice, roomId, 'first');
+    const rename = await r.setState(alice, roomId, 'm.room.name', { name: 'two' });
+    const m2 = await r.send(alice, roomId, 'second');
+    await r.join(bob, roomId);
+    const db = t.database.db;
+    const names = async (eventId: string, after = false) => {
+      const at = await eventStateStore.stateAtEvent(db, eventId, { after });
+      assert.ok(at);
+      assert.equal(at.roomId, roomId);
+      const byKey = new Map(at.state.map((s) => [`${s.type}|${s.stateKey}`, s.eventId]));
+      return byKey;
+    };
+    const all = await storedEvents(roomId);
+    const nameOne = all.find((e) => e.pdu.type === 'm.room.name' && e.pdu.content['name'] === 'one')?.id;
+    assert.equal((await names(m1)).get('m.room.name|'), nameOne);
+    assert.equal((await names(rename)).get('m.room.name|'), nameOne, 'before the rename: the old name');
+    assert.equal((await names(rename, true)).get('m.room.name|'), rename, 'after it: the new one');
+    const before2 = await names(m2);
+    assert.equal(before2.get('m.room.name|'), rename);
+    assert.equal(before2.has(`m.room.member|${bob.userId}`), false, 'bob joined later');
+    // the state before each event is what its auth events were chosen from
+    for (const { id, pdu } of all) {
+      if (pdu.type === 'm.room.create') continue;
+      const state = new Set((await names(id)).values());
+      for (const a of pdu.auth_events as string[]) assert.ok(state.has(a), `auth event of ${pdu.type} in the state before it`);
+    }
+    const create = all[0];
+    assert.ok(create);
+    assert.equal((await eventStateStore.stateAtEvent(db, create.id))?.state.length, 0);
+    assert.equal(await eventStateStore.stateAtEvent(db, '$nope'), undefined);
   });
 });
