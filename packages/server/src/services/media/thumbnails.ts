@@ -4,6 +4,7 @@
 // "Servers MUST NOT upscale thumbnails": an image no larger than the size asked for is served as it
 // is. Only JPEG, PNG, WebP and GIF sources are decoded (never SVG), and never past MAX_PIXELS.
 
+import { createRequire } from 'node:module';
 import type { Sharp, SharpOptions } from 'sharp';
 import type { MediaFiles } from '../../storage/media-files.ts';
 
@@ -51,14 +52,16 @@ export function chooseSize(width: number, height: number, method: ThumbnailMetho
 }
 
 type SharpFn = (input: string, options?: SharpOptions) => Sharp;
-let sharpLoaded: Promise<SharpFn> | undefined;
-/** sharp (native libvips) loads on the first thumbnail, not at start-up. */
-function loadSharp(): Promise<SharpFn> {
-  sharpLoaded ??= import('sharp').then((m) => {
+let sharpLoaded: SharpFn | undefined;
+/** sharp (native libvips) loads on the first thumbnail, not at start-up. By require: the bundled
+ *  `hush` runs in a vm script where a dynamic import() cannot load a module. */
+function loadSharp(): SharpFn {
+  if (!sharpLoaded) {
+    const sharp = createRequire(import.meta.url)('sharp') as typeof import('sharp');
     // Files are read once per thumbnail and then cached by us: libvips' own cache would only hold memory.
-    m.default.cache(false);
-    return m.default as unknown as SharpFn;
-  });
+    sharp.cache(false);
+    sharpLoaded = sharp as unknown as SharpFn;
+  }
   return sharpLoaded;
 }
 
@@ -87,7 +90,7 @@ export class Thumbnailer {
         return { kind: 'thumbnail', name: `${base}.${ext}`, contentType: `image/${ext}` };
       }
     }
-    const sharp = await loadSharp();
+    const sharp = loadSharp();
     const source = this.files.contentPath(sha256);
     const options: SharpOptions = { limitInputPixels: MAX_PIXELS, failOn: 'error', animated: false };
     let meta;
