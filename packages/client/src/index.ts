@@ -12,3 +12,4 @@ export { Emitter } from './emitter.ts';
 export { INVITE_RULE } from '@hush/spec';
 export { responseProblem } from './responses.ts';
 export * from './import-lists.ts';
+export * from './media.ts';

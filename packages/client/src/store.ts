@@ -46,6 +46,8 @@ export interface MemberInfo {
   userId: string;
   membership: string;
   displayname?: string;
+  /** The member's avatar (an mxc:// URI), from their m.room.member event. */
+  avatarUrl?: string;
 }
 
 export interface RoomView {
@@ -307,6 +309,7 @@ export class ClientStore {
             userId: e.state_key as string,
             membership: String(e.content['membership']),
             ...(typeof e.content['displayname'] === 'string' ? { displayname: e.content['displayname'] } : {}),
+            ...(typeof e.content['avatar_url'] === 'string' ? { avatarUrl: e.content['avatar_url'] } : {}),
           })),
       typing: () => r.typingRaw.filter((u) => !hidesUser(view, u)),
       receipts: (eventId) => [...r.receiptOf].filter(([u, e]) => e === eventId && !hidesUser(view, u)).map(([u]) => u),

@@ -10,6 +10,7 @@ import { setMuted, useMuted } from './mute.ts';
 import { memberNames } from './names.ts';
 import { roomHref } from './route.ts';
 import { describeError, useClientTick } from './use-client.ts';
+import { Avatar, ImageMessage, UploadImage } from './media.tsx';
 
 const isMessage = (e: ClientEvent) => e.type === 'm.room.message' && e.state_key === undefined;
 type NameOf = (userId: string) => string;
@@ -165,12 +166,14 @@ function Row({ client, room, ev, nameOf, muted, onIgnore }: { client: HushClient
       </li>
     );
   }
-  const content = ev.content as { body?: unknown; 'm.relates_to'?: { 'm.in_reply_to'?: { event_id?: unknown } } };
+  const content = ev.content as { body?: unknown; msgtype?: unknown; url?: unknown; 'm.relates_to'?: { 'm.in_reply_to'?: { event_id?: unknown } } };
+  const avatar = room.members().find((m) => m.userId === ev.sender)?.avatarUrl;
   const replyTo = content['m.relates_to']?.['m.in_reply_to']?.event_id;
   const mine = ev.sender === client.userId;
   return (
     <li class="message" data-event={ev.event_id} data-sender={ev.sender}>
       <div class="meta">
+        <Avatar client={client} uri={avatar} name={nameOf(ev.sender)} />
         <span class="sender" title={ev.sender}>
           {nameOf(ev.sender)}
         </span>
@@ -189,7 +192,7 @@ function Row({ client, room, ev, nameOf, muted, onIgnore }: { client: HushClient
         )}
       </div>
       {typeof replyTo === 'string' && <Quoted client={client} roomId={room.roomId} eventId={replyTo} nameOf={nameOf} />}
-      <p class="body">{typeof content.body === 'string' ? content.body : ''}</p>
+      {content.msgtype === 'm.image' ? <ImageMessage client={client} content={content} /> : <p class="body">{typeof content.body === 'string' ? content.body : ''}</p>}
       {readers.length > 0 && <p class="receipts">Seen by {readers.map(nameOf).join(', ')}</p>}
     </li>
   );
@@ -320,6 +323,7 @@ function Composer({ client, roomId }: { client: HushClient; roomId: string }) {
       </label>
       <input id="composer" name="message" autocomplete="off" placeholder="Write a message…" value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={4000} />
       <button type="submit">Send</button>
+      <UploadImage client={client} roomId={roomId} onError={setError} />
       {error && (
         <p class="error" role="alert">
           {error}
