@@ -5,7 +5,7 @@
 // typing, an explicit PUT) for IDLE_MS become unavailable; users with no sync for OFFLINE_MS
 // after their last one ended become offline. With `presence off` nothing is stored or sent.
 
-import { forbidden, isUserId, MatrixError, ErrCode, type PresenceResponse, type PresenceState } from '@hush/spec';
+import { forbidden, isUserId, MatrixError, ErrCode, type JsonObject, type PresenceEvent, type PresenceResponse, type PresenceState } from '@hush/spec';
 import type { Db, Tx } from '../storage/db.ts';
 import { presenceStore, type PresenceRow } from '../storage/presence.store.ts';
 import { stateStore } from '../storage/state.store.ts';
@@ -69,7 +69,7 @@ export class PresenceService {
         if (hidesUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
       }
       const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;
-      return row ? this.present(row).content : { presence: 'offline' };
+      return row ? this.stateOf(row) : { presence: 'offline' };
     });
   }
 
@@ -144,22 +144,31 @@ export class PresenceService {
     if (pos > 0) this.notifier.notify({ stream: pos }, { rooms, users: [userId] });
   }
 
-  /** The `m.presence` event of a row, as the spec shapes it. */
-  present(row: PresenceRow): { type: 'm.presence'; sender: string; content: PresenceResponse } {
-    const l = this.local.get(row.user_id);
-    const lastActive = Math.max(l?.lastActive ?? 0, row.last_active_ts);
-    const content: PresenceResponse = {
+  /** A row as `GET /presence` answers it. */
+  private stateOf(row: PresenceRow): PresenceResponse {
+    const lastActive = Math.max(this.local.get(row.user_id)?.lastActive ?? 0, row.last_active_ts);
+    const out: PresenceResponse = {
       presence: row.presence as PresenceState,
       last_active_ago: Math.max(0, this.now() - lastActive),
       currently_active: row.presence === 'online' && this.now() - lastActive < IDLE_MS,
     };
-    if (row.status_msg !== null) content.status_msg = row.status_msg;
+    if (row.status_msg !== null) out.status_msg = row.status_msg;
+    return out;
+  }
+
+  /** The `m.presence` event of a row, as /sync carries it. */
+  present(row: PresenceRow): PresenceEvent {
+    const { presence, last_active_ago, currently_active, status_msg } = this.stateOf(row);
+    const content: JsonObject = { presence };
+    if (last_active_ago !== undefined) content['last_active_ago'] = last_active_ago;
+    if (currently_active !== undefined) content['currently_active'] = currently_active;
+    if (status_msg !== undefined && status_msg !== null) content['status_msg'] = status_msg;
     return { type: 'm.presence', sender: row.user_id, content };
   }
 
   /** The `presence` section of /sync: changes after `after` of users sharing a room with the
    *  requester (the requester included), none from anyone they ignore. */
-  async section(tx: Tx, r: Requester, after: number, upTo: number, hidden: (userId: string) => boolean): Promise<ReturnType<PresenceService['present']>[]> {
+  async section(tx: Tx, r: Requester, after: number, upTo: number, hidden: (userId: string) => boolean): Promise<PresenceEvent[]> {
     if (!this.enabled) return [];
     const rows = await presenceStore.changedForViewer(tx, r.userId, after, upTo);
     return rows.filter((row) => row.user_id === r.userId || !hidden(row.user_id)).map((row) => this.present(row));

@@ -4,9 +4,9 @@
 // ignores are never delivered and are deleted with the rest (docs/decisions/0009-to-device-ignore.md).
 
 import type { ToDeviceEvent } from '@hush/spec';
-import type { Tx } from '../../storage/db.ts';
-import { toDeviceStore } from '../../storage/to-device.store.ts';
-import { hidesUser, type IgnoreView } from '../../policy/ignore.ts';
+import { toDeviceStore } from '../../../storage/to-device.store.ts';
+import { hidesUser } from '../../../policy/ignore.ts';
+import type { Section, SyncContext } from '../context.ts';
 
 export const TO_DEVICE_LIMIT = 100;
 
@@ -16,7 +16,17 @@ export interface ToDeviceSection {
   position: number;
 }
 
-export async function toDeviceSection(tx: Tx, userId: string, deviceId: string, acknowledged: number | undefined, upTo: number, ignore: IgnoreView): Promise<ToDeviceSection> {
+/** The section, with the position it reached (this stream's own: below the response's when more
+ *  are waiting, which also makes the response one to answer at once). */
+export async function toDeviceStream(ctx: SyncContext): Promise<Section<ToDeviceSection>> {
+  const section = await read(ctx);
+  return { section, hasData: section.events.length > 0 || section.position < ctx.position.stream };
+}
+
+async function read({ tx, r, since, position, ignore }: SyncContext): Promise<ToDeviceSection> {
+  const { userId, deviceId } = r;
+  const acknowledged = since?.toDevice;
+  const upTo = position.stream;
   if (acknowledged !== undefined) await toDeviceStore.acknowledge(tx, userId, deviceId, acknowledged);
   // Hidden messages take no room in a response, so a flood from an ignored user never makes one
   // that carries nothing (an empty answer would show the flood through the timing of a /sync).

@@ -1,0 +1,60 @@
+// The rooms stream of /sync: the requester's rooms by membership — joined, invited, left, knocked —
+// each entry from its provider. Incremental: a room is considered when its membership, events,
+// typing, receipts or account data changed in the window, or a list change altered what it shows.
+
+import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/spec';
+import { eventsStore } from '../../../../storage/events.store.ts';
+import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
+import { hidesInvite, hidesUser } from '../../../../policy/ignore.ts';
+import type { Section, SyncContext } from '../../context.ts';
+import { historyChangedIn, joinedRoom } from './joined.ts';
+import { leftRoom } from './left.ts';
+import { strippedStateOf } from './invited.ts';
+
+export interface RoomsInputs {
+  /** Each joined room's `m.receipt` event of the window (receipts stream). */
+  receipts: Map<string, BasicEvent>;
+  /** Each room's changed account data (account-data stream). */
+  accountData: Map<string, BasicEvent[]>;
+}
+
+export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promise<Section<Required<SyncRooms>>> {
+  const { tx, r, since, position, ignore, filter, fullState, memberships, deps } = ctx;
+  const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
+  // A list change since the token: rooms whose visible history it changed come `limited`
+  // (decision 0023), judged against the view the token was answered with.
+  const ignoreChanged = since !== undefined && ignore.version > since.stream;
+  const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, deps.notifier.shared()) : undefined;
+  const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, since.stream, position.stream) : new Set(joinedIds);
+
+  const join: Record<string, JoinedRoom> = {};
+  const invite: Record<string, InvitedRoom> = {};
+  const leave: Record<string, LeftRoom> = {};
+  const knock: Record<string, KnockedRoom> = {};
+  for (const m of memberships) {
+    const changedMembership = !since || m.stream_ordering > since.stream;
+    if (m.membership === 'join') {
+      const historyChanged = ignoreChanged && (await historyChangedIn(tx, m.room_id, seen, ignore));
+      const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
+      const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
+      if (since && !fullState && !historyChanged && quiet) continue;
+      const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], historyChanged });
+      if (room) join[m.room_id] = room;
+    } else if (m.membership === 'invite') {
+      // A changed list may un-hide an invite: send every invite that is shown now.
+      if (!changedMembership && !fullState && !ignoreChanged) continue;
+      if (hidesInvite(ignore, m.sender, m.room_id)) continue;
+      invite[m.room_id] = { invite_state: { events: await strippedStateOf(tx, m) } };
+    } else if (m.membership === 'leave' || m.membership === 'ban') {
+      if (since ? !changedMembership && !fullState : !filter.includeLeave) continue;
+      const room = await leftRoom(ctx, m);
+      if (room) leave[m.room_id] = room;
+    } else if (m.membership === 'knock') {
+      // The knocker's own pending knock: stripped state like an invite's, plus the knock event.
+      if (since && !changedMembership && !fullState) continue;
+      knock[m.room_id] = { knock_state: { events: await strippedStateOf(tx, m) } };
+    }
+  }
+  const hasData = [join, invite, leave, knock].some((x) => Object.keys(x).length > 0);
+  return { section: { join, invite, leave, knock }, hasData };
+}

@@ -1,0 +1,62 @@
+// A joined room's entry in /sync: timeline and state, ephemeral events (typing, receipts), room
+// account data, unread counts and the summary. Incremental: the entry exists only when it carries
+// something the filter and the ignore policy let through, or the client must re-read the room.
+
+import type { BasicEvent, JoinedRoom, RoomSummary } from '@hush/spec';
+import type { Tx } from '../../../../storage/db.ts';
+import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
+import { hidesUser, type IgnoreView } from '../../../../policy/ignore.ts';
+import { loadViewer } from '../../../rooms/timeline.ts';
+import { countUnread } from '../../unread.ts';
+import type { SyncContext } from '../../context.ts';
+import { typingStream } from '../typing.ts';
+import { timelineAndState } from './timeline.ts';
+
+export interface JoinedInputs {
+  /** The room's `m.receipt` event for the window, if any. */
+  receipt?: BasicEvent;
+  accountData: BasicEvent[];
+  /** The room's visible history changed with a list change (decision 0023). */
+  historyChanged: boolean;
+}
+
+/** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
+export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: JoinedInputs): Promise<JoinedRoom | undefined> {
+  const { tx, r, since, fullState, ignore, filter, position } = ctx;
+  const viewer = await loadViewer(tx, m.room_id, ignore);
+  // Joined since the token, or left and joined again within the window (what happened while away
+  // may be hidden from the timeline): the room comes with its whole state.
+  const full = !since || fullState || viewer.joinedAfter(since.stream);
+  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.historyChanged });
+  const ephemeral: BasicEvent[] = [];
+  const typing = typingStream(ctx, m.room_id, full || inputs.historyChanged);
+  if (typing) ephemeral.push(typing);
+  if (inputs.receipt) ephemeral.push(inputs.receipt);
+  const carries = timeline.events.length > 0 || state.events.length > 0 || ephemeral.length > 0 || inputs.accountData.length > 0;
+  // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
+  if (since && !full && !inputs.historyChanged && !carries) return undefined;
+  const room: JoinedRoom = { timeline, state, ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
+  const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications);
+  room.unread_notifications = unread.main;
+  if (unread.threads !== null) room.unread_thread_notifications = unread.threads;
+  if (full || timeline.events.some((e) => e.type === 'm.room.member')) room.summary = await summary(tx, m.room_id, r.userId);
+  return room;
+}
+
+async function summary(tx: Tx, roomId: string, userId: string): Promise<RoomSummary> {
+  const members = await stateStore.members(tx, roomId);
+  const joined = members.filter((x) => x.membership === 'join');
+  const invited = members.filter((x) => x.membership === 'invite');
+  const heroes = [...joined, ...invited].map((x) => x.user_id).filter((u) => u !== userId).slice(0, 5);
+  return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
+}
+
+/** Whether someone who was ever in the room is hidden by one of the two views and not the other
+ *  (events are hidden by sender alone). Without the earlier view, any other member counts. */
+export async function historyChangedIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<boolean> {
+  for (const m of await stateStore.members(tx, roomId)) {
+    if (m.user_id === now.userId) continue;
+    if (before === undefined || hidesUser(before, m.user_id) !== hidesUser(now, m.user_id)) return true;
+  }
+  return false;
+}

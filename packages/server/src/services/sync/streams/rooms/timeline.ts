@@ -1,0 +1,109 @@
+// A room's timeline and state for /sync (joined and left rooms): the timeline filled to the filter's
+// limit with what the viewer may see, `limited` when visible events were cut (or the room's visible
+// history changed), and the state before it as the viewer may see it — with lazy-loaded members sent
+// only to devices that do not hold them yet.
+
+import type { StateEventBatch, TimelineBatch } from '@hush/spec';
+import { eventsStore, type EventRow } from '../../../../storage/events.store.ts';
+import { stateStore } from '../../../../storage/state.store.ts';
+import type { Tx } from '../../../../storage/db.ts';
+import type { RoomViewer, VisibleEvent } from '../../../../policy/visibility.ts';
+import { presentState, presentTimeline } from '../../../rooms/present.ts';
+import { scan, visibleStateAt } from '../../../rooms/timeline.ts';
+import { pageToken } from '../../tokens.ts';
+import type { SyncContext } from '../../context.ts';
+
+export interface TimelineRequest {
+  viewer: RoomViewer;
+  roomId: string;
+  /** The last position the timeline may reach (the response's, or the leave for a left room). */
+  upTo: number;
+  /** The client holds nothing of the room as it is: the last `limit` events and all the state. */
+  full: boolean;
+  /** The visible history before the window changed: `limited`, so the client pages back. */
+  historyChanged?: boolean;
+}
+
+export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Promise<{ timeline: TimelineBatch; state: StateEventBatch }> {
+  const { tx, r, since, filter, position, deps } = ctx;
+  const { viewer, roomId, upTo, full } = q;
+  const bound = full ? 0 : (since?.stream ?? 0);
+  const limit = filter.timeline.limit;
+  // One event more than the limit tells whether visible events were cut (limited), so hidden
+  // events alone never make a timeline look limited.
+  const res = await scan(tx, viewer, roomId, 'b', upTo, bound, limit + 1, (e) => filter.timeline.matches(e));
+  // `limited` also when the visible history before these events changed (a list change): the
+  // client drops what it holds and pages back from prev_batch, without the events being replayed.
+  const limited = res.events.length > limit || q.historyChanged === true;
+  const events = res.events.slice(0, limit).reverse();
+  const start = events.length > 0 ? (events[0] as EventRow).stream_ordering - 1 : full || limited ? upTo : bound;
+  // State as the viewer may see it: never past their leave (a room left and later banned from
+  // shows the state at the leave), for one who never joined only what history visibility shows.
+  let state: VisibleEvent[];
+  if (full) {
+    state = await visibleStateAt(tx, viewer, roomId, start);
+    // State set inside the timeline's span by events it does not show (sent while the viewer was
+    // away, history visibility `joined`): the client learns the outcome here, or never.
+    const shown = new Set(events.map((e) => e.event_id));
+    const unshown = [...(await latestChanges(tx, roomId, start, upTo)).values()].filter((id) => !shown.has(id));
+    if (unshown.length > 0) {
+      const byKey = new Map(state.map((e) => [`${e.type}\u0000${e.state_key}`, e]));
+      for (const e of viewer.visibleState(await eventsStore.byIds(tx, unshown))) byKey.set(`${e.type}\u0000${e.state_key}`, e);
+      state = [...byKey.values()];
+    }
+  } else if (limited) {
+    state = viewer.visibleState(await eventsStore.byIds(tx, [...(await latestChanges(tx, roomId, bound, start)).values()]));
+  } else {
+    state = [];
+  }
+  state = state.filter((e) => filter.state.matches(e));
+  if (filter.state.lazyLoadMembers) state = await lazyMembers(ctx, viewer, roomId, events, state, full);
+  const timeline = await presentTimeline(tx, viewer, r, events);
+  if (filter.state.lazyLoadMembers) deps.sentMembers.record(r.userId, r.deviceId, roomId, [...state, ...events], position.stream);
+  return {
+    timeline: { events: timeline, limited, prev_batch: pageToken(start) },
+    state: { events: presentState(r, state) },
+  };
+}
+
+/** The last state event of each (type, state key) set after `after` up to `upTo`. */
+async function latestChanges(tx: Tx, roomId: string, after: number, upTo: number): Promise<Map<string, string>> {
+  const latest = new Map<string, string>();
+  for (const c of await stateStore.changesBetween(tx, roomId, after, upTo)) latest.set(`${c.type}\u0000${c.stateKey}`, c.eventId);
+  return latest;
+}
+
+/**
+ * Lazy-loaded members: the memberships of this batch's senders (and the viewer's own) that the
+ * device does not hold yet — all of them with `include_redundant_members` — plus, in a gap, the
+ * membership changes of members the device holds and every leave or ban, so that nobody who left
+ * during the gap stays in the client's member list.
+ */
+async function lazyMembers(ctx: SyncContext, viewer: RoomViewer, roomId: string, events: readonly EventRow[], state: VisibleEvent[], full: boolean): Promise<VisibleEvent[]> {
+  const { tx, r, since, filter, deps } = ctx;
+  const needed = new Set(events.map((e) => e.sender));
+  needed.add(r.userId);
+  const inTimeline = new Set(events.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+  const incremental = since !== undefined && !full;
+  const known = (member: string) => incremental && deps.sentMembers.knows(r.userId, r.deviceId, roomId, member, since.stream);
+  const held = (e: EventRow) =>
+    incremental && !filter.state.includeRedundantMembers && deps.sentMembers.has(r.userId, r.deviceId, roomId, e.state_key ?? '', e.event_id, since.stream);
+  const out = state.filter((e) => {
+    if (e.type !== 'm.room.member') return true;
+    const member = e.state_key ?? '';
+    if (inTimeline.has(member) || held(e)) return false;
+    if (needed.has(member)) return true;
+    const membership = (JSON.parse(e.json) as { content?: { membership?: unknown } }).content?.membership;
+    return incremental && (known(member) || membership === 'leave' || membership === 'ban');
+  });
+  if (!full) {
+    // Senders whose membership did not change in the window: as of now, unless the device holds it.
+    const have = new Set(out.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
+    const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
+    if (missing.length > 0) {
+      const refs = await stateStore.currentStateRefs(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
+      for (const e of viewer.visibleState(await eventsStore.byIds(tx, refs.map((x) => x.eventId)))) if (!held(e)) out.push(e);
+    }
+  }
+  return out;
+}
