@@ -1,7 +1,7 @@
-// Un-ignoring brings history back in any client (issue 26.2): after a list change, each room whose
-// visible history changed — someone ever in it is hidden or shown now who was not before — comes in
-// the incremental /sync as `limited` with a `prev_batch`, so a client holding a timeline drops it and
-// pages back to what is now visible. Rooms the change does not touch do not appear; nothing is replayed.
+// Un-ignoring brings history back in any client (issue 26.2): after a list change, each room where it
+// revealed history — someone ever in it is shown now who was hidden before — comes in the incremental
+// /sync as `limited` with a `prev_batch`, so a client holding a timeline drops it and pages back to what
+// is now visible. Other rooms do not appear; nothing is replayed; a hide needs no such signal.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,16 +61,26 @@ test('un-ignoring: the room with the un-ignored user comes limited with a prev_b
   assert.ok(back.includes('hidden 1') && back.includes('hidden 2'), `paging back finds what was hidden (got ${back.join(', ')})`);
 });
 
-test('ignoring: the room with the newly ignored user comes limited too; the next sync is quiet again', async () => {
+test('ignoring reveals nothing: no room comes limited (the client hides what it holds, as the spec asks)', async () => {
   const { alice, bob, withBob, withoutBob } = await setup('ur2');
   await r.send(bob, withBob, 'said before');
   const since = (await sync(alice)).next_batch;
   await r.ignore(alice, [bob.userId]);
   const s = await sync(alice, since);
-  assert.equal(s.rooms?.join?.[withBob]?.timeline?.limited, true);
+  assert.equal(s.rooms?.join?.[withBob], undefined, 'no entry for the room');
   assert.equal(s.rooms?.join?.[withoutBob], undefined);
-  const back = await messagesBack(alice, withBob, s.rooms.join[withBob].timeline.prev_batch);
-  assert.ok(!back.includes('said before'), 'paging back no longer finds the ignored user');
+  assert.ok((s.account_data?.events as Json[]).some((e) => e.type === 'm.ignored_user_list'), 'the list itself tells the client whom to hide');
+});
+
+test('un-ignoring one user while ignoring another: only the room where someone was revealed comes limited; told once', async () => {
+  const { alice, bob, carol, withBob, withoutBob } = await setup('ur4');
+  await r.ignore(alice, [bob.userId]);
+  await r.send(bob, withBob, 'hidden');
+  const since = (await sync(alice)).next_batch;
+  await r.ignore(alice, [carol.userId]); // reveals bob (only in withBob), hides carol (in both)
+  const s = await sync(alice, since);
+  assert.equal(s.rooms?.join?.[withBob]?.timeline?.limited, true);
+  assert.equal(s.rooms?.join?.[withoutBob], undefined, 'hiding carol reveals nothing there');
   const next = await sync(alice, s.next_batch);
   assert.equal(next.rooms?.join?.[withBob], undefined, 'the change is told once');
 });

@@ -7,7 +7,7 @@ import { eventsStore } from '../../../../storage/events.store.ts';
 import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
 import { hidesInvite, hidesUser } from '../../../../policy/ignore.ts';
 import type { Section, SyncContext } from '../../context.ts';
-import { historyChangedIn, joinedRoom } from './joined.ts';
+import { historyRevealedIn, joinedRoom } from './joined.ts';
 import { leftRoom } from './left.ts';
 import { strippedStateOf } from './invited.ts';
 
@@ -21,8 +21,8 @@ export interface RoomsInputs {
 export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promise<Section<Required<SyncRooms>>> {
   const { tx, r, since, position, ignore, filter, fullState, memberships, deps } = ctx;
   const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
-  // A list change since the token: rooms whose visible history it changed come `limited`
-  // (decision 0023), judged against the view the token was answered with.
+  // A list change since the token: rooms where it revealed history come `limited` (decision 0023),
+  // judged against the view the token was answered with.
   const ignoreChanged = since !== undefined && ignore.version > since.stream;
   const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, deps.notifier.shared()) : undefined;
   const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, since.stream, position.stream) : new Set(joinedIds);
@@ -34,7 +34,7 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   for (const m of memberships) {
     const changedMembership = !since || m.stream_ordering > since.stream;
     if (m.membership === 'join') {
-      const historyChanged = ignoreChanged && (await historyChangedIn(tx, m.room_id, seen, ignore));
+      const historyChanged = ignoreChanged && (await historyRevealedIn(tx, m.room_id, seen, ignore));
       const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
       const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
       if (since && !fullState && !historyChanged && quiet) continue;

@@ -16,7 +16,7 @@ export interface JoinedInputs {
   /** The room's `m.receipt` event for the window, if any. */
   receipt?: BasicEvent;
   accountData: BasicEvent[];
-  /** The room's visible history changed with a list change (decision 0023). */
+  /** A list change revealed history in the room (decision 0023). */
   historyChanged: boolean;
 }
 
@@ -51,12 +51,14 @@ async function summary(tx: Tx, roomId: string, userId: string): Promise<RoomSumm
   return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
 }
 
-/** Whether someone who was ever in the room is hidden by one of the two views and not the other
- *  (events are hidden by sender alone). Without the earlier view, any other member counts. */
-export async function historyChangedIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<boolean> {
+/** Whether a list change revealed history in the room: someone who was ever in it is shown now and
+ *  was hidden by the earlier view (events are hidden by sender alone). Without the earlier view, any
+ *  other member shown now counts. A hide needs no signal: the client hides what it holds itself, as
+ *  the spec asks ("the client should hide previous content sent by the newly ignored user"). */
+export async function historyRevealedIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<boolean> {
   for (const m of await stateStore.members(tx, roomId)) {
-    if (m.user_id === now.userId) continue;
-    if (before === undefined || hidesUser(before, m.user_id) !== hidesUser(now, m.user_id)) return true;
+    if (m.user_id === now.userId || hidesUser(now, m.user_id)) continue;
+    if (before === undefined || hidesUser(before, m.user_id)) return true;
   }
   return false;
 }
