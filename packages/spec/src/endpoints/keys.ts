@@ -96,6 +96,7 @@ export const uploadCrossSigningSignatures = endpoint({
   method: 'POST',
   path: `${V3}/keys/signatures/upload`,
   auth: 'required',
+  optionalBody: true,
   /** user id → key id (a device id, or a master key's public key) → the signed object. */
   body: Type.Record(Type.String({ maxLength: 255 }), Type.Record(Str(255), SignedObject, { maxProperties: 1000 }), { maxProperties: 1000 }),
   response: responds<{ failures: Record<string, Record<string, { errcode: string; error: string }>> }>(),
