@@ -1,5 +1,6 @@
 // The house rule "imports point one way: api → services → {policy, storage, notifier}", checked by
-// reading every source file's imports.
+// reading every source file's imports. Services never import the HTTP layer (who is asking is
+// services/requester.ts, which the HTTP layer fills in).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ['http', 'services', 'federation'],
   federation: ['services', 'storage', 'config', 'http'],
   http: ['services', 'api', 'config'],
-  services: ['policy', 'storage', 'notifier', 'http', 'config'],
+  services: ['policy', 'storage', 'notifier', 'config'],
   policy: ['storage'],
   storage: [],
   notifier: [],

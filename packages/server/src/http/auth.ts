@@ -4,14 +4,11 @@
 // token (the /sync long-poll) ends with 401 as soon as the token is revoked.
 
 import type { FastifyRequest } from 'fastify';
-import { ErrCode, MatrixError, type UserId } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/spec';
 import type { AccountService } from '../services/accounts.ts';
+import type { Requester } from '../services/requester.ts';
 
-export interface Requester {
-  userId: UserId;
-  deviceId: string;
-  tokenHash: string;
-}
+export type { Requester };
 
 /**
  * The request's token. When both places carry one they must name the same token: a request that

@@ -7,7 +7,7 @@ import type { Db } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { IGNORE_LIST_TYPES, noteIgnoreListWrite, validateIgnoreListWrite } from '../policy/ignore-lists.ts';
 
 /** Large account-data contents as objects, by (user, room, type, position): a 10,000-entry ignore

@@ -6,7 +6,7 @@
 import { ErrCode, MatrixError, notFound, type UserId } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import type { AccountService } from './accounts.ts';
 import type { RoomService } from './rooms/rooms.ts';
 import { hashPassword } from './secrets.ts';

@@ -19,7 +19,7 @@ import type { Db, Tx } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { DevicesTable } from '../storage/schema.ts';
 import { hashPassword, hashToken, newAccessToken, randomUpper, sameHash } from './secrets.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import { announceIn } from './announce.ts';

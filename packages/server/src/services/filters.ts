@@ -5,7 +5,7 @@ import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFi
 import type { Db, Tx } from '../storage/db.ts';
 import { filtersStore } from '../storage/filters.store.ts';
 import type { EventRow } from '../storage/events.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 
 /** Filters as the spec defines them (sync_filter.yaml and friends). */
 export type EventFilterJson = RoomEventFilter;

@@ -10,7 +10,7 @@ import { eventsStore } from '../storage/events.store.ts';
 import { pushStore } from '../storage/push.store.ts';
 import { receiptsStore } from '../storage/receipts.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { loadIgnoreView } from '../policy/ignore-lists.ts';
 import { hidesInvite, type IgnoreView } from '../policy/ignore.ts';
 import type { RoomViewer, VisibleEvent } from '../policy/visibility.ts';

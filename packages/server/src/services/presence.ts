@@ -12,7 +12,7 @@ import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { loadIgnoreView } from '../policy/ignore-lists.ts';
 import { hidesUser } from '../policy/ignore.ts';
 

@@ -8,7 +8,7 @@ import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 
 
 export class ReceiptService {

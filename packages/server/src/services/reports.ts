@@ -10,7 +10,7 @@ import { notFound } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { reportsStore, type ReportRow } from '../storage/reports.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { emptyIgnoreView } from '../policy/ignore.ts';
 import { loadViewer } from './rooms/timeline.ts';
 

@@ -10,7 +10,7 @@ import type { EventRow } from '../storage/events.store.ts';
 import { searchStore, type SearchScope } from '../storage/search.store.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { loadIgnoreView } from '../policy/ignore-lists.ts';
 import { hidesEvent, type IgnoreView } from '../policy/ignore.ts';
 import type { RoomViewer, VisibleEvent } from '../policy/visibility.ts';

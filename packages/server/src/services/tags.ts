@@ -7,7 +7,7 @@ import type { Db } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 
 export const TAG_TYPE = 'm.tag';
 /** "The name of a tag MUST not exceed 255 bytes." */

@@ -9,7 +9,7 @@ import { accountsStore } from '../storage/accounts.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import { toDeviceStore, type ToDeviceRow } from '../storage/to-device.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 
 export class ToDeviceService {
   constructor(

@@ -12,7 +12,7 @@ import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { BusMessage } from '../notifier/bus.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 import { announceIn } from './announce.ts';
 
 /** `user` types in `room` until `until` (ms since the epoch), or stops (`until` 0) — for an expiry,

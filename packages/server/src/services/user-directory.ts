@@ -4,7 +4,7 @@
 import type { UserDirectoryResponse, UserDirectoryResult } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
-import type { Requester } from '../http/auth.ts';
+import type { Requester } from './requester.ts';
 
 /** "Defaults to 10"; larger requests are clamped. */
 const DEFAULT_LIMIT = 10;

@@ -7,7 +7,7 @@ import { MatrixError, invalidParam, isUserId, type api, type BodyOf, type UserId
 import type { Db, Tx } from '../../storage/db.ts';
 import { e2eKeysStore, type CrossSigningRow, type SignatureRow } from '../../storage/e2e-keys.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { passwordStage } from '../accounts-uia.ts';
 import type { AccountService } from '../accounts.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';

@@ -10,7 +10,7 @@
 import { MatrixError, invalidParam, isRoomId, notFound, type api } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { keyBackupStore, type BackupKeyRow, type BackupVersionRow } from '../../storage/key-backup.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 
 export const WRONG_ROOM_KEYS_VERSION = 'M_WRONG_ROOM_KEYS_VERSION';
 

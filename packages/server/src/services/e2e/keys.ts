@@ -7,7 +7,7 @@ import { MatrixError, badJson, invalidParam, parseUserId, serverNameOf, type api
 import type { Db, Tx } from '../../storage/db.ts';
 import { e2eKeysStore, type OneTimeKeyRow, type SignatureRow } from '../../storage/e2e-keys.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { parseSyncToken } from '../sync/tokens.ts';
 import { deviceListChanges, oneTimeKeyCounts } from '../sync/device-lists.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';

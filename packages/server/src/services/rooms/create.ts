@@ -14,7 +14,7 @@ import {
 } from '@hush/spec';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { DEFAULT_ROOM_VERSION } from '../events/crypto.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import type { RoomService } from './rooms.ts';
 import { ROOM_VERSIONS, roomVersion } from './versions/index.ts';
 

@@ -6,7 +6,7 @@
 import { ErrCode, MatrixError, forbidden, type api } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { currentStateOfType, loadPreviewState, previewAccess, previewOf, type PreviewState } from './preview.ts';
 

@@ -3,7 +3,7 @@
 // `knock_restricted`). Acceptance (an invite) and refusal (a leave) are ordinary membership changes.
 
 import type { JsonObject } from '@hush/spec';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import type { RoomService } from './rooms.ts';
 
 export async function knock(rooms: RoomService, r: Requester, roomIdOrAlias: string, reason?: string): Promise<string> {

@@ -4,7 +4,7 @@
 
 import type { ClientEvent, JsonObject } from '@hush/spec';
 import type { Tx } from '../../storage/db.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { formatEvent, type FormatContext } from '../events/format.ts';

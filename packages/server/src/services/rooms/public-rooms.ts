@@ -6,7 +6,7 @@ import { ErrCode, MatrixError, forbidden, invalidParam, notFound, type PublicRoo
 import type { Db } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { canSend } from './power-levels.ts';
 import { loadPreviewState, previewOf } from './preview.ts';
 import type { RoomService } from './rooms.ts';

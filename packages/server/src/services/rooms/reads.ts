@@ -7,7 +7,7 @@ import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 import { parsePdu } from '../events/format.ts';

@@ -6,7 +6,7 @@ import type { Db } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { pageToken, parsePageToken } from '../sync/tokens.ts';
 import { presentTimeline } from './present.ts';

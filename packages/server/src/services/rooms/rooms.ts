@@ -20,7 +20,7 @@ import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';

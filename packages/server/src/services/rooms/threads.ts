@@ -11,7 +11,7 @@ import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { threadsStore } from '../../storage/threads.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import type { VisibleEvent } from '../../policy/visibility.ts';
 import { parsePdu } from '../events/format.ts';

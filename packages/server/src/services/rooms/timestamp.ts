@@ -6,7 +6,7 @@
 import { notFound } from '@hush/spec';
 import type { Db } from '../../storage/db.ts';
 import { timestampsStore, type TimePoint } from '../../storage/timestamps.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { loadViewer } from './timeline.ts';
 

@@ -11,7 +11,7 @@ import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/spec';
 import { eventsStore } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { SUPPORTED_ROOM_VERSIONS } from './create.ts';
 import { canSend, eventLevel, isLevel, powerLevelsFrom, userLevel, type PowerLevels } from './power-levels.ts';

@@ -4,7 +4,7 @@
 
 import type { Tx } from '../../storage/db.ts';
 import type { MembershipRow } from '../../storage/state.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import type { IgnoreView } from '../../policy/ignore.ts';
 import { compileEventFilter, type CompiledEventFilter, type SyncFilterJson } from '../filters.ts';

@@ -9,7 +9,7 @@
 import type { Tx } from '../../storage/db.ts';
 import { e2eKeysStore } from '../../storage/e2e-keys.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 
 export interface DeviceLists {
   changed: string[];

@@ -7,7 +7,7 @@ import type { HiddenInvite, PresenceState, SyncResponse } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
-import type { Requester } from '../../http/auth.ts';
+import type { Requester } from '../requester.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
 import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import type { FilterService } from '../filters.ts';

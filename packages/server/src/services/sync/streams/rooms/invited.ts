@@ -5,7 +5,7 @@ import type { HiddenInvite, StrippedStateEvent } from '@hush/spec';
 import type { Db, Tx } from '../../../../storage/db.ts';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
-import type { Requester } from '../../../../http/auth.ts';
+import type { Requester } from '../../../requester.ts';
 import { loadIgnoreView } from '../../../../policy/ignore-lists.ts';
 import { inviteRule } from '../../../../policy/ignore.ts';
 import { strippedState } from '../../../events/format.ts';
