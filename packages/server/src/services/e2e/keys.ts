@@ -11,7 +11,7 @@ import type { Requester } from '../requester.ts';
 import { parseSyncToken } from '../sync/tokens.ts';
 import { deviceListChanges, oneTimeKeyCounts } from '../sync/device-lists.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';
-import { INVALID_SIGNATURE, isRecord, signedBy, storedForm, type JsonRecord } from './signed.ts';
+import { INVALID_SIGNATURE, isRecord, mergedSignatures, signedBy, signedContent, storedForm, type JsonRecord } from './signed.ts';
 
 /** What a query or claim answers for a server it cannot reach (every remote one, for now). */
 const UNREACHABLE = { status: 503, message: 'Federation is not supported by this homeserver' };
@@ -49,6 +49,22 @@ function checkDeviceKeys(r: Requester, dk: JsonRecord): string {
   return storedForm(dk);
 }
 
+/**
+ * Device keys uploaded again over `stored`. The keys themselves are the device's identity: different
+ * ones are refused ("the server should reject"; re-log in instead). The same keys may bring new
+ * signatures — a client that has just made its cross-signing keys uploads its device keys signed by
+ * its self-signing key too, possibly while its first upload is still in flight — and those are added
+ * to the stored ones, none dropped. Returns the new stored form, or undefined when nothing changes.
+ */
+function reuploadedDeviceKeys(stored: string, uploaded: string): string | undefined {
+  if (stored === uploaded) return undefined;
+  const old = JSON.parse(stored) as JsonRecord;
+  const now = JSON.parse(uploaded) as JsonRecord;
+  if (signedContent(old) !== signedContent(now)) throw invalidParam('This device already uploaded different device keys');
+  const merged = storedForm(mergedSignatures(old, now));
+  return merged === stored ? undefined : merged;
+}
+
 /** Adds to `obj.signatures` the stored signatures on it. */
 export function withSignatures(obj: JsonRecord, rows: readonly SignatureRow[]): JsonRecord {
   if (rows.length === 0) return obj;
@@ -74,10 +90,9 @@ export class E2eKeysService {
       let announcement;
       if (deviceKeys !== undefined) {
         const stored = await e2eKeysStore.deviceKeys(tx, r.userId, r.deviceId);
-        // Device keys are the device's identity: "the server should reject" different ones (re-log in instead).
-        if (stored !== undefined && stored !== deviceKeys) throw invalidParam('This device already uploaded different device keys');
-        if (stored === undefined) {
-          await e2eKeysStore.putDeviceKeys(tx, r.userId, r.deviceId, deviceKeys);
+        const json = stored === undefined ? deviceKeys : reuploadedDeviceKeys(stored, deviceKeys);
+        if (json !== undefined) {
+          await e2eKeysStore.putDeviceKeys(tx, r.userId, r.deviceId, json);
           announcement = await recordDeviceListChange(tx, [r.userId]);
         }
       }

@@ -52,6 +52,17 @@ export function storedForm(obj: JsonRecord): string {
   }
 }
 
+/** `base` with the string signatures of `extra` added (those of `extra` win on the same key id). */
+export function mergedSignatures(base: JsonRecord, extra: JsonRecord): JsonRecord {
+  const out: Record<string, Record<string, string>> = {};
+  for (const src of [base, extra]) {
+    const all = src['signatures'];
+    if (!isRecord(all)) continue;
+    for (const signer of Object.keys(all)) Object.assign((out[signer] ??= {}), signaturesOf(src, signer));
+  }
+  return { ...base, signatures: out };
+}
+
 /** A cross-signing key's one ed25519 public key ("keys: … Must contain only one key"). */
 export function crossSigningPublicKey(obj: JsonRecord): string | undefined {
   const keys = obj['keys'];
