@@ -52,12 +52,13 @@ export function chooseSize(width: number, height: number, method: ThumbnailMetho
 }
 
 type SharpFn = (input: string, options?: SharpOptions) => Sharp;
+type SharpModule = SharpFn & { cache(options: boolean): void };
 let sharpLoaded: SharpFn | undefined;
 /** sharp (native libvips) loads on the first thumbnail, not at start-up. By require: the bundled
  *  `hush` runs in a vm script where a dynamic import() cannot load a module. */
 function loadSharp(): SharpFn {
   if (!sharpLoaded) {
-    const sharp = createRequire(import.meta.url)('sharp') as typeof import('sharp');
+    const sharp = createRequire(import.meta.url)('sharp') as SharpModule;
     // Files are read once per thumbnail and then cached by us: libvips' own cache would only hold memory.
     sharp.cache(false);
     sharpLoaded = sharp as unknown as SharpFn;
