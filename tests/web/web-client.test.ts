@@ -11,7 +11,9 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { client, startHush, type HushProcess } from '../support/server.ts';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { client, HUSH_BIN, startHush, type HushProcess } from '../support/server.ts';
 import { steps, V3, enc } from '../e2e/support/steps.ts';
 import { expect } from './support/expect.ts';
 import { launch, openRoom, openSettings, pageErrors, roomLink, shot, shownBodies, signIn } from './support/browser.ts';
@@ -116,6 +118,26 @@ describe('web client', () => {
     }, "bob's earlier messages come back");
     await a.context.close();
     await b.context.close();
+  });
+
+  test('ignore and report: the checkbox in the Ignore confirmation also reports the user to the server\'s administrators (hush reports list shows it)', async () => {
+    const { bob, room } = await s.trio('wrep');
+    await s.send(bob, room, 'wrep from bob');
+    const a = await signIn(browser, hs.baseUrl, 'wrep_alice');
+    await openRoom(a.page, room);
+    await expect(async () => (await shownBodies(a.page)).includes('wrep from bob'), 'message shown');
+    await a.page.locator('.message[data-sender="@wrep_bob:localhost"]').getByRole('button', { name: 'Ignore @wrep_bob:localhost' }).click();
+    const dialog = a.page.getByRole('dialog');
+    await dialog.getByLabel("Also report them to the server's administrators").check();
+    await dialog.getByRole('button', { name: 'Ignore and report', exact: true }).click();
+    await expect(async () => (await a.page.getByRole('status').textContent())?.includes("ignored and reported to the server's administrators") ?? false, 'both done');
+    await expect(async () => !(await shownBodies(a.page)).includes('wrep from bob'), "bob's message vanishes");
+    const listed = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [HUSH_BIN, 'reports', 'list', '--database', join(hs.dir, 'hush.sqlite'), '--json'], (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    const reports = (JSON.parse(listed) as { reports: { kind: string; reporter: string; target_user_id: string }[] }).reports;
+    assert.ok(reports.some((x) => x.kind === 'user' && x.reporter === '@wrep_alice:localhost' && x.target_user_id === '@wrep_bob:localhost'), listed);
+    await a.context.close();
   });
 
   test('ignore from a message; Settings → Ignored users checks an id as it is typed and asks before ignoring', async () => {

@@ -8,6 +8,7 @@ import { ignoreCommand } from './commands/ignore.ts';
 import { invitesCommand } from './commands/invites.ts';
 import { listsCommand } from './commands/lists.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { reportsCommand } from './commands/reports.ts';
 import { EXIT, EXIT_HELP } from './output.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     );
   program.addCommand(serveCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(reportsCommand());
   for (const c of [loginCommand(), logoutCommand(), whoamiCommand(), ignoreCommand(), invitesCommand(), listsCommand()]) program.addCommand(c);
   strictEverywhere(program);
   try {

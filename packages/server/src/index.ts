@@ -5,3 +5,5 @@ export { resolveConfig, readConfigFile, ConfigError, type Config } from './confi
 export { buildApp } from './app.ts';
 export { openDatabase, isPostgresUrl, DatabaseBusy, type DatabaseHandle } from './storage/db.ts';
 export { copyHomeserver, CopyRefused, type CopyReport } from './storage/copy.ts';
+export { listReports } from './services/reports.ts';
+export type { ReportRow } from './storage/reports.store.ts';

@@ -3,7 +3,7 @@
 // composer, the member list, Ignore / Mute from a message or a member, and Leave (asked first).
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { isUserId, type ClientEvent } from '@hush/spec';
+import { api, isUserId, type ClientEvent } from '@hush/spec';
 import type { HushClient, RoomView } from '@hush/client';
 import { Confirm, IgnoreExplained } from './confirm.tsx';
 import { setMuted, useMuted } from './mute.ts';
@@ -19,6 +19,7 @@ export function RoomPage({ client, roomId, eventId }: { client: HushClient; room
   useClientTick(client);
   const room = client.store.room(roomId);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [alsoReport, setAlsoReport] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);
 
@@ -31,14 +32,27 @@ export function RoomPage({ client, roomId, eventId }: { client: HushClient; room
     );
   }
 
-  const ignore = async (userId: string) => {
+  /** Ignore and, when asked, report: one action (the report goes to this server's administrators;
+   *  ignoring first, so nothing more from them shows up while the report is sent). */
+  const ignore = async (userId: string, report: boolean) => {
     setConfirming(null);
+    setAlsoReport(false);
     setStatus(`Ignoring ${userId}…`);
     try {
       await client.ignoreUser(userId);
-      setStatus(`${userId} is ignored. Settings → Ignored users undoes it.`);
     } catch (e) {
       setStatus(describeError(e));
+      return;
+    }
+    if (!report) {
+      setStatus(`${userId} is ignored. Settings → Ignored users undoes it.`);
+      return;
+    }
+    try {
+      await client.http.request(api.reportUser, { params: { userId }, body: { reason: `Ignored and reported from ${roomId}` } });
+      setStatus(`${userId} is ignored and reported to the server's administrators. Settings → Ignored users undoes the ignore.`);
+    } catch (e) {
+      setStatus(`${userId} is ignored, but the report failed: ${describeError(e)}`);
     }
   };
 
@@ -80,8 +94,16 @@ export function RoomPage({ client, roomId, eventId }: { client: HushClient; room
       <Typing client={client} room={room} nameOf={nameOf} />
       <Composer client={client} roomId={roomId} />
       {confirming && (
-        <Confirm title={`Ignore ${confirming}?`} confirmLabel="Ignore" onConfirm={() => void ignore(confirming)} onCancel={() => setConfirming(null)}>
+        <Confirm
+          title={`Ignore ${confirming}?`}
+          confirmLabel={alsoReport ? 'Ignore and report' : 'Ignore'}
+          onConfirm={() => void ignore(confirming, alsoReport)}
+          onCancel={() => (setConfirming(null), setAlsoReport(false))}
+        >
           <IgnoreExplained userId={confirming} />
+          <label class="check">
+            <input type="checkbox" checked={alsoReport} onChange={(e) => setAlsoReport((e.target as HTMLInputElement).checked)} /> Also report them to the server's administrators
+          </label>
         </Confirm>
       )}
       {leaving && (

@@ -93,10 +93,12 @@ export const searchStore = {
     if (words.length === 0 || scope.rooms.size === 0) return [];
     const pg = isPg(tx);
     const where = scopeWhere(scope, pg ? sql`s.key` : sql`event_search.key`);
+    // Ordered by the index's own key (the position) so that the index drives the scan.
+    const position = pg ? sql`s.stream_ordering` : sql`event_search.rowid`;
     const page =
       order.by === 'recent'
-        ? sql`and e.stream_ordering < ${order.before} order by e.stream_ordering desc limit ${limit}`
-        : sql`order by score desc, e.stream_ordering desc limit ${limit} offset ${order.offset}`;
+        ? sql`and ${position} < ${order.before} order by ${position} desc limit ${limit}`
+        : sql`order by score desc, ${position} desc limit ${limit} offset ${order.offset}`;
     const q = pg
       ? sql<EventRow & { score: number }>`select e.*, ts_rank(s.vector, q.query) as score
           from event_search s
@@ -105,7 +107,7 @@ export const searchStore = {
           where s.vector @@ q.query and ${where} ${page}`
       : sql<EventRow & { score: number }>`select e.*, -bm25(event_search) as score
           from event_search
-          join events e on e.stream_ordering = event_search.rowid
+          cross join events e on e.stream_ordering = event_search.rowid
           where event_search match ${ftsQuery(words)} and ${where} ${page}`;
     const rows = (await q.execute(tx)).rows;
     return rows.map(({ score, ...r }) => ({ ...r, stream_ordering: Number(r.stream_ordering), rank: Number(score) }));
@@ -125,7 +127,7 @@ export const searchStore = {
           group by e.sender, e.type, st`
       : sql<{ sender: string; type: string; st: number; n: number }>`select e.sender, e.type, (case when e.state_key is null then 0 else 1 end) as st, count(*) as n
           from event_search
-          join events e on e.stream_ordering = event_search.rowid
+          cross join events e on e.stream_ordering = event_search.rowid
           where event_search match ${ftsQuery(words)} and ${where}
           group by e.sender, e.type, st`;
     return (await q.execute(tx)).rows.map((r) => ({ sender: r.sender, type: r.type, state: Number(r.st) === 1, n: Number(r.n) }));

@@ -133,7 +133,7 @@ describe('upgradeRoom', () => {
     await r.ignore(carol, []);
   });
 
-  test('U1 an ignored room\'s successor is ignored too: invites to it are hidden (MSC2270 and MSC3840), and shown again when the room is un-ignored', async () => {
+  test('RU1 an ignored room\'s successor is ignored too: invites to it are hidden (MSC2270 and MSC3840), and shown again when the room is un-ignored', async () => {
     const old = await r.createRoom(alice, { preset: 'public_chat' });
     await t.req('PUT', `${V3}/user/${enc(carol.userId)}/account_data/m.ignored_room_list`, { token: carol.token, body: { ignored_rooms: { [old]: {} } } });
     const first = (await upgrade(alice, old)).json.replacement_room;
@@ -153,7 +153,7 @@ describe('upgradeRoom', () => {
     await t.req('PUT', `${V3}/user/${enc(carol.userId)}/account_data/m.ignored_invites`, { token: carol.token, body: {} });
   });
 
-  test('U2 an upgrade after the ignore is seen by the next sync (the cached view follows new upgrades)', async () => {
+  test('RU2 an upgrade after the ignore is seen by the next sync (the cached view follows new upgrades)', async () => {
     const old = await r.createRoom(alice, { preset: 'public_chat' });
     await t.req('PUT', `${V3}/user/${enc(bob.userId)}/account_data/m.ignored_room_list`, { token: bob.token, body: { ignored_rooms: { [old]: {} } } });
     const before = await r.sync(bob);
