@@ -448,6 +448,57 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Federation inbound (decision 0030): each room's forward extremities (the events new events
+    // point at), backward extremities (prev_events we never got), soft-failed and outlier events
+    // (stored, never in a timeline), rejected event ids (not stored, remembered), and the
+    // transactions other servers sent (idempotent answers).
+    version: 13,
+    name: 'federation inbound: extremities, outliers and soft-failed events, rejections, transactions',
+    async up(db) {
+      await db.schema
+        .createTable('forward_extremities')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('forward_extremities_pk', ['room_id', 'event_id'])
+        .execute();
+      await db
+        .insertInto('forward_extremities')
+        .columns(['room_id', 'event_id'])
+        .expression(db.selectFrom('rooms').select(['room_id', 'head_event_id']).where('head_event_id', 'is not', null))
+        .execute();
+      await db.schema
+        .createTable('backward_extremities')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('backward_extremities_pk', ['room_id', 'event_id'])
+        .execute();
+      await db.schema
+        .createTable('event_outliers')
+        .addColumn('event_id', 'text', (c) => c.primaryKey())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addColumn('received_ts', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('event_rejections')
+        .addColumn('event_id', 'text', (c) => c.primaryKey())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('received_ts', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('federation_inbound_txns')
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('txn_id', 'text', (c) => c.notNull())
+        .addColumn('response_json', 'text', (c) => c.notNull())
+        .addColumn('received_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_inbound_txns_pk', ['origin', 'txn_id'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -348,6 +348,45 @@ export interface RoomPredecessorsTable {
   stream_ordering: number;
 }
 
+/** Federation inbound (decision 0030): the events a room's next event points at. */
+export interface ForwardExtremitiesTable {
+  room_id: string;
+  event_id: string;
+}
+
+/** prev_events we never received (the gap a backfill would fill). */
+export interface BackwardExtremitiesTable {
+  room_id: string;
+  event_id: string;
+}
+
+/** Remote events stored outside the timeline: 'soft_failed' (passed its auth events, failed the
+ *  current state) or 'outlier' (an auth event fetched for another event). */
+export interface EventOutliersTable {
+  event_id: string;
+  room_id: string;
+  status: string;
+  reason: string;
+  json: string;
+  received_ts: number;
+}
+
+/** Remote events that failed the checks: never stored, remembered so they are not fetched again. */
+export interface EventRejectionsTable {
+  event_id: string;
+  room_id: string;
+  reason: string;
+  received_ts: number;
+}
+
+/** PUT /send transactions received, with the answer given (a retry gets the same answer). */
+export interface FederationInboundTxnsTable {
+  origin: string;
+  txn_id: string;
+  response_json: string;
+  received_ts: number;
+}
+
 export interface Database {
   presence: PresenceTable;
   rooms: RoomsTable;
@@ -383,6 +422,11 @@ export interface Database {
   event_push_actions: EventPushActionsTable;
   pushers: PushersTable;
   push_queue: PushQueueTable;
+  forward_extremities: ForwardExtremitiesTable;
+  backward_extremities: BackwardExtremitiesTable;
+  event_outliers: EventOutliersTable;
+  event_rejections: EventRejectionsTable;
+  federation_inbound_txns: FederationInboundTxnsTable;
 }
 
 export type { Generated };

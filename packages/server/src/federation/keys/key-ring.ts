@@ -70,6 +70,24 @@ export class KeyRing {
     return usable(key) ? key?.publicKey : undefined;
   }
 
+  /**
+   * The key `serverName` signed an event with as `keyId`, if it was in use at `ts` (a replaced key
+   * counts up to its expired_ts). With `enforceValidity` (room versions 5+) the key's
+   * valid_until_ts must also be at or after `ts`. undefined when no such key is known or fetched.
+   */
+  async eventKey(serverName: string, keyId: string, ts: number, enforceValidity: boolean): Promise<KeyObject | undefined> {
+    if (serverName === this.ours.serverName) {
+      const mine = await this.ours.verifyKey(keyId);
+      return mine && (mine.expiredTs === null || mine.expiredTs > ts) ? mine.publicKey : undefined;
+    }
+    const usable = (k: RemoteKey | undefined) => k !== undefined && (k.expiredTs === null || k.expiredTs > ts) && (!enforceValidity || k.validUntil >= ts);
+    let key = await this.cached(serverName, keyId);
+    if (usable(key)) return key?.publicKey;
+    await this.refresh(serverName, [keyId], Math.min(ts, this.now()));
+    key = await this.cached(serverName, keyId);
+    return usable(key) ? key?.publicKey : undefined;
+  }
+
   /** Stored documents of `serverName` (for notary answers), distinct, newest validity first. */
   async storedDocuments(serverName: string): Promise<{ rows: RemoteKeyRow[]; documents: unknown[] }> {
     const rows = await remoteServerKeysStore.forServer(this.db, serverName);

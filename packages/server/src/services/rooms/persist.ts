@@ -10,6 +10,7 @@ import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
 import { predecessorOf, roomUpgradesStore } from '../../storage/room-upgrades.store.ts';
+import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
 import { parsePdu } from '../events/format.ts';
@@ -75,7 +76,7 @@ export class EventPersister {
   async persist(tx: Tx, room: RoomsTable, ev: NewEvent): Promise<Persisted> {
     const rv = requireRoomVersion(room.room_version);
     const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev, rv);
-    const prevIds = room.head_event_id ? [room.head_event_id as EventId] : [];
+    const prevIds = await prevEventsOf(tx, room);
     let authRefs: EventId[] = ids;
     let prevRefs: EventId[] = prevIds;
     let localId: EventId | undefined;
@@ -160,6 +161,7 @@ export class EventPersister {
       }
     }
     await roomsStore.setHead(tx, room.room_id, eventId, pdu.depth);
+    await federationInboundStore.advanceForward(tx, room.room_id, prevIds, eventId);
     room.head_event_id = eventId;
     room.head_depth = pdu.depth;
     if (ev.txn) await eventsStore.insertTxn(tx, ev.sender, ev.txn.deviceId, ev.txn.txnId, eventId);
@@ -167,8 +169,16 @@ export class EventPersister {
   }
 }
 
+/** A new event's prev_events: the room's forward extremities (several once federation forked
+ *  the room, at most 10, decision 0030), else its head. */
+async function prevEventsOf(tx: Tx, room: RoomsTable): Promise<EventId[]> {
+  const ids = await federationInboundStore.forwardExtremities(tx, room.room_id);
+  if (ids.length > 0) return ids.slice(0, 10) as EventId[];
+  return room.head_event_id ? [room.head_event_id as EventId] : [];
+}
+
 /** The relation an event declares (`m.relates_to` with `rel_type` and `event_id`), if any. */
-function relationOf(content: JsonObject): { relates_to: string | null; rel_type: string | null } {
+export function relationOf(content: JsonObject): { relates_to: string | null; rel_type: string | null } {
   const rel = content['m.relates_to'];
   if (rel && typeof rel === 'object' && !Array.isArray(rel)) {
     const id = rel['event_id'];
@@ -179,7 +189,7 @@ function relationOf(content: JsonObject): { relates_to: string | null; rel_type:
 }
 
 /** The value the state history keeps for visibility and invite decisions. */
-function stateValue(type: string, content: JsonObject): string | null {
+export function stateValue(type: string, content: JsonObject): string | null {
   if (type === 'm.room.member') return typeof content['membership'] === 'string' ? content['membership'] : null;
   if (type === 'm.room.join_rules') return typeof content['join_rule'] === 'string' ? content['join_rule'].slice(0, 64) : null;
   if (type === 'm.room.history_visibility') {

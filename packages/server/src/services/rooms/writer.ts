@@ -17,6 +17,9 @@ export interface RoomTx {
   persist(ev: NewEvent): Promise<EventRow>;
   /** Also wake these users (an invitee, say) after commit. */
   alsoNotify(userId: string): void;
+  /** An event stored by another path in this transaction (a remote PDU, federation/inbound):
+   *  push actions, notification and wake-ups as for a persisted one. */
+  adopt(row: EventRow, pdu: Pdu): Promise<void>;
 }
 
 export class RoomWriter {
@@ -57,17 +60,21 @@ export class RoomWriter {
     const result = await this.db.transaction().execute(async (tx) => {
       const room = await getRoom(tx);
       roomId = room.room_id;
+      const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
+        if (this.onPersisted && (await this.onPersisted(tx, row, pdu))) queued = true;
+        if (row.type === 'm.room.member' && row.state_key !== null) users.add(row.state_key);
+        last = row.stream_ordering;
+      };
       const rt: RoomTx = {
         tx,
         room,
         persist: async (ev) => {
           const { row, pdu } = await this.persister.persist(tx, room, ev);
-          if (this.onPersisted && (await this.onPersisted(tx, row, pdu))) queued = true;
-          if (row.type === 'm.room.member' && row.state_key !== null) users.add(row.state_key);
-          last = row.stream_ordering;
+          await adopt(row, pdu);
           return row;
         },
         alsoNotify: (u) => users.add(u),
+        adopt,
       };
       return fn(rt);
     });

@@ -1,0 +1,468 @@
+// Accepting one PDU from another server into a room we are in (server-server API "Checks performed
+// on receipt of a PDU", decision 0030): format and size for the room version, the signatures of the
+// servers that must sign (keys valid when it was sent), the content hash (a mismatch stores the
+// redacted event), the auth events (fetched from the origin when unknown, bounded), missing
+// prev_events (get_missing_events, bounded; still missing → backward extremities), the auth rules
+// against its auth events and against the state before it (state resolution over several prev
+// events), then the soft-fail check against the current state, under the room's lock. Accepted
+// events go through the room writer (stream position, push, notify); soft-failed ones and fetched
+// auth events are kept outside the timeline (event_outliers); rejected ones are not stored.
+
+import { canonicalJson, isEventId, isRoomId, isUserId, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import type { KeyObject } from 'node:crypto';
+import type { Db, Tx } from '../../storage/db.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { eventStateStore } from '../../storage/event-state.store.ts';
+import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import { searchStore } from '../../storage/search.store.ts';
+import { stateStore, type StateRef } from '../../storage/state.store.ts';
+import { streamStore } from '../../storage/stream.store.ts';
+import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
+import { parsePdu } from '../../services/events/format.ts';
+import { rememberPdu } from '../../services/events/pdu-cache.ts';
+import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
+import { MAX_EVENT_BYTES, relationOf, stateValue } from '../../services/rooms/persist.ts';
+import { resolveState, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
+import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
+import { eventIdIn } from '../../services/rooms/versions/events.ts';
+import type { RoomWriter } from '../../services/rooms/writer.ts';
+
+/** Bounds on what one PDU may make us do. */
+export const LIMITS = {
+  prevEvents: 20,
+  authEvents: 10,
+  /** Events asked for in one get_missing_events. */
+  missingEvents: 20,
+  /** How far below the new event's depth missing events are looked for. */
+  missingDepthWindow: 50,
+  /** Auth events fetched (one /event each) for one top-level PDU. */
+  authFetches: 10,
+  /** Events loaded for one state resolution (state sets and their auth chains). */
+  resolutionEvents: 5_000,
+} as const;
+
+/** How another server's events reach us (the real one is signed federation requests). */
+export interface RemoteEventSource {
+  /** POST /_matrix/federation/v1/get_missing_events/{roomId} on `origin`: its `events`. */
+  missingEvents(origin: string, roomId: string, body: { earliest_events: string[]; latest_events: string[]; limit: number; min_depth: number }): Promise<unknown[]>;
+  /** GET /_matrix/federation/v1/event/{eventId} on `origin`: the PDU, or undefined. */
+  event(origin: string, eventId: string): Promise<unknown>;
+}
+
+/** What the key ring offers: the key an event was signed with, valid at `ts`. */
+export interface EventKeys {
+  eventKey(serverName: string, keyId: string, ts: number, enforceValidity: boolean): Promise<KeyObject | undefined>;
+}
+
+export type AcceptResult =
+  | { outcome: 'accepted'; eventId: string; row: EventRow }
+  | { outcome: 'duplicate'; eventId: string }
+  | { outcome: 'soft_failed'; eventId: string; reason: string }
+  | { outcome: 'outlier'; eventId: string }
+  | { outcome: 'rejected'; eventId: string | undefined; reason: string };
+
+/** A refusal of the PDU itself; `remember` when the event id is bound to what was checked. */
+class Rejection extends Error {
+  constructor(
+    message: string,
+    readonly remember = false,
+  ) {
+    super(message);
+  }
+}
+
+interface Budget {
+  authFetches: number;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Format checks for `rv` (server-server API "PDUs", rooms/vN "Event format"); the PDU or a Rejection. */
+export function checkPduFormat(raw: unknown, rv: RoomVersion): Pdu {
+  if (!isObject(raw)) throw new Rejection('PDU is not a JSON object');
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(canonicalJson(raw as JsonObject));
+  } catch (err) {
+    throw new Rejection(`PDU is not canonical JSON: ${(err as Error).message.slice(0, 100)}`);
+  }
+  if (bytes > MAX_EVENT_BYTES) throw new Rejection(`PDU is ${bytes} bytes, more than ${MAX_EVENT_BYTES}`);
+  const str = (k: string, max = 255) => typeof raw[k] === 'string' && Buffer.byteLength(raw[k]) <= max;
+  if (!str('type')) throw new Rejection('type must be a string of at most 255 bytes');
+  if (!isRoomId(raw['room_id'])) throw new Rejection('room_id is not a room ID');
+  if (!isUserId(raw['sender']) || !str('sender')) throw new Rejection('sender is not a user ID');
+  if (raw['state_key'] !== undefined && !str('state_key')) throw new Rejection('state_key must be a string of at most 255 bytes');
+  if (!isObject(raw['content'])) throw new Rejection('content must be an object');
+  if (!Number.isSafeInteger(raw['origin_server_ts'])) throw new Rejection('origin_server_ts must be an integer');
+  const depth = raw['depth'];
+  if (!Number.isSafeInteger(depth) || (depth as number) < 0) throw new Rejection('depth must be a non-negative integer');
+  if (!isObject(raw['hashes']) || typeof raw['hashes']['sha256'] !== 'string') throw new Rejection('hashes.sha256 is missing');
+  if (!isObject(raw['signatures'])) throw new Rejection('signatures must be an object');
+  for (const [field, max] of [['prev_events', LIMITS.prevEvents], ['auth_events', LIMITS.authEvents]] as const) {
+    const refs = raw[field];
+    if (!Array.isArray(refs)) throw new Rejection(`${field} must be an array`);
+    if (refs.length > max) throw new Rejection(`${field} lists ${refs.length} events, more than ${max}`);
+    for (const r of refs) {
+      if (rv.eventFormat === 'v1') {
+        if (!Array.isArray(r) || r.length !== 2 || !isEventId(r[0]) || !isObject(r[1])) throw new Rejection(`${field}: room version ${rv.id} references are [event_id, hashes] pairs`);
+      } else if (typeof r !== 'string' || !isEventId(r) || r.includes(':')) {
+        throw new Rejection(`${field}: room version ${rv.id} references are event ids without a server name`);
+      }
+    }
+  }
+  if (rv.eventFormat === 'v1') {
+    if (!isEventId(raw['event_id']) || !(raw['event_id'] as string).includes(':')) throw new Rejection(`room version ${rv.id} events carry a $opaque:server event_id`);
+  }
+  return raw as unknown as Pdu;
+}
+
+/** The servers whose signatures an event needs ("Validating hashes and signatures on received events"). */
+function requiredSigners(pdu: Pdu, eventId: string, rv: RoomVersion): Set<string> {
+  const out = new Set<string>([serverNameOf(pdu.sender as UserId)]);
+  if (rv.eventFormat === 'v1') out.add(eventId.slice(eventId.indexOf(':') + 1));
+  const via = pdu.content['join_authorised_via_users_server'];
+  if (rv.restricted && pdu.type === 'm.room.member' && pdu.content['membership'] === 'join' && isUserId(via)) out.add(serverNameOf(via));
+  return out;
+}
+
+export class RemotePduAcceptor {
+  /** Figures for the bench and the logs. */
+  readonly stats = { accepted: 0, softFailed: 0, rejected: 0, outliers: 0, missingFetches: 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly writer: RoomWriter,
+    private readonly keys: EventKeys,
+    private readonly source: RemoteEventSource | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Accepts `raw`, sent by `origin`, into its room. Never throws for anything the PDU contains:
+   * every refusal is a `rejected` result. `fetchMissing: false` keeps it from asking the origin
+   * for missing prev_events (used for the events such a request returns).
+   */
+  async accept(origin: string, raw: unknown, opts: { fetchMissing?: boolean; budget?: Budget } = {}): Promise<AcceptResult> {
+    const budget = opts.budget ?? { authFetches: LIMITS.authFetches };
+    let eventId: string | undefined;
+    let roomId: string | undefined;
+    try {
+      if (!isObject(raw) || typeof raw['room_id'] !== 'string') throw new Rejection('PDU has no room_id');
+      roomId = raw['room_id'];
+      const room = await roomsStore.getRoom(this.db, roomId);
+      if (!room) throw new Rejection(`This server is not in room ${roomId.slice(0, 255)}`);
+      const rv = roomVersion(room.room_version);
+      if (!rv) throw new Rejection(`Room version ${room.room_version} is not supported`);
+      let pdu = checkPduFormat(raw, rv);
+      try {
+        eventId = eventIdIn(pdu, rv);
+      } catch (err) {
+        throw new Rejection(`No event id: ${(err as Error).message}`);
+      }
+      const known = await this.knownStatus(eventId);
+      if (known) return known;
+      const signers = await this.checkSignatures(pdu, eventId, rv);
+      const hashOk = checkContentHash(pdu);
+      if (!hashOk) pdu = redactEvent(pdu, rv.id);
+      return await this.authorise(origin, pdu, eventId, rv, signers, hashOk, opts.fetchMissing !== false, budget);
+    } catch (err) {
+      if (!(err instanceof Rejection)) throw err;
+      this.stats.rejected++;
+      if (err.remember && eventId !== undefined && roomId !== undefined) {
+        await federationInboundStore.insertRejection(this.db, { event_id: eventId, room_id: roomId, reason: err.message.slice(0, 500), received_ts: this.now() });
+      }
+      return { outcome: 'rejected', eventId, reason: err.message };
+    }
+  }
+
+  private async knownStatus(eventId: string): Promise<AcceptResult | undefined> {
+    if (await eventsStore.byId(this.db, eventId)) return { outcome: 'duplicate', eventId };
+    const [out] = await federationInboundStore.outliersByIds(this.db, [eventId]);
+    if (out) return out.status === 'soft_failed' ? { outcome: 'soft_failed', eventId, reason: out.reason } : { outcome: 'outlier', eventId };
+    const rejected = await federationInboundStore.rejection(this.db, eventId);
+    if (rejected !== undefined) return { outcome: 'rejected', eventId, reason: `previously rejected: ${rejected}` };
+    return undefined;
+  }
+
+  /** Verifies the signature of every server that must sign; returns the servers verified. */
+  private async checkSignatures(pdu: Pdu, eventId: string, rv: RoomVersion): Promise<Set<string>> {
+    const verified = new Set<string>();
+    const sigs = pdu.signatures as unknown as Record<string, unknown>;
+    for (const server of requiredSigners(pdu, eventId, rv)) {
+      const mine = sigs[server];
+      if (!isObject(mine)) throw new Rejection(`No signature of ${server}`);
+      let ok = false;
+      for (const keyId of Object.keys(mine).slice(0, 5)) {
+        if (!/^ed25519:[a-zA-Z0-9_]{1,64}$/.test(keyId)) continue;
+        const key = await this.keys.eventKey(server, keyId, pdu.origin_server_ts, rv.enforceKeyValidity);
+        if (key && verifyEventSignature(pdu, server, keyId, key, rv.id)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) throw new Rejection(`Signature of ${server} is missing, invalid or made with an unknown key`);
+      verified.add(server);
+    }
+    return verified;
+  }
+
+  /** The PDUs of `ids` we hold (timeline events and outliers), with their ids. */
+  private async loadEvents(tx: Tx, ids: readonly string[]): Promise<Map<string, ResEvent>> {
+    const out = new Map<string, ResEvent>();
+    for (const row of await eventsStore.byIds(tx, ids)) out.set(row.event_id, { ...parsePdu(row), event_id: row.event_id });
+    const rest = ids.filter((id) => !out.has(id));
+    for (const row of await federationInboundStore.outliersByIds(tx, rest)) out.set(row.event_id, { ...(JSON.parse(row.json) as Pdu), event_id: row.event_id });
+    return out;
+  }
+
+  private async authorise(origin: string, pdu: Pdu, eventId: string, rv: RoomVersion, signers: Set<string>, hashOk: boolean, fetchMissing: boolean, budget: Budget): Promise<AcceptResult> {
+    const isSignedBy = (_ev: Pdu, server: string) => signers.has(server);
+    const roomId = pdu.room_id as string;
+    // Auth events: known, or fetched from the origin (each checked the same way, kept as outliers).
+    const authIds = referencedIds(pdu.auth_events);
+    let authEvents = await this.loadEvents(this.db, authIds);
+    for (const id of authIds.filter((i) => !authEvents.has(i))) {
+      if (!this.source || budget.authFetches <= 0) break;
+      budget.authFetches--;
+      const fetched = await this.source.event(origin, id).catch(() => undefined);
+      if (fetched === undefined) continue;
+      const res = await this.acceptOutlier(origin, fetched, id, budget);
+      if (res.outcome === 'rejected') throw new Rejection(`auth event ${id} was rejected: ${res.reason}`, hashOk);
+    }
+    authEvents = await this.loadEvents(this.db, authIds);
+    const rejectedAuth = await federationInboundStore.rejectedAmong(this.db, authIds);
+    if (rejectedAuth.size > 0) throw new Rejection(`auth event ${[...rejectedAuth][0]} was rejected (rule 2.3)`, hashOk);
+    const missingAuth = authIds.filter((i) => !authEvents.has(i));
+    if (missingAuth.length > 0) throw new Rejection(`auth events unknown and not obtainable: ${missingAuth.slice(0, 3).join(', ')}`);
+    const authList = [...authEvents.values()];
+    const onAuth = checkAuthEvents(pdu, authList, rv);
+    if (!onAuth.ok) throw new Rejection(`auth events: ${onAuth.reason}`, hashOk);
+    const byAuth = checkAuth({ ...pdu, event_id: eventId }, authStateFrom(authList), { roomVersion: rv, isSignedBy });
+    if (!byAuth.ok) throw new Rejection(`not allowed by its auth events: ${byAuth.reason}`, hashOk);
+
+    // prev_events: those we lack are asked of the origin once; the rest become backward extremities.
+    const prevIds = referencedIds(pdu.prev_events);
+    let missingPrev = await this.missingFromTimeline(prevIds);
+    if (missingPrev.length > 0 && fetchMissing && this.source) {
+      await this.fetchMissing(origin, roomId, pdu, eventId, budget);
+      missingPrev = await this.missingFromTimeline(prevIds);
+    }
+    const statefulPrevs = prevIds.filter((id) => !missingPrev.includes(id));
+
+    // The state before the event: after its prev events (resolved when several), else the current state.
+    const before = await this.stateBefore(roomId, statefulPrevs, rv);
+    const beforeEvents = await this.loadEvents(this.db, [...before.values()]);
+    const beforeState = stateOf(before, beforeEvents);
+    const byState = checkAuth({ ...pdu, event_id: eventId }, beforeState, { roomVersion: rv, isSignedBy });
+    if (!byState.ok) throw new Rejection(`not allowed by the state before it: ${byState.reason}`, hashOk);
+
+    return this.persist(pdu, eventId, rv, prevIds, missingPrev, before, isSignedBy);
+  }
+
+  private async missingFromTimeline(ids: readonly string[]): Promise<string[]> {
+    const have = new Set((await eventsStore.byIds(this.db, ids)).map((r) => r.event_id));
+    return ids.filter((id) => !have.has(id));
+  }
+
+  /** One get_missing_events to the origin (at most 20 events within 50 of the event's depth), accepted oldest first. */
+  private async fetchMissing(origin: string, roomId: string, pdu: Pdu, eventId: string, budget: Budget): Promise<void> {
+    if (!this.source) return;
+    this.stats.missingFetches++;
+    const earliest = await federationInboundStore.forwardExtremities(this.db, roomId);
+    let events: unknown[];
+    try {
+      events = await this.source.missingEvents(origin, roomId, {
+        earliest_events: earliest.slice(0, 20),
+        latest_events: [eventId],
+        limit: LIMITS.missingEvents,
+        min_depth: Math.max(0, pdu.depth - LIMITS.missingDepthWindow),
+      });
+    } catch {
+      return;
+    }
+    const candidates = events
+      .slice(0, LIMITS.missingEvents)
+      .filter((e): e is Record<string, unknown> => isObject(e) && e['room_id'] === roomId && Number.isSafeInteger(e['depth']))
+      .sort((a, b) => (a['depth'] as number) - (b['depth'] as number));
+    for (const ev of candidates) await this.accept(origin, ev, { fetchMissing: false, budget });
+  }
+
+  /** A fetched auth event: checked like any PDU against its own auth events, stored as an outlier. */
+  private async acceptOutlier(origin: string, raw: unknown, expectedId: string, budget: Budget): Promise<AcceptResult> {
+    try {
+      if (!isObject(raw) || typeof raw['room_id'] !== 'string') throw new Rejection('fetched event has no room_id');
+      const room = await roomsStore.getRoom(this.db, raw['room_id']);
+      const rv = room ? roomVersion(room.room_version) : undefined;
+      if (!room || !rv) throw new Rejection('fetched event is for another room');
+      let pdu = checkPduFormat(raw, rv);
+      const eventId = eventIdIn(pdu, rv);
+      if (eventId !== expectedId) throw new Rejection(`fetched event is ${eventId}, not ${expectedId}`);
+      const known = await this.knownStatus(eventId);
+      if (known) return known;
+      const signers = await this.checkSignatures(pdu, eventId, rv);
+      if (!checkContentHash(pdu)) pdu = redactEvent(pdu, rv.id);
+      const authIds = referencedIds(pdu.auth_events);
+      let authEvents = await this.loadEvents(this.db, authIds);
+      for (const id of authIds.filter((i) => !authEvents.has(i))) {
+        if (!this.source || budget.authFetches <= 0) break;
+        budget.authFetches--;
+        const fetched = await this.source.event(origin, id).catch(() => undefined);
+        if (fetched !== undefined) await this.acceptOutlier(origin, fetched, id, budget);
+      }
+      authEvents = await this.loadEvents(this.db, authIds);
+      if (authEvents.size !== new Set(authIds).size) throw new Rejection('auth events of a fetched auth event are missing');
+      const list = [...authEvents.values()];
+      const onAuth = checkAuthEvents(pdu, list, rv);
+      if (!onAuth.ok) throw new Rejection(onAuth.reason);
+      const verdict = checkAuth({ ...pdu, event_id: eventId }, authStateFrom(list), { roomVersion: rv, isSignedBy: (_e, s) => signers.has(s) });
+      if (!verdict.ok) throw new Rejection(verdict.reason);
+      await federationInboundStore.insertOutlier(this.db, { event_id: eventId, room_id: room.room_id, status: 'outlier', reason: 'auth event', json: JSON.stringify(pdu), received_ts: this.now() });
+      this.stats.outliers++;
+      return { outcome: 'outlier', eventId };
+    } catch (err) {
+      if (!(err instanceof Rejection) && !(err instanceof TypeError)) throw err;
+      return { outcome: 'rejected', eventId: expectedId, reason: err.message };
+    }
+  }
+
+  /** (type, state_key) → event id before an event with these prev events. */
+  private async stateBefore(roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<Map<string, string>> {
+    const sets: Map<string, string>[] = [];
+    for (const id of prevIds) {
+      const at = await eventStateStore.stateAtEvent(this.db, id, { after: true });
+      if (at && at.roomId === roomId) sets.push(refsToMap(at.state));
+    }
+    if (sets.length === 0) return refsToMap(await stateStore.currentState(this.db, roomId));
+    return this.resolve(this.db, sets, rv);
+  }
+
+  /** State resolution over `sets` (identical sets need none), with the events and auth chains it reads. */
+  private async resolve(tx: Tx, sets: readonly StateMap[], rv: RoomVersion): Promise<Map<string, string>> {
+    const first = sets[0] as StateMap;
+    if (sets.every((s) => sameState(s, first))) return new Map(first);
+    const events = new Map<string, ResEvent>();
+    let frontier = [...new Set(sets.flatMap((s) => [...s.values()]))];
+    while (frontier.length > 0 && events.size < LIMITS.resolutionEvents) {
+      const loaded = await this.loadEvents(tx, frontier.slice(0, 1000));
+      frontier = frontier.slice(1000);
+      for (const [id, ev] of loaded) {
+        events.set(id, ev);
+        for (const a of referencedIds(ev.auth_events)) if (!events.has(a)) frontier.push(a);
+      }
+      frontier = [...new Set(frontier)].filter((id) => !events.has(id));
+    }
+    return resolveState(rv, sets, (id) => events.get(id));
+  }
+
+  /** Stores the event under the room's lock: soft-fail check on the current state, then the
+   *  timeline, state, extremities — or the outliers table when soft-failed. */
+  private async persist(
+    pdu: Pdu,
+    eventId: string,
+    rv: RoomVersion,
+    prevIds: readonly string[],
+    missingPrev: readonly string[],
+    before: Map<string, string>,
+    isSignedBy: (ev: Pdu, server: string) => boolean,
+  ): Promise<AcceptResult> {
+    const roomId = pdu.room_id as string;
+    return this.writer.write(roomId, async (rt) => {
+      const tx = rt.tx;
+      if (await eventsStore.byId(tx, eventId)) return { outcome: 'duplicate', eventId } as AcceptResult;
+      const current = refsToMap(await stateStore.currentState(tx, roomId));
+      if (!sameState(current, before)) {
+        const currentEvents = await this.loadEvents(tx, [...current.values()]);
+        const verdict = checkAuth({ ...pdu, event_id: eventId }, stateOf(current, currentEvents), { roomVersion: rv, isSignedBy });
+        if (!verdict.ok) {
+          const reason = `soft-failed: not allowed by the current state: ${verdict.reason}`.slice(0, 500);
+          await federationInboundStore.insertOutlier(tx, { event_id: eventId, room_id: roomId, status: 'soft_failed', reason, json: JSON.stringify(pdu), received_ts: this.now() });
+          this.stats.softFailed++;
+          return { outcome: 'soft_failed', eventId, reason } as AcceptResult;
+        }
+      }
+      const extremities = await federationInboundStore.forwardExtremities(tx, roomId);
+      const linear = extremities.every((id) => prevIds.includes(id));
+      const ordering = await streamStore.next(tx);
+      let prevContent: string | null = null;
+      if (pdu.state_key !== undefined) {
+        const prevId = current.get(stateKey(pdu.type, pdu.state_key));
+        const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
+        if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
+      }
+      const row: EventRow = {
+        stream_ordering: ordering,
+        event_id: eventId,
+        room_id: roomId,
+        type: pdu.type,
+        state_key: pdu.state_key ?? null,
+        sender: pdu.sender,
+        origin_server_ts: pdu.origin_server_ts,
+        depth: pdu.depth,
+        json: JSON.stringify(pdu),
+        prev_content: prevContent,
+        redacted_by: null,
+        txn_device: null,
+        txn_id: null,
+        ...relationOf(pdu.content),
+      };
+      rememberPdu(eventId, pdu);
+      await eventsStore.insert(tx, row);
+      await searchStore.index(tx, row, pdu.content);
+      if (pdu.state_key !== undefined) {
+        // The new current state: this event on a linear room; on a fork, resolution of the current
+        // state and the state after this event (every key that changes is written).
+        let changes: [string, string][] = [[stateKey(pdu.type, pdu.state_key), eventId]];
+        if (!linear) {
+          const after = new Map(before);
+          after.set(stateKey(pdu.type, pdu.state_key), eventId);
+          const resolved = await this.resolve(tx, [current, after], rv);
+          changes = [...resolved].filter(([k, id]) => current.get(k) !== id);
+        }
+        const rows = await this.loadEvents(tx, changes.map(([, id]) => id).filter((id) => id !== eventId));
+        rows.set(eventId, { ...pdu, event_id: eventId });
+        for (const [, id] of changes) {
+          const ev = rows.get(id);
+          if (!ev || typeof ev.state_key !== 'string') continue;
+          const value = stateValue(ev.type, ev.content);
+          await stateStore.setCurrent(tx, roomId, ev.type, ev.state_key, id, ordering);
+          await stateStore.appendHistory(tx, roomId, ev.type, ev.state_key, ordering, id, value);
+          if (ev.type === 'm.room.member' && value !== null) {
+            await stateStore.upsertMembership(tx, { room_id: roomId, user_id: ev.state_key, membership: value, event_id: id, stream_ordering: ordering, sender: ev.sender });
+          }
+        }
+      }
+      await federationInboundStore.advanceForward(tx, roomId, prevIds, eventId);
+      await federationInboundStore.addBackward(tx, roomId, missingPrev);
+      await federationInboundStore.removeBackward(tx, roomId, eventId);
+      const depth = Math.max(rt.room.head_depth, pdu.depth);
+      await roomsStore.setHead(tx, roomId, eventId, depth);
+      rt.room.head_event_id = eventId;
+      rt.room.head_depth = depth;
+      await rt.adopt(row, pdu);
+      this.stats.accepted++;
+      return { outcome: 'accepted', eventId, row } as AcceptResult;
+    });
+  }
+
+}
+
+function refsToMap(refs: readonly StateRef[]): Map<string, string> {
+  return new Map(refs.map((r) => [stateKey(r.type, r.stateKey), r.eventId]));
+}
+
+function sameState(a: StateMap, b: StateMap): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function stateOf(map: ReadonlyMap<string, string>, events: ReadonlyMap<string, ResEvent>): AuthState {
+  return {
+    get: (type, key) => {
+      const id = map.get(stateKey(type, key));
+      return id === undefined ? undefined : events.get(id);
+    },
+  };
+}
+
