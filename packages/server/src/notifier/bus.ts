@@ -4,8 +4,9 @@
 // target lists are split over several messages, and several messages share one payload.
 
 export type BusMessage =
-  /** Stream position `s` reached for these rooms and users. */
-  | { k: 'n'; s: number; r?: readonly string[]; u?: readonly string[] }
+  /** Stream position `s` reached for these rooms and users; `w`: the stream is persisted up to
+   *  at least this position (PostgreSQL, decision 0028; `w` ≥ `s` when sent by this version). */
+  | { k: 'n'; s: number; w?: number; r?: readonly string[]; u?: readonly string[] }
   /** Something may have been missed (the listener reconnected): every waiter re-checks. */
   | { k: 'all' }
   /** Typing change number `t` (serials are handed out in commit order, so every process applies
@@ -46,7 +47,7 @@ function split(m: BusMessage, budget: number): BusMessage[] {
   return [targets.slice(0, half), targets.slice(half)].flatMap((part) => {
     const r = part.filter(([k]) => k === 'r').map(([, id]) => id);
     const u = part.filter(([k]) => k === 'u').map(([, id]) => id);
-    return split({ k: 'n', s: m.s, ...(r.length ? { r } : {}), ...(u.length ? { u } : {}) }, budget);
+    return split({ k: 'n', s: m.s, ...(m.w !== undefined ? { w: m.w } : {}), ...(r.length ? { r } : {}), ...(u.length ? { u } : {}) }, budget);
   });
 }
 
@@ -93,7 +94,7 @@ function isMessage(x: unknown): x is BusMessage {
   const m = x as Record<string, unknown>;
   switch (m['k']) {
     case 'n':
-      return isNum(m['s']) && isIds(m['r']) && isIds(m['u']);
+      return isNum(m['s']) && (m['w'] === undefined || isNum(m['w'])) && isIds(m['r']) && isIds(m['u']);
     case 'all':
       return true;
     case 'typing':

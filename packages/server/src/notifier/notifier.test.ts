@@ -129,3 +129,95 @@ test('waiting for acknowledgements gives up at the timeout, and is immediate in 
   assert.equal(await n.expectAcks(30).wait(), false);
   assert.equal(await new Notifier().expectAcks(30).wait(), true);
 });
+
+/** A persisted-up-to position the test moves by hand (PostgreSQL's stream claims, decision 0028). */
+function fakeGate(initial = 0) {
+  const g = { settled: initial, reads: 0, inOrder: new Set<number>() };
+  return {
+    g,
+    gate: {
+      read: async () => (g.reads++, g.settled),
+      known: () => 0,
+      committedInOrder: (p: number) => g.inOrder.delete(p),
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+test('gated: a waiter is not woken for N+1 while N is in flight, and is once N commits', async () => {
+  const n = new Notifier();
+  const bus = fakeBus(2);
+  n.attach(bus);
+  const { g, gate } = fakeGate(4);
+  n.gate(gate);
+  n.advanceTo(4);
+  let woke = false;
+  const p = n.wait('@a:x', new Set(['!r:x']), { stream: 4, typing: 0 }, 5_000).then(() => (woke = true));
+  // 6 committed, 5 still in flight: the stream is persisted up to 4 only.
+  n.notify({ stream: 6 }, { rooms: ['!r:x'] });
+  await tick();
+  assert.equal(woke, false);
+  assert.equal(n.changedSince('@a:x', new Set(['!r:x']), { stream: 4, typing: 0 }), false);
+  assert.equal(bus.sent.length, 0, 'nothing is published past the persisted-up-to position');
+  assert.ok(g.reads >= 1);
+  // 5 commits: both go out, in position order, each carrying the position reached.
+  g.settled = 6;
+  n.notify({ stream: 5 }, { rooms: ['!r:x'] });
+  await p;
+  assert.equal(woke, true);
+  assert.equal(n.position().stream, 6);
+  assert.deepEqual(
+    bus.sent.map((m) => (m.k === 'n' ? [m.s, m.w] : m.k)),
+    [
+      [5, 6],
+      [6, 6],
+    ],
+  );
+});
+
+test('gated: a position held for a rolled-back predecessor is released by the re-reads', async () => {
+  const n = new Notifier();
+  const { g, gate } = fakeGate(1);
+  n.gate(gate);
+  let woke = false;
+  const p = n.wait('@a:x', new Set(['!r:x']), { stream: 1, typing: 0 }, 5_000).then(() => (woke = true));
+  n.notify({ stream: 3 }, { rooms: ['!r:x'] }); // 2 rolled back: nobody will announce it
+  await tick();
+  assert.equal(woke, false);
+  g.settled = 3; // the claim of 2 is seen as done
+  await p;
+  assert.equal(woke, true);
+  n.stop();
+});
+
+test('gated: a position claimed with nothing before it in flight wakes at once, without a read', async () => {
+  const n = new Notifier();
+  const { g, gate } = fakeGate(0);
+  n.gate(gate);
+  g.inOrder.add(7);
+  const p = n.wait('@a:x', new Set(['!r:x']), { stream: 6, typing: 0 }, 5_000);
+  n.notify({ stream: 7 }, { rooms: ['!r:x'] });
+  await p;
+  assert.equal(g.reads, 0);
+});
+
+test('gated: another process\'s announcement wakes at once when it carries the position reached, else after a read', async () => {
+  const n = new Notifier();
+  const bus = fakeBus(2);
+  n.attach(bus);
+  const { g, gate } = fakeGate(2);
+  n.gate(gate);
+  const p1 = n.wait('@a:x', new Set(['!r:x']), { stream: 2, typing: 0 }, 5_000);
+  bus.receive({ k: 'n', s: 3, w: 3, r: ['!r:x'] });
+  await p1;
+  assert.equal(g.reads, 0);
+  let woke = false;
+  const p2 = n.wait('@a:x', new Set(['!r:x']), { stream: 3, typing: 0 }, 5_000).then(() => (woke = true));
+  bus.receive({ k: 'n', s: 5, r: ['!r:x'] }); // an older process: no `w`
+  await tick();
+  assert.equal(woke, false);
+  g.settled = 5;
+  await p2;
+  n.stop();
+});

@@ -3,9 +3,13 @@
 // or one of its rooms and is past the position it has already seen. In-process; with a Bus
 // (PostgreSQL LISTEN/NOTIFY when several processes share one database) the same announcements,
 // and the small facts other services share (typing changes, revoked tokens), reach every process.
+// On PostgreSQL positions commit out of order (decision 0028): with a gate, a stream position is
+// announced — here and to the others — only once the stream is persisted up to it, so a waiter
+// woken for N+1 while N is still in flight is not woken before N is readable.
 
 import { randomBytes } from 'node:crypto';
 import type { Bus, BusMessage } from './bus.ts';
+import type { StreamGate } from '../storage/stream.store.ts';
 
 export interface Position {
   /** The shared stream of persisted changes (events, account data, receipts). */
@@ -44,11 +48,24 @@ export class Notifier {
   private readonly handlers = new Map<BusMessage['k'], ((m: BusMessage, own: boolean) => void)[]>();
   /** Acknowledgements counted for facts this process announced, by id. */
   private readonly acks = new Map<string, { n: number; onAck?: () => void }>();
+  /** PostgreSQL: the persisted-up-to position, and announcements past it held back until it
+   *  reaches them (`local`: this process's own, still to be published). */
+  private streamGate: StreamGate | undefined;
+  private settled = 0;
+  private held: { s: number; targets: Targets; local: boolean }[] = [];
+  private checking = false;
+  private recheck: NodeJS.Timeout | undefined;
+  private recheckMs = RECHECK_FIRST_MS;
 
   /** Connects this notifier to the other processes. */
   attach(bus: Bus): void {
     this.bus = bus;
     bus.onMessage((m, own) => this.receive(m, own));
+  }
+
+  /** Holds stream announcements back until the stream is persisted up to them. */
+  gate(gate: StreamGate): void {
+    this.streamGate = gate;
   }
 
   /** Whether other processes share the database (then facts travel over the bus). */
@@ -71,7 +88,7 @@ export class Notifier {
   private receive(m: BusMessage, own: boolean): void {
     // Our own stream announcements woke our waiters before they were sent.
     if (m.k === 'n') {
-      if (!own) this.wake({ stream: m.s, typing: 0 }, { rooms: m.r ?? [], users: m.u ?? [] });
+      if (!own) this.reached(m.s, { rooms: m.r ?? [], users: m.u ?? [] }, false, m.w);
       return;
     }
     if (m.k === 'ack') {
@@ -138,12 +155,86 @@ export class Notifier {
   /** Raises the known stream position without waking anyone (e.g. at start-up). */
   advanceTo(stream: number): void {
     if (stream > this.current.stream) this.current = { ...this.current, stream };
+    if (stream > this.settled) this.settled = stream;
   }
 
-  /** Announces a change here and, for stream positions, to the other processes. */
+  /** Announces a committed change here and, for stream positions, to the other processes. */
   notify(pos: Partial<Position>, targets: Targets): void {
-    this.wake({ stream: pos.stream ?? 0, typing: pos.typing ?? 0 }, targets);
-    if (pos.stream !== undefined) this.bus?.publish({ k: 'n', s: pos.stream, ...(targets.rooms ? { r: targets.rooms } : {}), ...(targets.users ? { u: targets.users } : {}) });
+    if (pos.stream === undefined || !this.streamGate) {
+      this.wake({ stream: pos.stream ?? 0, typing: pos.typing ?? 0 }, targets);
+      if (pos.stream !== undefined) this.publish(pos.stream, targets);
+      return;
+    }
+    if (pos.typing !== undefined) this.wake({ stream: 0, typing: pos.typing }, targets);
+    this.reached(pos.stream, targets, true);
+  }
+
+  private publish(s: number, targets: Targets): void {
+    const w = this.streamGate ? { w: this.settled } : {};
+    this.bus?.publish({ k: 'n', s, ...w, ...(targets.rooms ? { r: targets.rooms } : {}), ...(targets.users ? { u: targets.users } : {}) });
+  }
+
+  /** Stream position `s`, committed, concerns `targets`: wakes (and publishes, when `local`) now if
+   *  the stream is persisted up to it — `w`, when the announcing process knew it, or what this
+   *  one knows — else once it is. */
+  private reached(s: number, targets: Targets, local: boolean, w?: number): void {
+    const gate = this.streamGate;
+    this.settled = Math.max(this.settled, w ?? 0, gate?.known() ?? 0);
+    if (!gate || s <= this.settled || (local && gate.committedInOrder(s))) {
+      this.settled = Math.max(this.settled, s);
+      this.wake({ stream: s, typing: 0 }, targets);
+      if (local) this.publish(s, targets);
+      this.release();
+      return;
+    }
+    this.held.push({ s, targets, local });
+    void this.check();
+  }
+
+  /** Wakes for (and publishes) the held announcements the stream is now persisted up to. */
+  private release(): void {
+    if (this.held.length === 0) return;
+    const ready = this.held.filter((h) => h.s <= this.settled).sort((x, y) => x.s - y.s);
+    if (ready.length === 0) return;
+    this.held = this.held.filter((h) => h.s > this.settled);
+    for (const h of ready) {
+      this.wake({ stream: h.s, typing: 0 }, h.targets);
+      if (h.local) this.publish(h.s, h.targets);
+    }
+  }
+
+  /** Reads the persisted-up-to position (one read at a time, for every held announcement); while
+   *  some stay held (a change before them still in flight, or rolled back and so never announced),
+   *  reads again after a growing pause. */
+  private async check(): Promise<void> {
+    const gate = this.streamGate;
+    if (!gate || this.checking) return;
+    this.checking = true;
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    try {
+      const settled = await gate.read();
+      this.settled = Math.max(this.settled, settled);
+    } catch {
+      // The database is unreachable: try again after the pause.
+    } finally {
+      this.checking = false;
+    }
+    this.release();
+    if (this.held.length === 0) {
+      this.recheckMs = RECHECK_FIRST_MS;
+      return;
+    }
+    this.recheck = setTimeout(() => void this.check(), this.recheckMs);
+    this.recheck.unref();
+    this.recheckMs = Math.min(this.recheckMs * 2, RECHECK_MAX_MS);
+  }
+
+  /** Stops the re-reads of held announcements (the database is about to close). */
+  stop(): void {
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    this.streamGate = undefined;
   }
 
   private wake(p: Position, targets: Targets): void {
@@ -207,6 +298,10 @@ export class Notifier {
     return n;
   }
 }
+
+/** Pauses between reads of the persisted-up-to position while announcements are held. */
+const RECHECK_FIRST_MS = 2;
+const RECHECK_MAX_MS = 200;
 
 function merge(a: Position | undefined, b: Position): Position {
   return a ? { stream: Math.max(a.stream, b.stream), typing: Math.max(a.typing, b.typing) } : b;

@@ -78,6 +78,8 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const bus =
     database.dialect === 'postgres' ? await connectPgBus(database.url, (level, msg, err) => logger?.[level](err === undefined ? {} : { err }, msg)) : undefined;
   if (bus) notifier.attach(bus);
+  // PostgreSQL positions commit out of order: wake-ups wait until the stream is persisted up to them.
+  if (database.dialect === 'postgres') notifier.gate(streamStore.gate(db));
   const filters = new FilterService(db);
   const typing = new TypingService(db, notifier);
   let signingKey;
@@ -139,6 +141,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
       typing.stop();
       await pushDelivery.stop();
       presence.stop();
+      notifier.stop();
       await bus?.close();
     },
   };

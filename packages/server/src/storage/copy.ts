@@ -51,11 +51,13 @@ export const COPY_ORDER = [
   'pushers',
   'push_queue',
   'stream_counter',
+  'stream_claims',
 ] as const satisfies readonly (keyof Database)[];
 
 /** Tables a freshly opened database may already hold rows in; the source's rows replace them. */
 const REPLACED = new Set(['server_keys', 'stream_counter']);
-const NOT_COPIED = new Set(['schema_migrations']);
+/** stream_claims: positions in flight, named by the source cluster's transaction ids (decision 0028). */
+const NOT_COPIED = new Set(['schema_migrations', 'stream_claims']);
 /** Tables derived from others and rebuilt on the target, never copied: the search index (on SQLite
  *  an FTS5 table and its shadow tables, on PostgreSQL a table of tsvectors). */
 export function isDerivedTable(name: string): boolean {

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { migrate } from './migrations.ts';
+import { streamStore } from './stream.store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -99,7 +100,9 @@ export async function openDatabase(location: string, opts: OpenOptions = {}): Pr
     // A pool error on an idle client must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryStats() });
-    handle = { db, dialect: 'postgres', url: location, close: () => db.destroy() };
+    // Stream positions are claimed on a connection of their own (decision 0028).
+    const stopClaims = streamStore.useClaims(db, location);
+    handle = { db, dialect: 'postgres', url: location, close: () => db.destroy().finally(stopClaims) };
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const unlock = opts.singleProcess && location !== ':memory:' ? lockSqliteFile(location) : () => undefined;

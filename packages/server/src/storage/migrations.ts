@@ -449,6 +449,19 @@ export const migrations: Migration[] = [
     },
   },
   {
+    // PostgreSQL claims stream positions instead of locking the counter until commit (decision
+    // 0028): each in-flight position names its owning transaction. Unused on SQLite (one writer).
+    version: 12,
+    name: 'stream claims: positions of writing transactions in flight',
+    async up(db) {
+      await db.schema
+        .createTable('stream_claims')
+        .addColumn('pos', 'bigint', (c) => c.primaryKey())
+        .addColumn('owner', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
     // Federation inbound (decision 0030): each room's forward extremities (the events new events
     // point at), backward extremities (prev_events we never got), soft-failed and outlier events
     // (stored, never in a timeline), rejected event ids (not stored, remembered), and the

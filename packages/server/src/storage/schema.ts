@@ -159,6 +159,12 @@ export interface StreamCounterTable {
   pos: number;
 }
 
+/** PostgreSQL: a stream position claimed by a writing transaction (its txid), until known done. */
+export interface StreamClaimsTable {
+  pos: number;
+  owner: number;
+}
+
 export interface ToDeviceTable {
   user_id: string;
   device_id: string;
@@ -400,6 +406,7 @@ export interface Database {
   filters: FiltersTable;
   receipts: ReceiptsTable;
   stream_counter: StreamCounterTable;
+  stream_claims: StreamClaimsTable;
   to_device: ToDeviceTable;
   to_device_txns: ToDeviceTxnsTable;
   e2e_device_keys: E2eDeviceKeysTable;

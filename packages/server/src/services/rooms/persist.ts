@@ -116,7 +116,8 @@ export class EventPersister {
     const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) }, { roomVersion: rv });
     if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
 
-    const ordering = await streamStore.next(tx);
+    // The room's row lock (RoomWriter) orders its events: no stream scope lock needed (decision 0028).
+    const ordering = await streamStore.next(tx, null);
     let prevContent: string | null = null;
     if (ev.stateKey !== undefined) {
       const prevId = await stateStore.currentStateEventId(tx, room.room_id, ev.type, ev.stateKey);
