@@ -1,10 +1,11 @@
 // Cross-signing verification through a real `hush serve`, with matrix-js-sdk 43 and its Rust crypto:
 // two devices of one user bootstrap cross-signing (the second upload through user-interactive auth
 // with the password, decision 0017), verify each other by SAS emoji, and the verified device ends
-// up signed by the self-signing key on the server; then one user verifies another in a DM, and the
-// user-signing key's signature on the other's master key is served to the signer only. Last, a
-// verification request from an ignored user never reaches the client, by to-device or in a room
-// (docs/ignore-semantics.md VR1, VR2).
+// up signed by the self-signing key on the server and receives the private keys by secret sharing
+// over to-device; then one user verifies another in a DM, and the user-signing key's signature on
+// the other's master key is served to the signer only. Last, a verification request from an
+// ignored user never reaches the client, by to-device or in a room (docs/ignore-semantics.md VR1,
+// VR2). Decision 0029.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -244,6 +245,11 @@ describe('one user, two devices', () => {
     await sas(mine, theirs);
 
     await until(a, async () => (await ca.getDeviceVerificationStatus(alice.userId, aliceB.deviceId))?.crossSigningVerified === true, 'A to see B cross-signed');
+    // B, now trusting A, asks it for the private cross-signing keys (m.secret.request / m.secret.send,
+    // to-device, Olm-encrypted) and trusts A's device in turn.
+    await until(b, () => b.getCrypto()!.isCrossSigningReady(), 'B to receive the cross-signing keys from A');
+    const onB = await b.getCrypto()!.getDeviceVerificationStatus(alice.userId, alice.deviceId);
+    assert.equal(onB?.crossSigningVerified, true, 'B sees A cross-signed');
     const after = await queryKeys(alice, [alice.userId]);
     assert.equal(publicKeyOf(after.self_signing_keys[alice.userId]), ssk);
     assert.ok(validlySigned(after.device_keys[alice.userId][aliceB.deviceId], alice.userId, ssk), "B's device keys carry the self-signing key's signature");
