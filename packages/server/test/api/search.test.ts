@@ -6,6 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createSuiteApp, createTestApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
@@ -243,6 +244,7 @@ describe('search index migration', () => {
       }
     } finally {
       await drop();
+      for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(`${file}${suffix}`, { force: true });
     }
   });
 });
