@@ -100,6 +100,24 @@ if (files.some((f) => f.startsWith('tests/web/'))) {
   console.log(`web client: ok (${seconds(t0)})`);
 }
 
+// The desktop tests (tests/desktop) drive Debian's nheko in Xvfb, the same way: installed with
+// apt-get where we may (root), else the run fails, never skips.
+if (files.some((f) => f.startsWith('tests/desktop/'))) {
+  const tools = ['nheko', 'Xvfb', 'xdotool', 'import', 'dbus-run-session', 'dbus-send', 'gnome-keyring-daemon'];
+  const has = () => spawnSync('bash', ['-c', tools.map((t) => `command -v ${t}`).join(' && ')], { stdio: 'ignore' }).status === 0;
+  const pkgs = ['nheko', 'xvfb', 'xdotool', 'imagemagick', 'dbus-x11', 'gnome-keyring', 'fonts-dejavu-core'];
+  if (!has() && process.getuid?.() === 0) {
+    console.log('nheko or its X tools not found: installing them with apt-get');
+    const apt = (a) => spawnSync('apt-get', a, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    apt(['update', '-q']);
+    apt(['install', '-y', '-q', '--no-install-recommends', ...pkgs]);
+  }
+  if (!has()) {
+    console.error(`tests/desktop need ${tools.join(', ')}: apt-get install -y --no-install-recommends ${pkgs.join(' ')}`);
+    process.exit(1);
+  }
+}
+
 let cluster;
 const stopCluster = () => {
   const c = cluster;
