@@ -58,6 +58,19 @@ export class PresenceService {
     await this.write(userId, presence, statusMsg === undefined ? 'keep' : statusMsg);
   }
 
+  /** An m.presence EDU entry (federation/inbound): a remote user's presence, stored as sent. */
+  async setRemote(userId: string, presence: PresenceState, statusMsg: string | null, lastActiveAgo: number): Promise<void> {
+    if (!this.enabled) return;
+    const lastActive = this.now() - Math.min(Math.max(lastActiveAgo, 0), 365 * 86_400_000);
+    const { pos, rooms } = await this.db.transaction().execute(async (tx) => {
+      const p = await streamStore.next(tx);
+      await presenceStore.put(tx, { user_id: userId, presence, status_msg: statusMsg, last_active_ts: lastActive, stream_ordering: p });
+      const joined = (await stateStore.membershipsOfUser(tx, userId)).filter((m) => m.membership === 'join').map((m) => m.room_id);
+      return { pos: p, rooms: joined };
+    });
+    this.notifier.notify({ stream: pos }, { rooms, users: [userId] });
+  }
+
   /** GET /presence/{userId}/status: oneself, or someone sharing a room. Someone the requester
    *  ignores is reported offline, with nothing else (decision 0023's no-trace rule). */
   async get(r: Requester, userId: string): Promise<PresenceResponse> {

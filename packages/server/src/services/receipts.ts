@@ -40,6 +40,23 @@ export class ReceiptService {
     this.notifier.notify({ stream: pos }, type === 'm.read.private' ? { users: [r.userId] } : { rooms: [roomId], users: [r.userId] });
   }
 
+  /** A receipt in an m.receipt EDU (federation/inbound): a joined remote user's public receipt on an
+   *  event of the room; false (nothing stored) otherwise. */
+  async putRemote(roomId: string, type: string, userId: string, eventId: string, threadId: string | undefined): Promise<boolean> {
+    if (type !== 'm.read') return false;
+    const m = await stateStore.membership(this.db, roomId, userId);
+    if (m?.membership !== 'join') return false;
+    const ev = await eventsStore.byId(this.db, eventId);
+    if (!ev || ev.room_id !== roomId) return false;
+    const pos = await this.db.transaction().execute(async (tx) => {
+      const p = await streamStore.next(tx);
+      await receiptsStore.put(tx, { room_id: roomId, receipt_type: type, user_id: userId, thread_id: threadId ?? '', event_id: eventId, ts: Date.now(), stream_ordering: p });
+      return p;
+    });
+    this.notifier.notify({ stream: pos }, { rooms: [roomId] });
+    return true;
+  }
+
   private async setFullyRead(roomId: string, userId: string, eventId: string): Promise<void> {
     const pos = await this.db.transaction().execute(async (tx) => {
       const p = await streamStore.next(tx);

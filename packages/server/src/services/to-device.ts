@@ -3,7 +3,7 @@
 // Hush does not federate, so messages to users of other servers, like those to unknown users or
 // devices, are dropped.
 
-import { parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/spec';
+import { isUserId, parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
@@ -17,6 +17,29 @@ export class ToDeviceService {
     private readonly notifier: Notifier,
     private readonly serverName: ServerName,
   ) {}
+
+  /** An m.direct_to_device EDU (federation/inbound): messages from a remote `sender` to our users'
+   *  devices, once per (sender, message_id). */
+  async receiveRemote(origin: string, sender: string, eventType: string, messageId: string, messages: Record<string, Record<string, JsonObject>>): Promise<void> {
+    const users: string[] = [];
+    const pos = await this.db.transaction().execute(async (tx) => {
+      if (!(await toDeviceStore.claimTxn(tx, sender, `federation:${origin}`, messageId))) return null; // a retry
+      const p = await streamStore.next(tx);
+      const rows: ToDeviceRow[] = [];
+      for (const [userId, byDevice] of Object.entries(messages).slice(0, 1000)) {
+        if (!isUserId(userId) || serverNameOf(userId) !== this.serverName) continue;
+        const devices = new Set((await accountsStore.listDevices(tx, userId)).map((d) => d.device_id));
+        for (const [deviceId, content] of Object.entries(byDevice)) {
+          const ids = deviceId === '*' ? [...devices] : devices.has(deviceId) ? [deviceId] : [];
+          for (const id of ids) rows.push({ user_id: userId, device_id: id, stream_ordering: p, sender, type: eventType, content: JSON.stringify(content) });
+        }
+        if (devices.size > 0) users.push(userId);
+      }
+      await toDeviceStore.insert(tx, rows);
+      return p;
+    });
+    if (pos !== null && users.length > 0) this.notifier.notify({ stream: pos }, { users });
+  }
 
   async send(r: Requester, eventType: string, txnId: string, body: BodyOf<typeof api.sendToDevice>): Promise<void> {
     // Every target id is checked before anything is stored.

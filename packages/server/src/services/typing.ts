@@ -69,6 +69,15 @@ export class TypingService {
     await this.append({ room: roomId, user: userId, until });
   }
 
+  /** An m.typing EDU (federation/inbound): a remote user typing in a room they are joined to;
+   *  false (and nothing changes) when they are not. */
+  async setRemote(roomId: string, userId: string, typing: boolean, timeoutMs = 30_000): Promise<boolean> {
+    const m = await stateStore.membership(this.db, roomId, userId);
+    if (m?.membership !== 'join') return false;
+    await this.append({ room: roomId, user: userId, until: typing ? this.now() + Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS) : 0 });
+    return true;
+  }
+
   /** Numbers a change and applies it: here at once, or — sharing the database — when it comes back
    *  over the bus, in number order with every other process's changes. */
   private async append(c: Change): Promise<void> {

@@ -74,3 +74,4 @@ export const queryProfile = endpoint({
   query: { user_id: { kind: 'string', required: true, maxLength: 255 }, field: { kind: 'string', maxLength: 255 } },
   response: responds<FederationProfileResponse>(),
 });
+export * from './inbound.ts';

@@ -7,7 +7,8 @@ import * as keysServer from './keys-server.ts';
 import * as keysQuery from './keys-query.ts';
 import * as version from './version.ts';
 import * as query from './query.ts';
+import * as inbound from './inbound.ts';
 
 export function federationRoutes(f: Federation, s: Services): FederationRouteDef[] {
-  return [...keysServer.routes(f), ...keysQuery.routes(f), ...version.routes(), ...query.routes(s)];
+  return [...keysServer.routes(f), ...keysQuery.routes(f), ...version.routes(), ...query.routes(s), ...inbound.routes(f, s)];
 }

@@ -154,6 +154,8 @@ export class RemotePduAcceptor {
       if (!room) throw new Rejection(`This server is not in room ${roomId.slice(0, 255)}`);
       const rv = roomVersion(room.room_version);
       if (!rv) throw new Rejection(`Room version ${room.room_version} is not supported`);
+      // Named before the format checks, so that a refusal can be reported under its id.
+      eventId = await this.eventIdOf(raw);
       let pdu = checkPduFormat(raw, rv);
       try {
         eventId = eventIdIn(pdu, rv);
@@ -173,6 +175,18 @@ export class RemotePduAcceptor {
         await federationInboundStore.insertRejection(this.db, { event_id: eventId, room_id: roomId, reason: err.message.slice(0, 500), received_ts: this.now() });
       }
       return { outcome: 'rejected', eventId, reason: err.message };
+    }
+  }
+
+  /** The event id of a PDU for its room's version, if it can be computed (to name a refusal). */
+  async eventIdOf(raw: unknown): Promise<string | undefined> {
+    if (!isObject(raw) || typeof raw['room_id'] !== 'string') return undefined;
+    const room = await roomsStore.getRoom(this.db, raw['room_id']);
+    const rv = room ? roomVersion(room.room_version) : undefined;
+    try {
+      return rv ? eventIdIn(raw, rv) : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,0 +1,52 @@
+// The receiving side of federation, built once per Federation (decision 0030): the PDU acceptor
+// (whose missing events and auth events are asked of the origin with signed requests), the
+// transaction receiver, server access rules and the reads served to other servers.
+
+import type { Services } from '../../services/index.ts';
+import type { Federation } from '../index.ts';
+import { RemotePduAcceptor, type RemoteEventSource } from './accept.ts';
+import { ServerAccess } from './access.ts';
+import { FederationReads } from './reads.ts';
+import { TransactionReceiver } from './transactions.ts';
+
+export interface Inbound {
+  acceptor: RemotePduAcceptor;
+  access: ServerAccess;
+  transactions: TransactionReceiver;
+  reads: FederationReads;
+}
+
+const built = new WeakMap<Federation, Inbound>();
+
+/** Signed requests to the origin for events we lack. Answers are untrusted: the acceptor checks them. */
+export function remoteEventSource(f: Federation): RemoteEventSource {
+  return {
+    async missingEvents(origin, roomId, body) {
+      const res = await f.signedRequest(origin, 'POST', `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(roomId)}`, body);
+      const events = res.status === 200 && typeof res.json === 'object' && res.json !== null ? (res.json as { events?: unknown }).events : undefined;
+      return Array.isArray(events) ? events : [];
+    },
+    async event(origin, eventId) {
+      const res = await f.signedRequest(origin, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`);
+      const pdus = res.status === 200 && typeof res.json === 'object' && res.json !== null ? (res.json as { pdus?: unknown }).pdus : undefined;
+      return Array.isArray(pdus) ? pdus[0] : undefined;
+    },
+  };
+}
+
+export function inboundFor(f: Federation, s: Services): Inbound {
+  let inbound = built.get(f);
+  if (!inbound) {
+    const db = s.database.db;
+    const access = new ServerAccess(db);
+    const acceptor = new RemotePduAcceptor(db, s.rooms.writer, f.keyRing, remoteEventSource(f));
+    inbound = {
+      acceptor,
+      access,
+      transactions: new TransactionReceiver(db, acceptor, access, { typing: s.typing, receipts: s.receipts, presence: s.presence, toDevice: s.toDevice }),
+      reads: new FederationReads(db, access, f.serverName),
+    };
+    built.set(f, inbound);
+  }
+  return inbound;
+}

@@ -1,0 +1,261 @@
+// Federation inbound in process (issue 22, decision 0030): PDUs over a signed PUT /send from a
+// remote server whose key we hold — a join, then messages that reach a local user's /sync; the
+// acceptance checks (forged signature, bad content hash → stored redacted, auth failure → rejected
+// and not stored, soft failure, too large, the wrong room version format); transaction
+// idempotency and the 50-PDU cap; EDUs (typing, receipt, to-device); the reads (event, state_ids,
+// get_missing_events, backfill) refused to a server with no member and to an ACL-denied server.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KeyObject } from 'node:crypto';
+import { createTestApp, type TestApp, type Session } from '../helpers.ts';
+import { eventIdFor, generateSigningKey, hashAndSignEvent, publicKeyBase64, signJson } from '../../src/services/events/crypto.ts';
+import { signRequest } from '../../src/federation/transport/x-matrix.ts';
+import { remoteServerKeysStore } from '../../src/storage/remote-server-keys.store.ts';
+import { roomsStore } from '../../src/storage/rooms.store.ts';
+import { stateStore } from '../../src/storage/state.store.ts';
+import { eventsStore } from '../../src/storage/events.store.ts';
+
+const US = 'hs1.example';
+// Loopback IP literals: fetches to them (keys, missing events) are refused at once.
+const REMOTE = '127.0.0.1:9';
+const STRANGER = '127.0.0.2:9';
+const keys: Record<string, { keyId: string; privateKey: KeyObject }> = { [REMOTE]: generateSigningKey(), [STRANGER]: generateSigningKey() };
+const BOB = `@bob:${REMOTE}`;
+
+const apps: TestApp[] = [];
+after(async () => {
+  for (const a of apps) await a.close();
+});
+
+async function seedKey(t: TestApp, server: string): Promise<void> {
+  const k = keys[server] as { keyId: string; privateKey: KeyObject };
+  const now = Date.now();
+  const doc = signJson({ server_name: server, verify_keys: { [k.keyId]: { key: publicKeyBase64(k.privateKey) } }, valid_until_ts: now + 86_400_000 }, server, k.keyId, k.privateKey);
+  await remoteServerKeysStore.upsert(t.database.db, [
+    { serverName: server, keyId: k.keyId, key: publicKeyBase64(k.privateKey), validUntilTs: doc.valid_until_ts, expiredTs: null, fetchedTs: now, responseJson: JSON.stringify(doc) },
+  ]);
+}
+
+function signed(method: string, uri: string, body: unknown, origin = REMOTE) {
+  const k = keys[origin] as { keyId: string; privateKey: KeyObject };
+  return { authorization: signRequest({ method, uri, origin, destination: US, ...(body !== undefined ? { content: body } : {}) }, k.keyId, k.privateKey) };
+}
+
+interface Room {
+  t: TestApp;
+  alice: Session;
+  roomId: string;
+}
+
+async function setup(): Promise<Room> {
+  const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
+  apps.push(t);
+  await seedKey(t, REMOTE);
+  await seedKey(t, STRANGER);
+  const alice = await t.register('alice');
+  const res = await t.req('POST', '/_matrix/client/v3/createRoom', { token: alice.token, body: { preset: 'public_chat' } });
+  assert.equal(res.status, 200, res.text);
+  return { t, alice, roomId: res.json.room_id };
+}
+
+async function stateId(r: Room, type: string, key = ''): Promise<string> {
+  const id = await stateStore.currentStateEventId(r.t.database.db, r.roomId, type, key);
+  assert.ok(id, `${type} ${key}`);
+  return id;
+}
+
+/** A v11 PDU from REMOTE, on top of the room's head unless `prev` is given. */
+async function pdu(
+  r: Room,
+  type: string,
+  sender: string,
+  content: Record<string, unknown>,
+  opts: { stateKey?: string; prev?: string[]; auth?: string[]; tamper?: (ev: Record<string, unknown>) => void; server?: string } = {},
+): Promise<{ ev: Record<string, unknown>; id: string }> {
+  const room = await roomsStore.getRoom(r.t.database.db, r.roomId);
+  assert.ok(room?.head_event_id);
+  const auth = opts.auth ?? [await stateId(r, 'm.room.create'), await stateId(r, 'm.room.power_levels'), ...(type === 'm.room.member' && content['membership'] !== 'leave' ? [await stateId(r, 'm.room.join_rules')] : [])];
+  const member = await stateStore.currentStateEventId(r.t.database.db, r.roomId, 'm.room.member', sender);
+  if (member && !opts.auth) auth.push(member);
+  const base: Record<string, unknown> = {
+    room_id: r.roomId,
+    type,
+    sender,
+    content,
+    origin_server_ts: Date.now(),
+    depth: room.head_depth + 1,
+    prev_events: opts.prev ?? [room.head_event_id],
+    auth_events: auth,
+    ...(opts.stateKey !== undefined ? { state_key: opts.stateKey } : {}),
+  };
+  const server = opts.server ?? REMOTE;
+  const k = keys[server] as { keyId: string; privateKey: KeyObject };
+  const ev = hashAndSignEvent(base, server, k.keyId, k.privateKey, '11') as Record<string, unknown>;
+  opts.tamper?.(ev);
+  return { ev, id: eventIdFor(ev, '11') };
+}
+
+let txnCounter = 0;
+async function send(r: Room, pdus: unknown[], edus: unknown[] = [], txnId = `t${++txnCounter}`, origin = REMOTE) {
+  const uri = `/_matrix/federation/v1/send/${txnId}`;
+  const body = { origin, origin_server_ts: Date.now(), pdus, edus };
+  return r.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, origin) });
+}
+
+async function join(r: Room): Promise<string> {
+  const j = await pdu(r, 'm.room.member', BOB, { membership: 'join' }, { stateKey: BOB });
+  const res = await send(r, [j.ev]);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.pdus, { [j.id]: {} });
+  return j.id;
+}
+
+test('a remote join then a message over /send: stored, in the room state, and a waiting /sync wakes with it', async () => {
+  const r = await setup();
+  const joinId = await join(r);
+  const first = await r.t.req('GET', '/_matrix/client/v3/sync', { token: r.alice.token });
+  assert.equal((await stateStore.membership(r.t.database.db, r.roomId, BOB))?.membership, 'join');
+  assert.equal(await stateId(r, 'm.room.member', BOB), joinId);
+  const since = first.json.next_batch;
+  const waiting = r.t.req('GET', `/_matrix/client/v3/sync?since=${since}&timeout=10000`, { token: r.alice.token });
+  await new Promise((res) => setTimeout(res, 100));
+  const msg = await pdu(r, 'm.room.message', BOB, { msgtype: 'm.text', body: 'hello from afar' });
+  assert.deepEqual((await send(r, [msg.ev])).json.pdus, { [msg.id]: {} });
+  const woke = await waiting;
+  const timeline = woke.json.rooms.join[r.roomId].timeline.events.map((e: { event_id: string }) => e.event_id);
+  assert.ok(timeline.includes(msg.id), JSON.stringify(timeline));
+  // A local message afterwards points at the remote one (forward extremity).
+  const local = await r.t.req('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(r.roomId)}/send/m.room.message/l1`, { token: r.alice.token, body: { msgtype: 'm.text', body: 'hi' } });
+  const row = await eventsStore.byId(r.t.database.db, local.json.event_id);
+  assert.deepEqual(JSON.parse(row?.json ?? '{}').prev_events, [msg.id]);
+});
+
+test('acceptance checks: forged signature and auth failure rejected (not stored), bad hash stored redacted, too large and wrong format rejected', async () => {
+  const r = await setup();
+  await join(r);
+  const other = await pdu(r, 'm.room.message', BOB, { body: 'another event' });
+  const otherSig = (other.ev['signatures'] as Record<string, Record<string, string>>)[REMOTE];
+  const forged = await pdu(r, 'm.room.message', BOB, { body: 'forged' }, { tamper: (ev) => (ev['signatures'] = { [REMOTE]: otherSig }) });
+  const stranger = await pdu(r, 'm.room.message', `@eve:${REMOTE}`, { body: 'not a member' });
+  const badHash = await pdu(r, 'm.room.message', BOB, { body: 'original' }, { tamper: (ev) => (ev['content'] = { body: 'tampered' }) });
+  const huge = await pdu(r, 'm.room.message', BOB, { body: 'x'.repeat(70_000) });
+  const pairs = await pdu(r, 'm.room.message', BOB, { body: 'v1 refs' });
+  pairs.ev['prev_events'] = [[(pairs.ev['prev_events'] as string[])[0], { sha256: 'abc' }]];
+  const res = await send(r, [forged.ev, stranger.ev, badHash.ev, huge.ev, pairs.ev]);
+  assert.equal(res.status, 200, res.text);
+  const out = res.json.pdus;
+  assert.match(out[forged.id].error, /Signature of 127\.0\.0\.1:9/);
+  assert.match(out[stranger.id].error, /not allowed|auth/);
+  assert.deepEqual(out[badHash.id], {});
+  assert.match(out[huge.id].error, /more than 65536/);
+  for (const id of [forged.id, stranger.id, huge.id]) assert.equal(await eventsStore.byId(r.t.database.db, id), undefined, id);
+  const stored = await eventsStore.byId(r.t.database.db, badHash.id);
+  assert.deepEqual(JSON.parse(stored?.json ?? '{}').content, {}, 'a content hash mismatch stores the redacted event');
+  assert.equal(Object.keys(out).filter((id) => out[id].error).length, 4, JSON.stringify(out));
+});
+
+test('soft failure: allowed by the state before it, not by the current state — stored aside, not in the timeline nor a forward extremity', async () => {
+  const r = await setup();
+  const joinId = await join(r);
+  const leave = await pdu(r, 'm.room.member', BOB, { membership: 'leave' }, { stateKey: BOB });
+  assert.deepEqual((await send(r, [leave.ev])).json.pdus, { [leave.id]: {} });
+  const auth = [await stateId(r, 'm.room.create'), await stateId(r, 'm.room.power_levels'), joinId];
+  const late = await pdu(r, 'm.room.message', BOB, { body: 'sent while still joined' }, { prev: [joinId], auth });
+  assert.deepEqual((await send(r, [late.ev])).json.pdus, { [late.id]: {} });
+  assert.equal(await eventsStore.byId(r.t.database.db, late.id), undefined);
+  const aside = await r.t.database.db.selectFrom('event_outliers').selectAll().where('event_id', '=', late.id).executeTakeFirst();
+  assert.equal(aside?.status, 'soft_failed');
+  const fwd = await r.t.database.db.selectFrom('forward_extremities').select('event_id').where('room_id', '=', r.roomId).execute();
+  assert.deepEqual(fwd.map((f) => f.event_id), [leave.id]);
+});
+
+test('transactions: a retry gets the first answer and changes nothing; 51 PDUs, a mismatched origin or a malformed body are refused and store nothing', async () => {
+  const r = await setup();
+  await join(r);
+  const a = await pdu(r, 'm.room.message', BOB, { body: 'once' });
+  const first = await send(r, [a.ev], [], 'same');
+  const b = await pdu(r, 'm.room.message', BOB, { body: 'other' });
+  const again = await send(r, [b.ev], [], 'same');
+  assert.deepEqual(again.json, first.json);
+  assert.equal(await eventsStore.byId(r.t.database.db, b.id), undefined);
+  const many = [];
+  for (let i = 0; i < 51; i++) many.push((await pdu(r, 'm.room.message', BOB, { body: `n${i}` })).ev);
+  const big = await send(r, many);
+  assert.equal(big.status, 400);
+  assert.equal(big.json.errcode, 'M_BAD_JSON');
+  const uri = '/_matrix/federation/v1/send/bad';
+  const body = { origin: STRANGER, origin_server_ts: 1, pdus: [b.ev] };
+  assert.equal((await r.t.req('PUT', uri, { body, headers: signed('PUT', uri, body) })).status, 403);
+  const malformed = { origin: REMOTE, pdus: 'nope' };
+  assert.equal((await r.t.req('PUT', '/_matrix/federation/v1/send/m', { body: malformed, headers: signed('PUT', '/_matrix/federation/v1/send/m', malformed) })).status, 400);
+  assert.equal(await eventsStore.byId(r.t.database.db, b.id), undefined);
+});
+
+test('EDUs: typing, receipt and to-device from a joined remote user reach the local user; a user of another server is ignored', async () => {
+  const r = await setup();
+  await join(r);
+  const msg = await pdu(r, 'm.room.message', BOB, { body: 'read me' });
+  await send(r, [msg.ev]);
+  const edus = [
+    { edu_type: 'm.typing', content: { room_id: r.roomId, user_id: BOB, typing: true } },
+    { edu_type: 'm.typing', content: { room_id: r.roomId, user_id: `@mallory:${STRANGER}`, typing: true } },
+    { edu_type: 'm.receipt', content: { [r.roomId]: { 'm.read': { [BOB]: { event_ids: [msg.id], data: { ts: 1 } } } } } },
+    { edu_type: 'm.direct_to_device', content: { sender: BOB, type: 'm.test', message_id: 'm1', messages: { [r.alice.userId]: { '*': { hello: 1 } } } } },
+    { edu_type: 'm.direct_to_device', content: { sender: BOB, type: 'm.test', message_id: 'm1', messages: { [r.alice.userId]: { '*': { hello: 2 } } } } },
+  ];
+  assert.equal((await send(r, [], edus)).status, 200);
+  const sync = (await r.t.req('GET', '/_matrix/client/v3/sync', { token: r.alice.token })).json;
+  const joined = sync.rooms.join[r.roomId];
+  const typing = joined.ephemeral.events.find((e: { type: string }) => e.type === 'm.typing');
+  assert.deepEqual(typing?.content.user_ids, [BOB]);
+  const receipt = joined.ephemeral.events.find((e: { type: string }) => e.type === 'm.receipt');
+  assert.ok(receipt?.content[msg.id]?.['m.read']?.[BOB], JSON.stringify(joined.ephemeral));
+  const toDevice = sync.to_device.events.filter((e: { type: string }) => e.type === 'm.test');
+  assert.deepEqual(toDevice.map((e: { content: unknown; sender: string }) => [e.sender, e.content]), [[BOB, { hello: 1 }]]);
+});
+
+test('reads: event, state_ids, get_missing_events and backfill for a server with a member; 403 for one without and for an ACL-denied one', async () => {
+  const r = await setup();
+  const joinId = await join(r);
+  const msg = await pdu(r, 'm.room.message', BOB, { body: 'm' });
+  await send(r, [msg.ev]);
+  const enc = encodeURIComponent;
+  const get = (uri: string, origin = REMOTE) => r.t.req('GET', uri, { headers: signed('GET', uri, undefined, origin) });
+  const post = (uri: string, body: unknown, origin = REMOTE) => r.t.req('POST', uri, { body, headers: signed('POST', uri, body, origin) });
+  const uris = {
+    event: `/_matrix/federation/v1/event/${enc(msg.id)}`,
+    stateIds: `/_matrix/federation/v1/state_ids/${enc(r.roomId)}?event_id=${enc(msg.id)}`,
+    state: `/_matrix/federation/v1/state/${enc(r.roomId)}?event_id=${enc(msg.id)}`,
+    auth: `/_matrix/federation/v1/event_auth/${enc(r.roomId)}/${enc(msg.id)}`,
+    backfill: `/_matrix/federation/v1/backfill/${enc(r.roomId)}?v=${enc(msg.id)}&limit=3`,
+  };
+  const missingUri = `/_matrix/federation/v1/get_missing_events/${enc(r.roomId)}`;
+  const missingBody = { earliest_events: [], latest_events: [msg.id], limit: 1 };
+  const ev = await get(uris.event);
+  assert.equal(ev.status, 200, ev.text);
+  assert.equal(ev.json.pdus[0].content.body, 'm');
+  const ids = await get(uris.stateIds);
+  assert.equal(ids.status, 200, ids.text);
+  assert.ok(ids.json.pdu_ids.includes(joinId));
+  assert.equal((await get(uris.state)).status, 200);
+  assert.ok((await get(uris.auth)).json.auth_chain.length >= 3);
+  const back = await get(uris.backfill);
+  assert.equal(back.json.pdus.length, 3);
+  const missing = await post(missingUri, missingBody);
+  assert.deepEqual(missing.json.events.map((e: { event_id?: string }) => eventIdFor(e, '11')), [joinId]);
+  for (const uri of Object.values(uris)) {
+    const res = await get(uri, STRANGER);
+    assert.equal(res.status, 403, `${uri}: ${res.text}`);
+    assert.equal(res.json.errcode, 'M_FORBIDDEN');
+  }
+  assert.equal((await post(missingUri, missingBody, STRANGER)).status, 403);
+  // An ACL denying REMOTE: every read and every PDU it sends are refused.
+  const acl = await r.t.req('PUT', `/_matrix/client/v3/rooms/${enc(r.roomId)}/state/m.room.server_acl`, { token: r.alice.token, body: { allow: ['*'], deny: ['127.0.0.1'], allow_ip_literals: true } });
+  assert.equal(acl.status, 200, acl.text);
+  for (const uri of Object.values(uris)) assert.equal((await get(uri)).status, 403, uri);
+  const after = await pdu(r, 'm.room.message', BOB, { body: 'denied' });
+  const sent = await send(r, [after.ev]);
+  assert.match(sent.json.pdus[after.id]?.error ?? '', /server ACL/);
+  assert.equal(await eventsStore.byId(r.t.database.db, after.id), undefined);
+});
