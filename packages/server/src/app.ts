@@ -14,6 +14,8 @@ import { createFederation, type Federation } from './federation/index.ts';
 import { registerFederationRoutes } from './federation/routes.ts';
 import { federationRoutes } from './api/federation/index.ts';
 import { queryRemoteProfile } from './federation/outbound/profile.ts';
+import { startOutbound } from './federation/outbound/index.ts';
+import { membershipRoutes } from './api/federation/membership.ts';
 
 export interface AppDeps {
   services: Services;
@@ -106,8 +108,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const federation = services.config.federation.enabled
     ? (deps.federation ?? (await createFederation({ config: services.config, db: services.database.db, logger })))
     : undefined;
-  const fedRoutes = federation ? federationRoutes(federation, services) : [];
+  // The outbound queue and membership through other servers (decision 0031).
+  const outbound = federation ? startOutbound(federation, services, (level, msg, fields) => logger?.[level](fields ?? {}, msg)) : undefined;
+  const fedRoutes = federation && outbound ? [...federationRoutes(federation, services), ...membershipRoutes(outbound.membership, services.config.serverName)] : [];
   if (federation) {
+    if (outbound) app.addHook('onClose', () => outbound.stop());
     registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing });
     if (!deps.federation) app.addHook('onClose', () => federation.close());
     services.accounts.remoteProfile = (userId) => queryRemoteProfile(federation, userId);

@@ -511,6 +511,34 @@ export const migrations: Migration[] = [
         .addPrimaryKeyConstraint('federation_inbound_txns_pk', ['origin', 'txn_id'])
         .execute();
     },
+  },  {
+    // Federation's outbound queue (decision 0031): PDUs and EDUs per destination, in order, and
+    // per destination the batch in flight (its transaction id, kept across restarts), the backoff
+    // and the lease that lets one process send a destination's queue at a time.
+    version: 14,
+    name: 'federation outbound queue and destinations',
+    async up(db) {
+      await db.schema
+        .createTable('federation_queue')
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('id', 'bigint', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_queue_pk', ['destination', 'kind', 'id'])
+        .execute();
+      await db.schema
+        .createTable('federation_destinations')
+        .addColumn('destination', 'text', (c) => c.primaryKey())
+        .addColumn('txn_id', 'text')
+        .addColumn('txn_ids', 'text')
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('retry_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('down', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
   },
 ];
 

@@ -434,6 +434,33 @@ export interface Database {
   event_outliers: EventOutliersTable;
   event_rejections: EventRejectionsTable;
   federation_inbound_txns: FederationInboundTxnsTable;
+  federation_queue: FederationQueueTable;
+  federation_destinations: FederationDestinationsTable;
+}
+
+/** One PDU or EDU waiting for one destination (federation/outbound/queue.ts); `id` orders them
+ *  within (destination, kind): a PDU's stream position, an EDU's time-based sequence number. */
+export interface FederationQueueTable {
+  id: number;
+  destination: string;
+  /** 'pdu' | 'edu' */
+  kind: string;
+  json: string;
+  created_ts: number;
+}
+
+/** Per destination: the batch in flight (its transaction id and queue ids, stable across
+ *  restarts), the backoff, the "down" mark, and which process holds the sending lease. */
+export interface FederationDestinationsTable {
+  destination: string;
+  txn_id: string | null;
+  /** JSON array of the queue ids in the batch `txn_id` names. */
+  txn_ids: string | null;
+  failures: number;
+  retry_at: number;
+  down: number;
+  lease_owner: string | null;
+  lease_expires: number;
 }
 
 export type { Generated };

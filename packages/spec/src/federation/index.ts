@@ -75,3 +75,4 @@ export const queryProfile = endpoint({
   response: responds<FederationProfileResponse>(),
 });
 export * from './inbound.ts';
+export * from './membership.ts';

@@ -14,7 +14,9 @@ export function routes(s: Services): RouteDef[] {
     defineRoute(api.joinRoomById, async ({ requester, params, body }) => ({
       room_id: await s.rooms.join(requester, parseRoomId(params.roomId), body.reason),
     })),
-    defineRoute(api.joinRoom, async ({ requester, params, body }) => ({ room_id: await s.rooms.join(requester, params.roomIdOrAlias, body.reason) })),
+    defineRoute(api.joinRoom, async ({ requester, params, body, query }) => ({
+      room_id: await s.rooms.join(requester, params.roomIdOrAlias, body.reason, query.via !== undefined ? [query.via] : []),
+    })),
     defineRoute(api.leaveRoom, async ({ requester, params, body }) => {
       await s.rooms.leave(requester, parseRoomId(params.roomId), body.reason);
       return {};

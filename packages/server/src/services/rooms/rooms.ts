@@ -42,7 +42,21 @@ export interface MembershipOptions {
   isDirect?: boolean;
 }
 
+/** Membership changes through another server (federation/outbound/membership.ts), when
+ *  federation is on: a room we are not in, a user of another server. */
+export interface RemoteMembership {
+  isRemote(roomId: string): Promise<boolean>;
+  resolveAlias(alias: string): Promise<{ roomId: string; servers: string[] }>;
+  join(userId: string, roomId: string, via: readonly string[], content: JsonObject): Promise<void>;
+  leave(userId: string, roomId: string, reason?: string): Promise<void>;
+  knock(userId: string, roomId: string, via: readonly string[], content: JsonObject): Promise<void>;
+  invite(roomId: string, sender: string, target: string, content: JsonObject): Promise<void>;
+}
+
 export class RoomService {
+  /** Set by the app when federation is on. */
+  remote: RemoteMembership | null = null;
+
   constructor(
     readonly db: Db,
     readonly writer: RoomWriter,
@@ -80,6 +94,12 @@ export class RoomService {
   }
 
   async invite(r: Requester, roomId: string, target: UserId, opts: MembershipOptions = {}): Promise<void> {
+    if (this.remote && serverNameOf(target) !== this.serverName) {
+      const content: JsonObject = { membership: 'invite' };
+      if (opts.reason !== undefined) content['reason'] = opts.reason;
+      if (opts.isDirect) content['is_direct'] = true;
+      return this.remote.invite(roomId, r.userId, target, content);
+    }
     await this.ensureLocalUser(target);
     const profile = await this.profileContent(target);
     await this.writer.write(roomId, (rt) => this.inviteIn(rt, r.userId, target, profile, opts));
@@ -127,10 +147,20 @@ export class RoomService {
     }
   }
 
-  async join(r: Requester, roomIdOrAlias: string, reason?: string): Promise<string> {
-    const roomId = await this.resolveRoom(roomIdOrAlias);
+  async join(r: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []): Promise<string> {
+    let roomId: string;
+    let servers = via;
+    if (this.remote && isRoomAlias(roomIdOrAlias) && serverNameOf(roomIdOrAlias as unknown as UserId) !== this.serverName) {
+      const found = await this.remote.resolveAlias(roomIdOrAlias);
+      roomId = found.roomId;
+      servers = [...via, ...found.servers];
+    } else roomId = await this.resolveRoom(roomIdOrAlias);
     const content: JsonObject = { membership: 'join', ...(await this.profileContent(r.userId)) };
     if (reason !== undefined) content['reason'] = reason;
+    if (this.remote && (await this.remote.isRemote(roomId))) {
+      if ((await stateStore.membership(this.db, roomId, r.userId))?.membership !== 'join') await this.remote.join(r.userId, roomId, servers, content);
+      return roomId;
+    }
     await this.writer.write(roomId, async (rt) => {
       // Already joined: nothing to change, so no new member event (checked under the room lock).
       if ((await stateStore.membership(rt.tx, roomId, r.userId))?.membership === 'join') return;
@@ -140,6 +170,10 @@ export class RoomService {
   }
 
   async leave(r: Requester, roomId: string, reason?: string): Promise<void> {
+    if (this.remote && (await this.remote.isRemote(roomId))) {
+      const current = await stateStore.membership(this.db, roomId, r.userId);
+      if (current && current.membership !== 'leave' && current.membership !== 'ban') return this.remote.leave(r.userId, roomId, reason);
+    }
     await this.writer.write(roomId, async (rt) => {
       const current = await stateStore.membership(rt.tx, roomId, r.userId);
       if (!current || current.membership === 'leave') throw forbidden('You are not in this room');

@@ -34,6 +34,10 @@ export class RoomWriter {
   onPersisted: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<boolean>) | null = null;
   /** Called after a commit whose events queued push deliveries. */
   onQueued: (() => void) | null = null;
+  /** Federation's outbound queue (federation/outbound/queue.ts): queues each persisted event to
+   *  the room's other servers inside its transaction; returns the destinations, poked after commit. */
+  onFederate: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<readonly string[]>) | null = null;
+  onFederateQueued: ((destinations: readonly string[]) => void) | null = null;
 
   /** Runs `fn` against an existing room; 404 when the room is unknown. */
   async write<T>(roomId: string, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
@@ -57,11 +61,13 @@ export class RoomWriter {
     let last = 0;
     let roomId = '';
     let queued = false;
+    const destinations = new Set<string>();
     const result = await this.db.transaction().execute(async (tx) => {
       const room = await getRoom(tx);
       roomId = room.room_id;
       const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
         if (this.onPersisted && (await this.onPersisted(tx, row, pdu))) queued = true;
+        if (this.onFederate) for (const d of await this.onFederate(tx, row, pdu)) destinations.add(d);
         if (row.type === 'm.room.member' && row.state_key !== null) users.add(row.state_key);
         last = row.stream_ordering;
       };
@@ -80,6 +86,7 @@ export class RoomWriter {
     });
     if (last > 0) this.notifier.notify({ stream: last }, { rooms: [roomId], users: [...users] });
     if (queued) this.onQueued?.();
+    if (destinations.size > 0) this.onFederateQueued?.([...destinations]);
     return result;
   }
 }

@@ -1,0 +1,63 @@
+// Several `hush serve` processes federating over TLS on loopback: a CA and a localhost
+// certificate made with openssl, server names `localhost:PORT` (the host:port rule, no DNS),
+// --federation-ca to trust the CA, --outbound-allow-private on for loopback.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHush, type HushProcess, type StartOptions } from '../../support/server.ts';
+
+export interface FederatingServer {
+  proc: HushProcess;
+  name: string;
+  port: number;
+}
+
+export class FederationTestbed {
+  readonly dir = mkdtempSync(join(tmpdir(), 'hush-fed-'));
+  readonly ca = join(this.dir, 'ca.crt');
+  readonly cert = join(this.dir, 'server.crt');
+  readonly key = join(this.dir, 'server.key');
+  readonly servers: HushProcess[] = [];
+
+  constructor() {
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
+      '-subj', '/CN=Hush federation test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+    writeFileSync(join(this.dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  }
+
+  /** Starts a server; `port` and `database` given again restart the same server. */
+  async start(opts: { port?: number; database?: string; extra?: string[]; env?: StartOptions['env'] } = {}): Promise<FederatingServer> {
+    const port = opts.port ?? (await freePort());
+    const name = `localhost:${port}`;
+    const proc = await startHush({
+      ...(opts.database !== undefined ? { database: opts.database } : {}),
+      ...(opts.env !== undefined ? { env: opts.env } : {}),
+      args: ['--server-name', name, '--federation', 'on', '--federation-port', String(port), '--tls-cert', this.cert, '--tls-key', this.key,
+        '--outbound-allow-private', 'on', '--federation-ca', this.ca, ...(opts.extra ?? [])],
+    });
+    this.servers.push(proc);
+    return { proc, name, port };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
