@@ -42,7 +42,7 @@ async function sync(server: FederatingServer, token: string, since?: string) {
   return res.json;
 }
 
-test('invite to a user of B, B signs it and shows it; the user joins through A and leaves through A', async () => {
+test('invite to a user of B, B signs it and shows it; the user joins through A, then leaves', async () => {
   const bob = await client(b.proc.baseUrl).register('bob');
   const inv = await client(a.proc.baseUrl).request('POST', `${V3}/rooms/${enc(roomId)}/invite`, { token: alice.token, body: { user_id: bob.userId } });
   assert.equal(inv.status, 200, inv.text);
