@@ -24,7 +24,7 @@ function layer(path: string): string {
 /** Which layers each layer may import from (besides itself and @hush/spec). */
 const ALLOWED: Record<string, string[]> = {
   api: ['http', 'services', 'federation'],
-  federation: ['services', 'storage', 'config', 'http'],
+  federation: ['services', 'policy', 'storage', 'config', 'http'],
   http: ['services', 'api', 'config'],
   services: ['policy', 'storage', 'notifier', 'config'],
   policy: ['storage'],
@@ -49,4 +49,14 @@ test('imports point one way', () => {
 test('only policy/visibility.ts mints a VisibleEvent', () => {
   const minting = files(SRC).filter((f) => /as VisibleEvent|is VisibleEvent/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(minting.map((f) => relative(SRC, f)), ['policy/visibility.ts']);
+});
+
+test('only the policy builds viewers and loaded views, and brands what a response may carry', () => {
+  const outsidePolicy = files(SRC).filter((f) => layer(f) !== 'policy');
+  const offending = (re: RegExp) => outsidePolicy.filter((f) => re.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+  assert.deepEqual(offending(/new RoomViewer\(/), [], 'RoomViewer built outside policy/');
+  assert.deepEqual(offending(/as (unknown as )?PolicyView/), [], 'a PolicyView made outside policy/');
+  assert.deepEqual(offending(/as (unknown as )?Shown</), [], 'a Shown<…> made outside policy/');
+  assert.deepEqual(offending(/\bemptyIgnoreView\b/), [], 'a view that ignores nothing, outside policy/');
+  assert.ok(!/export function asVisibleState/.test(readFileSync(join(SRC, 'policy/visibility.ts'), 'utf8')), 'no exported cast to VisibleEvent');
 });

@@ -21,6 +21,7 @@ import {
   type ViewPolicy,
 } from '@hush/spec';
 import type { Tx } from '../storage/db.ts';
+import type { PolicyView } from './ignore.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { eventsStore } from '../storage/events.store.ts';
@@ -32,7 +33,7 @@ export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFro
  *  lists themselves. Lists are parsed once per change, not once per request: with 10,000 entries a
  *  parse costs milliseconds. */
 interface CachedView {
-  view: IgnoreView;
+  view: PolicyView;
   listsVersion: number;
   rulesVersion: number;
   listed: string[];
@@ -41,7 +42,7 @@ interface CachedView {
   /** The newest room upgrade the view's ignored rooms were followed through (0: none). */
   upgradesVersion?: number;
   /** The views this one replaced, oldest first (a few): what a /sync token of before the change saw. */
-  history: IgnoreView[];
+  history: PolicyView[];
 }
 const HISTORY = 8;
 const views = new Map<string, CachedView>();
@@ -83,7 +84,7 @@ async function loadPolicy(tx: Tx, userId: string, parsed: ParsedLists): Promise<
   };
 }
 
-function remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: CachedView | undefined): IgnoreView {
+function remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: CachedView | undefined): PolicyView {
   if (views.size >= MAX_CACHED_VIEWS) views.clear();
   const history = replaced && replaced.view.version < entry.view.version ? [...replaced.history, replaced.view].slice(-HISTORY) : (replaced?.history ?? []);
   views.set(userId, { ...entry, history });
@@ -95,7 +96,7 @@ function remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: 
  * was answered with), when this process knows it: it built every view since. With several processes
  * (`shared`) another may have changed the lists unseen here, so there is no answer.
  */
-export function ignoreViewAt(userId: string, position: number, shared: boolean): IgnoreView | undefined {
+export function ignoreViewAt(userId: string, position: number, shared: boolean): PolicyView | undefined {
   const entry = views.get(userId);
   if (shared || !entry) return undefined;
   const known = [...entry.history, entry.view];
@@ -133,7 +134,7 @@ async function followUpgrades(tx: Tx, view: IgnoreView, upgradesVersion: number)
 
 /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
  *  newest stream position among the lists and the rules of their policy rooms. */
-export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView> {
+export async function loadIgnoreView(tx: Tx, userId: string): Promise<PolicyView> {
   const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
   const hit = views.get(userId);
   // Only a view that ignores rooms depends on room upgrades (one indexed max() for those users).
@@ -152,7 +153,8 @@ export async function loadIgnoreView(tx: Tx, userId: string): Promise<IgnoreView
   const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
   const direct = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
   const upgradesVersion = await upgrades(direct.ignoredInviteRooms.size);
-  const view = await followUpgrades(tx, direct, upgradesVersion);
+  // The one place a PolicyView is made: everything the user said, loaded.
+  const view = (await followUpgrades(tx, direct, upgradesVersion)) as PolicyView;
   return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy, upgradesVersion }, hit);
 }
 
@@ -182,7 +184,7 @@ export function noteIgnoreListWrite(userId: string, type: string, parsedContent:
   if (type === IGNORED_USER_LIST && !sameRuleRooms(hit.parsed.get(type) as IgnoredUserList | undefined, parsedContent as IgnoredUserList)) return;
   const parsed = new Map(hit.parsed);
   parsed.set(type, parsedContent);
-  const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy);
+  const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy) as PolicyView;
   // Ignored rooms are followed through room upgrades by a read: let the next load build the view.
   if (view.ignoredInviteRooms.size > 0) return void views.set(userId, { ...hit, listsVersion: -1 });
   remember(userId, { ...hit, view, listsVersion: after, parsed, upgradesVersion: 0 }, hit);

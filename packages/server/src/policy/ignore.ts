@@ -2,5 +2,13 @@
 // pure and live in @hush/spec (ignore/policy.ts) so the client library applies the very same ones;
 // the server reaches them through this file and builds views with ignore-lists.ts.
 
-export { emptyIgnoreView, hidesEvent, hidesInvite, hidesUser, ignoreReason, inviteBlockRule, inviteRule, invitePermissionVerdict, rejectsInviteFrom } from '@hush/spec';
+import type { IgnoreView } from '@hush/spec';
+
+export { hidesEvent, hidesInvite, hidesUser, ignoreReason, inviteBlockRule, inviteRule, invitePermissionVerdict, rejectsInviteFrom } from '@hush/spec';
 export type { IgnoreRules, IgnoreView, InvitePermission, PolicyRules } from '@hush/spec';
+
+declare const loaded: unique symbol;
+/** A user's IgnoreView as the policy loaded it from everything they have said (ignore-lists.ts is
+ *  its only maker): viewers and verdicts on responses take only this, so no read path can pass a
+ *  view that ignores nothing (`emptyIgnoreView`) or one built by hand. */
+export type PolicyView = IgnoreView & { readonly [loaded]: true };

@@ -2,9 +2,11 @@
 // client-server API, and the ignore policy). The only place that mints a VisibleEvent; response
 // formatters accept nothing else, so no read path can forget either rule.
 
+import { emptyIgnoreView } from '@hush/spec';
+import type { Tx } from '../storage/db.ts';
 import type { EventRow } from '../storage/events.store.ts';
-import type { StateHistoryRow } from '../storage/state.store.ts';
-import { hidesEvent, type IgnoreView } from './ignore.ts';
+import { stateStore, type StateHistoryRow } from '../storage/state.store.ts';
+import { hidesEvent, type PolicyView } from './ignore.ts';
 
 declare const visible: unique symbol;
 export type VisibleEvent = EventRow & { readonly [visible]: true };
@@ -33,7 +35,7 @@ export class RoomViewer {
   constructor(
     readonly userId: string,
     history: readonly StateHistoryRow[],
-    readonly ignore: IgnoreView,
+    readonly ignore: PolicyView,
   ) {
     for (const h of history) {
       const change = { ordering: h.ordering, value: h.value ?? '' };
@@ -156,8 +158,13 @@ export class RoomViewer {
   }
 }
 
-/** State events of the current state are served to members regardless of when they were sent
- *  (room name, topic, membership). Only this module may vouch for them. */
-export function asVisibleState(rows: readonly EventRow[]): VisibleEvent[] {
-  return rows as VisibleEvent[];
+/** The viewer of one room for the user whose loaded view `ignore` is (one small query). */
+export async function loadViewer(tx: Tx, roomId: string, ignore: PolicyView): Promise<RoomViewer> {
+  return new RoomViewer(ignore.userId, await stateStore.visibilityHistory(tx, roomId, ignore.userId), ignore);
+}
+
+/** A viewer by history visibility alone, ignoring nobody — for acts about the room rather than
+ *  reads for the user (a report of an event the reporter may already have ignored). Said once, here. */
+export async function loadHistoryViewer(tx: Tx, roomId: string, userId: string): Promise<RoomViewer> {
+  return new RoomViewer(userId, await stateStore.visibilityHistory(tx, roomId, userId), emptyIgnoreView(userId, 0) as unknown as PolicyView);
 }

@@ -14,7 +14,7 @@ import { accountsStore } from '../storage/accounts.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
 import { loadIgnoreView } from '../policy/ignore-lists.ts';
-import { hidesUser } from '../policy/ignore.ts';
+import { showsUser } from '../policy/shown.ts';
 
 export const IDLE_MS = 5 * 60_000;
 export const OFFLINE_MS = 30_000;
@@ -79,7 +79,7 @@ export class PresenceService {
       if (userId !== r.userId) {
         if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
         if (!(await stateStore.shareRoom(tx, r.userId, userId))) throw forbidden('You do not share a room with this user');
-        if (hidesUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
+        if (!showsUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
       }
       const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;
       return row ? this.stateOf(row) : { presence: 'offline' };
@@ -179,12 +179,11 @@ export class PresenceService {
     return { type: 'm.presence', sender: row.user_id, content };
   }
 
-  /** The `presence` section of /sync: changes after `after` of users sharing a room with the
-   *  requester (the requester included), none from anyone they ignore. */
-  async section(tx: Tx, r: Requester, after: number, upTo: number, hidden: (userId: string) => boolean): Promise<PresenceEvent[]> {
+  /** Presence changes after `after` up to `upTo` of users who share a room with the requester (the
+   *  requester included), as events; what of them the requester may see is the policy's call. */
+  async changes(tx: Tx, r: Requester, after: number, upTo: number): Promise<PresenceEvent[]> {
     if (!this.enabled) return [];
-    const rows = await presenceStore.changedForViewer(tx, r.userId, after, upTo);
-    return rows.filter((row) => row.user_id === r.userId || !hidden(row.user_id)).map((row) => this.present(row));
+    return (await presenceStore.changedForViewer(tx, r.userId, after, upTo)).map((row) => this.present(row));
   }
 
   stop(): void {

@@ -11,8 +11,7 @@ import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { reportsStore, type ReportRow } from '../storage/reports.store.ts';
 import type { Requester } from './requester.ts';
-import { emptyIgnoreView } from '../policy/ignore.ts';
-import { loadViewer } from './rooms/timeline.ts';
+import { loadHistoryViewer } from '../policy/visibility.ts';
 
 export interface ReportListing {
   reports: ReportRow[];
@@ -28,7 +27,7 @@ export class ReportService {
   async reportEvent(r: Requester, roomId: string, eventId: string, reason: string | undefined, score: number | undefined): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       // History visibility alone: the reporter may well have ignored the sender already.
-      const viewer = await loadViewer(tx, roomId, emptyIgnoreView(r.userId));
+      const viewer = await loadHistoryViewer(tx, roomId, r.userId);
       const row = await eventsStore.byId(tx, eventId);
       if (viewer.currentMembership() !== 'join' || !row || row.room_id !== roomId || !viewer.historyAllows(row)) {
         throw notFound('The event was not found or you are not joined to the room');

@@ -61,14 +61,18 @@ test('un-ignoring: the room with the un-ignored user comes limited with a prev_b
   assert.ok(back.includes('hidden 1') && back.includes('hidden 2'), `paging back finds what was hidden (got ${back.join(', ')})`);
 });
 
-test('ignoring reveals nothing: no room comes limited (the client hides what it holds, as the spec asks)', async () => {
+test('ignoring reveals nothing: the room comes with its new counts but not limited (the client hides what it holds, as the spec asks)', async () => {
   const { alice, bob, withBob, withoutBob } = await setup('ur2');
   await r.send(bob, withBob, 'said before');
   const since = (await sync(alice)).next_batch;
   await r.ignore(alice, [bob.userId]);
   const s = await sync(alice, since);
-  assert.equal(s.rooms?.join?.[withBob], undefined, 'no entry for the room');
-  assert.equal(s.rooms?.join?.[withoutBob], undefined);
+  const room = s.rooms?.join?.[withBob];
+  assert.ok(room, 'the room whose counts changed is in the sync');
+  assert.notEqual(room.timeline.limited, true, 'not limited: nothing was revealed');
+  assert.deepEqual(room.timeline.events, [], 'nothing replayed');
+  assert.equal(room.unread_notifications.notification_count, 0, "bob's message no longer counts");
+  assert.equal(s.rooms?.join?.[withoutBob], undefined, 'a room without bob does not appear');
   assert.ok((s.account_data?.events as Json[]).some((e) => e.type === 'm.ignored_user_list'), 'the list itself tells the client whom to hide');
 });
 
@@ -80,7 +84,7 @@ test('un-ignoring one user while ignoring another: only the room where someone w
   await r.ignore(alice, [carol.userId]); // reveals bob (only in withBob), hides carol (in both)
   const s = await sync(alice, since);
   assert.equal(s.rooms?.join?.[withBob]?.timeline?.limited, true);
-  assert.equal(s.rooms?.join?.[withoutBob], undefined, 'hiding carol reveals nothing there');
+  assert.notEqual(s.rooms?.join?.[withoutBob]?.timeline?.limited, true, 'hiding carol reveals nothing there: counts, no reset');
   const next = await sync(alice, s.next_batch);
   assert.equal(next.rooms?.join?.[withBob], undefined, 'the change is told once');
 });

@@ -6,12 +6,10 @@ import { ErrCode, MatrixError, notFound } from '@hush/spec';
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import { RoomViewer, type VisibleEvent } from '../../policy/visibility.ts';
-import type { IgnoreView } from '../../policy/ignore.ts';
+import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 
-export async function loadViewer(tx: Tx, roomId: string, ignore: IgnoreView): Promise<RoomViewer> {
-  return new RoomViewer(ignore.userId, await stateStore.visibilityHistory(tx, roomId, ignore.userId), ignore);
-}
+/** Viewers are built by the policy only. */
+export { loadViewer } from '../../policy/visibility.ts';
 
 export interface ScanResult {
   /** Visible events in scan order (newest first for 'b', oldest first for 'f'). */

@@ -6,7 +6,7 @@ import type { Tx } from '../../storage/db.ts';
 import type { MembershipRow } from '../../storage/state.store.ts';
 import type { Requester } from '../requester.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
-import type { IgnoreView } from '../../policy/ignore.ts';
+import type { PolicyView } from '../../policy/ignore.ts';
 import { compileEventFilter, type CompiledEventFilter, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
 import type { ParsedContents } from '../account-data.ts';
@@ -57,7 +57,7 @@ export interface SyncContext {
   position: Position;
   filter: SyncFilter;
   fullState: boolean;
-  ignore: IgnoreView;
+  ignore: PolicyView;
   /** The requester's memberships in the rooms the filter lets through. */
   memberships: MembershipRow[];
   deps: SyncDeps;

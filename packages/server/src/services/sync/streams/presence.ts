@@ -3,13 +3,14 @@
 // requester ignores (decision 0027).
 
 import type { PresenceEvent } from '@hush/spec';
-import { hidesUser } from '../../../policy/ignore.ts';
+import { shownFrom } from '../../../policy/shown.ts';
 import type { Section, SyncContext } from '../context.ts';
 
 export async function presenceStream(ctx: SyncContext): Promise<Section<{ events: PresenceEvent[] }>> {
   const { tx, r, since, position, ignore, filter, deps } = ctx;
   if (!filter.presence.matchesType('m.presence')) return { section: { events: [] }, hasData: false };
-  const events = (await deps.presence.section(tx, r, since?.stream ?? 0, position.stream, (u) => hidesUser(ignore, u)))
+  const changed = await deps.presence.changes(tx, r, since?.stream ?? 0, position.stream);
+  const events = shownFrom(ignore, changed, (p) => p.sender)
     .filter((p) => filter.presence.matchesSender(p.sender))
     .slice(-filter.presence.limit);
   return { section: { events }, hasData: events.length > 0 };

@@ -4,16 +4,17 @@
 
 import type { BasicEvent, JsonObject } from '@hush/spec';
 import { receiptsStore, type ReceiptRow } from '../../../storage/receipts.store.ts';
-import { hidesUser } from '../../../policy/ignore.ts';
+import { shownFrom, type Shown } from '../../../policy/shown.ts';
 import type { SyncContext } from '../context.ts';
 
 /** Each joined room's `m.receipt` event, for rooms with visible receipts in the window. */
 export async function receiptsStream(ctx: SyncContext, joinedIds: readonly string[]): Promise<Map<string, BasicEvent>> {
   const { tx, r, since, position, ignore, filter } = ctx;
-  const byRoom = new Map<string, ReceiptRow[]>();
+  const byRoom = new Map<string, Shown<ReceiptRow>[]>();
   if (!filter.ephemeral.matchesType('m.receipt')) return new Map();
-  for (const rc of await receiptsStore.inRoomsSince(tx, joinedIds, since?.stream ?? 0, position.stream)) {
-    if (hidesUser(ignore, rc.user_id) || !filter.ephemeral.matchesSender(rc.user_id)) continue;
+  const rows = shownFrom(ignore, await receiptsStore.inRoomsSince(tx, joinedIds, since?.stream ?? 0, position.stream), (rc) => rc.user_id);
+  for (const rc of rows) {
+    if (!filter.ephemeral.matchesSender(rc.user_id)) continue;
     if (rc.receipt_type === 'm.read.private' && rc.user_id !== r.userId) continue;
     const list = byRoom.get(rc.room_id) ?? [];
     list.push(rc);
@@ -22,7 +23,7 @@ export async function receiptsStream(ctx: SyncContext, joinedIds: readonly strin
   return new Map([...byRoom].map(([room, rows]) => [room, receiptEvent(rows)]));
 }
 
-function receiptEvent(rows: ReceiptRow[]): BasicEvent {
+function receiptEvent(rows: readonly Shown<ReceiptRow>[]): BasicEvent {
   const content: Record<string, Record<string, Record<string, JsonObject>>> = {};
   for (const rc of rows) {
     const byType = (content[rc.event_id] ??= {});

@@ -5,7 +5,7 @@
 
 import type { ToDeviceEvent } from '@hush/spec';
 import { toDeviceStore } from '../../../storage/to-device.store.ts';
-import { hidesUser } from '../../../policy/ignore.ts';
+import { shownFrom } from '../../../policy/shown.ts';
 import type { Section, SyncContext } from '../context.ts';
 
 export const TO_DEVICE_LIMIT = 100;
@@ -34,8 +34,7 @@ async function read({ tx, r, since, position, ignore }: SyncContext): Promise<To
   let after = acknowledged ?? 0;
   for (;;) {
     const rows = await toDeviceStore.pending(tx, userId, deviceId, after, upTo, TO_DEVICE_LIMIT);
-    for (const r of rows) {
-      if (hidesUser(ignore, r.sender)) continue;
+    for (const r of shownFrom(ignore, rows, (row) => row.sender)) {
       events.push({ sender: r.sender, type: r.type, content: JSON.parse(r.content) as ToDeviceEvent['content'] });
       if (events.length === TO_DEVICE_LIMIT) return { events, position: r.stream_ordering };
     }

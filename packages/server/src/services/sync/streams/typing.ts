@@ -4,7 +4,7 @@
 // stopping is no change at all.
 
 import type { BasicEvent } from '@hush/spec';
-import { hidesUser } from '../../../policy/ignore.ts';
+import { shownFrom, showsUser } from '../../../policy/shown.ts';
 import type { SyncContext } from '../context.ts';
 
 /** The room's `m.typing` event, or undefined when there is nothing new to tell. `force`: tell the
@@ -12,7 +12,8 @@ import type { SyncContext } from '../context.ts';
 export function typingStream(ctx: SyncContext, roomId: string, force: boolean): BasicEvent | undefined {
   const { since, ignore, filter, deps } = ctx;
   if (!filter.ephemeral.matchesType('m.typing')) return undefined;
-  const shown = (u: string) => !hidesUser(ignore, u) && filter.ephemeral.matchesSender(u);
+  const shown = (u: string) => showsUser(ignore, u) && filter.ephemeral.matchesSender(u);
   if (!force && since !== undefined && !deps.typing.changedSince(roomId, since.typing, shown)) return undefined;
-  return { type: 'm.typing', content: { user_ids: deps.typing.typingIn(roomId).filter(shown) } };
+  const typing = shownFrom(ignore, deps.typing.typingIn(roomId), (u) => u).filter((u) => filter.ephemeral.matchesSender(u));
+  return { type: 'm.typing', content: { user_ids: typing } };
 }

@@ -5,9 +5,9 @@
 import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/spec';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
-import { hidesInvite, hidesUser } from '../../../../policy/ignore.ts';
+import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
-import { historyRevealedIn, joinedRoom } from './joined.ts';
+import { joinedRoom, listEffectIn } from './joined.ts';
 import { leftRoom } from './left.ts';
 import { strippedStateOf } from './invited.ts';
 
@@ -22,7 +22,8 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   const { tx, r, since, position, ignore, filter, fullState, memberships, deps } = ctx;
   const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
   // A list change since the token: rooms where it revealed history come `limited` (decision 0023),
-  // judged against the view the token was answered with.
+  // rooms where it only hid someone come with their new counts; judged against the view the token
+  // was answered with.
   const ignoreChanged = since !== undefined && ignore.version > since.stream;
   const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, deps.notifier.shared()) : undefined;
   const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, since.stream, position.stream) : new Set(joinedIds);
@@ -34,17 +35,16 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   for (const m of memberships) {
     const changedMembership = !since || m.stream_ordering > since.stream;
     if (m.membership === 'join') {
-      const historyChanged = ignoreChanged && (await historyRevealedIn(tx, m.room_id, seen, ignore));
-      const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => !hidesUser(ignore, u));
+      const listEffect = ignoreChanged ? await listEffectIn(tx, m.room_id, seen, ignore) : null;
+      const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => showsUser(ignore, u));
       const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
-      if (since && !fullState && !historyChanged && quiet) continue;
-      const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], historyChanged });
+      if (since && !fullState && listEffect === null && quiet) continue;
+      const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect });
       if (room) join[m.room_id] = room;
     } else if (m.membership === 'invite') {
       // A changed list may un-hide an invite: send every invite that is shown now.
       if (!changedMembership && !fullState && !ignoreChanged) continue;
-      if (hidesInvite(ignore, m.sender, m.room_id)) continue;
-      invite[m.room_id] = { invite_state: { events: await strippedStateOf(tx, m) } };
+      for (const shown of shownInvites(ignore, [m])) invite[m.room_id] = { invite_state: { events: await strippedStateOf(tx, shown) } };
     } else if (m.membership === 'leave' || m.membership === 'ban') {
       if (since ? !changedMembership && !fullState : !filter.includeLeave) continue;
       const room = await leftRoom(ctx, m);

@@ -16,8 +16,9 @@ export interface JoinedInputs {
   /** The room's `m.receipt` event for the window, if any. */
   receipt?: BasicEvent;
   accountData: BasicEvent[];
-  /** A list change revealed history in the room (decision 0023). */
-  historyChanged: boolean;
+  /** What a list change did to the room (decision 0023): `revealed` history comes `limited`, so the
+   *  client pages back; either way the entry goes out (typing and unread counts changed). */
+  listEffect: 'revealed' | 'hid' | null;
 }
 
 /** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
@@ -27,14 +28,14 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // Joined since the token, or left and joined again within the window (what happened while away
   // may be hidden from the timeline): the room comes with its whole state.
   const full = !since || fullState || viewer.joinedAfter(since.stream);
-  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.historyChanged });
+  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed' });
   const ephemeral: BasicEvent[] = [];
-  const typing = typingStream(ctx, m.room_id, full || inputs.historyChanged);
+  const typing = typingStream(ctx, m.room_id, full || inputs.listEffect !== null);
   if (typing) ephemeral.push(typing);
   if (inputs.receipt) ephemeral.push(inputs.receipt);
   const carries = timeline.events.length > 0 || state.events.length > 0 || ephemeral.length > 0 || inputs.accountData.length > 0;
   // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
-  if (since && !full && !inputs.historyChanged && !carries) return undefined;
+  if (since && !full && inputs.listEffect === null && !carries) return undefined;
   const room: JoinedRoom = { timeline, state, ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
   const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications);
   room.unread_notifications = unread.main;
@@ -51,14 +52,16 @@ async function summary(tx: Tx, roomId: string, userId: string): Promise<RoomSumm
   return { 'm.heroes': heroes, 'm.joined_member_count': joined.length, 'm.invited_member_count': invited.length };
 }
 
-/** Whether a list change revealed history in the room: someone who was ever in it is shown now and
- *  was hidden by the earlier view (events are hidden by sender alone). Without the earlier view, any
- *  other member shown now counts. A hide needs no signal: the client hides what it holds itself, as
- *  the spec asks ("the client should hide previous content sent by the newly ignored user"). */
-export async function historyRevealedIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<boolean> {
+/** What a list change did to the room as the viewer sees it: `revealed` someone who was ever in it
+ *  (shown now, hidden by the earlier view — events are hidden by sender alone), only `hid` someone,
+ *  or nothing. Without the earlier view, any other member shown now counts as revealed. */
+export async function listEffectIn(tx: Tx, roomId: string, before: IgnoreView | undefined, now: IgnoreView): Promise<'revealed' | 'hid' | null> {
+  let hid = false;
   for (const m of await stateStore.members(tx, roomId)) {
-    if (m.user_id === now.userId || hidesUser(now, m.user_id)) continue;
-    if (before === undefined || hidesUser(before, m.user_id)) return true;
+    if (m.user_id === now.userId) continue;
+    const hiddenNow = hidesUser(now, m.user_id);
+    if (!hiddenNow && (before === undefined || hidesUser(before, m.user_id))) return 'revealed';
+    if (hiddenNow && (before === undefined || !hidesUser(before, m.user_id))) hid = true;
   }
-  return false;
+  return hid ? 'hid' : null;
 }
