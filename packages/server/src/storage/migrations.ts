@@ -315,21 +315,6 @@ export const migrations: Migration[] = [
     },
   },
   {
-    version: 10,
-    name: 'presence: one row per user, its position in the shared stream',
-    async up(db) {
-      await db.schema
-        .createTable('presence')
-        .addColumn('user_id', 'text', (c) => c.primaryKey())
-        .addColumn('presence', 'text', (c) => c.notNull())
-        .addColumn('status_msg', 'text')
-        .addColumn('last_active_ts', 'bigint', (c) => c.notNull())
-        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('presence_by_ordering').on('presence').column('stream_ordering').execute();
-    },
-  },
-  {
     version: 7,
     name: 'search index, content reports, room predecessors (search, reporting, room upgrades)',
     async up(db, dialect) {
@@ -426,6 +411,21 @@ export const migrations: Migration[] = [
         .addPrimaryKeyConstraint('push_queue_pk', ['user_id', 'app_id', 'pushkey', 'stream_ordering'])
         .execute();
       await db.schema.createIndex('push_queue_due').on('push_queue').column('next_attempt_ts').execute();
+    },
+  },
+  {
+    version: 10,
+    name: 'presence: one row per user, its position in the shared stream',
+    async up(db) {
+      await db.schema
+        .createTable('presence')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('presence', 'text', (c) => c.notNull())
+        .addColumn('status_msg', 'text')
+        .addColumn('last_active_ts', 'bigint', (c) => c.notNull())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('presence_by_ordering').on('presence').column('stream_ordering').execute();
     },
   },
   {
