@@ -106,7 +106,7 @@ describe('upgradeRoom', () => {
 
   test('400 M_UNSUPPORTED_ROOM_VERSION for versions Hush does not serve; bad bodies are 400 M_BAD_JSON', async () => {
     const old = await r.createRoom(alice, { preset: 'public_chat' });
-    for (const v of ['1', '12', 'org.example.custom', '']) {
+    for (const v of ['12', '13', 'org.example.custom', '']) {
       const res = await upgrade(alice, old, v);
       assert.equal(res.status, 400, v);
       assert.equal(res.json.errcode, 'M_UNSUPPORTED_ROOM_VERSION');

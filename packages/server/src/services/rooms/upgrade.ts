@@ -14,6 +14,7 @@ import { stateStore } from '../../storage/state.store.ts';
 import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { SUPPORTED_ROOM_VERSIONS } from './create.ts';
+import { roomVersion } from './versions/index.ts';
 import { canSend, eventLevel, isLevel, powerLevelsFrom, userLevel, type PowerLevels } from './power-levels.ts';
 import type { RoomService } from './rooms.ts';
 import type { RoomTx } from './writer.ts';
@@ -119,6 +120,8 @@ export async function upgradeRoom(rooms: RoomService, r: Requester, roomId: stri
       const state = (type: string, content: JsonObject) => rt.persist({ type, stateKey: '', sender: r.userId, content });
       const create: JsonObject = { room_version: newVersion, predecessor: { room_id: roomId, event_id: old.headEventId } };
       for (const k of CREATE_KEYS_KEPT) if (old.create[k] !== undefined) create[k] = old.create[k] as JsonObject[string];
+      // Rooms v1-v10 name the creator in the content (auth rule 1.4); v11 takes the sender.
+      if (roomVersion(newVersion)?.creatorInContent) create['creator'] = r.userId;
       await state('m.room.create', create);
       await rt.persist({ type: 'm.room.member', stateKey: r.userId, sender: r.userId, content: { membership: 'join', ...profile } });
       const finalLevels: JsonObject = old.powerLevels ?? { users: { [r.userId]: userLevel(old.levels, r.userId) } };
