@@ -249,9 +249,10 @@ export async function startNheko(): Promise<Nheko> {
       waitLog: (re, ms = 30_000, from = 0) =>
         until(`nheko to log ${re}`, () => log.slice(from).split('\n').find((l) => re.test(l)), ms),
       xdotool,
+      // One xdotool call, no --sync: `mousemove --sync` to where the pointer already is waits for
+      // a motion that never comes (for seconds).
       click: async (x, y) => {
-        await xdotool('mousemove', '--sync', String(x), String(y));
-        await xdotool('click', '1');
+        await xdotool('mousemove', String(x), String(y), 'click', '1');
       },
       type: async (text) => {
         await xdotool('type', '--delay', '25', text);
