@@ -257,6 +257,11 @@ export class HushClient {
   }
 
   /** A public read receipt (`m.read`) at an event: the room's unread counts drop to what follows it. */
+  /** Reports a user to the server's administrators (spec `reportUser`). */
+  async reportUser(userId: string, reason: string): Promise<void> {
+    await this.http.request(api.reportUser, { params: { userId }, body: { reason } });
+  }
+
   async markRead(roomId: string, eventId: string): Promise<void> {
     await this.http.request(api.postReceipt, { params: { roomId, receiptType: 'm.read', eventId }, body: {} });
   }

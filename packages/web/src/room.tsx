@@ -3,7 +3,7 @@
 // composer, the member list, Ignore / Mute from a message or a member, and Leave (asked first).
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { api, isUserId, type ClientEvent } from '@hush/spec';
+import { isUserId, type ClientEvent } from '@hush/spec';
 import type { HushClient, RoomView } from '@hush/client';
 import { Confirm, IgnoreExplained } from './confirm.tsx';
 import { setMuted, useMuted } from './mute.ts';
@@ -49,7 +49,7 @@ export function RoomPage({ client, roomId, eventId }: { client: HushClient; room
       return;
     }
     try {
-      await client.http.request(api.reportUser, { params: { userId }, body: { reason: `Ignored and reported from ${roomId}` } });
+      await client.reportUser(userId, `Ignored and reported from ${roomId}`);
       setStatus(`${userId} is ignored and reported to the server's administrators. Settings → Ignored users undoes the ignore.`);
     } catch (e) {
       setStatus(`${userId} is ignored, but the report failed: ${describeError(e)}`);
