@@ -80,8 +80,10 @@ async function endGroup(child: ChildProcess | undefined): Promise<void> {
 }
 
 // The last resort: process groups of our own that are still alive when the test process ends,
-// also on SIGINT/SIGTERM (detached groups do not get the signal the runner sends to its own group).
+// also on SIGINT/SIGTERM (detached groups do not get the signal the runner sends to its own group),
+// and their temp HOMEs.
 const live = new Set<ChildProcess>();
+const homes = new Set<string>();
 function killLive(): void {
   for (const c of live) {
     try {
@@ -90,6 +92,7 @@ function killLive(): void {
       // gone
     }
   }
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
 }
 process.once('exit', killLive);
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -129,6 +132,7 @@ export const WINDOW = { width: 1066, height: 600 };
 export async function startNheko(): Promise<Nheko> {
   await requireTools();
   const home = mkdtempSync(join(tmpdir(), 'hush-nheko-'));
+  homes.add(home);
   const dirs = { XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache'), XDG_RUNTIME_DIR: join(home, 'run') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
 
@@ -143,6 +147,7 @@ export async function startNheko(): Promise<Nheko> {
     await endGroup(nheko);
     await endGroup(xvfb);
     rmSync(home, { recursive: true, force: true });
+    homes.delete(home);
   };
   try {
     const fd3 = xvfb.stdio[3] as NodeJS.ReadableStream;
