@@ -47,6 +47,8 @@ export const COPY_ORDER = [
   'event_outliers',
   'event_rejections',
   'federation_inbound_txns',
+  'federation_destinations',
+  'federation_queue',
   'event_push_actions',
   'pushers',
   'push_queue',
