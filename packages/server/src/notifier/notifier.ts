@@ -9,7 +9,16 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Bus, BusMessage } from './bus.ts';
-import type { StreamGate } from '../storage/stream.store.ts';
+
+/** What the notifier needs to hold wake-ups back until the stream is persisted up to them. */
+export interface StreamGate {
+  /** The persisted-up-to position, read from the database. */
+  read(): Promise<number>;
+  /** The highest one this process knows of without reading. */
+  known(): number;
+  /** Whether `p` (committed now) is known to be persisted-up-to. */
+  committedInOrder(p: number): boolean;
+}
 
 export interface Position {
   /** The shared stream of persisted changes (events, account data, receipts). */

@@ -132,16 +132,6 @@ const writers = new WeakMap<object, { owner: number; scopes: Set<string> }>();
 
 const isPostgres = (tx: Tx) => tx.getExecutor().adapter instanceof PostgresAdapter;
 
-/** What the notifier needs to hold wake-ups back until the stream is persisted up to them. */
-export interface StreamGate {
-  /** The persisted-up-to position, read from the database. */
-  read(): Promise<number>;
-  /** The highest one this process knows of without reading. */
-  known(): number;
-  /** Whether `p` (committed now) is known to be persisted-up-to. */
-  committedInOrder(p: number): boolean;
-}
-
 export const streamStore = {
   /** PostgreSQL: positions for writers on `db` are claimed over their own connection to `url`.
    *  Without it, `next` locks row 1 until commit (correct, and serialises every writer). */
@@ -151,8 +141,10 @@ export const streamStore = {
     return () => claims.close();
   },
 
-  /** The gate over `db`'s persisted-up-to position, for the notifier. */
-  gate(db: Db): StreamGate {
+  /** The gate over `db`'s persisted-up-to position, for the notifier (its `StreamGate`: the
+   *  persisted-up-to position read, the highest known without reading, and whether a position
+   *  committed now is known to be persisted-up-to). */
+  gate(db: Db): { read(): Promise<number>; known(): number; committedInOrder(p: number): boolean } {
     const claims = claimsOf.get(db.getExecutor().adapter);
     return {
       read: () => streamStore.current(db),
