@@ -36,7 +36,11 @@ export function defineFederationRoute<E extends Endpoint>(
 const origins = new WeakMap<FastifyRequest, string>();
 const bodies = new WeakMap<FastifyRequest, unknown>();
 
-export function registerFederationRoutes(app: FastifyInstance, defs: readonly FederationRouteDef[], deps: { serverName: string; keyRing: KeyRing }): void {
+export function registerFederationRoutes(
+  app: FastifyInstance,
+  defs: readonly FederationRouteDef[],
+  deps: { serverName: string; keyRing: KeyRing; /** An authenticated server talked to us (catch-up, decision 0032). */ onContact?: (origin: string) => void },
+): void {
   for (const def of defs) {
     const e = def.endpoint;
     const readBody = (req: FastifyRequest): unknown => {
@@ -57,6 +61,7 @@ export function registerFederationRoutes(app: FastifyInstance, defs: readonly Fe
                   deps.keyRing,
                 );
                 origins.set(req, origin);
+                deps.onContact?.(origin);
               },
             }
           : {}),

@@ -32,6 +32,9 @@ interface Local {
 export class PresenceService {
   private readonly local = new Map<string, Local>();
   private timer: NodeJS.Timeout | undefined;
+  /** Outbound federation's hook (decision 0032): a local user's presence changed (the rooms they
+   *  are joined to say which servers to tell). */
+  onLocal: ((event: PresenceEvent, rooms: readonly string[]) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -155,6 +158,10 @@ export class PresenceService {
     const l = this.local.get(userId);
     if (l) l.state = presence;
     if (pos > 0) this.notifier.notify({ stream: pos }, { rooms, users: [userId] });
+    if (pos > 0 && this.onLocal && rooms.length > 0) {
+      const row = await presenceStore.get(this.db, userId);
+      if (row) this.onLocal(this.present(row), rooms);
+    }
   }
 
   /** A row as `GET /presence` answers it. */

@@ -12,6 +12,9 @@ import type { Requester } from './requester.ts';
 
 
 export class ReceiptService {
+  /** Outbound federation's hook (decision 0032): a local user's public receipt, after commit. */
+  onLocal: ((roomId: string, type: string, userId: string, eventId: string, threadId: string | undefined, ts: number) => void) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
@@ -31,13 +34,15 @@ export class ReceiptService {
       await this.setFullyRead(roomId, r.userId, eventId);
       return;
     }
+    const ts = Date.now();
     const pos = await this.db.transaction().execute(async (tx) => {
       const p = await streamStore.next(tx);
-      await receiptsStore.put(tx, { room_id: roomId, receipt_type: type, user_id: r.userId, thread_id: threadId ?? '', event_id: eventId, ts: Date.now(), stream_ordering: p });
+      await receiptsStore.put(tx, { room_id: roomId, receipt_type: type, user_id: r.userId, thread_id: threadId ?? '', event_id: eventId, ts, stream_ordering: p });
       return p;
     });
     // Private receipts are only ever shown to their owner.
     this.notifier.notify({ stream: pos }, type === 'm.read.private' ? { users: [r.userId] } : { rooms: [roomId], users: [r.userId] });
+    if (type !== 'm.read.private') this.onLocal?.(roomId, type, r.userId, eventId, threadId, ts);
   }
 
   /** A receipt in an m.receipt EDU (federation/inbound): a joined remote user's public receipt on an

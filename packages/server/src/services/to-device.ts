@@ -1,7 +1,7 @@
 // Send-to-device messaging (spec "Send-to-Device messaging"): a send stores one message per target
 // device under one stream position and wakes the targets; /sync delivers them (sync/to-device.ts).
-// Hush does not federate, so messages to users of other servers, like those to unknown users or
-// devices, are dropped.
+// Messages to users of other servers go to outbound federation's hook (decision 0032: one
+// m.direct_to_device EDU per server and send); those to unknown users or devices are dropped.
 
 import { isUserId, parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/spec';
 import type { Db } from '../storage/db.ts';
@@ -11,7 +11,13 @@ import { toDeviceStore, type ToDeviceRow } from '../storage/to-device.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
 
+/** A send's messages to the users of one other server. */
+export type RemoteToDevice = Record<string, Record<string, JsonObject>>;
+
 export class ToDeviceService {
+  /** Outbound federation's hook: after a send committed, its messages per remote server. */
+  onRemote: ((sender: string, eventType: string, byServer: Map<string, RemoteToDevice>) => void) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
@@ -45,6 +51,14 @@ export class ToDeviceService {
     // Every target id is checked before anything is stored.
     const targets = Object.entries(body.messages).map(([userId, byDevice]) => ({ userId: parseUserId(userId), byDevice }));
     const users: string[] = [];
+    const remote = new Map<string, RemoteToDevice>();
+    for (const { userId, byDevice } of targets) {
+      const server = serverNameOf(userId);
+      if (server === this.serverName) continue;
+      let forServer = remote.get(server);
+      if (!forServer) remote.set(server, (forServer = {}));
+      forServer[userId] = byDevice as Record<string, JsonObject>;
+    }
     const pos = await this.db.transaction().execute(async (tx) => {
       if (!(await toDeviceStore.claimTxn(tx, r.userId, r.deviceId, txnId))) return null; // a retry
       const p = await streamStore.next(tx);
@@ -62,5 +76,6 @@ export class ToDeviceService {
       return p;
     });
     if (pos !== null && users.length > 0) this.notifier.notify({ stream: pos }, { users });
+    if (pos !== null && remote.size > 0) this.onRemote?.(r.userId, eventType, remote);
   }
 }

@@ -43,6 +43,8 @@ export class TypingService {
   /** Expiries sent and not yet applied (`room \0 user \0 until`), so each is sent once. */
   private readonly expiring = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Outbound federation's hook (decision 0032): a local user's typing change, after it applied. */
+  onLocal: ((roomId: string, userId: string, typing: boolean, timeoutMs: number) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -67,6 +69,7 @@ export class TypingService {
     if (m?.membership !== 'join') throw forbidden('You are not in this room');
     const until = typing ? this.now() + Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS) : 0;
     await this.append({ room: roomId, user: userId, until });
+    this.onLocal?.(roomId, userId, typing, Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS));
   }
 
   /** An m.typing EDU (federation/inbound): a remote user typing in a room they are joined to;

@@ -218,6 +218,19 @@ export const e2eKeysStore = {
     await tx.insertInto('e2e_device_list_changes').values({ user_id: userId, stream_ordering: ordering }).onConflict((oc) => oc.doNothing()).execute();
   },
 
+  /** The positions of `userId`'s last device-list changes before `before` (newest first). */
+  async deviceListChangesOf(tx: Tx, userId: string, before: number, limit: number): Promise<number[]> {
+    const rows = await tx
+      .selectFrom('e2e_device_list_changes')
+      .select('stream_ordering')
+      .where('user_id', '=', userId)
+      .where('stream_ordering', '<', before)
+      .orderBy('stream_ordering', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => Number(r.stream_ordering));
+  },
+
   /** Users whose device list changed after `after`, up to `upTo`. */
   async deviceListsChanged(tx: Tx, after: number, upTo: number): Promise<string[]> {
     if (upTo <= after) return [];

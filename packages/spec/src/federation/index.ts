@@ -76,3 +76,4 @@ export const queryProfile = endpoint({
 });
 export * from './inbound.ts';
 export * from './membership.ts';
+export * from './user-keys.ts';

@@ -43,7 +43,7 @@ export function inboundFor(f: Federation, s: Services): Inbound {
     inbound = {
       acceptor,
       access,
-      transactions: new TransactionReceiver(db, acceptor, access, { typing: s.typing, receipts: s.receipts, presence: s.presence, toDevice: s.toDevice }),
+      transactions: new TransactionReceiver(db, acceptor, access, { typing: s.typing, receipts: s.receipts, presence: s.presence, toDevice: s.toDevice, e2eKeys: s.e2eKeys }),
       reads: new FederationReads(db, access, f.serverName),
     };
     built.set(f, inbound);

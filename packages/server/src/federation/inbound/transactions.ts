@@ -2,8 +2,11 @@
 // origin's transactions are applied one after another in arrival order; a transaction already
 // received gets the answer it got then; each PDU goes through the acceptor (its result, or an error
 // string, under its event id); each EDU is checked (its user belongs to the origin, the origin is
-// not denied by the room's ACL, the user is joined) and routed to typing, receipts, presence or
-// to-device. EDUs that fail a check are dropped silently, as the spec has no answer for them.
+// not denied by the room's ACL, the user is joined) and routed to typing, receipts, presence,
+// to-device or — m.device_list_update, m.signing_key_update (decision 0032) — the e2e keys service,
+// which marks the user's device list changed for our users sharing a room with them (their keys are
+// asked of their server when a client queries them). EDUs that fail a check are dropped silently,
+// as the spec has no answer for them.
 
 import { forbidden, isRoomId, isUserId, serverNameOf, type federation, type JsonObject, type PresenceState, type UserId } from '@hush/spec';
 import type { Db } from '../../storage/db.ts';
@@ -12,6 +15,7 @@ import type { TypingService } from '../../services/typing.ts';
 import type { ReceiptService } from '../../services/receipts.ts';
 import type { PresenceService } from '../../services/presence.ts';
 import type { ToDeviceService } from '../../services/to-device.ts';
+import type { E2eKeysService } from '../../services/e2e/keys.ts';
 import type { RemotePduAcceptor } from './accept.ts';
 import type { ServerAccess } from './access.ts';
 
@@ -20,6 +24,7 @@ export interface EduSinks {
   receipts: ReceiptService;
   presence: PresenceService;
   toDevice: ToDeviceService;
+  e2eKeys: E2eKeysService;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -150,6 +155,14 @@ export class TransactionReceiver {
         }
         await this.sinks.toDevice.receiveRemote(origin, sender, type, messageId, clean);
         return true;
+      }
+      case 'm.device_list_update': {
+        if (!this.fromOrigin(c['user_id'], origin) || typeof c['device_id'] !== 'string' || c['device_id'].length > 255) return false;
+        return this.sinks.e2eKeys.remoteDeviceListChanged(c['user_id']);
+      }
+      case 'm.signing_key_update': {
+        if (!this.fromOrigin(c['user_id'], origin)) return false;
+        return this.sinks.e2eKeys.remoteDeviceListChanged(c['user_id']);
       }
       default:
         return false;

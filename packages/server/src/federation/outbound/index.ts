@@ -1,15 +1,22 @@
 // Outbound federation, assembled (decision 0031): the durable queue hooked to the room writer
 // (every event of ours in a room with other servers), and membership through other servers hooked
-// to the room service. Started by the app when federation is on.
+// to the room service, the services' EDU hooks (decision 0032), and catch-up: a server that
+// contacts us is reachable again (`contacted`). Started by the app when federation is on.
 
 import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
 import { OutboundQueue } from './queue.ts';
 import { FederatedMembership } from './membership.ts';
+import { startOutboundEdus } from './edus.ts';
+
+/** A server's requests wake its queue at most this often. */
+const WAKE_EVERY_MS = 1_000;
 
 export interface Outbound {
   queue: OutboundQueue;
   membership: FederatedMembership;
+  /** A signed request from `origin` arrived: send it what is queued, backoff or not. */
+  contacted(origin: string): void;
   stop(): Promise<void>;
 }
 
@@ -21,11 +28,21 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   writer.onFederateQueued = (destinations) => queue.poke(destinations);
   const membership = new FederatedMembership(db, f, writer, queue);
   s.rooms.remote = membership;
+  const stopEdus = startOutboundEdus(f, s, queue, log);
   queue.start();
+  const woken = new Map<string, number>();
   return {
     queue,
     membership,
+    contacted: (origin) => {
+      const now = Date.now();
+      if ((woken.get(origin) ?? 0) > now - WAKE_EVERY_MS) return;
+      if (woken.size > 10_000) woken.clear();
+      woken.set(origin, now);
+      queue.wake(origin);
+    },
     stop: async () => {
+      stopEdus();
       writer.onFederate = null;
       writer.onFederateQueued = null;
       s.rooms.remote = null;

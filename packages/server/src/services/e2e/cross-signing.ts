@@ -79,7 +79,7 @@ export class CrossSigningService {
         const row: CrossSigningRow = { user_id: r.userId, usage, public_key: k.publicKey, json: k.json };
         await e2eKeysStore.putCrossSigningKey(tx, row);
       }
-      return recordDeviceListChange(tx, [r.userId]);
+      return recordDeviceListChange(tx, [r.userId], { crossSigning: true });
     });
     announceDeviceListChange(this.notifier, announcement);
   }

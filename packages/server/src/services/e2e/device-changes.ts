@@ -1,7 +1,8 @@
 // Device-list changes: a user's device keys, device set or cross-signing keys changed. Each change
 // takes a stream position (so sync tokens order it with everything else) and is recorded for /sync
 // and /keys/changes; after commit, the user and every room they are joined to are notified, so the
-// waiting syncs of everyone sharing a room with them wake.
+// waiting syncs of everyone sharing a room with them wake, and outbound federation's hook (decision
+// 0032) tells the other servers sharing those rooms.
 
 import type { Tx } from '../../storage/db.ts';
 import { e2eKeysStore } from '../../storage/e2e-keys.store.ts';
@@ -13,10 +14,23 @@ export interface DeviceListAnnouncement {
   stream: number;
   users: string[];
   rooms: string[];
+  /** The change was to cross-signing keys (m.signing_key_update rather than m.device_list_update). */
+  crossSigning?: boolean;
+  /** Devices that were deleted. */
+  deleted?: string[];
+}
+
+export type DeviceListHook = (a: DeviceListAnnouncement) => void;
+/** Per app (its notifier): outbound federation's hook, set when federation is on. */
+const hooks = new WeakMap<Notifier, DeviceListHook>();
+
+export function setDeviceListHook(notifier: Notifier, hook: DeviceListHook | null): void {
+  if (hook) hooks.set(notifier, hook);
+  else hooks.delete(notifier);
 }
 
 /** Records, inside the writing transaction, that these users' device lists changed. */
-export async function recordDeviceListChange(tx: Tx, userIds: readonly string[]): Promise<DeviceListAnnouncement | undefined> {
+export async function recordDeviceListChange(tx: Tx, userIds: readonly string[], what: Pick<DeviceListAnnouncement, 'crossSigning' | 'deleted'> = {}): Promise<DeviceListAnnouncement | undefined> {
   const users = [...new Set(userIds)];
   if (users.length === 0) return undefined;
   const stream = await streamStore.next(tx);
@@ -25,10 +39,12 @@ export async function recordDeviceListChange(tx: Tx, userIds: readonly string[])
     await e2eKeysStore.markDeviceListChanged(tx, u, stream);
     for (const m of await stateStore.membershipsOfUser(tx, u)) if (m.membership === 'join') rooms.add(m.room_id);
   }
-  return { stream, users, rooms: [...rooms] };
+  return { stream, users, rooms: [...rooms], ...what };
 }
 
 /** After commit: wakes the syncs the change concerns. */
 export function announceDeviceListChange(notifier: Notifier, a: DeviceListAnnouncement | undefined): void {
-  if (a) notifier.notify({ stream: a.stream }, { users: a.users, rooms: a.rooms });
+  if (!a) return;
+  notifier.notify({ stream: a.stream }, { users: a.users, rooms: a.rooms });
+  hooks.get(notifier)?.(a);
 }

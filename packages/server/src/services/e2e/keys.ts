@@ -1,10 +1,13 @@
 // Device keys and one-time keys (spec "End-to-end encryption": "Uploading keys", "Querying keys",
-// "Claiming one-time keys", "Tracking the device list for a user"). Local users only: Hush does not
-// federate, so a remote user's server is reported under `failures`, as an unreachable server is.
+// "Claiming one-time keys", "Tracking the device list for a user"). A remote user's keys are asked of
+// their server through the `remote` hook (outbound federation, decision 0032), its answer checked
+// here; without federation, or when the server does not answer, it is reported under `failures`.
+// The same reads serve other servers' /user/keys and /user/devices requests for our users.
 // A device's keys go when the device goes (`forgetDeletedDevices`, called where tokens are revoked).
 
-import { MatrixError, badJson, invalidParam, parseUserId, serverNameOf, type api, type BodyOf, type ServerName } from '@hush/spec';
+import { MatrixError, badJson, invalidParam, isUserId, parseUserId, serverNameOf, type api, type BodyOf, type ServerName, type UserId } from '@hush/spec';
 import type { Db, Tx } from '../../storage/db.ts';
+import { stateStore } from '../../storage/state.store.ts';
 import { e2eKeysStore, type OneTimeKeyRow, type SignatureRow } from '../../storage/e2e-keys.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
 import type { Requester } from '../requester.ts';
@@ -13,9 +16,43 @@ import { deviceListChanges, oneTimeKeyCounts } from '../sync/device-lists.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';
 import { INVALID_SIGNATURE, isRecord, mergedSignatures, signedBy, signedContent, storedForm, type JsonRecord } from './signed.ts';
 
-/** What a query or claim answers for a server it cannot reach (every remote one, for now). */
-const UNREACHABLE = { status: 503, message: 'Federation is not supported by this homeserver' };
+/** What a query or claim answers for a server it cannot reach. */
+const UNREACHABLE = { status: 503, message: 'The server could not be reached' };
 const MAX_ID = 255;
+/** A remote key object larger than this is dropped. */
+const MAX_REMOTE_KEY_BYTES = 64 * 1024;
+/** How long a query or claim waits for other servers (the spec's default `timeout`). */
+const REMOTE_TIMEOUT_MS = 10_000;
+
+/** Asking other servers for keys (their raw answers; checked by the caller). */
+export interface RemoteKeys {
+  query(server: string, deviceKeys: Record<string, string[]>): Promise<unknown>;
+  claim(server: string, oneTimeKeys: Record<string, Record<string, string>>): Promise<unknown>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** A key object from another server that names `userId` (and `deviceId`) and is not oversized. */
+function remoteKeyObject(value: unknown, userId: string, deviceId?: string): JsonRecord | undefined {
+  if (!isRecord(value) || value['user_id'] !== userId) return undefined;
+  if (deviceId !== undefined && value['device_id'] !== deviceId) return undefined;
+  if (JSON.stringify(value).length > MAX_REMOTE_KEY_BYTES) return undefined;
+  return value;
+}
 
 type QueryResponse = NonNullable<typeof api.queryKeys.response>;
 
@@ -76,6 +113,9 @@ export function withSignatures(obj: JsonRecord, rows: readonly SignatureRow[]): 
 }
 
 export class E2eKeysService {
+  /** Other servers' keys (set by outbound federation). */
+  remote: RemoteKeys | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
@@ -119,11 +159,14 @@ export class E2eKeysService {
   async query(r: Requester, body: BodyOf<typeof api.queryKeys>): Promise<QueryResponse> {
     const asked = Object.entries(body.device_keys).map(([u, devices]) => ({ userId: parseUserId(u), devices }));
     const out: QueryResponse = { failures: {}, device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {} };
+    const remote = new Map<string, Record<string, string[]>>();
     await this.db.transaction().execute(async (tx) => {
       const local: string[] = [];
       for (const { userId, devices } of asked) {
-        if (serverNameOf(userId) !== this.serverName) {
-          out.failures[serverNameOf(userId)] = UNREACHABLE;
+        const server = serverNameOf(userId);
+        if (server !== this.serverName) {
+          if (!this.remote) out.failures[server] = UNREACHABLE;
+          else (remote.get(server) ?? remote.set(server, {}).get(server) ?? {})[userId] = [...new Set(devices)];
           continue;
         }
         local.push(userId);
@@ -147,17 +190,56 @@ export class E2eKeysService {
         if (section) section[row.user_id] = key;
       }
     });
+    await Promise.all([...remote].map(([server, users]) => this.queryRemote(server, users, out)));
     return out;
+  }
+
+  /** Asks `server` for its users' keys; what it answers about users it was not asked of, or that
+   *  does not name the right user and device, is dropped. */
+  private async queryRemote(server: string, users: Record<string, string[]>, out: QueryResponse): Promise<void> {
+    let answer: unknown;
+    try {
+      answer = await withTimeout(this.remote?.query(server, users) ?? Promise.reject(new Error('no federation')), REMOTE_TIMEOUT_MS);
+    } catch {
+      out.failures[server] = UNREACHABLE;
+      return;
+    }
+    if (!isRecord(answer)) {
+      out.failures[server] = UNREACHABLE;
+      return;
+    }
+    const deviceKeys = isRecord(answer['device_keys']) ? answer['device_keys'] : {};
+    const masters = isRecord(answer['master_keys']) ? answer['master_keys'] : {};
+    const selfSigning = isRecord(answer['self_signing_keys']) ? answer['self_signing_keys'] : {};
+    for (const [userId, wanted] of Object.entries(users)) {
+      const byDevice = deviceKeys[userId];
+      const keys: Record<string, object> = {};
+      if (isRecord(byDevice)) {
+        for (const [deviceId, dk] of Object.entries(byDevice).slice(0, 1000)) {
+          if (wanted.length > 0 && !wanted.includes(deviceId)) continue;
+          const ok = remoteKeyObject(dk, userId, deviceId);
+          if (ok) keys[deviceId] = ok;
+        }
+      }
+      out.device_keys[userId] = keys;
+      const master = remoteKeyObject(masters[userId], userId);
+      if (master && out.master_keys) out.master_keys[userId] = master;
+      const ssk = remoteKeyObject(selfSigning[userId], userId);
+      if (ssk && out.self_signing_keys) out.self_signing_keys[userId] = ssk;
+    }
   }
 
   async claim(body: BodyOf<typeof api.claimKeys>): Promise<NonNullable<typeof api.claimKeys.response>> {
     const asked = Object.entries(body.one_time_keys).map(([u, devices]) => ({ userId: parseUserId(u), devices }));
     const failures: Record<string, object> = {};
     const keys: Record<string, Record<string, Record<string, unknown>>> = {};
+    const remote = new Map<string, Record<string, Record<string, string>>>();
     await this.db.transaction().execute(async (tx) => {
       for (const { userId, devices } of asked) {
-        if (serverNameOf(userId) !== this.serverName) {
-          failures[serverNameOf(userId)] = UNREACHABLE;
+        const server = serverNameOf(userId);
+        if (server !== this.serverName) {
+          if (!this.remote) failures[server] = UNREACHABLE;
+          else (remote.get(server) ?? remote.set(server, {}).get(server) ?? {})[userId] = devices;
           continue;
         }
         for (const [deviceId, algorithm] of Object.entries(devices)) {
@@ -166,7 +248,79 @@ export class E2eKeysService {
         }
       }
     });
+    await Promise.all(
+      [...remote].map(async ([server, users]) => {
+        let answer: unknown;
+        try {
+          answer = await withTimeout(this.remote?.claim(server, users) ?? Promise.reject(new Error('no federation')), REMOTE_TIMEOUT_MS);
+        } catch {
+          failures[server] = UNREACHABLE;
+          return;
+        }
+        const otks = isRecord(answer) && isRecord(answer['one_time_keys']) ? answer['one_time_keys'] : {};
+        for (const [userId, devices] of Object.entries(users)) {
+          const byDevice = otks[userId];
+          if (!isRecord(byDevice)) continue;
+          for (const [deviceId, algorithm] of Object.entries(devices)) {
+            const claimed = byDevice[deviceId];
+            if (!isRecord(claimed)) continue;
+            // One key, of the algorithm asked for: `algorithm:key_id` → a string or a signed object.
+            const [entry] = Object.entries(claimed).filter(([name, v]) => name.startsWith(`${algorithm}:`) && name.length <= MAX_ID && (typeof v === 'string' || isRecord(v)));
+            if (entry && JSON.stringify(entry[1]).length <= MAX_REMOTE_KEY_BYTES) (keys[userId] ??= {})[deviceId] = { [entry[0]]: entry[1] };
+          }
+        }
+      }),
+    );
     return { failures, one_time_keys: keys };
+  }
+
+  /** POST /_matrix/federation/v1/user/keys/query: our users' device and public cross-signing keys
+   *  for another server (others' users are left out). */
+  async queryForServer(deviceKeys: Record<string, string[]>): Promise<{ device_keys: Record<string, Record<string, unknown>>; master_keys: Record<string, unknown>; self_signing_keys: Record<string, unknown> }> {
+    const ours = Object.fromEntries(Object.entries(deviceKeys).filter(([u]) => isUserId(u) && serverNameOf(u) === this.serverName));
+    // The asking server is nobody's device: no requester's own signatures, no user-signing keys.
+    const res = await this.query({ userId: '' as UserId, deviceId: '', tokenHash: '' }, { device_keys: ours });
+    return { device_keys: res.device_keys, master_keys: res.master_keys ?? {}, self_signing_keys: res.self_signing_keys ?? {} };
+  }
+
+  /** POST /_matrix/federation/v1/user/keys/claim: one-time keys of our users' devices. */
+  async claimForServer(oneTimeKeys: Record<string, Record<string, string>>): Promise<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>> }> {
+    const ours = Object.fromEntries(Object.entries(oneTimeKeys).filter(([u]) => isUserId(u) && serverNameOf(u) === this.serverName));
+    const res = await this.claim({ one_time_keys: ours });
+    return { one_time_keys: res.one_time_keys };
+  }
+
+  /** GET /_matrix/federation/v1/user/devices/{userId}: one of our users' devices with keys, their
+   *  public cross-signing keys, and the position of their last device-list change. */
+  async devicesForServer(userId: string): Promise<{ user_id: string; stream_id: number; devices: { device_id: string; keys: unknown; device_display_name?: string }[]; master_key?: unknown; self_signing_key?: unknown }> {
+    const res = await this.queryForServer({ [userId]: [] });
+    const [last] = await this.db.transaction().execute((tx) => e2eKeysStore.deviceListChangesOf(tx, userId, Number.MAX_SAFE_INTEGER, 1));
+    const devices = Object.entries(res.device_keys[userId] ?? {}).map(([deviceId, keys]) => {
+      const name = isRecord(keys) && isRecord(keys['unsigned']) ? keys['unsigned']['device_display_name'] : undefined;
+      return { device_id: deviceId, keys, ...(typeof name === 'string' ? { device_display_name: name } : {}) };
+    });
+    const out: Awaited<ReturnType<E2eKeysService['devicesForServer']>> = { user_id: userId, stream_id: last ?? 0, devices };
+    if (res.master_keys[userId] !== undefined) out.master_key = res.master_keys[userId];
+    if (res.self_signing_keys[userId] !== undefined) out.self_signing_key = res.self_signing_keys[userId];
+    return out;
+  }
+
+  /** Positions of a user's device-list changes before `stream` (an update's `prev_id`). */
+  async previousChanges(userId: string, stream: number): Promise<number[]> {
+    return this.db.transaction().execute((tx) => e2eKeysStore.deviceListChangesOf(tx, userId, stream, 1));
+  }
+
+  /** A remote user's device list or cross-signing keys changed (m.device_list_update,
+   *  m.signing_key_update): our users sharing a room with them see them in device_lists.changed. */
+  async remoteDeviceListChanged(userId: string): Promise<boolean> {
+    if (!isUserId(userId) || serverNameOf(userId) === this.serverName) return false;
+    const announcement = await this.db.transaction().execute(async (tx) => {
+      // Only a user in a room with us matters (and an unknown one must not grow the table).
+      const joined = (await stateStore.membershipsOfUser(tx, userId)).some((m) => m.membership === 'join');
+      return joined ? recordDeviceListChange(tx, [userId]) : undefined;
+    });
+    announceDeviceListChange(this.notifier, announcement);
+    return announcement !== undefined;
   }
 
   /** Users whose device lists changed between two sync tokens, and those who no longer share a room. */
@@ -186,7 +340,7 @@ export class E2eKeysService {
     if (gone.length === 0) return undefined;
     await e2eKeysStore.deleteDeviceKeys(tx, userId, gone.map((g) => g.deviceId));
     if (!gone.some((g) => g.hadDeviceKeys)) return undefined;
-    const announcement = await recordDeviceListChange(tx, [userId]);
+    const announcement = await recordDeviceListChange(tx, [userId], { deleted: gone.filter((g) => g.hadDeviceKeys).map((g) => g.deviceId) });
     return () => announceDeviceListChange(this.notifier, announcement);
   }
 }

@@ -1,0 +1,117 @@
+// Outbound EDUs (decision 0032): the services' hooks, set here, turn our users' typing, public read
+// receipts, presence, to-device messages to other servers' users, device-list and cross-signing
+// changes into EDUs queued (federation/outbound/queue.ts) for every other server with members in
+// the rooms concerned — or the target users' servers for to-device — and the e2e keys service asks
+// other servers for their users' keys through signed /user/keys requests. Services never import
+// federation: they call the hooks they were given, after their change committed.
+
+import { randomUUID } from 'node:crypto';
+import { isUserId, serverNameOf } from '@hush/spec';
+import type { Services } from '../../services/index.ts';
+import type { Federation } from '../index.ts';
+import { setDeviceListHook, type DeviceListAnnouncement } from '../../services/e2e/device-changes.ts';
+import type { RemoteKeys } from '../../services/e2e/keys.ts';
+import type { Edu, OutboundQueue } from './queue.ts';
+
+type Log = (level: 'info' | 'warn', msg: string, fields?: object) => void;
+
+/** Devices announced in one m.device_list_update burst (a user with more gets the first ones;
+ *  a receiver that misses one re-reads the list with /user/devices). */
+const MAX_DEVICES_PER_UPDATE = 100;
+
+/** The servers (not ours) with members joined to any of `rooms`. */
+async function destinationsOf(queue: OutboundQueue, s: Services, rooms: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const roomId of rooms) for (const d of await queue.roomDestinations(s.database.db, roomId)) out.add(d);
+  return [...out];
+}
+
+/** A signed POST to `server` whose 200 answer is returned; anything else throws. */
+async function ask(f: Federation, server: string, path: string, body: unknown): Promise<unknown> {
+  const res = await f.signedRequest(server, 'POST', path, body);
+  if (res.status !== 200) throw new Error(`${server} answered ${res.status}`);
+  return res.json;
+}
+
+export function remoteKeys(f: Federation): RemoteKeys {
+  return {
+    query: (server, deviceKeys) => ask(f, server, '/_matrix/federation/v1/user/keys/query', { device_keys: deviceKeys }),
+    claim: (server, oneTimeKeys) => ask(f, server, '/_matrix/federation/v1/user/keys/claim', { one_time_keys: oneTimeKeys }),
+  };
+}
+
+/** The EDUs of one device-list announcement, for the servers sharing a room with its local users. */
+async function deviceListEdus(f: Federation, s: Services, a: DeviceListAnnouncement): Promise<Edu[]> {
+  const edus: Edu[] = [];
+  for (const userId of a.users) {
+    if (!isUserId(userId) || serverNameOf(userId) !== f.serverName) continue;
+    const devices = await s.e2eKeys.devicesForServer(userId);
+    if (a.crossSigning) {
+      const content: Record<string, unknown> = { user_id: userId };
+      if (devices.master_key !== undefined) content['master_key'] = devices.master_key;
+      if (devices.self_signing_key !== undefined) content['self_signing_key'] = devices.self_signing_key;
+      edus.push({ edu_type: 'm.signing_key_update', content });
+      continue;
+    }
+    const prevId = await s.e2eKeys.previousChanges(userId, a.stream);
+    for (const d of devices.devices.slice(0, MAX_DEVICES_PER_UPDATE)) {
+      edus.push({
+        edu_type: 'm.device_list_update',
+        content: { user_id: userId, device_id: d.device_id, stream_id: a.stream, prev_id: prevId, deleted: false, keys: d.keys, ...(d.device_display_name !== undefined ? { device_display_name: d.device_display_name } : {}) },
+      });
+    }
+    for (const deviceId of (a.deleted ?? []).slice(0, MAX_DEVICES_PER_UPDATE)) {
+      edus.push({ edu_type: 'm.device_list_update', content: { user_id: userId, device_id: deviceId, stream_id: a.stream, prev_id: prevId, deleted: true } });
+    }
+  }
+  return edus;
+}
+
+/** Sets the services' federation hooks; the returned function unsets them. */
+export function startOutboundEdus(f: Federation, s: Services, queue: OutboundQueue, log?: Log): () => void {
+  const run = (what: string, p: () => Promise<void>): void => {
+    void p().catch((err: unknown) => log?.('warn', `federation: queueing ${what} failed`, { err: String(err) }));
+  };
+  const toRooms = (rooms: readonly string[], edu: Edu): Promise<void> => destinationsOf(queue, s, rooms).then((d) => queue.queueEdu(d, edu));
+
+  s.typing.onLocal = (roomId, userId, typing, timeoutMs) =>
+    run('m.typing', () => toRooms([roomId], { edu_type: 'm.typing', content: { room_id: roomId, user_id: userId, typing, ...(typing ? { timeout: timeoutMs } : {}) } }));
+
+  s.receipts.onLocal = (roomId, type, userId, eventId, threadId, ts) =>
+    run('m.receipt', () =>
+      toRooms([roomId], {
+        edu_type: 'm.receipt',
+        content: { [roomId]: { [type]: { [userId]: { event_ids: [eventId], data: { ts, ...(threadId !== undefined ? { thread_id: threadId } : {}) } } } } },
+      }),
+    );
+
+  s.presence.onLocal = (event, rooms) =>
+    run('m.presence', () => toRooms(rooms, { edu_type: 'm.presence', content: { push: [{ user_id: event.sender, ...event.content }] } }));
+
+  s.toDevice.onRemote = (sender, type, byServer) =>
+    run('m.direct_to_device', async () => {
+      for (const [server, messages] of byServer) {
+        await queue.queueEdu([server], { edu_type: 'm.direct_to_device', content: { sender, type, message_id: randomUUID(), messages } });
+      }
+    });
+
+  setDeviceListHook(s.notifier, (a) =>
+    run('device list update', async () => {
+      if (!a.users.some((u) => isUserId(u) && serverNameOf(u) === f.serverName)) return;
+      const destinations = await destinationsOf(queue, s, a.rooms);
+      if (destinations.length === 0) return;
+      for (const edu of await deviceListEdus(f, s, a)) await queue.queueEdu(destinations, edu);
+    }),
+  );
+
+  s.e2eKeys.remote = remoteKeys(f);
+
+  return () => {
+    s.typing.onLocal = null;
+    s.receipts.onLocal = null;
+    s.presence.onLocal = null;
+    s.toDevice.onRemote = null;
+    s.e2eKeys.remote = null;
+    setDeviceListHook(s.notifier, null);
+  };
+}
