@@ -77,3 +77,4 @@ export const queryProfile = endpoint({
 export * from './inbound.ts';
 export * from './membership.ts';
 export * from './user-keys.ts';
+export * from './directory.ts';

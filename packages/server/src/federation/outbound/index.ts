@@ -7,6 +7,8 @@ import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
 import { OutboundQueue } from './queue.ts';
 import { FederatedMembership } from './membership.ts';
+import { remotePublicRooms } from './directory.ts';
+import { Backfiller } from './backfill.ts';
 import { startOutboundEdus } from './edus.ts';
 
 /** A server's requests wake its queue at most this often. */
@@ -28,6 +30,9 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   writer.onFederateQueued = (destinations) => queue.poke(destinations);
   const membership = new FederatedMembership(db, f, writer, queue);
   s.rooms.remote = membership;
+  s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
+  const backfiller = new Backfiller(db, f);
+  s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
   const stopEdus = startOutboundEdus(f, s, queue, log);
   queue.start();
   const woken = new Map<string, number>();
@@ -46,6 +51,8 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
       writer.onFederate = null;
       writer.onFederateQueued = null;
       s.rooms.remote = null;
+      s.publicRooms.remote = null;
+      s.reads.backfill = null;
       await queue.stop();
     },
   };

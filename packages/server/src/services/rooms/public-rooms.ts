@@ -24,6 +24,9 @@ export interface PublicRoomsQuery {
 const MAX_LIMIT = 500;
 
 export class PublicRoomsService {
+  /** Another server's directory (federation/outbound/directory.ts), set by the app when federation is on. */
+  remote: ((server: string, q: PublicRoomsQuery) => Promise<PublicRoomsResponse>) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly rooms: Pick<RoomService, 'powerLevels'>,
@@ -48,7 +51,10 @@ export class PublicRoomsService {
   }
 
   async list(q: PublicRoomsQuery): Promise<PublicRoomsResponse> {
-    if (q.server !== undefined && q.server !== this.serverName) throw notFound('This server does not federate: only its own directory can be listed');
+    if (q.server !== undefined && q.server !== this.serverName) {
+      if (this.remote) return this.remote(q.server, q);
+      throw notFound('This server does not federate: only its own directory can be listed');
+    }
     let offset = 0;
     if (q.since !== undefined) {
       const m = /^o([0-9]{1,9})$/.exec(q.since);

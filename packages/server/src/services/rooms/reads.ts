@@ -32,7 +32,15 @@ function compileFilterParam(param: string | undefined): CompiledEventFilter {
   return compileEventFilter(f, 10);
 }
 
+/** Below every stream position, backfilled ones included (they count down from -1). */
+const LOWEST = -(10 ** 15 - 1);
+
 export class RoomReads {
+  /** Older events of a room from its other servers (federation/outbound/backfill.ts), set by the
+   *  app when federation is on: called when a backward /messages page reaches the start of what we
+   *  hold; answers how many events it stored. */
+  backfill: ((roomId: string, wanted: number) => Promise<number>) | null = null;
+
   constructor(private readonly db: Db) {}
 
   /**
@@ -126,15 +134,34 @@ export class RoomReads {
   }
 
   async messages(r: Requester, roomId: string, q: MessagesQuery): Promise<{ chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }> {
+    // A backward page that reaches the start of what we hold asks other servers for older events
+    // (outside the read transaction), then is read again; at most 3 rounds.
+    for (let round = 0; ; round++) {
+      const out = await this.messagesOnce(r, roomId, q, this.backfill !== null);
+      if (!out.short || !this.backfill || round === 3) return out.page;
+      if ((await this.backfill(roomId, out.short).catch(() => 0)) === 0) return out.page;
+    }
+  }
+
+  private async messagesOnce(
+    r: Requester,
+    roomId: string,
+    q: MessagesQuery,
+    mayBackfill: boolean,
+  ): Promise<{ page: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }; short: number }> {
     const filter = compileFilterParam(q.filter);
     const limit = Math.min(q.limit ?? filter.limit, 1000);
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
       const now = await streamStore.current(tx);
-      const from = q.from !== undefined ? Math.min(parsePageToken(q.from), now) : q.dir === 'b' ? now : 0;
+      const from = q.from !== undefined ? Math.min(parsePageToken(q.from), now) : q.dir === 'b' ? now : LOWEST;
       const to = q.to !== undefined ? parsePageToken(q.to) : undefined;
-      const bound = q.dir === 'b' ? Math.max(to ?? 0, 0) : Math.min(to ?? now, now);
+      const bound = q.dir === 'b' ? Math.max(to ?? LOWEST, LOWEST) : Math.min(to ?? now, now);
       const res = limit === 0 ? { events: [], last: from, exhausted: false } : await scan(tx, viewer, roomId, q.dir, from, bound, limit, (e) => filter.matches(e));
+      // Reached the start of what we hold (no `to` stopped it): the page may continue with
+      // backfilled events, which will sit just below the lowest position now held.
+      const short = mayBackfill && q.dir === 'b' && to === undefined && res.exhausted && limit > 0 ? limit - res.events.length : 0;
+      if (short > 0 && res.events.length > 0) res.last = Math.min(...res.events.map((e) => e.stream_ordering)) - 1;
       const out: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] } = {
         chunk: await presentTimeline(tx, viewer, r, res.events),
         start: pageToken(from),
@@ -143,7 +170,7 @@ export class RoomReads {
       // without one); an empty chunk has none, so a client paging on stops there.
       if (res.events.length > 0) out.end = pageToken(res.last);
       if (filter.lazyLoadMembers) out.state = presentState(r, await this.lazyMembers(tx, viewer, roomId, res.events, 'current'));
-      return out;
+      return { page: out, short };
     });
   }
 

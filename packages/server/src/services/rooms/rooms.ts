@@ -227,6 +227,11 @@ export class RoomService {
   }
 
   async resolveAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
+    // Another server's alias: asked of that server (/query/directory) when federation is on.
+    if (this.remote && serverNameOf(alias as unknown as UserId) !== this.serverName) {
+      const remote = await this.remote.resolveAlias(alias);
+      return { room_id: remote.roomId, servers: [...new Set(remote.servers)] };
+    }
     const found = await roomsStore.getAlias(this.db, alias);
     if (!found) throw notFound('Room alias not found');
     return { room_id: found.roomId, servers: [this.serverName] };

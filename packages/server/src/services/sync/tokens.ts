@@ -36,7 +36,7 @@ export function pageToken(stream: number): string {
 
 /** A pagination token, or a sync token (clients paginate from next_batch / prev_batch). */
 export function parsePageToken(s: string): number {
-  const m = /^t([0-9]{1,15})$/.exec(s);
+  const m = /^t(-?[0-9]{1,15})$/.exec(s);
   if (m) return Number(m[1]);
   if (s.startsWith('h1_')) return parseSyncToken(s).stream;
   throw bad('pagination');

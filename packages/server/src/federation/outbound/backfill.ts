@@ -1,0 +1,160 @@
+// Backfill for our clients' /messages (decision 0033): when a backward page reaches the start of
+// what we hold of a room, the prev_events of our oldest events that we lack are asked of the room's
+// other servers (GET /backfill, at most 3 servers tried). Every returned PDU is untrusted: format
+// and size for the room version, the sender's server's signature, content hash (redacted on a
+// mismatch), the room id, and auth against its own auth events (held here or in the same answer);
+// failures are dropped. Accepted events get stream positions below every existing one (newest
+// first, so the oldest is lowest), without touching current state, extremities or /sync.
+// Only rooms whose history is `shared` or `world_readable` now are backfilled: for the others the
+// pre-join history is not ours to show.
+
+import { canonicalJson, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import type { Db } from '../../storage/db.ts';
+import { backfillStore } from '../../storage/backfill.store.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
+import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
+import { roomsStore } from '../../storage/rooms.store.ts';
+import { searchStore } from '../../storage/search.store.ts';
+import { stateStore } from '../../storage/state.store.ts';
+import { parsePdu } from '../../services/events/format.ts';
+import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
+import type { Federation } from '../index.ts';
+import { authAgainstAuthEvents, checkPdu, type CheckedPdu } from './room-events.ts';
+
+/** Oldest events whose prev_events are looked at. */
+const EDGE = 50;
+/** Ids sent as `v`, events asked for, servers tried. */
+const MAX_V = 20;
+const MAX_LIMIT = 100;
+const MAX_SERVERS = 3;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function serverOf(userId: string): string | undefined {
+  try {
+    return serverNameOf(userId as UserId);
+  } catch {
+    return undefined;
+  }
+}
+
+export class Backfiller {
+  /** Rooms being backfilled now: one backfill per room at a time. */
+  private readonly running = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly f: Federation,
+  ) {}
+
+  /** Fetches and stores up to ~`wanted` older events of the room; how many were stored. */
+  backfill(roomId: string, wanted: number): Promise<number> {
+    let p = this.running.get(roomId);
+    if (!p) {
+      p = this.run(roomId, wanted).finally(() => this.running.delete(roomId));
+      this.running.set(roomId, p);
+    }
+    return p;
+  }
+
+  private async run(roomId: string, wanted: number): Promise<number> {
+    const room = await roomsStore.getRoom(this.db, roomId);
+    if (!room) return 0;
+    const rv = roomVersion(room.room_version);
+    if (!rv) return 0;
+    const plan = await this.db.transaction().execute(async (tx) => {
+      const hvId = await stateStore.currentStateEventId(tx, roomId, 'm.room.history_visibility', '');
+      const hvRow = hvId ? await eventsStore.byId(tx, hvId) : undefined;
+      const hv = hvRow ? parsePdu(hvRow).content['history_visibility'] : 'shared';
+      if (hv !== 'shared' && hv !== 'world_readable') return undefined;
+      const edge = await backfillStore.oldest(tx, roomId, EDGE);
+      const prevs = new Set<string>();
+      for (const row of edge) for (const id of referencedIds(parsePdu(row).prev_events)) prevs.add(id);
+      for (const id of await federationInboundStore.backwardExtremities(tx, roomId)) prevs.add(id);
+      const held = await backfillStore.held(tx, [...prevs]);
+      const missing = [...prevs].filter((id) => !held.has(id)).slice(0, MAX_V);
+      const servers: string[] = [];
+      for (const m of await stateStore.members(tx, roomId, 'join')) {
+        const s = serverOf(m.user_id);
+        if (s !== undefined && s !== this.f.serverName && !servers.includes(s)) servers.push(s);
+      }
+      const roomServer = roomId.slice(roomId.indexOf(':') + 1);
+      servers.sort((a, b) => (a === roomServer ? -1 : b === roomServer ? 1 : 0));
+      return { missing, servers: servers.slice(0, MAX_SERVERS) };
+    });
+    if (!plan || plan.missing.length === 0) return 0;
+    const limit = Math.min(Math.max(wanted, 10) * 2, MAX_LIMIT);
+    const qs = `${plan.missing.map((id) => `v=${encodeURIComponent(id)}`).join('&')}&limit=${limit}`;
+    for (const server of plan.servers) {
+      let pdus: unknown[];
+      try {
+        const res = await this.f.signedRequest(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${qs}`);
+        const list = res.status === 200 && isObject(res.json) ? res.json['pdus'] : undefined;
+        if (!Array.isArray(list)) continue;
+        pdus = list.slice(0, limit);
+      } catch {
+        continue;
+      }
+      const checked: CheckedPdu[] = [];
+      for (const raw of pdus) {
+        const c = await checkPdu(this.f.keyRing, raw, rv);
+        if (c && c.pdu.room_id === roomId && !checked.some((o) => o.eventId === c.eventId)) checked.push(c);
+      }
+      const stored = await this.store(roomId, checked, rv);
+      if (stored > 0) return stored;
+    }
+    return 0;
+  }
+
+  private async store(roomId: string, checked: CheckedPdu[], rv: RoomVersion): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const held = await backfillStore.held(tx, checked.map((c) => c.eventId));
+      const fresh = checked.filter((c) => !held.has(c.eventId));
+      if (fresh.length === 0) return 0;
+      // Auth events: held here (timeline or outliers) or in this answer, checked oldest first.
+      const authIds = new Set<string>();
+      for (const c of fresh) for (const id of referencedIds(c.pdu.auth_events)) authIds.add(id);
+      const known = new Map<string, Pdu>();
+      for (const row of await eventsStore.byIds(tx, [...authIds])) known.set(row.event_id, parsePdu(row));
+      for (const row of await federationInboundStore.outliersByIds(tx, [...authIds].filter((id) => !known.has(id)))) known.set(row.event_id, JSON.parse(row.json) as Pdu);
+      const oldestFirst = [...fresh].sort((a, b) => a.pdu.depth - b.pdu.depth || a.pdu.origin_server_ts - b.pdu.origin_server_ts);
+      const passed: CheckedPdu[] = [];
+      for (const c of oldestFirst) {
+        if (!authAgainstAuthEvents(c.pdu, c.eventId, known, rv)) continue;
+        known.set(c.eventId, c.pdu);
+        passed.push(c);
+      }
+      // Newest first, each below the last: the oldest ends lowest.
+      let ordering = await backfillStore.nextBelow(tx);
+      for (const c of passed.reverse()) {
+        const row = backfilledRow(roomId, c.pdu, c.eventId, ordering--);
+        await eventsStore.insert(tx, row);
+        await searchStore.index(tx, row, c.pdu.content);
+      }
+      return passed.length;
+    });
+  }
+}
+
+function backfilledRow(roomId: string, pdu: Pdu, eventId: EventId, ordering: number): EventRow {
+  const rel = pdu.content['m.relates_to'];
+  const relId = isObject(rel) && typeof rel['event_id'] === 'string' && rel['event_id'].length <= 255 ? rel['event_id'] : null;
+  const relType = isObject(rel) && typeof rel['rel_type'] === 'string' && rel['rel_type'].length <= 255 ? rel['rel_type'] : null;
+  return {
+    stream_ordering: ordering,
+    event_id: eventId,
+    room_id: roomId,
+    type: pdu.type,
+    state_key: pdu.state_key ?? null,
+    sender: pdu.sender,
+    origin_server_ts: pdu.origin_server_ts,
+    depth: pdu.depth,
+    json: canonicalJson(pdu as unknown as JsonObject),
+    prev_content: null,
+    redacted_by: null,
+    txn_device: null,
+    txn_id: null,
+    relates_to: relId !== null && relType !== null ? relId : null,
+    rel_type: relId !== null && relType !== null ? relType : null,
+  };
+}
