@@ -2,12 +2,19 @@
 
 import type { Tx } from './db.ts';
 import type { EventsTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const insertEvent = prepared((tx, row: EventRow) => tx.insertInto('events').values(row));
+const findTxnStatement = prepared((tx, a: { userId: string; deviceId: string; txnId: string }) =>
+  tx.selectFrom('event_txns').select('event_id').where('user_id', '=', a.userId).where('device_id', '=', a.deviceId).where('txn_id', '=', a.txnId),
+);
+const insertTxnStatement = prepared((tx, row: { user_id: string; device_id: string; txn_id: string; event_id: string; created_ts: number }) => tx.insertInto('event_txns').values(row));
 
 export type EventRow = EventsTable;
 
 export const eventsStore = {
   async insert(tx: Tx, row: EventRow): Promise<void> {
-    await tx.insertInto('events').values(row).execute();
+    await insertEvent(tx, row);
   },
 
   async byId(tx: Tx, eventId: string): Promise<EventRow | undefined> {
@@ -148,20 +155,10 @@ export const eventsStore = {
   },
 
   async findTxn(tx: Tx, userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
-    const row = await tx
-      .selectFrom('event_txns')
-      .select('event_id')
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
-      .where('txn_id', '=', txnId)
-      .executeTakeFirst();
-    return row?.event_id;
+    return (await findTxnStatement(tx, { userId, deviceId, txnId })).rows[0]?.event_id;
   },
 
   async insertTxn(tx: Tx, userId: string, deviceId: string, txnId: string, eventId: string): Promise<void> {
-    await tx
-      .insertInto('event_txns')
-      .values({ user_id: userId, device_id: deviceId, txn_id: txnId, event_id: eventId, created_ts: Date.now() })
-      .execute();
+    await insertTxnStatement(tx, { user_id: userId, device_id: deviceId, txn_id: txnId, event_id: eventId, created_ts: Date.now() });
   },
 };

@@ -4,19 +4,26 @@
 
 import type { Tx } from './db.ts';
 import type { EventOutliersTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const forwardStatement = prepared((tx, a: { roomId: string }) => tx.selectFrom('forward_extremities').select('event_id').where('room_id', '=', a.roomId).orderBy('event_id'));
+const dropForwardStatement = prepared((tx, a: { roomId: string; prevIds: readonly string[] }) =>
+  tx.deleteFrom('forward_extremities').where('room_id', '=', a.roomId).where('event_id', 'in', [...a.prevIds]),
+);
+const addForwardStatement = prepared((tx, row: { room_id: string; event_id: string }) => tx.insertInto('forward_extremities').values(row).onConflict((oc) => oc.doNothing()));
 
 export type OutlierRow = EventOutliersTable;
 
 export const federationInboundStore = {
   async forwardExtremities(tx: Tx, roomId: string): Promise<string[]> {
-    const rows = await tx.selectFrom('forward_extremities').select('event_id').where('room_id', '=', roomId).orderBy('event_id').execute();
+    const { rows } = await forwardStatement(tx, { roomId });
     return rows.map((r) => r.event_id);
   },
 
   /** `eventId` becomes a forward extremity; those it points at stop being ones. */
   async advanceForward(tx: Tx, roomId: string, prevIds: readonly string[], eventId: string): Promise<void> {
-    if (prevIds.length > 0) await tx.deleteFrom('forward_extremities').where('room_id', '=', roomId).where('event_id', 'in', [...prevIds]).execute();
-    await tx.insertInto('forward_extremities').values({ room_id: roomId, event_id: eventId }).onConflict((oc) => oc.doNothing()).execute();
+    if (prevIds.length > 0) await dropForwardStatement(tx, { roomId, prevIds });
+    await addForwardStatement(tx, { room_id: roomId, event_id: eventId });
   },
 
   /** prev_events we do not have (and could not fetch): where a backfill would start. */

@@ -4,6 +4,13 @@
 
 import type { Tx } from './db.ts';
 import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const rulesOrderingsStatement = prepared((tx, a: { userIds: readonly string[] }) =>
+  tx.selectFrom('account_data').select(['user_id', 'stream_ordering']).where('user_id', 'in', a.userIds).where('room_id', '=', '').where('type', '=', 'm.push_rules'),
+);
+const insertActionsStatement = prepared((tx, a: { rows: readonly PushActionRow[] }) => tx.insertInto('event_push_actions').values([...a.rows]));
+const httpPushersStatement = prepared((tx, a: { userIds: readonly string[] }) => tx.selectFrom('pushers').selectAll().where('user_id', 'in', a.userIds).where('kind', '=', 'http'));
 
 export type PushActionRow = EventPushActionsTable;
 export type PusherRow = PushersTable;
@@ -15,13 +22,7 @@ export const pushStore = {
   /** Stream positions of the users' m.push_rules account data (absent: never edited). */
   async rulesOrderings(tx: Tx, userIds: readonly string[]): Promise<Map<string, number>> {
     if (userIds.length === 0) return new Map();
-    const rows = await tx
-      .selectFrom('account_data')
-      .select(['user_id', 'stream_ordering'])
-      .where('user_id', 'in', userIds)
-      .where('room_id', '=', '')
-      .where('type', '=', 'm.push_rules')
-      .execute();
+    const { rows } = await rulesOrderingsStatement(tx, { userIds });
     return new Map(rows.map((r) => [r.user_id, Number(r.stream_ordering)]));
   },
 
@@ -29,7 +30,7 @@ export const pushStore = {
 
   async insertActions(tx: Tx, rows: readonly PushActionRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await tx.insertInto('event_push_actions').values([...rows]).execute();
+    await insertActionsStatement(tx, { rows });
   },
 
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
@@ -95,7 +96,7 @@ export const pushStore = {
   /** The http pushers of these users. */
   async httpPushersOf(tx: Tx, userIds: readonly string[]): Promise<PusherRow[]> {
     if (userIds.length === 0) return [];
-    return tx.selectFrom('pushers').selectAll().where('user_id', 'in', userIds).where('kind', '=', 'http').execute();
+    return (await httpPushersStatement(tx, { userIds })).rows;
   },
 
   async pusher(tx: Tx, userId: string, appId: string, pushkey: string): Promise<PusherRow | undefined> {

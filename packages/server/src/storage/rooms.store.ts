@@ -3,6 +3,15 @@
 import { PostgresAdapter } from 'kysely';
 import type { Tx } from './db.ts';
 import type { RoomsTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const roomForUpdate = prepared((tx, a: { roomId: string }) => {
+  const q = tx.selectFrom('rooms').selectAll().where('room_id', '=', a.roomId);
+  return tx.getExecutor().adapter instanceof PostgresAdapter ? q.forUpdate() : q;
+});
+const setHeadStatement = prepared((tx, a: { roomId: string; eventId: string; depth: number }) =>
+  tx.updateTable('rooms').set({ head_event_id: a.eventId, head_depth: a.depth }).where('room_id', '=', a.roomId),
+);
 
 export const roomsStore = {
   async insertRoom(tx: Tx, row: RoomsTable): Promise<void> {
@@ -11,9 +20,7 @@ export const roomsStore = {
 
   /** The room row; on PostgreSQL locked until commit, so concurrent senders take turns per room. */
   async getRoomForUpdate(tx: Tx, roomId: string): Promise<RoomsTable | undefined> {
-    let q = tx.selectFrom('rooms').selectAll().where('room_id', '=', roomId);
-    if (tx.getExecutor().adapter instanceof PostgresAdapter) q = q.forUpdate();
-    return q.executeTakeFirst();
+    return (await roomForUpdate(tx, { roomId })).rows[0];
   },
 
   async getRoom(tx: Tx, roomId: string): Promise<RoomsTable | undefined> {
@@ -21,7 +28,7 @@ export const roomsStore = {
   },
 
   async setHead(tx: Tx, roomId: string, eventId: string, depth: number): Promise<void> {
-    await tx.updateTable('rooms').set({ head_event_id: eventId, head_depth: depth }).where('room_id', '=', roomId).execute();
+    await setHeadStatement(tx, { roomId, eventId, depth });
   },
 
   async insertAlias(tx: Tx, alias: string, roomId: string, creator: string): Promise<boolean> {

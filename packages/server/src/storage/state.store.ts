@@ -3,6 +3,23 @@
 
 import type { Tx } from './db.ts';
 import type { MembershipsTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const stateEventIdStatement = prepared((tx, a: { roomId: string; type: string; stateKey: string }) =>
+  tx.selectFrom('room_state').select('event_id').where('room_id', '=', a.roomId).where('type', '=', a.type).where('state_key', '=', a.stateKey),
+);
+const stateRefsStatement = prepared((tx, a: { roomId: string; keys: readonly (readonly [string, string])[] }) =>
+  tx
+    .selectFrom('room_state')
+    .select(['type', 'state_key', 'event_id', 'stream_ordering'])
+    .where('room_id', '=', a.roomId)
+    .where((eb) => eb.or(a.keys.map(([t, k]) => eb.and([eb('type', '=', t), eb('state_key', '=', k)])))),
+);
+const membersStatement = prepared((tx, a: { roomId: string; membership?: string | undefined }) => {
+  let q = tx.selectFrom('memberships').selectAll().where('room_id', '=', a.roomId);
+  if (a.membership !== undefined) q = q.where('membership', '=', a.membership);
+  return q.orderBy('user_id');
+});
 
 export interface StateRef {
   type: string;
@@ -27,25 +44,13 @@ export const stateStore = {
   },
 
   async currentStateEventId(tx: Tx, roomId: string, type: string, stateKey: string): Promise<string | undefined> {
-    const row = await tx
-      .selectFrom('room_state')
-      .select('event_id')
-      .where('room_id', '=', roomId)
-      .where('type', '=', type)
-      .where('state_key', '=', stateKey)
-      .executeTakeFirst();
-    return row?.event_id;
+    return (await stateEventIdStatement(tx, { roomId, type, stateKey })).rows[0]?.event_id;
   },
 
   /** Current state for several (type, state_key) pairs at once. */
   async currentStateRefs(tx: Tx, roomId: string, keys: readonly (readonly [string, string])[]): Promise<StateRef[]> {
     if (keys.length === 0) return [];
-    const rows = await tx
-      .selectFrom('room_state')
-      .select(['type', 'state_key', 'event_id', 'stream_ordering'])
-      .where('room_id', '=', roomId)
-      .where((eb) => eb.or(keys.map(([t, k]) => eb.and([eb('type', '=', t), eb('state_key', '=', k)]))))
-      .execute();
+    const { rows } = await stateRefsStatement(tx, { roomId, keys });
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
   },
 
@@ -186,9 +191,7 @@ export const stateStore = {
   },
 
   async members(tx: Tx, roomId: string, membership?: string): Promise<MembershipRow[]> {
-    let q = tx.selectFrom('memberships').selectAll().where('room_id', '=', roomId);
-    if (membership !== undefined) q = q.where('membership', '=', membership);
-    return q.orderBy('user_id').execute();
+    return (await membersStatement(tx, { roomId, membership })).rows;
   },
 
   async forget(tx: Tx, roomId: string, userId: string): Promise<void> {
