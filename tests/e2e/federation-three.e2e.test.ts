@@ -163,6 +163,30 @@ test('a user of C joins by alias, reads the history from before its join (backfi
   assert.deepEqual(orders[2].ids, orders[0].ids, 'C: the same messages in the same order as A');
 });
 
+test('a room whose history is for joined members only: C backfills nothing from before its join, and sees what follows', async () => {
+  const mk = await on(a).request('POST', `${V3}/createRoom`, {
+    token: alice.token,
+    body: { preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }] },
+  });
+  assert.equal(mk.status, 200, mk.text);
+  const closed = mk.json.room_id as string;
+  for (let i = 0; i < 3; i++) {
+    const r = await on(a).request('PUT', `${V3}/rooms/${enc(closed)}/send/m.room.message/closed${i}`, { token: alice.token, body: { msgtype: 'm.text', body: `secret ${i}` } });
+    assert.equal(r.status, 200, r.text);
+  }
+  const joined = await on(c).request('POST', `${V3}/join/${enc(closed)}?via=${enc(a.name)}`, { token: carol.token, body: {} });
+  assert.equal(joined.status, 200, joined.text);
+  const page = await on(c).request('GET', `${V3}/rooms/${enc(closed)}/messages?dir=b&limit=50`, { token: carol.token });
+  assert.equal(page.status, 200, page.text);
+  assert.deepEqual(page.json.chunk.filter((e: { type: string }) => e.type === 'm.room.message'), [], 'nothing from before the join, not even redacted');
+  const after = await on(a).request('PUT', `${V3}/rooms/${enc(closed)}/send/m.room.message/closed-after`, { token: alice.token, body: { msgtype: 'm.text', body: 'welcome' } });
+  await eventually(
+    'the message after the join reached C',
+    async () => (await on(c).request('GET', `${V3}/rooms/${enc(closed)}/messages?dir=b&limit=50`, { token: carol.token })).json.chunk.map((e: { event_id: string }) => e.event_id),
+    (ids: string[]) => ids.includes(after.json.event_id),
+  );
+});
+
 test("C's client lists A's public rooms (GET and POST /publicRooms?server=A); an unreachable server is a 502", async () => {
   const got = await on(c).request('GET', `/_matrix/client/v3/publicRooms?server=${enc(a.name)}`);
   assert.equal(got.status, 200, got.text);
