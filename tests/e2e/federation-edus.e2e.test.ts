@@ -3,7 +3,8 @@
 // bob's /sync on B; bob's /keys/query and /keys/claim of alice's keys are answered by A
 // (/user/keys/query, /user/keys/claim); a new device of alice's shows alice in bob's
 // device_lists.changed (m.device_list_update); and B stopped while A queues a to-device message
-// for bob, restarted once A has given up retrying soon, gets it as soon as B contacts A (wake).
+// for bob, restarted once A has given up retrying soon, gets it as soon as B contacts A (wake);
+// with A down, bob's /keys/query of alice is answered from B's cache of remote keys.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,4 +169,15 @@ test('B down, then back: the EDUs A queued meanwhile reach B as soon as B contac
   assert.equal(sent.status, 200, sent.text);
   await syncUntil(b, bob.token, undefined, (s) => (s.to_device?.events ?? []).some((e: SyncBody) => e.type === 'm.test.later'), 'the queued to-device message', 12_000);
   assert.ok(Date.now() - fifth < 15_000, `delivered ${Date.now() - fifth} ms after the fifth failure, before the backoff's next retry (16 s)`);
+});
+
+test("A down: bob's /keys/query of alice is answered from B's cache (filled by the last query, kept until a device-list update)", async () => {
+  await a.proc.stop();
+  const q = await client(b.proc.baseUrl).request('POST', `${V3}/keys/query`, { token: bob.token, body: { device_keys: { [alice.userId]: [alice.deviceId] } } });
+  assert.equal(q.status, 200, q.text);
+  assert.deepEqual(q.json.failures, {}, 'no failure: the cache answered');
+  assert.deepEqual(Object.keys(q.json.device_keys[alice.userId] ?? {}), [alice.deviceId], 'only the device asked for');
+  // A user of A's never asked for before: A is unreachable, so under failures.
+  const other = await client(b.proc.baseUrl).request('POST', `${V3}/keys/query`, { token: bob.token, body: { device_keys: { [`@nobody:${a.name}`]: [] } } });
+  assert.ok(other.json.failures[a.name], JSON.stringify(other.json));
 });

@@ -49,6 +49,7 @@ export const COPY_ORDER = [
   'federation_inbound_txns',
   'federation_destinations',
   'federation_queue',
+  'remote_e2e_keys',
   'event_push_actions',
   'pushers',
   'push_queue',

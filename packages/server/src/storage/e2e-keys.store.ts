@@ -3,7 +3,7 @@
 // Rows only: which key is valid, who may see which signature, is decided by services/e2e/.
 
 import type { Tx } from './db.ts';
-import type { E2eCrossSigningKeysTable, E2eSignaturesTable } from './schema.ts';
+import type { E2eCrossSigningKeysTable, E2eSignaturesTable, RemoteE2eKeysTable } from './schema.ts';
 
 export interface OneTimeKeyRow {
   algorithm: string;
@@ -216,6 +216,32 @@ export const e2eKeysStore = {
 
   async markDeviceListChanged(tx: Tx, userId: string, ordering: number): Promise<void> {
     await tx.insertInto('e2e_device_list_changes').values({ user_id: userId, stream_ordering: ordering }).onConflict((oc) => oc.doNothing()).execute();
+  },
+
+  /** Each user's last device-list change position (users with none are left out). */
+  async lastDeviceListChanges(tx: Tx, userIds: readonly string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await tx
+      .selectFrom('e2e_device_list_changes')
+      .select(['user_id', (eb) => eb.fn.max('stream_ordering').as('last')])
+      .where('user_id', 'in', userIds)
+      .groupBy('user_id')
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, Number(r.last)]));
+  },
+
+  /** Cached keys of other servers' users (decision 0032). */
+  async remoteKeys(tx: Tx, userIds: readonly string[]): Promise<RemoteE2eKeysTable[]> {
+    if (userIds.length === 0) return [];
+    return tx.selectFrom('remote_e2e_keys').selectAll().where('user_id', 'in', userIds).execute();
+  },
+
+  async putRemoteKeys(tx: Tx, row: RemoteE2eKeysTable): Promise<void> {
+    await tx
+      .insertInto('remote_e2e_keys')
+      .values(row)
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ as_of: row.as_of, json: row.json, fetched_ts: row.fetched_ts }))
+      .execute();
   },
 
   /** The positions of `userId`'s last device-list changes before `before` (newest first). */

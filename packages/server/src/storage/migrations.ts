@@ -539,6 +539,19 @@ export const migrations: Migration[] = [
         .addColumn('lease_expires', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
     },
+  },  {
+    // Other servers' users' device and cross-signing keys, cached (decision 0032).
+    version: 15,
+    name: 'remote e2e keys cache',
+    async up(db) {
+      await db.schema
+        .createTable('remote_e2e_keys')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('as_of', 'bigint', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addColumn('fetched_ts', 'bigint', (c) => c.notNull())
+        .execute();
+    },
   },
 ];
 

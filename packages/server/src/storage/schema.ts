@@ -436,10 +436,21 @@ export interface Database {
   federation_inbound_txns: FederationInboundTxnsTable;
   federation_queue: FederationQueueTable;
   federation_destinations: FederationDestinationsTable;
+  remote_e2e_keys: RemoteE2eKeysTable;
 }
 
 /** One PDU or EDU waiting for one destination (federation/outbound/queue.ts); `id` orders them
  *  within (destination, kind): a PDU's stream position, an EDU's time-based sequence number. */
+/** Another server's answer about one of its users' keys (decision 0032), valid while no device-list
+ *  change of the user arrived after `as_of` (the user's last change position when it was asked). */
+export interface RemoteE2eKeysTable {
+  user_id: string;
+  as_of: number;
+  /** {device_keys: {device id: keys}, master_key?, self_signing_key?} as checked on arrival. */
+  json: string;
+  fetched_ts: number;
+}
+
 export interface FederationQueueTable {
   id: number;
   destination: string;

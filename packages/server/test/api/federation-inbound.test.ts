@@ -3,7 +3,9 @@
 // acceptance checks (forged signature, bad content hash → stored redacted, auth failure → rejected
 // and not stored, soft failure, too large, the wrong room version format); transaction
 // idempotency and the 50-PDU cap; EDUs (typing, receipt, to-device); the reads (event, state_ids,
-// get_missing_events, backfill) refused to a server with no member and to an ACL-denied server.
+// get_missing_events, backfill) refused to a server with no member and to an ACL-denied server;
+// device-list EDUs, the /user/keys and /user/devices reads, and a remote user's keys asked of their
+// server and cached (decision 0032).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { remoteServerKeysStore } from '../../src/storage/remote-server-keys.stor
 import { roomsStore } from '../../src/storage/rooms.store.ts';
 import { stateStore } from '../../src/storage/state.store.ts';
 import { eventsStore } from '../../src/storage/events.store.ts';
+import { deviceKeys, newKey, sign } from '../e2e-signing.ts';
 
 const US = 'hs1.example';
 // Loopback IP literals: fetches to them (keys, missing events) are refused at once.
@@ -258,4 +261,109 @@ test('reads: event, state_ids, get_missing_events and backfill for a server with
   const sent = await send(r, [after.ev]);
   assert.match(sent.json.pdus[after.id]?.error ?? '', /server ACL/);
   assert.equal(await eventsStore.byId(r.t.database.db, after.id), undefined);
+});
+
+test('device-list EDUs (decision 0032): m.device_list_update and m.signing_key_update of a joined remote user list them in device_lists.changed; a user of another server or in no room with us changes nothing', async () => {
+  const r = await setup();
+  await join(r);
+  const since = (await r.t.req('GET', '/_matrix/client/v3/sync', { token: r.alice.token })).json.next_batch;
+  const edus = [
+    { edu_type: 'm.device_list_update', content: { user_id: BOB, device_id: 'D1', stream_id: 5, prev_id: [], deleted: false, keys: {} } },
+    { edu_type: 'm.device_list_update', content: { user_id: `@mallory:${STRANGER}`, device_id: 'D1', stream_id: 5 } },
+    { edu_type: 'm.device_list_update', content: { user_id: `@carol:${REMOTE}`, device_id: 'D1', stream_id: 5 } },
+  ];
+  assert.equal((await send(r, [], edus)).status, 200);
+  const s1 = (await r.t.req('GET', `/_matrix/client/v3/sync?since=${since}`, { token: r.alice.token })).json;
+  assert.deepEqual(s1.device_lists.changed, [BOB]);
+  const changes = await r.t.database.db.selectFrom('e2e_device_list_changes').select('user_id').where('user_id', '!=', r.alice.userId).execute();
+  assert.deepEqual(changes.map((c) => c.user_id), [BOB], 'nothing recorded for the others');
+  assert.equal((await send(r, [], [{ edu_type: 'm.signing_key_update', content: { user_id: BOB, master_key: {} } }])).status, 200);
+  const s2 = (await r.t.req('GET', `/_matrix/client/v3/sync?since=${s1.next_batch}`, { token: r.alice.token })).json;
+  assert.deepEqual(s2.device_lists.changed, [BOB]);
+});
+
+test("federation key reads (decision 0032): /user/keys/query, /user/keys/claim and /user/devices answer for our users only; others' users are left out, /user/devices of a user not ours is 404", async () => {
+  const r = await setup();
+  const k = newKey();
+  const up = await r.t.req('POST', '/_matrix/client/v3/keys/upload', {
+    token: r.alice.token,
+    body: { device_keys: deviceKeys(r.alice, k), one_time_keys: { 'signed_curve25519:K1': sign({ key: 'otk1' }, r.alice.userId, r.alice.deviceId, k) } },
+  });
+  assert.equal(up.status, 200, up.text);
+  const signedReq = (method: string, uri: string, body?: unknown) => r.t.req(method as 'GET', uri, { ...(body !== undefined ? { body } : {}), headers: signed(method, uri, body) });
+
+  const q = await signedReq('POST', '/_matrix/federation/v1/user/keys/query', { device_keys: { [r.alice.userId]: [], [BOB]: [] } });
+  assert.equal(q.status, 200, q.text);
+  assert.deepEqual(Object.keys(q.json.device_keys), [r.alice.userId]);
+  assert.equal(q.json.device_keys[r.alice.userId][r.alice.deviceId].device_id, r.alice.deviceId);
+
+  const c = await signedReq('POST', '/_matrix/federation/v1/user/keys/claim', { one_time_keys: { [r.alice.userId]: { [r.alice.deviceId]: 'signed_curve25519' }, [BOB]: { D: 'signed_curve25519' } } });
+  assert.equal(c.status, 200, c.text);
+  assert.deepEqual(Object.keys(c.json.one_time_keys), [r.alice.userId]);
+  assert.deepEqual(Object.keys(c.json.one_time_keys[r.alice.userId][r.alice.deviceId]), ['signed_curve25519:K1']);
+
+  const d = await signedReq('GET', `/_matrix/federation/v1/user/devices/${encodeURIComponent(r.alice.userId)}`);
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.user_id, r.alice.userId);
+  assert.ok(d.json.stream_id > 0, 'the position of the last device-list change');
+  assert.deepEqual(d.json.devices.map((x: { device_id: string }) => x.device_id), [r.alice.deviceId]);
+  assert.equal((await signedReq('GET', `/_matrix/federation/v1/user/devices/${encodeURIComponent(BOB)}`)).status, 404);
+  // Unsigned: refused.
+  assert.equal((await r.t.req('POST', '/_matrix/federation/v1/user/keys/query', { body: { device_keys: {} } })).status, 401);
+  // A malformed body: 400, not 500.
+  assert.equal((await signedReq('POST', '/_matrix/federation/v1/user/keys/query', { device_keys: { [r.alice.userId]: 'x' } })).status, 400);
+});
+
+const remoteDevice = (userId: string, deviceId: string) => ({ user_id: userId, device_id: deviceId, algorithms: ['m.megolm.v1.aes-sha2'], keys: { [`ed25519:${deviceId}`]: 'k' }, signatures: {} });
+
+test("a remote user's keys (decision 0032): asked of their server, entries that do not name the right user and device dropped; cached while they share a room, asked again after their device-list update; an unreachable server is under failures", async () => {
+  const r = await setup();
+  await join(r);
+  let asked = 0;
+  const answer = {
+    device_keys: {
+      [BOB]: {
+        D1: remoteDevice(BOB, 'D1'),
+        D2: remoteDevice(BOB, 'OTHER'),
+        D3: remoteDevice('@eve:x', 'D3'),
+        D5: { ...remoteDevice(BOB, 'D5'), algorithms: 'x' },
+      },
+      [`@eve:${REMOTE}`]: { E1: remoteDevice(`@eve:${REMOTE}`, 'E1') },
+    },
+    master_keys: { [BOB]: { user_id: '@eve:x', usage: ['master'], keys: { 'ed25519:m': 'm' } } },
+    self_signing_keys: { [BOB]: { user_id: BOB, usage: ['self_signing'], keys: { 'ed25519:s': 's' } } },
+  };
+  r.t.services.e2eKeys.remote = {
+    query: async () => {
+      asked++;
+      return answer;
+    },
+    claim: async () => ({ one_time_keys: { [BOB]: { D1: { 'curve25519:B': 'x', 'signed_curve25519:Z': { key: 'no signatures' }, 'signed_curve25519:A': { key: 'k', signatures: {} } } } } }),
+  };
+  const query = () => r.t.req('POST', '/_matrix/client/v3/keys/query', { token: r.alice.token, body: { device_keys: { [BOB]: [] } } });
+  const q1 = await query();
+  assert.equal(q1.status, 200, q1.text);
+  assert.deepEqual(q1.json.failures, {});
+  assert.deepEqual(Object.keys(q1.json.device_keys), [BOB], 'a user not asked of is left out');
+  assert.deepEqual(Object.keys(q1.json.device_keys[BOB]), ['D1']);
+  assert.equal(q1.json.master_keys[BOB], undefined, 'a master key naming someone else is dropped');
+  assert.equal(q1.json.self_signing_keys[BOB].user_id, BOB);
+  assert.equal(asked, 1);
+  assert.deepEqual((await query()).json.device_keys, q1.json.device_keys);
+  assert.equal(asked, 1, 'the second query is answered from the cache');
+  await send(r, [], [{ edu_type: 'm.device_list_update', content: { user_id: BOB, device_id: 'D4', stream_id: 9, prev_id: [] } }]);
+  await query();
+  assert.equal(asked, 2, 'a device-list update makes the next query ask again');
+
+  const c = await r.t.req('POST', '/_matrix/client/v3/keys/claim', { token: r.alice.token, body: { one_time_keys: { [BOB]: { D1: 'signed_curve25519' } } } });
+  assert.deepEqual(c.json.one_time_keys, { [BOB]: { D1: { 'signed_curve25519:A': { key: 'k', signatures: {} } } } }, 'only a well-formed key of the algorithm asked for');
+
+  r.t.services.e2eKeys.remote = {
+    query: () => Promise.reject(new Error('down')),
+    claim: () => Promise.reject(new Error('down')),
+  };
+  const q3 = await r.t.req('POST', '/_matrix/client/v3/keys/query', { token: r.alice.token, body: { device_keys: { [`@zed:${REMOTE}`]: [] } } });
+  assert.ok(q3.json.failures[REMOTE], JSON.stringify(q3.json));
+  const c2 = await r.t.req('POST', '/_matrix/client/v3/keys/claim', { token: r.alice.token, body: { one_time_keys: { [BOB]: { D1: 'signed_curve25519' } } } });
+  assert.ok(c2.json.failures[REMOTE], JSON.stringify(c2.json));
 });

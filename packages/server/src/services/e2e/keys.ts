@@ -46,10 +46,42 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** A key object from another server that names `userId` (and `deviceId`) and is not oversized. */
+/** One remote user's keys as checked and cached. */
+interface RemoteUserKeys {
+  device_keys: Record<string, JsonRecord>;
+  master_key?: JsonRecord;
+  self_signing_key?: JsonRecord;
+}
+
+/** What a /user/keys/query answer says of `userId`, checked. */
+function remoteUserKeys(answer: JsonRecord, userId: string): RemoteUserKeys {
+  const byDevice = isRecord(answer['device_keys']) ? answer['device_keys'][userId] : undefined;
+  const out: RemoteUserKeys = { device_keys: {} };
+  if (isRecord(byDevice)) {
+    for (const [deviceId, dk] of Object.entries(byDevice).slice(0, 1000)) {
+      const ok = remoteKeyObject(dk, userId, deviceId);
+      if (ok) out.device_keys[deviceId] = ok;
+    }
+  }
+  const master = remoteKeyObject(isRecord(answer['master_keys']) ? answer['master_keys'][userId] : undefined, userId);
+  if (master) out.master_key = master;
+  const ssk = remoteKeyObject(isRecord(answer['self_signing_keys']) ? answer['self_signing_keys'][userId] : undefined, userId);
+  if (ssk) out.self_signing_key = ssk;
+  return out;
+}
+
+const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const keyMap = (v: unknown): boolean => isRecord(v) && Object.keys(v).length > 0 && Object.values(v).every((x) => typeof x === 'string');
+
+/** A key object from another server in the spec's shape — device keys (with `deviceId`: algorithms,
+ *  keys, signatures) or a cross-signing key (usage, keys) — that names `userId` (and `deviceId`) and
+ *  is not oversized; anything else is undefined. */
 function remoteKeyObject(value: unknown, userId: string, deviceId?: string): JsonRecord | undefined {
-  if (!isRecord(value) || value['user_id'] !== userId) return undefined;
-  if (deviceId !== undefined && value['device_id'] !== deviceId) return undefined;
+  if (!isRecord(value) || value['user_id'] !== userId || !keyMap(value['keys'])) return undefined;
+  if (value['signatures'] !== undefined && !isRecord(value['signatures'])) return undefined;
+  if (deviceId !== undefined) {
+    if (value['device_id'] !== deviceId || !strings(value['algorithms']) || !isRecord(value['signatures'])) return undefined;
+  } else if (!strings(value['usage'])) return undefined;
   if (JSON.stringify(value).length > MAX_REMOTE_KEY_BYTES) return undefined;
   return value;
 }
@@ -194,38 +226,49 @@ export class E2eKeysService {
     return out;
   }
 
-  /** Asks `server` for its users' keys; what it answers about users it was not asked of, or that
-   *  does not name the right user and device, is dropped. */
+  /**
+   * A remote server's users' keys: from the cache (remote_e2e_keys) while no device-list change of
+   * the user arrived since it was filled and the user is in a room with us (only then do their
+   * changes reach us); otherwise asked of `server` (every device, so the answer can be cached) and
+   * checked — what does not name the right user and device, or is oversized, is dropped.
+   */
   private async queryRemote(server: string, users: Record<string, string[]>, out: QueryResponse): Promise<void> {
-    let answer: unknown;
-    try {
-      answer = await withTimeout(this.remote?.query(server, users) ?? Promise.reject(new Error('no federation')), REMOTE_TIMEOUT_MS);
-    } catch {
-      out.failures[server] = UNREACHABLE;
-      return;
+    const ids = Object.keys(users);
+    const { cached, asOf, joined } = await this.db.transaction().execute(async (tx) => ({
+      cached: new Map((await e2eKeysStore.remoteKeys(tx, ids)).map((r) => [r.user_id, r])),
+      asOf: await e2eKeysStore.lastDeviceListChanges(tx, ids),
+      joined: new Set((await Promise.all(ids.map(async (u) => ((await stateStore.membershipsOfUser(tx, u)).some((m) => m.membership === 'join') ? u : undefined)))).filter((u) => u !== undefined)),
+    }));
+    const found = new Map<string, RemoteUserKeys>();
+    for (const u of ids) {
+      const row = cached.get(u);
+      if (row && joined.has(u) && Number(row.as_of) === (asOf.get(u) ?? 0)) found.set(u, JSON.parse(row.json) as RemoteUserKeys);
     }
-    if (!isRecord(answer)) {
-      out.failures[server] = UNREACHABLE;
-      return;
-    }
-    const deviceKeys = isRecord(answer['device_keys']) ? answer['device_keys'] : {};
-    const masters = isRecord(answer['master_keys']) ? answer['master_keys'] : {};
-    const selfSigning = isRecord(answer['self_signing_keys']) ? answer['self_signing_keys'] : {};
-    for (const [userId, wanted] of Object.entries(users)) {
-      const byDevice = deviceKeys[userId];
-      const keys: Record<string, object> = {};
-      if (isRecord(byDevice)) {
-        for (const [deviceId, dk] of Object.entries(byDevice).slice(0, 1000)) {
-          if (wanted.length > 0 && !wanted.includes(deviceId)) continue;
-          const ok = remoteKeyObject(dk, userId, deviceId);
-          if (ok) keys[deviceId] = ok;
+    const missing = ids.filter((u) => !found.has(u));
+    if (missing.length > 0) {
+      let answer: unknown;
+      try {
+        answer = await withTimeout(this.remote?.query(server, Object.fromEntries(missing.map((u) => [u, []]))) ?? Promise.reject(new Error('no federation')), REMOTE_TIMEOUT_MS);
+      } catch {
+        answer = undefined;
+      }
+      if (!isRecord(answer)) out.failures[server] = UNREACHABLE;
+      else {
+        const fresh = missing.map((u) => [u, remoteUserKeys(answer as JsonRecord, u)] as const);
+        for (const [u, k] of fresh) found.set(u, k);
+        const cacheable = fresh.filter(([u]) => joined.has(u));
+        if (cacheable.length > 0) {
+          await this.db.transaction().execute(async (tx) => {
+            for (const [u, k] of cacheable) await e2eKeysStore.putRemoteKeys(tx, { user_id: u, as_of: asOf.get(u) ?? 0, json: JSON.stringify(k), fetched_ts: Date.now() });
+          });
         }
       }
-      out.device_keys[userId] = keys;
-      const master = remoteKeyObject(masters[userId], userId);
-      if (master && out.master_keys) out.master_keys[userId] = master;
-      const ssk = remoteKeyObject(selfSigning[userId], userId);
-      if (ssk && out.self_signing_keys) out.self_signing_keys[userId] = ssk;
+    }
+    for (const [userId, k] of found) {
+      const wanted = users[userId] ?? [];
+      out.device_keys[userId] = wanted.length === 0 ? k.device_keys : Object.fromEntries(Object.entries(k.device_keys).filter(([d]) => wanted.includes(d)));
+      if (k.master_key && out.master_keys) out.master_keys[userId] = k.master_key;
+      if (k.self_signing_key && out.self_signing_keys) out.self_signing_keys[userId] = k.self_signing_key;
     }
   }
 
@@ -265,7 +308,7 @@ export class E2eKeysService {
             const claimed = byDevice[deviceId];
             if (!isRecord(claimed)) continue;
             // One key, of the algorithm asked for: `algorithm:key_id` → a string or a signed object.
-            const [entry] = Object.entries(claimed).filter(([name, v]) => name.startsWith(`${algorithm}:`) && name.length <= MAX_ID && (typeof v === 'string' || isRecord(v)));
+            const [entry] = Object.entries(claimed).filter(([name, v]) => name.startsWith(`${algorithm}:`) && name.length <= MAX_ID && (typeof v === 'string' || (isRecord(v) && typeof v['key'] === 'string' && isRecord(v['signatures']))));
             if (entry && JSON.stringify(entry[1]).length <= MAX_REMOTE_KEY_BYTES) (keys[userId] ??= {})[deviceId] = { [entry[0]]: entry[1] };
           }
         }
