@@ -25,13 +25,31 @@ export interface UnreadCounts {
   threads: Record<string, Counts> | null;
 }
 
-/** Where the user's `m.read` receipts stand: unthreaded, `main`, and per thread root. */
-async function readPositions(tx: Tx, roomId: string, userId: string): Promise<{ unthreaded: number; byThread: Map<string, number> }> {
-  const receipts = await receiptsStore.ofUserAllThreads(tx, roomId, userId, 'm.read');
-  if (receipts.length === 0) return { unthreaded: 0, byThread: new Map() };
+/** Where the user's `m.read` receipts of a room stand: unthreaded, `main`, and per thread root. */
+export interface ReadPositions {
+  unthreaded: number;
+  byThread: Map<string, number>;
+}
+
+async function readPositions(tx: Tx, roomId: string, userId: string): Promise<ReadPositions> {
+  return (await readPositionsIn(tx, [roomId], userId)).get(roomId) ?? { unthreaded: 0, byThread: new Map() };
+}
+
+/** The read positions of many rooms in two queries (an initial /sync of many rooms); a room
+ *  without receipts is absent. */
+export async function readPositionsIn(tx: Tx, roomIds: readonly string[], userId: string): Promise<Map<string, ReadPositions>> {
+  const receipts = roomIds.length === 1 ? await receiptsStore.ofUserAllThreads(tx, roomIds[0]!, userId, 'm.read') : await receiptsStore.ofUserInRooms(tx, roomIds, userId, 'm.read');
+  const out = new Map<string, ReadPositions>();
+  if (receipts.length === 0) return out;
   const orderings = new Map((await eventsStore.byIds(tx, receipts.map((r) => r.event_id))).map((e) => [e.event_id, e.stream_ordering]));
-  const byThread = new Map(receipts.map((r) => [r.thread_id, orderings.get(r.event_id) ?? 0]));
-  return { unthreaded: byThread.get('') ?? 0, byThread };
+  for (const r of receipts) {
+    let p = out.get(r.room_id);
+    if (!p) out.set(r.room_id, (p = { unthreaded: 0, byThread: new Map() }));
+    const at = orderings.get(r.event_id) ?? 0;
+    p.byThread.set(r.thread_id, at);
+    if (r.thread_id === '') p.unthreaded = at;
+  }
+  return out;
 }
 
 /** Unread counts of one room for one user. One grouped count over the room's push actions for the
@@ -39,8 +57,9 @@ async function readPositions(tx: Tx, roomId: string, userId: string): Promise<{ 
  *  filter's `unread_thread_notifications`), thread replies count per thread, each against the
  *  later of the unthreaded receipt and that thread's receipt, and the room count leaves them out
  *  ("main"). */
-export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false): Promise<UnreadCounts> {
-  const read = await readPositions(tx, roomId, userId);
+export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false, known?: ReadPositions | null): Promise<UnreadCounts> {
+  // `known`: read beforehand with the other rooms' (readPositionsIn); null: the room has no receipt.
+  const read = known === undefined ? await readPositions(tx, roomId, userId) : (known ?? { unthreaded: 0, byThread: new Map<string, number>() });
   const mainRead = threaded ? Math.max(read.unthreaded, read.byThread.get('main') ?? 0) : read.unthreaded;
   const main: Counts = { notification_count: 0, highlight_count: 0 };
   for (const c of await pushStore.countBySender(tx, userId, roomId, mainRead, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined)) {

@@ -4,6 +4,8 @@
 
 import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/spec';
 import { eventsStore } from '../../../../storage/events.store.ts';
+import { stateStore } from '../../../../storage/state.store.ts';
+import { readPositionsIn } from '../../unread.ts';
 import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
 import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
@@ -27,6 +29,11 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   const ignoreChanged = since !== undefined && ignore.version > since.stream;
   const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, deps.notifier.shared()) : undefined;
   const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, since.stream, position.stream) : new Set(joinedIds);
+  // Every joined room gets an entry (initial or full-state sync): what each entry reads per room
+  // that a few queries over all of them can give is read here, not in a round trip per room.
+  const batchAll = (!since || fullState) && joinedIds.length > 1;
+  const members = batchAll ? await stateStore.membersOfRooms(tx, joinedIds) : undefined;
+  const reads = batchAll ? await readPositionsIn(tx, joinedIds, r.userId) : undefined;
 
   const join: Record<string, JoinedRoom> = {};
   const invite: Record<string, InvitedRoom> = {};
@@ -39,7 +46,8 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
       const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => showsUser(ignore, u));
       const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
       if (since && !fullState && listEffect === null && quiet) continue;
-      const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect });
+      const batched = members && reads ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null } : undefined;
+      const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect, ...(batched ? { batched } : {}) });
       if (room) join[m.room_id] = room;
     } else if (m.membership === 'invite') {
       // A changed list may un-hide an invite: send every invite that is shown now.

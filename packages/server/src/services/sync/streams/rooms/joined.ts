@@ -7,7 +7,7 @@ import type { Tx } from '../../../../storage/db.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
 import { hidesUser, type IgnoreView } from '../../../../policy/ignore.ts';
 import { loadViewer } from '../../../rooms/timeline.ts';
-import { countUnread } from '../../unread.ts';
+import { countUnread, type ReadPositions } from '../../unread.ts';
 import type { SyncContext } from '../../context.ts';
 import { typingStream } from '../typing.ts';
 import { timelineAndState } from './timeline.ts';
@@ -19,6 +19,9 @@ export interface JoinedInputs {
   /** What a list change did to the room (decision 0023): `revealed` history comes `limited`, so the
    *  client pages back; either way the entry goes out (typing and unread counts changed). */
   listEffect: 'revealed' | 'hid' | null;
+  /** Read with every joined room's in a few queries (an initial or full-state /sync: roomsStream),
+   *  instead of a round trip per room: the room's memberships and the user's read positions. */
+  batched?: { members: MembershipRow[]; read: ReadPositions | null };
 }
 
 /** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
@@ -37,15 +40,14 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
   if (since && !full && inputs.listEffect === null && !carries) return undefined;
   const room: JoinedRoom = { timeline, state, ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
-  const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications);
+  const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications, inputs.batched?.read);
   room.unread_notifications = unread.main;
   if (unread.threads !== null) room.unread_thread_notifications = unread.threads;
-  if (full || timeline.events.some((e) => e.type === 'm.room.member')) room.summary = await summary(tx, m.room_id, r.userId);
+  if (full || timeline.events.some((e) => e.type === 'm.room.member')) room.summary = summary(inputs.batched?.members ?? (await stateStore.members(tx, m.room_id)), r.userId);
   return room;
 }
 
-async function summary(tx: Tx, roomId: string, userId: string): Promise<RoomSummary> {
-  const members = await stateStore.members(tx, roomId);
+function summary(members: readonly MembershipRow[], userId: string): RoomSummary {
   const joined = members.filter((x) => x.membership === 'join');
   const invited = members.filter((x) => x.membership === 'invite');
   const heroes = [...joined, ...invited].map((x) => x.user_id).filter((u) => u !== userId).slice(0, 5);

@@ -1,0 +1,76 @@
+// An initial /sync of many rooms reads each room's memberships (the summary) and the user's read
+// receipts (unread counts) in a few queries over all the rooms, not a round trip per room, and
+// answers what the per-room reads answered: summaries, and counts after each room's own receipt.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSuiteApp, type Session, type TestApp } from '../helpers.ts';
+import { roomSteps, type RoomSteps } from '../room-helpers.ts';
+import { stateStore } from '../../src/storage/state.store.ts';
+import { receiptsStore } from '../../src/storage/receipts.store.ts';
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+
+let t: TestApp;
+let r: RoomSteps;
+let alice: Session;
+let bob: Session;
+let carol: Session;
+
+before(async () => {
+  t = await createSuiteApp();
+  r = roomSteps(t);
+  alice = await t.register('alice');
+  bob = await t.register('bob');
+  carol = await t.register('carol');
+});
+after(() => t.close());
+
+test('initial /sync of several rooms: summaries and unread counts right, no per-room membership or receipt read', async () => {
+  const rooms: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const roomId = await r.createRoom(bob, { preset: 'public_chat' });
+    await r.join(alice, roomId);
+    if (i % 2 === 0) await r.join(carol, roomId);
+    rooms.push(roomId);
+  }
+  // Room i: i + 1 messages from bob; alice has read the first of them in rooms 1 and 3 (threaded
+  // receipt 'main' in room 3), so the counts are 1, 1, 3, 3.
+  for (const [i, roomId] of rooms.entries()) {
+    const ids: string[] = [];
+    for (let k = 0; k <= i; k++) ids.push(await r.send(bob, roomId, `m${i}.${k}`));
+    if (i % 2 === 1) {
+      const res = await t.req('POST', `${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc(ids[0]!)}`, { token: alice.token, body: i === 3 ? { thread_id: 'main' } : {} });
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+    }
+  }
+
+  const calls = { members: 0, receipts: 0 };
+  const members = stateStore.members;
+  const ofUserAllThreads = receiptsStore.ofUserAllThreads;
+  stateStore.members = (...args) => {
+    calls.members++;
+    return members(...args);
+  };
+  receiptsStore.ofUserAllThreads = (...args) => {
+    calls.receipts++;
+    return ofUserAllThreads(...args);
+  };
+  let body;
+  try {
+    body = await r.sync(alice, { filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }) });
+  } finally {
+    stateStore.members = members;
+    receiptsStore.ofUserAllThreads = ofUserAllThreads;
+  }
+  assert.deepEqual(calls, { members: 0, receipts: 0 });
+  const counts = rooms.map((id) => body.rooms.join[id].unread_notifications.notification_count);
+  assert.deepEqual(counts, [1, 1, 3, 3]);
+  for (const [i, roomId] of rooms.entries()) {
+    const s = body.rooms.join[roomId].summary;
+    assert.equal(s['m.joined_member_count'], i % 2 === 0 ? 3 : 2);
+    assert.equal(s['m.invited_member_count'], 0);
+    assert.deepEqual([...s['m.heroes']].sort(), (i % 2 === 0 ? [bob.userId, carol.userId] : [bob.userId]).sort());
+  }
+});
