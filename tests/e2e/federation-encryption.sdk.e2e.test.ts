@@ -89,6 +89,10 @@ test('two users on two servers: each decrypts what the other wrote in an encrypt
   await b.joinRoom(roomId, { viaServers: [srvA.name] });
   await until(a, () => a.getRoom(roomId)?.getMember(b.getUserId()!)?.membership === 'join', 'alice to see bob join');
 
+  // Alice's client learnt bob's device through A, which asked B (/user/keys/query).
+  const devices = await a.getCrypto()!.getUserDeviceInfo([b.getUserId()!], true);
+  assert.ok(devices.get(b.getUserId()!)?.has(b.getDeviceId()!), "bob's device is known to alice's client");
+
   await a.sendTextMessage(roomId, 'across the wire');
   await until(b, () => plaintexts(b, roomId).includes('across the wire'), 'bob (on B) to decrypt alice (on A)');
   await b.sendTextMessage(roomId, 'received');
