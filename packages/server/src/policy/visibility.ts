@@ -163,6 +163,12 @@ export async function loadViewer(tx: Tx, roomId: string, ignore: PolicyView): Pr
   return new RoomViewer(ignore.userId, await stateStore.visibilityHistory(tx, roomId, ignore.userId), ignore);
 }
 
+/** The viewers of many rooms for one user, their histories read in a few queries (an initial /sync). */
+export async function loadViewers(tx: Tx, roomIds: readonly string[], ignore: PolicyView): Promise<Map<string, RoomViewer>> {
+  const histories = await stateStore.visibilityHistories(tx, roomIds, ignore.userId);
+  return new Map(roomIds.map((id) => [id, new RoomViewer(ignore.userId, histories.get(id) ?? [], ignore)]));
+}
+
 /** A viewer by history visibility alone, ignoring nobody — for acts about the room rather than
  *  reads for the user (a report of an event the reporter may already have ignored). Said once, here. */
 export async function loadHistoryViewer(tx: Tx, roomId: string, userId: string): Promise<RoomViewer> {

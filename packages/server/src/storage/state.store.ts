@@ -115,6 +115,23 @@ export const stateStore = {
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value }));
   },
 
+  /** `visibilityHistory` of many rooms at once (an initial /sync), by room. */
+  async visibilityHistories(tx: Tx, roomIds: readonly string[], userId: string): Promise<Map<string, StateHistoryRow[]>> {
+    const out = new Map<string, StateHistoryRow[]>(roomIds.map((id) => [id, []]));
+    for (let i = 0; i < roomIds.length; i += 500) {
+      const rows = await tx
+        .selectFrom('state_events')
+        .select(['room_id', 'type', 'state_key', 'stream_ordering', 'value'])
+        .where('room_id', 'in', roomIds.slice(i, i + 500))
+        .where((eb) => eb.or([eb.and([eb('type', '=', 'm.room.member'), eb('state_key', '=', userId)]), eb('type', '=', 'm.room.history_visibility')]))
+        .orderBy('room_id')
+        .orderBy('stream_ordering')
+        .execute();
+      for (const r of rows) out.get(r.room_id)?.push({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value });
+    }
+    return out;
+  },
+
   /** The newest position of the user's membership in any of these rooms (0: none). */
   async newestMembershipOf(tx: Tx, userId: string, roomIds: readonly string[]): Promise<number> {
     if (roomIds.length === 0) return 0;

@@ -1,6 +1,7 @@
-// An initial /sync of many rooms reads each room's memberships (the summary) and the user's read
-// receipts (unread counts) in a few queries over all the rooms, not a round trip per room, and
-// answers what the per-room reads answered: summaries, and counts after each room's own receipt.
+// An initial /sync of many rooms reads each room's memberships (the summary), the user's read
+// receipts (unread counts) and the viewer's history (membership, history visibility) in a few
+// queries over all the rooms, not a round trip per room, and answers what the per-room reads
+// answered: summaries, counts after each room's own receipt, and the history a viewer may see.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,9 +47,20 @@ test('initial /sync of several rooms: summaries and unread counts right, no per-
     }
   }
 
-  const calls = { members: 0, receipts: 0 };
+  // A room whose history shows members only what was sent while joined.
+  const joinedOnly = await r.createRoom(bob, { preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }] });
+  await r.send(bob, joinedOnly, 'before alice');
+  await r.join(alice, joinedOnly);
+  await r.send(bob, joinedOnly, 'after alice');
+
+  const calls = { members: 0, receipts: 0, viewers: 0 };
   const members = stateStore.members;
   const ofUserAllThreads = receiptsStore.ofUserAllThreads;
+  const visibilityHistory = stateStore.visibilityHistory;
+  stateStore.visibilityHistory = (...args) => {
+    calls.viewers++;
+    return visibilityHistory(...args);
+  };
   stateStore.members = (...args) => {
     calls.members++;
     return members(...args);
@@ -63,8 +75,11 @@ test('initial /sync of several rooms: summaries and unread counts right, no per-
   } finally {
     stateStore.members = members;
     receiptsStore.ofUserAllThreads = ofUserAllThreads;
+    stateStore.visibilityHistory = visibilityHistory;
   }
-  assert.deepEqual(calls, { members: 0, receipts: 0 });
+  assert.deepEqual(calls, { members: 0, receipts: 0, viewers: 0 });
+  const bodies = body.rooms.join[joinedOnly].timeline.events.filter((e: { type: string }) => e.type === 'm.room.message').map((e: { content: { body: string } }) => e.content.body);
+  assert.deepEqual(bodies, ['after alice']);
   const counts = rooms.map((id) => body.rooms.join[id].unread_notifications.notification_count);
   assert.deepEqual(counts, [1, 1, 3, 3]);
   for (const [i, roomId] of rooms.entries()) {

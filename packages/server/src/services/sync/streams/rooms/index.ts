@@ -6,6 +6,7 @@ import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRo
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore } from '../../../../storage/state.store.ts';
 import { readPositionsIn } from '../../unread.ts';
+import { loadViewers } from '../../../../policy/visibility.ts';
 import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
 import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
@@ -34,6 +35,7 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   const batchAll = (!since || fullState) && joinedIds.length > 1;
   const members = batchAll ? await stateStore.membersOfRooms(tx, joinedIds) : undefined;
   const reads = batchAll ? await readPositionsIn(tx, joinedIds, r.userId) : undefined;
+  const viewers = batchAll ? await loadViewers(tx, joinedIds, ignore) : undefined;
 
   const join: Record<string, JoinedRoom> = {};
   const invite: Record<string, InvitedRoom> = {};
@@ -46,7 +48,8 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
       const typingChanged = since !== undefined && deps.typing.changedSince(m.room_id, since.typing, (u) => showsUser(ignore, u));
       const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
       if (since && !fullState && listEffect === null && quiet) continue;
-      const batched = members && reads ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null } : undefined;
+      const viewer = viewers?.get(m.room_id);
+      const batched = members && reads && viewer ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null, viewer } : undefined;
       const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect, ...(batched ? { batched } : {}) });
       if (room) join[m.room_id] = room;
     } else if (m.membership === 'invite') {

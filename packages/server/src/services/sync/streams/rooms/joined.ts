@@ -7,6 +7,7 @@ import type { Tx } from '../../../../storage/db.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
 import { hidesUser, type IgnoreView } from '../../../../policy/ignore.ts';
 import { loadViewer } from '../../../rooms/timeline.ts';
+import type { RoomViewer } from '../../../../policy/visibility.ts';
 import { countUnread, type ReadPositions } from '../../unread.ts';
 import type { SyncContext } from '../../context.ts';
 import { typingStream } from '../typing.ts';
@@ -20,14 +21,15 @@ export interface JoinedInputs {
    *  client pages back; either way the entry goes out (typing and unread counts changed). */
   listEffect: 'revealed' | 'hid' | null;
   /** Read with every joined room's in a few queries (an initial or full-state /sync: roomsStream),
-   *  instead of a round trip per room: the room's memberships and the user's read positions. */
-  batched?: { members: MembershipRow[]; read: ReadPositions | null };
+   *  instead of a round trip per room: the room's memberships, the user's read positions, and
+   *  the viewer (the user's membership and the room's history visibility over time). */
+  batched?: { members: MembershipRow[]; read: ReadPositions | null; viewer: RoomViewer };
 }
 
 /** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
 export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: JoinedInputs): Promise<JoinedRoom | undefined> {
   const { tx, r, since, fullState, ignore, filter, position } = ctx;
-  const viewer = await loadViewer(tx, m.room_id, ignore);
+  const viewer = inputs.batched?.viewer ?? (await loadViewer(tx, m.room_id, ignore));
   // Joined since the token, or left and joined again within the window (what happened while away
   // may be hidden from the timeline): the room comes with its whole state.
   const full = !since || fullState || viewer.joinedAfter(since.stream);
