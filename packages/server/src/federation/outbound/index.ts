@@ -33,6 +33,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
   const backfiller = new Backfiller(db, f);
   s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
+  membership.onInviteStored = (userId, roomId, sender) => s.rooms.rejectArrivedInvite(userId, roomId, sender);
   const stopEdus = startOutboundEdus(f, s, queue, log);
   queue.start();
   const woken = new Map<string, number>();

@@ -383,6 +383,10 @@ export class FederatedMembership {
 
   /** An invite of one of our users from another server: checked, refused when the user blocks
    *  invites from the inviter (403 M_INVITE_BLOCKED), signed by us, stored as an invite. */
+  /** Told of each invite stored by receiveInvite in a room we are not in (the room service rejects
+   *  it through the inviting server when the invitee's lists say so; issue 23). */
+  onInviteStored: ((userId: string, roomId: string, sender: string) => void) | null = null;
+
   async receiveInvite(origin: string, roomId: string, eventId: string, raw: unknown, rvId: string): Promise<Pdu> {
     const rv = roomVersion(rvId);
     if (!rv) throw incompatible(rvId);
@@ -418,6 +422,7 @@ export class FederatedMembership {
       return signed;
     }
     await this.storeOutsider(roomId, rv, { pdu: signed, eventId: eventId as EventId }, undefined);
+    this.onInviteStored?.(target, roomId, sender);
     return signed;
   }
 }

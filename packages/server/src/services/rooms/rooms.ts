@@ -140,11 +140,38 @@ export class RoomService {
     if (view.rejectedInviters.size === 0 && !(rejectIgnored && view.ignoredUsers.size > 0)) return;
     const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && rejectsInviteFrom(view, m.sender, rejectIgnored));
     for (const m of pending) {
+      // An invite to a room resident on another server is rejected through it (make_leave/send_leave),
+      // so the inviter sees the decline; a local leave event would never leave this server.
+      if (this.remote && (await this.remote.isRemote(m.room_id))) {
+        await this.remote.leave(userId, m.room_id).catch(() => undefined);
+        continue;
+      }
       await this.writer.write(m.room_id, async (rt) => {
         const now = await stateStore.membership(rt.tx, m.room_id, userId);
         if (now?.membership === 'invite') await this.member(rt, userId, userId, { membership: 'leave' });
       });
     }
+  }
+
+  /** An invite from another server was stored for `userId` (federation/outbound/membership.ts):
+   *  rejected at once through the inviting server when the user's lists reject it, as a local one
+   *  is (MSC4294, `ignored-user-invites reject`). The inviting server stores the invite only after
+   *  our answer, so the leave is tried after it, again while that server refuses it (403). */
+  rejectArrivedInvite(userId: string, roomId: string, sender: string, delaysMs: readonly number[] = [100, 400, 1500, 5000]): void {
+    const attempt = async (i: number): Promise<void> => {
+      const remote = this.remote;
+      if (!remote) return;
+      const view = await loadIgnoreView(this.db, userId);
+      if (!rejectsInviteFrom(view, sender, this.ignoredUserInvites === 'reject')) return;
+      if ((await stateStore.membership(this.db, roomId, userId))?.membership !== 'invite') return;
+      try {
+        await remote.leave(userId, roomId);
+      } catch {
+        const next = delaysMs[i + 1];
+        if (next !== undefined) setTimeout(() => void attempt(i + 1).catch(() => undefined), next).unref();
+      }
+    };
+    setTimeout(() => void attempt(0).catch(() => undefined), delaysMs[0] ?? 0).unref();
   }
 
   async join(r: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []): Promise<string> {
