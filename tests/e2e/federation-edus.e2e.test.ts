@@ -1,6 +1,6 @@
 // EDUs and end-to-end keys across two `hush serve` processes over TLS on loopback (decision 0032):
-// alice on A and bob on B share a room; alice's typing, read receipt and to-device message reach
-// bob's /sync on B; bob's /keys/query and /keys/claim of alice's keys are answered by A
+// alice on A and bob on B share a room; alice's typing, read receipt (not her private one), presence
+// and to-device message reach bob's /sync on B; bob's /keys/query and /keys/claim of alice's keys are answered by A
 // (/user/keys/query, /user/keys/claim); a new device of alice's shows alice in bob's
 // device_lists.changed (m.device_list_update); and B stopped while A queues a to-device message
 // for bob, restarted once A has given up retrying soon, gets it as soon as B contacts A (wake);
@@ -98,10 +98,29 @@ test("alice's read receipt on A reaches bob's /sync on B (m.receipt)", async () 
   assert.equal(sent.status, 200, sent.text);
   const eventId: string = sent.json.event_id;
   await syncUntil(b, bob.token, start.next_batch, (s) => (s.rooms?.join?.[roomId]?.timeline?.events ?? []).some((e: SyncBody) => e.event_id === eventId), 'the message');
+  const later = await client(a.proc.baseUrl).request('PUT', `${V3}/rooms/${enc(roomId)}/send/m.room.message/r2`, { token: alice.token, body: { msgtype: 'm.text', body: 'private' } });
+  const laterId: string = later.json.event_id;
+  await syncUntil(b, bob.token, start.next_batch, (s) => (s.rooms?.join?.[roomId]?.timeline?.events ?? []).some((e: SyncBody) => e.event_id === laterId), 'the second message');
+  // A private receipt first (never sent to other servers), then a public one.
+  const hidden = await client(a.proc.baseUrl).request('POST', `${V3}/rooms/${enc(roomId)}/receipt/m.read.private/${enc(laterId)}`, { token: alice.token, body: {} });
+  assert.equal(hidden.status, 200, hidden.text);
   const receipt = await client(a.proc.baseUrl).request('POST', `${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, { token: alice.token, body: {} });
   assert.equal(receipt.status, 200, receipt.text);
-  await syncUntil(b, bob.token, start.next_batch, (s) =>
+  const seen = await syncUntil(b, bob.token, start.next_batch, (s) =>
     (s.rooms?.join?.[roomId]?.ephemeral?.events ?? []).some((e: SyncBody) => e.type === 'm.receipt' && e.content[eventId]?.['m.read']?.[alice.userId] !== undefined), 'the receipt');
+  // From scratch, B holds alice's public receipt only.
+  const all = await sync(b, bob.token);
+  const receipts = (all.rooms?.join?.[roomId]?.ephemeral?.events ?? []).filter((e: SyncBody) => e.type === 'm.receipt');
+  assert.ok(seen && receipts.length > 0);
+  for (const r of receipts) assert.equal(r.content[laterId], undefined, `no receipt of alice's private one: ${JSON.stringify(r.content)}`);
+});
+
+test("alice's presence on A reaches bob's /sync on B (m.presence)", async () => {
+  const start = await sync(b, bob.token);
+  const put = await client(a.proc.baseUrl).request('PUT', `${V3}/presence/${enc(alice.userId)}/status`, { token: alice.token, body: { presence: 'unavailable', status_msg: 'away from A' } });
+  assert.equal(put.status, 200, put.text);
+  await syncUntil(b, bob.token, start.next_batch, (s) =>
+    (s.presence?.events ?? []).some((e: SyncBody) => e.sender === alice.userId && e.content.presence === 'unavailable' && e.content.status_msg === 'away from A'), 'the presence');
 });
 
 test("alice's to-device message on A reaches bob's device on B (m.direct_to_device)", async () => {

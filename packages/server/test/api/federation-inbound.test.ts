@@ -367,3 +367,50 @@ test("a remote user's keys (decision 0032): asked of their server, entries that 
   const c2 = await r.t.req('POST', '/_matrix/client/v3/keys/claim', { token: r.alice.token, body: { one_time_keys: { [BOB]: { D1: 'signed_curve25519' } } } });
   assert.ok(c2.json.failures[REMOTE], JSON.stringify(c2.json));
 });
+
+test("outbound EDUs (decision 0032): a local user's typing, public receipt, presence, to-device message and device-list/cross-signing changes are queued for the room's remote server; a private receipt and a retried to-device send are not", async () => {
+  const r = await setup();
+  await join(r);
+  const v3 = '/_matrix/client/v3';
+  const room = encodeURIComponent(r.roomId);
+  const msg = await r.t.req('PUT', `${v3}/rooms/${room}/send/m.room.message/e1`, { token: r.alice.token, body: { msgtype: 'm.text', body: 'hi' } });
+  const eventId = msg.json.event_id as string;
+  const ok = (res: { status: number; text: string }) => assert.equal(res.status, 200, res.text);
+  ok(await r.t.req('PUT', `${v3}/rooms/${room}/typing/${encodeURIComponent(r.alice.userId)}`, { token: r.alice.token, body: { typing: true, timeout: 10_000 } }));
+  ok(await r.t.req('POST', `${v3}/rooms/${room}/receipt/m.read.private/${encodeURIComponent(eventId)}`, { token: r.alice.token, body: {} }));
+  ok(await r.t.req('POST', `${v3}/rooms/${room}/receipt/m.read/${encodeURIComponent(eventId)}`, { token: r.alice.token, body: {} }));
+  ok(await r.t.req('PUT', `${v3}/presence/${encodeURIComponent(r.alice.userId)}/status`, { token: r.alice.token, body: { presence: 'online', status_msg: 'here' } }));
+  const toDevice = { messages: { [BOB]: { BOBDEV: { n: 1 } }, [r.alice.userId]: { '*': { n: 2 } } } };
+  ok(await r.t.req('PUT', `${v3}/sendToDevice/m.test/tx1`, { token: r.alice.token, body: toDevice }));
+  ok(await r.t.req('PUT', `${v3}/sendToDevice/m.test/tx1`, { token: r.alice.token, body: toDevice }));
+  const k = newKey();
+  ok(await r.t.req('POST', `${v3}/keys/upload`, { token: r.alice.token, body: { device_keys: deviceKeys(r.alice, k) } }));
+  const master = newKey();
+  ok(await r.t.req('POST', `${v3}/keys/device_signing/upload`, { token: r.alice.token, body: { master_key: { user_id: r.alice.userId, usage: ['master'], keys: { [`ed25519:${master.pub}`]: master.pub } } } }));
+
+  // The hooks queue after commit, without waiting: give them a moment.
+  let edus: { edu_type: string; content: Record<string, unknown> }[] = [];
+  for (let i = 0; i < 50; i++) {
+    const rows = await r.t.database.db.selectFrom('federation_queue').select(['json', 'destination']).where('kind', '=', 'edu').orderBy('id').execute();
+    assert.ok(rows.every((x) => x.destination === REMOTE), 'only the remote server of the room');
+    edus = rows.map((x) => JSON.parse(x.json));
+    if (edus.some((e) => e.edu_type === 'm.signing_key_update')) break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const of = (type: string) => edus.filter((e) => e.edu_type === type).map((e) => e.content);
+  assert.deepEqual(of('m.typing'), [{ room_id: r.roomId, user_id: r.alice.userId, typing: true, timeout: 10_000 }]);
+  const receipts = of('m.receipt');
+  assert.equal(receipts.length, 1, 'the public receipt only');
+  assert.deepEqual((receipts[0] as Record<string, Record<string, Record<string, { event_ids: string[] }>>>)[r.roomId]?.['m.read']?.[r.alice.userId]?.event_ids, [eventId]);
+  const presence = of('m.presence').map((c) => (c['push'] as Record<string, unknown>[])[0]);
+  assert.ok(presence.some((p) => p?.['user_id'] === r.alice.userId && p['presence'] === 'online' && p['status_msg'] === 'here'), JSON.stringify(presence));
+  const td = of('m.direct_to_device');
+  assert.equal(td.length, 1, 'one EDU for the send; its retry adds none');
+  assert.deepEqual(td[0]?.['messages'], { [BOB]: { BOBDEV: { n: 1 } } }, "only the remote server's users");
+  assert.equal(td[0]?.['sender'], r.alice.userId);
+  assert.equal(typeof td[0]?.['message_id'], 'string');
+  const updates = of('m.device_list_update');
+  assert.ok(updates.some((u) => u['user_id'] === r.alice.userId && u['device_id'] === r.alice.deviceId && Number.isInteger(u['stream_id']) && Array.isArray(u['prev_id']) && u['deleted'] === false), JSON.stringify(updates));
+  const signing = of('m.signing_key_update');
+  assert.equal((signing[0]?.['master_key'] as { user_id?: string } | undefined)?.user_id, r.alice.userId);
+});
