@@ -5,7 +5,7 @@
 // idempotency and the 50-PDU cap; EDUs (typing, receipt, to-device); the reads (event, state_ids,
 // get_missing_events, backfill) refused to a server with no member and to an ACL-denied server;
 // device-list EDUs, the /user/keys and /user/devices reads, and a remote user's keys asked of their
-// server and cached (decision 0032).
+// server and cached, and our EDUs queued for the room's remote server (decision 0032).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
