@@ -127,8 +127,25 @@ test('messages both ways each end a waiting /sync on the other server', async ()
   await wakesWaitingSync(b, bob, a, alice, 'hello from B');
 });
 
+test("a state change and a redaction on A reach B: B's current state and B's copy of the event", async () => {
+  const topic = await on(a).request('PUT', `${V3}/rooms/${enc(roomId)}/state/m.room.topic`, { token: alice.token, body: { topic: 'three servers' } });
+  assert.equal(topic.status, 200, topic.text);
+  await eventually('the topic reached B', async () => (await on(b).request('GET', `${V3}/rooms/${enc(roomId)}/state/m.room.topic`, { token: bob.token })).json?.topic, (v) => v === 'three servers');
+  const id = await send(a, alice, 'to be redacted');
+  await eventually('the message reached B', () => history(b, bob), (v) => v.ids.includes(id));
+  const red = await on(a).request('PUT', `${V3}/rooms/${enc(roomId)}/redact/${enc(id)}/r1`, { token: alice.token, body: { reason: 'oops' } });
+  assert.equal(red.status, 200, red.text);
+  const onB = await eventually(
+    'B shows the message redacted',
+    async () => (await on(b).request('GET', `${V3}/rooms/${enc(roomId)}/event/${enc(id)}`, { token: bob.token })).json,
+    (ev) => ev?.content !== undefined && ev.content.body === undefined,
+  );
+  assert.equal(onB.unsigned?.redacted_because?.event_id, red.json.event_id);
+});
+
 test('a user of C joins by alias, reads the history from before its join (backfill from A), and sends', async () => {
   for (let i = 0; i < 40; i++) await send(a, alice, `before C ${i}`);
+  // (with the redacted message of the test before: its body is gone, its event stays)
   const resolved = await on(c).request('GET', `${V3}/directory/room/${enc(alias)}`, { token: carol.token });
   assert.equal(resolved.status, 200, resolved.text);
   assert.equal(resolved.json.room_id, roomId);
@@ -142,7 +159,7 @@ test('a user of C joins by alias, reads the history from before its join (backfi
   const onA = await history(a, alice);
   const onC = await history(c, carol);
   assert.deepEqual(onC.bodies, onA.bodies, 'C reads the same history as A (backfilled from A)');
-  assert.equal(onC.bodies.length, 42);
+  assert.equal(onC.bodies.length, 43);
 
   // Each message is sent once the one before reached every server, so each follows the last in
   // the room's DAG: one order everywhere, not just the same set.

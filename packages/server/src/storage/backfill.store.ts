@@ -22,6 +22,16 @@ export const backfillStore = {
     return out;
   },
 
+  /** The room's backfilled events (negative positions), at most `limit`. */
+  async backfilled(tx: Tx, roomId: string, limit: number): Promise<EventRow[]> {
+    return tx.selectFrom('events').selectAll().where('room_id', '=', roomId).where('stream_ordering', '<', 0).orderBy('stream_ordering', 'desc').limit(limit).execute();
+  },
+
+  /** Deletes events by position (backfilled ones being renumbered). */
+  async removeAt(tx: Tx, orderings: readonly number[]): Promise<void> {
+    for (let i = 0; i < orderings.length; i += 500) await tx.deleteFrom('events').where('stream_ordering', 'in', orderings.slice(i, i + 500)).execute();
+  },
+
   /** The next position below every event's (-1 when all are positive). */
   async nextBelow(tx: Tx): Promise<number> {
     const row = await tx.selectFrom('events').select((eb) => eb.fn.min('stream_ordering').as('low')).executeTakeFirst();

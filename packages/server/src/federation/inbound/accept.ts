@@ -23,6 +23,7 @@ import { parsePdu } from '../../services/events/format.ts';
 import { rememberPdu } from '../../services/events/pdu-cache.ts';
 import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { MAX_EVENT_BYTES, relationOf, stateValue } from '../../services/rooms/persist.ts';
+import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
 import { resolveState, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import { eventIdIn } from '../../services/rooms/versions/events.ts';
@@ -453,12 +454,39 @@ export class RemotePduAcceptor {
       await roomsStore.setHead(tx, roomId, eventId, depth);
       rt.room.head_event_id = eventId;
       rt.room.head_depth = depth;
+      if (pdu.type === 'm.room.redaction') await applyRedactionTo(tx, roomId, pdu, eventId, rv);
       await rt.adopt(row, pdu);
       this.stats.accepted++;
       return { outcome: 'accepted', eventId, row } as AcceptResult;
     });
   }
 
+}
+
+/** An accepted remote redaction takes effect on a target we hold in the same room when its sender
+ *  may redact others (the redact level) or is of the target sender's server ("Redactions": from
+ *  v3 the check is made by the receiving server when it applies the redaction). A target that
+ *  arrives later is not redacted by it (yet). */
+async function applyRedactionTo(tx: Tx, roomId: string, pdu: Pdu, eventId: string, rv: RoomVersion): Promise<void> {
+  const target = rv.redactsInContent ? pdu.content['redacts'] : (pdu as unknown as Record<string, unknown>)['redacts'];
+  if (typeof target !== 'string' || !isEventId(target)) return;
+  const row = await eventsStore.byId(tx, target);
+  if (!row || row.room_id !== roomId || row.redacted_by !== null) return;
+  let sameServer = false;
+  try {
+    sameServer = serverNameOf(pdu.sender as UserId) === serverNameOf(row.sender as UserId);
+  } catch {
+    return;
+  }
+  if (!sameServer) {
+    const plId = await stateStore.currentStateEventId(tx, roomId, 'm.room.power_levels', '');
+    const createId = await stateStore.currentStateEventId(tx, roomId, 'm.room.create', '');
+    const [pl, create] = [plId ? await eventsStore.byId(tx, plId) : undefined, createId ? await eventsStore.byId(tx, createId) : undefined];
+    const levels = powerLevelsFrom(pl ? parsePdu(pl).content : undefined, create ? parsePdu(create) : undefined);
+    if (!canRedactOthers(levels, pdu.sender)) return;
+  }
+  await eventsStore.setRedactedBy(tx, target, eventId);
+  await searchStore.remove(tx, row.stream_ordering);
 }
 
 function refsToMap(refs: readonly StateRef[]): Map<string, string> {

@@ -5,11 +5,12 @@
 
 import { forbidden, notFound, type federation, type Pdu } from '@hush/spec';
 import type { Db } from '../../storage/db.ts';
-import { eventsStore } from '../../storage/events.store.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { eventStateStore } from '../../storage/event-state.store.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { parsePdu } from '../../services/events/format.ts';
+import { redactEvent } from '../../services/events/crypto.ts';
 import { referencedIds } from '../../services/rooms/versions/index.ts';
 import type { ServerAccess } from './access.ts';
 
@@ -24,12 +25,28 @@ export class FederationReads {
     readonly serverName: string,
   ) {}
 
-  /** Our events (timeline first, then outliers) by id. */
+  /** Our events (timeline first, then outliers) by id; a redacted one as the redaction left it. */
   private async load(ids: readonly string[]): Promise<Map<string, Pdu>> {
-    const out = new Map<string, Pdu>();
-    for (const row of await eventsStore.byIds(this.db, ids)) out.set(row.event_id, parsePdu(row));
+    const out = await this.asServed(await eventsStore.byIds(this.db, ids));
     const rest = ids.filter((id) => !out.has(id));
     for (const row of await federationInboundStore.outliersByIds(this.db, rest)) out.set(row.event_id, JSON.parse(row.json) as Pdu);
+    return out;
+  }
+
+  /** Timeline rows as PDUs; a redacted one as the redaction left it. */
+  private async asServed(rows: readonly EventRow[]): Promise<Map<string, Pdu>> {
+    const out = new Map<string, Pdu>();
+    const versions = new Map<string, string>();
+    for (const row of rows) {
+      const pdu = parsePdu(row);
+      if (row.redacted_by === null) {
+        out.set(row.event_id, pdu);
+        continue;
+      }
+      let rv = versions.get(row.room_id);
+      if (rv === undefined) versions.set(row.room_id, (rv = await this.roomVersionOf(row.room_id)));
+      out.set(row.event_id, redactEvent(pdu, rv));
+    }
     return out;
   }
 
@@ -133,7 +150,7 @@ export class FederationReads {
     while (frontier.length > 0 && out.length < max) {
       for (const id of frontier) seen.add(id);
       const rows = await eventsStore.byIds(this.db, frontier);
-      const loaded = timelineOnly ? new Map(rows.map((r) => [r.event_id, parsePdu(r)])) : await this.load(frontier);
+      const loaded = timelineOnly ? await this.asServed(rows) : await this.load(frontier);
       const next: string[] = [];
       for (const id of frontier) {
         const pdu = loaded.get(id);

@@ -3,8 +3,9 @@
 // other servers (GET /backfill, at most 3 servers tried). Every returned PDU is untrusted: format
 // and size for the room version, the sender's server's signature, content hash (redacted on a
 // mismatch), the room id, and auth against its own auth events (held here or in the same answer);
-// failures are dropped. Accepted events get stream positions below every existing one (newest
-// first, so the oldest is lowest), without touching current state, extremities or /sync.
+// failures are dropped. Accepted events get stream positions below every existing one, the room's
+// backfilled events in depth order (≤ 5,000 a room), without touching current state, extremities
+// or /sync.
 // Only rooms whose history is `shared` or `world_readable` now are backfilled: for the others the
 // pre-join history is not ours to show.
 
@@ -27,6 +28,8 @@ const EDGE = 50;
 const MAX_V = 20;
 const MAX_LIMIT = 100;
 const MAX_SERVERS = 3;
+/** Backfilled events kept per room, at most (they are laid out again at each backfill). */
+const MAX_BACKFILLED = 5000;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -124,12 +127,25 @@ export class Backfiller {
         known.set(c.eventId, c.pdu);
         passed.push(c);
       }
-      // Newest first, each below the last: the oldest ends lowest.
-      let ordering = await backfillStore.nextBelow(tx);
-      for (const c of passed.reverse()) {
-        const row = backfilledRow(roomId, c.pdu, c.eventId, ordering--);
+      if (passed.length === 0) return 0;
+      // The room's backfilled events, old and new, are laid out again in depth order over the
+      // positions they hold plus new ones below everything: an answer may fill a gap between
+      // events fetched earlier (several starting points, a truncated walk), and the timeline
+      // must still read oldest to newest.
+      const existing = await backfillStore.backfilled(tx, roomId, MAX_BACKFILLED + 1);
+      if (existing.length + passed.length > MAX_BACKFILLED) return 0;
+      const base = await backfillStore.nextBelow(tx);
+      const pool = [...existing.map((r) => Number(r.stream_ordering)), ...passed.map((_, i) => base - i)].sort((a, b) => b - a);
+      const all = [
+        ...existing.map((row) => ({ row, content: parsePdu(row).content })),
+        ...passed.map((c) => ({ row: backfilledRow(roomId, c.pdu, c.eventId, 0), content: c.pdu.content })),
+      ].sort((a, b) => b.row.depth - a.row.depth || b.row.origin_server_ts - a.row.origin_server_ts || (a.row.event_id < b.row.event_id ? 1 : -1));
+      for (const r of existing) await searchStore.remove(tx, Number(r.stream_ordering));
+      await backfillStore.removeAt(tx, existing.map((r) => Number(r.stream_ordering)));
+      for (const [i, e] of all.entries()) {
+        const row = { ...e.row, stream_ordering: pool[i] as number };
         await eventsStore.insert(tx, row);
-        await searchStore.index(tx, row, c.pdu.content);
+        if (row.redacted_by === null) await searchStore.index(tx, row, e.content);
       }
       return passed.length;
     });
