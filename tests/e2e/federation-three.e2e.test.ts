@@ -143,6 +143,26 @@ test("a state change and a redaction on A reach B: B's current state and B's cop
   assert.equal(onB.unsigned?.redacted_because?.event_id, red.json.event_id);
 });
 
+test('power given on A lets the user of B change the name, which reaches A; a user of B banned on A can no longer send on B', async () => {
+  const pl = (await on(a).request('GET', `${V3}/rooms/${enc(roomId)}/state/m.room.power_levels`, { token: alice.token })).json;
+  const put = await on(a).request('PUT', `${V3}/rooms/${enc(roomId)}/state/m.room.power_levels`, { token: alice.token, body: { ...pl, users: { ...pl.users, [bob.userId]: 50 } } });
+  assert.equal(put.status, 200, put.text);
+  await eventually('B knows the new power levels', async () => (await on(b).request('GET', `${V3}/rooms/${enc(roomId)}/state/m.room.power_levels`, { token: bob.token })).json?.users?.[bob.userId], (v) => v === 50);
+  const name = await on(b).request('PUT', `${V3}/rooms/${enc(roomId)}/state/m.room.name`, { token: bob.token, body: { name: 'Renamed on B' } });
+  assert.equal(name.status, 200, name.text);
+  await eventually('the name reached A', async () => (await on(a).request('GET', `${V3}/rooms/${enc(roomId)}/state/m.room.name`, { token: alice.token })).json?.name, (v) => v === 'Renamed on B');
+
+  const dave = await on(b).register('dave');
+  const joined = await on(b).request('POST', `${V3}/join/${enc(roomId)}?via=${enc(a.name)}`, { token: dave.token, body: {} });
+  assert.equal(joined.status, 200, joined.text);
+  await eventually('dave joined on A', () => membership(a, alice, dave.userId), (m) => m === 'join');
+  const ban = await on(a).request('POST', `${V3}/rooms/${enc(roomId)}/ban`, { token: alice.token, body: { user_id: dave.userId, reason: 'test' } });
+  assert.equal(ban.status, 200, ban.text);
+  await eventually('B knows dave is banned', () => membership(b, bob, dave.userId), (m) => m === 'ban');
+  const refused = await on(b).request('PUT', `${V3}/rooms/${enc(roomId)}/send/m.room.message/banned1`, { token: dave.token, body: { msgtype: 'm.text', body: 'let me in' } });
+  assert.equal(refused.status, 403, refused.text);
+});
+
 test('a user of C joins by alias, reads the history from before its join (backfill from A), and sends', async () => {
   for (let i = 0; i < 40; i++) await send(a, alice, `before C ${i}`);
   // (with the redacted message of the test before: its body is gone, its event stays)
@@ -208,7 +228,7 @@ test("C's client lists A's public rooms (GET and POST /publicRooms?server=A); an
   const got = await on(c).request('GET', `/_matrix/client/v3/publicRooms?server=${enc(a.name)}`);
   assert.equal(got.status, 200, got.text);
   const listed = got.json.chunk.find((r: { room_id: string }) => r.room_id === roomId);
-  assert.equal(listed?.name, 'Three');
+  assert.equal(listed?.name, 'Renamed on B', 'the name the user of B gave it');
   assert.equal(listed?.canonical_alias, alias);
   const searched = await on(c).request('POST', `/_matrix/client/v3/publicRooms?server=${enc(a.name)}`, { token: carol.token, body: { filter: { generic_search_term: 'thr' } } });
   assert.equal(searched.status, 200, searched.text);
