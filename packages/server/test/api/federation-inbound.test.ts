@@ -414,3 +414,29 @@ test("outbound EDUs (decision 0032): a local user's typing, public receipt, pres
   const signing = of('m.signing_key_update');
   assert.equal((signing[0]?.['master_key'] as { user_id?: string } | undefined)?.user_id, r.alice.userId);
 });
+
+test('m.device_list_update ids (decision 0032): each update of a change has its own stream_id, chained by prev_id to the previous change; /user/devices answers the last id', async () => {
+  const r = await setup();
+  await join(r);
+  const v3 = '/_matrix/client/v3';
+  assert.equal((await r.t.req('POST', `${v3}/keys/upload`, { token: r.alice.token, body: { device_keys: deviceKeys(r.alice, newKey()) } })).status, 200);
+  const second = await r.t.login('alice');
+  assert.equal((await r.t.req('POST', `${v3}/keys/upload`, { token: second.token, body: { device_keys: deviceKeys(second, newKey()) } })).status, 200);
+  let updates: { stream_id: number; prev_id: number[]; device_id: string }[] = [];
+  for (let i = 0; i < 50 && updates.length < 3; i++) {
+    const rows = await r.t.database.db.selectFrom('federation_queue').select('json').where('kind', '=', 'edu').orderBy('id').execute();
+    updates = rows.map((x) => JSON.parse(x.json)).filter((e) => e.edu_type === 'm.device_list_update').map((e) => e.content);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  // The first change announces alice's one device; the second, both.
+  assert.equal(updates.length, 3, JSON.stringify(updates));
+  const [first, a, b] = updates as [(typeof updates)[0], (typeof updates)[0], (typeof updates)[0]];
+  assert.deepEqual(first.prev_id, []);
+  assert.deepEqual(a.prev_id, [first.stream_id]);
+  assert.deepEqual(b.prev_id, [a.stream_id]);
+  assert.equal(b.stream_id, a.stream_id + 1);
+  assert.deepEqual([a.device_id, b.device_id].sort(), [r.alice.deviceId, second.deviceId].sort());
+  const uri = `/_matrix/federation/v1/user/devices/${encodeURIComponent(r.alice.userId)}`;
+  const devices = await r.t.req('GET', uri, { headers: signed('GET', uri, undefined) });
+  assert.equal(devices.json.stream_id, b.stream_id);
+});

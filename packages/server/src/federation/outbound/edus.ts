@@ -10,7 +10,7 @@ import { isUserId, serverNameOf } from '@hush/spec';
 import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
 import { setDeviceListHook, type DeviceListAnnouncement } from '../../services/e2e/device-changes.ts';
-import type { RemoteKeys } from '../../services/e2e/keys.ts';
+import { deviceListStreamId, type RemoteKeys } from '../../services/e2e/keys.ts';
 import type { Edu, OutboundQueue } from './queue.ts';
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: object) => void;
@@ -53,16 +53,20 @@ async function deviceListEdus(f: Federation, s: Services, a: DeviceListAnnouncem
       edus.push({ edu_type: 'm.signing_key_update', content });
       continue;
     }
-    const prevId = await s.e2eKeys.previousChanges(userId, a.stream);
-    for (const d of devices.devices.slice(0, MAX_DEVICES_PER_UPDATE)) {
-      edus.push({
-        edu_type: 'm.device_list_update',
-        content: { user_id: userId, device_id: d.device_id, stream_id: a.stream, prev_id: prevId, deleted: false, keys: d.keys, ...(d.device_display_name !== undefined ? { device_display_name: d.device_display_name } : {}) },
-      });
-    }
-    for (const deviceId of (a.deleted ?? []).slice(0, MAX_DEVICES_PER_UPDATE)) {
-      edus.push({ edu_type: 'm.device_list_update', content: { user_id: userId, device_id: deviceId, stream_id: a.stream, prev_id: prevId, deleted: true } });
-    }
+    // One update per device, each with its own stream_id, chained by prev_id: the last of a change
+    // is deviceListStreamId(change position), the ones before it just below; the first names the
+    // previous change's last. A receiver that missed one sees an unknown prev_id and re-reads.
+    const updates: Record<string, unknown>[] = [
+      ...devices.devices.slice(0, MAX_DEVICES_PER_UPDATE).map((d) => ({ device_id: d.device_id, deleted: false, keys: d.keys, ...(d.device_display_name !== undefined ? { device_display_name: d.device_display_name } : {}) })),
+      ...(a.deleted ?? []).slice(0, MAX_DEVICES_PER_UPDATE).map((deviceId) => ({ device_id: deviceId, deleted: true })),
+    ];
+    const [prev] = await s.e2eKeys.previousChanges(userId, a.stream);
+    let prevId = prev !== undefined ? [deviceListStreamId(prev)] : [];
+    updates.forEach((u, i) => {
+      const streamId = deviceListStreamId(a.stream) - (updates.length - 1 - i);
+      edus.push({ edu_type: 'm.device_list_update', content: { user_id: userId, ...u, stream_id: streamId, prev_id: prevId } });
+      prevId = [streamId];
+    });
   }
   return edus;
 }

@@ -24,6 +24,10 @@ const MAX_REMOTE_KEY_BYTES = 64 * 1024;
 /** How long a query or claim waits for other servers (the spec's default `timeout`). */
 const REMOTE_TIMEOUT_MS = 10_000;
 
+/** The device-list `stream_id` other servers see for the change at stream `position`: room below it
+ *  for the several per-device updates one change sends (≤ 999), each with its own id (decision 0032). */
+export const deviceListStreamId = (position: number): number => position * 1000;
+
 /** Asking other servers for keys (their raw answers; checked by the caller). */
 export interface RemoteKeys {
   query(server: string, deviceKeys: Record<string, string[]>): Promise<unknown>;
@@ -342,7 +346,7 @@ export class E2eKeysService {
       const name = isRecord(keys) && isRecord(keys['unsigned']) ? keys['unsigned']['device_display_name'] : undefined;
       return { device_id: deviceId, keys, ...(typeof name === 'string' ? { device_display_name: name } : {}) };
     });
-    const out: Awaited<ReturnType<E2eKeysService['devicesForServer']>> = { user_id: userId, stream_id: last ?? 0, devices };
+    const out: Awaited<ReturnType<E2eKeysService['devicesForServer']>> = { user_id: userId, stream_id: deviceListStreamId(last ?? 0), devices };
     if (res.master_keys[userId] !== undefined) out.master_key = res.master_keys[userId];
     if (res.self_signing_keys[userId] !== undefined) out.self_signing_key = res.self_signing_keys[userId];
     return out;
