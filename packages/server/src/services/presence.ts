@@ -80,8 +80,11 @@ export class PresenceService {
     if (!isUserId(userId)) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Invalid user ID');
     return this.db.transaction().execute(async (tx) => {
       if (userId !== r.userId) {
-        if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
-        if (!(await stateStore.shareRoom(tx, r.userId, userId))) throw forbidden('You do not share a room with this user');
+        // A user of another server has no account here: sharing a room is what makes them known.
+        if (!(await stateStore.shareRoom(tx, r.userId, userId))) {
+          if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
+          throw forbidden('You do not share a room with this user');
+        }
         if (!showsUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
       }
       const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;
