@@ -347,6 +347,17 @@ describe('FJ/FR — rejecting remote invites through the inviting server', () =>
     assert.equal((await sync(target)).rooms?.invite?.[room], undefined);
   });
 
+  test('FJ3 MSC4294: an invite from a listed remote inviter into a room B is already in is rejected on arrival too (an ordinary leave of B\'s)', async () => {
+    const [target, friend] = await Promise.all([user(b, 'fj3_target'), user(b, 'fj3_friend')]);
+    await putAccountData(target, 'm.ignored_inviters_list', { ignored_inviters: { [bob.userId]: {} } });
+    const room = await createRoom(bob, { preset: 'public_chat' });
+    await join(friend, room, a);
+    assert.equal((await invite(bob, room, target)).status, 200);
+    await leaveOnA(room, target);
+    assert.equal(await membershipOn(friend, room, target.userId), 'leave', 'B holds the leave as well');
+    assert.equal((await sync(target)).rooms?.invite?.[room], undefined);
+  });
+
   test('FR1 --ignored-user-invites reject: an invite from an ignored remote user is rejected on arrival; A sees the leave', async () => {
     const target = await user(r, 'fr1_target');
     await putAccountData(target, 'm.ignored_user_list', { ignored_users: { [bob.userId]: {} } });

@@ -383,8 +383,8 @@ export class FederatedMembership {
 
   /** An invite of one of our users from another server: checked, refused when the user blocks
    *  invites from the inviter (403 M_INVITE_BLOCKED), signed by us, stored as an invite. */
-  /** Told of each invite stored by receiveInvite in a room we are not in (the room service rejects
-   *  it through the inviting server when the invitee's lists say so; issue 23). */
+  /** Told of each invite stored by receiveInvite (the room service rejects it, through the inviting
+   *  server when we are not in the room, if the invitee's lists say so; issue 23). */
   onInviteStored: ((userId: string, roomId: string, sender: string) => void) | null = null;
 
   async receiveInvite(origin: string, roomId: string, eventId: string, raw: unknown, rvId: string): Promise<Pdu> {
@@ -419,6 +419,7 @@ export class FederatedMembership {
         const row = await storeEvent(rt.tx, rt.room, signed, eventId as EventId);
         if (row) await rt.adopt(row, signed);
       });
+      this.onInviteStored?.(target, roomId, sender);
       return signed;
     }
     await this.storeOutsider(roomId, rv, { pdu: signed, eventId: eventId as EventId }, undefined);

@@ -154,9 +154,10 @@ export class RoomService {
   }
 
   /** An invite from another server was stored for `userId` (federation/outbound/membership.ts):
-   *  rejected at once through the inviting server when the user's lists reject it, as a local one
-   *  is (MSC4294, `ignored-user-invites reject`). The inviting server stores the invite only after
-   *  our answer, so the leave is tried after it, again while that server refuses it (403). */
+   *  rejected at once when the user's lists reject it, as a local one is (MSC4294,
+   *  `ignored-user-invites reject`) — through the inviting server when we are not in the room. That
+   *  server stores the invite only after our answer, so the leave is tried after it, again while
+   *  it is refused (403). */
   rejectArrivedInvite(userId: string, roomId: string, sender: string, delaysMs: readonly number[] = [100, 400, 1500, 5000]): void {
     const attempt = async (i: number): Promise<void> => {
       const remote = this.remote;
@@ -165,7 +166,13 @@ export class RoomService {
       if (!rejectsInviteFrom(view, sender, this.ignoredUserInvites === 'reject')) return;
       if ((await stateStore.membership(this.db, roomId, userId))?.membership !== 'invite') return;
       try {
-        await remote.leave(userId, roomId);
+        if (await remote.isRemote(roomId)) await remote.leave(userId, roomId);
+        else {
+          // We are in the room: an ordinary leave of ours, sent to the room's servers by the queue.
+          await this.writer.write(roomId, async (rt) => {
+            if ((await stateStore.membership(rt.tx, roomId, userId))?.membership === 'invite') await this.member(rt, userId, userId, { membership: 'leave' });
+          });
+        }
       } catch {
         const next = delaysMs[i + 1];
         if (next !== undefined) setTimeout(() => void attempt(i + 1).catch(() => undefined), next).unref();
