@@ -83,9 +83,9 @@ test('initial /sync of several rooms: summaries and unread counts right, no per-
   const counts = rooms.map((id) => body.rooms.join[id].unread_notifications.notification_count);
   assert.deepEqual(counts, [1, 1, 3, 3]);
   for (const [i, roomId] of rooms.entries()) {
-    const s = body.rooms.join[roomId].summary;
-    assert.equal(s['m.joined_member_count'], i % 2 === 0 ? 3 : 2);
-    assert.equal(s['m.invited_member_count'], 0);
-    assert.deepEqual([...s['m.heroes']].sort(), (i % 2 === 0 ? [bob.userId, carol.userId] : [bob.userId]).sort());
+    const summary: { 'm.joined_member_count': number; 'm.invited_member_count': number; 'm.heroes': string[] } = body.rooms.join[roomId].summary;
+    assert.equal(summary['m.joined_member_count'], i % 2 === 0 ? 3 : 2);
+    assert.equal(summary['m.invited_member_count'], 0);
+    assert.deepEqual([...summary['m.heroes']].sort(), (i % 2 === 0 ? [bob.userId, carol.userId] : [bob.userId]).sort());
   }
 });
