@@ -9,12 +9,14 @@ import { loadSigningKey } from '../services/signing-key.ts';
 import { OurKeys } from './keys/our-keys.ts';
 import { KeyRing, type KeyFetcher } from './keys/key-ring.ts';
 import { Notary } from './keys/notary.ts';
-import { FederationHttpClient, FederationHttpError, type JsonResponse } from './transport/http-client.ts';
+import { FederationHttpClient, FederationHttpError, type BytesResponse, type JsonResponse } from './transport/http-client.ts';
 import type { DiscoveryResolver } from './transport/discovery.ts';
 import { signRequest } from './transport/x-matrix.ts';
 
 /** Key documents are small: a larger answer is refused. */
 const KEY_RESPONSE_MAX_BYTES = 256 * 1024;
+/** Room for a multipart media answer's boundaries, part headers and metadata above the media itself. */
+export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
 export interface Federation {
   serverName: string;
@@ -24,6 +26,8 @@ export interface Federation {
   client: FederationHttpClient;
   /** A request to `destination` signed with our key (X-Matrix). */
   signedRequest(destination: string, method: string, path: string, body?: unknown): Promise<JsonResponse>;
+  /** A signed GET whose answer is bytes (remote media), read up to `maxBytes`. */
+  signedBytesRequest(destination: string, path: string, maxBytes: number): Promise<BytesResponse>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export async function createFederation(opts: FederationOptions): Promise<Federat
     verifyCertificates: config.federation.verifyCertificates,
     ...(config.federation.ca !== undefined ? { ca: config.federation.ca } : {}),
     allowPrivate: config.outboundAllowPrivate,
+    maxBytesResponse: config.media.maxUploadBytes + MULTIPART_SLACK_BYTES,
     userAgent: opts.userAgent ?? 'Hush',
     ...(opts.resolver ? { resolver: opts.resolver } : {}),
     now,
@@ -74,6 +79,7 @@ export async function createFederation(opts: FederationOptions): Promise<Federat
     notary: new Notary(ourKeys, keyRing, now),
     client,
     signedRequest: (destination, method, path, body) => client.request(destination, method, path, { ...(body !== undefined ? { body } : {}), signer }),
+    signedBytesRequest: (destination, path, maxBytes) => client.requestBytes(destination, 'GET', path, { signer, maxResponseBytes: maxBytes }),
     close: () => client.close(),
   };
 }

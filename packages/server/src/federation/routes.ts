@@ -4,7 +4,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidParam, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type ResponseOf } from '@hush/spec';
-import { parseJsonBody, parseQuery, routerPaths, storableString, validateBody } from '../http/endpoint.ts';
+import { RawReply, parseJsonBody, parseQuery, routerPaths, storableString, validateBody } from '../http/endpoint.ts';
 import { authenticateFederationRequest } from './inbound-auth.ts';
 import type { KeyRing } from './keys/key-ring.ts';
 
@@ -65,14 +65,18 @@ export function registerFederationRoutes(
               },
             }
           : {}),
-        handler: async (req) => {
+        handler: async (req, reply) => {
           for (const v of Object.values(req.params as Record<string, string>)) {
             if (!storableString(v)) throw invalidParam('Path parameters must be valid Unicode without U+0000');
           }
           const query = e.query ? parseQuery(e.query, req.query as Record<string, unknown>) : {};
           const body = readBody(req);
           if (e.body && body !== undefined) validateBody(e.body, body);
-          return def.handler({ params: req.params as Record<string, string>, query, body, origin: origins.get(req), req } as FederationContext<Endpoint>);
+          const out = await def.handler({ params: req.params as Record<string, string>, query, body, origin: origins.get(req), req } as FederationContext<Endpoint>);
+          // Bytes (media): the handler's headers and body as they are.
+          if (!(out instanceof RawReply)) return out;
+          void reply.headers(out.headers);
+          return reply.send(out.body);
         },
       });
     }

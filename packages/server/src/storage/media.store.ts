@@ -1,5 +1,6 @@
 // Media metadata rows (table `media`): who uploaded what, when, its content hash, size, type and
-// name. Rows only; the bytes are in media-files.ts, the rules (quota, async uploads) in the service.
+// name (another server's media too, cached: see putRemote). Rows only; the bytes are in
+// media-files.ts, the rules (quota, async uploads) in the service.
 
 import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
@@ -116,6 +117,17 @@ export const mediaStore = {
       .where('unused_expires_ts', '>', c.uploadedTs)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
+  },
+
+  /** Another server's media cached here (key `<server>/<mediaId>`, user_id the server name): a
+   *  second fetch of the same media replaces the first. */
+  async putRemote(tx: Tx, key: string, serverName: string, c: MediaContent): Promise<void> {
+    const values = { sha256: c.sha256, size: c.size, content_type: c.contentType, upload_name: c.uploadName, uploaded_ts: c.uploadedTs };
+    await tx
+      .insertInto('media')
+      .values({ media_id: key, user_id: serverName, created_ts: c.uploadedTs, unused_expires_ts: null, ...values })
+      .onConflict((oc) => oc.column('media_id').doUpdateSet(values))
+      .execute();
   },
 
   /** Forgets ids whose upload never came before their deadline. */

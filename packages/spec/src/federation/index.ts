@@ -78,3 +78,4 @@ export * from './inbound.ts';
 export * from './membership.ts';
 export * from './user-keys.ts';
 export * from './directory.ts';
+export * from './media.ts';

@@ -22,6 +22,8 @@ export interface HttpClientOptions {
   bodyTimeoutMs?: number;
   /** Largest response body read, in bytes. */
   maxResponseBytes?: number;
+  /** Largest byte answer (remote media) the pools let through; JSON answers keep their own limit. */
+  maxBytesResponse?: number;
   /** Discovery's DNS and well-known look-ups; a fake in tests. Default: node:dns and this client. */
   resolver?: DiscoveryResolver;
   now?: () => number;
@@ -42,6 +44,15 @@ export class FederationHttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** An answer longer than the caller's limit: refused, nothing kept. */
+export class ResponseTooLarge extends FederationHttpError {}
+
+export interface BytesResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
 }
 
 /** Signs one request: returns the Authorization header value. */
@@ -121,6 +132,23 @@ export class FederationHttpClient {
     return { status: res.statusCode, headers: res.headers, json };
   }
 
+  /** A request whose answer is bytes (remote media): read whole, up to `maxResponseBytes`
+   *  (ResponseTooLarge beyond, the transfer cut). */
+  async requestBytes(serverName: string, method: string, path: string, opts: { signer?: RequestSigner; maxResponseBytes: number }): Promise<BytesResponse> {
+    if (this.closed) throw new FederationHttpError('the federation client is closed', serverName);
+    const { destination, pool } = await this.entry(serverName);
+    const headers: Record<string, string> = { host: destination.hostHeader, 'user-agent': this.opts.userAgent };
+    if (opts.signer) headers.authorization = opts.signer({ method, uri: path, destination: serverName });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await pool.request({ method: method as Dispatcher.HttpMethod, path, headers });
+    } catch (err) {
+      throw new FederationHttpError(`${method} ${serverName}${path}: ${describe(err)}`, serverName);
+    }
+    const body = await readBytes(res, opts.maxResponseBytes, serverName);
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
   /** GET https://<hostname>/.well-known/matrix/server, following redirects (https only, no loops). */
   async fetchWellKnown(hostname: string): Promise<{ server: string | undefined; cacheMs: number }> {
     let url = new URL(`https://${hostPort(hostname)}/.well-known/matrix/server`);
@@ -185,7 +213,7 @@ export class FederationHttpClient {
         },
         headersTimeout: this.opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
         bodyTimeout: this.opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-        maxResponseSize: this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        maxResponseSize: Math.max(this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, this.opts.maxBytesResponse ?? 0),
       });
       const entry = { destination, pool, expires: this.now() + DESTINATION_MAX_MS };
       this.destinations.set(serverName, entry);
@@ -212,6 +240,21 @@ function describe(err: unknown): string {
 }
 
 async function readJson(res: Dispatcher.ResponseData, maxBytes: number, destination: string): Promise<unknown> {
+  const text = (await readBytes(res, maxBytes, destination)).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBytes(res: Dispatcher.ResponseData, maxBytes: number, destination: string): Promise<Buffer> {
+  const declared = Number(header(res.headers['content-length']));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.body.destroy();
+    throw new ResponseTooLarge(`${destination}: response of ${declared} bytes, larger than ${maxBytes}`, destination, res.statusCode);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -219,21 +262,16 @@ async function readJson(res: Dispatcher.ResponseData, maxBytes: number, destinat
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
         res.body.destroy();
-        throw new FederationHttpError(`${destination}: response larger than ${maxBytes} bytes`, destination, res.statusCode);
+        throw new ResponseTooLarge(`${destination}: response larger than ${maxBytes} bytes`, destination, res.statusCode);
       }
       chunks.push(chunk as Buffer);
     }
   } catch (err) {
     if (err instanceof FederationHttpError) throw err;
+    if (describe(err).startsWith('UND_ERR_RES_EXCEEDED_MAX_SIZE')) throw new ResponseTooLarge(`${destination}: response too large`, destination, res.statusCode);
     throw new FederationHttpError(`${destination}: ${describe(err)}`, destination, res.statusCode);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return Buffer.concat(chunks);
 }
 
 /** Discovery over node:dns (SRV) and this client (well-known). */

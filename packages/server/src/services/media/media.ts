@@ -1,12 +1,14 @@
 // The content repository (spec "Content repository"): uploads (one step, or an id created first and
 // its bytes put later by the same user, once, before the id expires), downloads and thumbnails of
-// our own media, the upload limit and a per-user quota. No federation yet: another server's media
-// is 404. "homeservers MUST sanitise mxc:// URIs": server names are parsed, media ids are
-// [A-Za-z0-9_-] only, and file names on disk are content digests (storage/media-files.ts).
+// our own media, the upload limit and a per-user quota. Another server's media is fetched once
+// through `remote` (federation, decision 0036), checked against the upload limit and cached: a row
+// keyed `<server>/<mediaId>` (local ids never hold a `/`) whose user_id is the server name, over the
+// same content-addressed files. "homeservers MUST sanitise mxc:// URIs": server names are parsed,
+// media ids are [A-Za-z0-9_-] only, and file names on disk are content digests (storage/media-files.ts).
 
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ErrCode, MatrixError, forbidden, invalidParam, isServerName, notFound, type ServerName, type UserId } from '@hush/spec';
 import type { MediaConfig } from '../../config/media.ts';
 import type { Db, Tx } from '../../storage/db.ts';
@@ -27,6 +29,16 @@ export interface UploadBody {
   contentType: string | undefined;
   declaredLength: number | undefined;
 }
+
+/** The bytes of another server's media, as its server sent them (untrusted). */
+export interface FetchedMedia {
+  bytes: Buffer;
+  contentType: string | undefined;
+  fileName: string | null;
+}
+
+/** Fetches another server's media; throws a MatrixError the client may see. Set when federation is on. */
+export type RemoteMediaSource = (server: ServerName, mediaId: string, maxBytes: number) => Promise<FetchedMedia>;
 
 /** An open file to send: the caller streams and closes it. */
 export interface MediaFile {
@@ -52,6 +64,10 @@ export class MediaService {
   private readonly thumbnailer: Thumbnailer;
   /** Downloads waiting for an async upload in this process, woken when it lands. */
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Remote fetches under way in this process: one per media, however many ask at once. */
+  private readonly fetching = new Map<string, Promise<MediaContent>>();
+  /** How another server's media is fetched; unset (federation off): remote media is 404. */
+  remote: RemoteMediaSource | undefined;
 
   constructor(
     private readonly db: Db,
@@ -143,11 +159,15 @@ export class MediaService {
     if ((await mediaStore.usedBytes(this.db, userId)) + adding > this.config.userQuotaBytes) throw quotaReached();
   }
 
-  private async receive(body: UploadBody): Promise<Received> {
+  /** The bytes to a temp file; over the limit: 413 (an upload) or `tooLargeStatus` (remote media: 502). */
+  private async receive(body: UploadBody, tooLargeStatus = 413): Promise<Received> {
     try {
       return await this.files.receive(body.stream, this.config.maxUploadBytes);
     } catch (err) {
-      if (err instanceof SizeLimitExceeded) throw tooLarge(this.config.maxUploadBytes);
+      if (err instanceof SizeLimitExceeded) {
+        if (tooLargeStatus === 413) throw tooLarge(this.config.maxUploadBytes);
+        throw new MatrixError(tooLargeStatus, ErrCode.TOO_LARGE, `The content is larger than this server's limit of ${this.config.maxUploadBytes} bytes`);
+      }
       if (err instanceof UploadAborted) throw new MatrixError(400, ErrCode.UNKNOWN, 'The upload ended early');
       throw err;
     }
@@ -178,10 +198,8 @@ export class MediaService {
 
   /** Our own media row for a path's server name and media id; 400 for ids that cannot be ours. */
   private async localRow(serverName: string, mediaId: string): Promise<MediaRow> {
-    if (!isServerName(serverName)) throw invalidParam('Not a valid server name');
-    if (!MEDIA_ID.test(mediaId)) throw invalidParam('Media ids are letters, digits, _ and - only');
-    // No federation yet: media of other servers cannot be fetched.
-    if (serverName !== this.serverName) throw notFound('Media not found (remote media is not served)');
+    checkMxc(serverName, mediaId);
+    if (serverName !== this.serverName) throw notFound('Media not found (not media of this server)');
     const row = await mediaStore.get(this.db, mediaId);
     if (!row) throw notFound('Media not found');
     return row;
@@ -193,7 +211,43 @@ export class MediaService {
     if (row.unusedExpiresTs === null || row.unusedExpiresTs <= now) throw notFound('This media id has expired');
   }
 
+  /** Another server's media: from the cache, else fetched once (concurrent asks share the fetch). */
+  private async remoteContent(serverName: ServerName, mediaId: string): Promise<MediaContent> {
+    const key = `${serverName}/${mediaId}`;
+    const cached = await mediaStore.get(this.db, key);
+    if (cached?.content) return cached.content;
+    const remote = this.remote;
+    if (!remote) throw notFound('Media not found (federation is off)');
+    let p = this.fetching.get(key);
+    if (!p) {
+      p = (async () => {
+        const fetched = await remote(serverName, mediaId, this.config.maxUploadBytes);
+        const received = await this.receive({ stream: Readable.from([fetched.bytes]), contentType: undefined, declaredLength: fetched.bytes.length }, 502);
+        const content: MediaContent = {
+          sha256: received.sha256,
+          size: received.size,
+          contentType: normalizeContentType(fetched.contentType),
+          uploadName: fetched.fileName !== null && fetched.fileName.length <= 255 && fetched.fileName.isWellFormed() && !fetched.fileName.includes('\u0000') ? fetched.fileName : null,
+          uploadedTs: Date.now(),
+        };
+        try {
+          await this.db.transaction().execute(async (tx) => {
+            await this.files.keep(received);
+            await mediaStore.putRemote(tx, key, serverName, content);
+          });
+        } finally {
+          await this.files.discard(received);
+        }
+        return content;
+      })().finally(() => this.fetching.delete(key));
+      this.fetching.set(key, p);
+    }
+    return p;
+  }
+
   private async contentOf(serverName: string, mediaId: string, timeoutMs: number | undefined): Promise<MediaContent> {
+    checkMxc(serverName, mediaId);
+    if (serverName !== this.serverName) return this.remoteContent(serverName, mediaId);
     let row = await this.localRow(serverName, mediaId);
     const deadline = Date.now() + (timeoutMs ?? DEFAULT_TIMEOUT_MS);
     while (!row.content) {
@@ -221,6 +275,12 @@ export class MediaService {
       set.add(done);
     });
   }
+}
+
+/** 400 for a server name or media id no mxc:// URI of any server can have. */
+function checkMxc(serverName: string, mediaId: string): asserts serverName is ServerName {
+  if (!isServerName(serverName)) throw invalidParam('Not a valid server name');
+  if (!MEDIA_ID.test(mediaId)) throw invalidParam('Media ids are letters, digits, _ and - only');
 }
 
 /** 24 characters of URL-safe base64: 144 random bits. */
