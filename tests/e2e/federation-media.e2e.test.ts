@@ -43,7 +43,7 @@ async function upload(bytes: Buffer, type: string, name: string): Promise<string
   const res = await fetch(`${a.proc.baseUrl}/_matrix/media/v3/upload?filename=${name}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${alice.token}`, 'content-type': type },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { content_uri: string }).content_uri;
