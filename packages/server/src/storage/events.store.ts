@@ -1,5 +1,6 @@
 // Events of every room in stream order, their transaction ids and redaction marks. Rows only.
 
+import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { EventsTable } from './schema.ts';
 import { prepared } from './prepared.ts';
@@ -42,6 +43,24 @@ export const eventsStore = {
       .orderBy('stream_ordering', dir === 'b' ? 'desc' : 'asc')
       .limit(limit)
       .execute();
+  },
+
+  /** `range(room, 0, upTo, 'b', limit)` of many rooms (an initial /sync), by room: on PostgreSQL
+   *  one query per 500 rooms (a lateral join, each room's newest rows by its index); on SQLite,
+   *  in-process, the per-room query itself. */
+  async newestInRooms(tx: Tx, roomIds: readonly string[], upTo: number, limit: number): Promise<Map<string, EventRow[]>> {
+    const out = new Map<string, EventRow[]>(roomIds.map((id) => [id, []]));
+    if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+      for (const id of roomIds) out.set(id, await this.range(tx, id, 0, upTo, 'b', limit));
+      return out;
+    }
+    for (let i = 0; i < roomIds.length; i += 500) {
+      const chunk = roomIds.slice(i, i + 500);
+      const { rows } = await sql<EventRow>`select e.* from unnest(${chunk}::text[]) as r(id) cross join lateral (select * from events where room_id = r.id and stream_ordering > 0 and stream_ordering <= ${upTo} order by stream_ordering desc limit ${limit}) as e`.execute(tx);
+      for (const row of rows) out.get(row.room_id)?.push(row);
+    }
+    for (const rows of out.values()) rows.sort((a, b) => b.stream_ordering - a.stream_ordering);
+    return out;
   },
 
   /** Which of these rooms have events with after < ordering ≤ upTo. */

@@ -11,6 +11,7 @@ import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
 import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
 import { joinedRoom, listEffectIn } from './joined.ts';
+import { timelineFirstPageSize } from './timeline.ts';
 import { leftRoom } from './left.ts';
 import { strippedStateOf } from './invited.ts';
 
@@ -36,6 +37,8 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   const members = batchAll ? await stateStore.membersOfRooms(tx, joinedIds) : undefined;
   const reads = batchAll ? await readPositionsIn(tx, joinedIds, r.userId) : undefined;
   const viewers = batchAll ? await loadViewers(tx, joinedIds, ignore) : undefined;
+  const pageSize = timelineFirstPageSize(filter.timeline.limit);
+  const pages = batchAll ? await eventsStore.newestInRooms(tx, joinedIds, position.stream, pageSize) : undefined;
 
   const join: Record<string, JoinedRoom> = {};
   const invite: Record<string, InvitedRoom> = {};
@@ -49,7 +52,9 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
       const quiet = !changedMembership && !withEvents.has(m.room_id) && !typingChanged && !inputs.receipts.has(m.room_id) && !inputs.accountData.has(m.room_id);
       if (since && !fullState && listEffect === null && quiet) continue;
       const viewer = viewers?.get(m.room_id);
-      const batched = members && reads && viewer ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null, viewer } : undefined;
+      const rows = pages?.get(m.room_id);
+      const firstPage = rows ? { firstPage: { upTo: position.stream, limit: pageSize, rows } } : {};
+      const batched = members && reads && viewer ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null, viewer, ...firstPage } : undefined;
       const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect, ...(batched ? { batched } : {}) });
       if (room) join[m.room_id] = room;
     } else if (m.membership === 'invite') {

@@ -4,6 +4,7 @@
 
 import type { BasicEvent, JoinedRoom, RoomSummary } from '@hush/spec';
 import type { Tx } from '../../../../storage/db.ts';
+import type { EventRow } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
 import { hidesUser, type IgnoreView } from '../../../../policy/ignore.ts';
 import { loadViewer } from '../../../rooms/timeline.ts';
@@ -22,8 +23,9 @@ export interface JoinedInputs {
   listEffect: 'revealed' | 'hid' | null;
   /** Read with every joined room's in a few queries (an initial or full-state /sync: roomsStream),
    *  instead of a round trip per room: the room's memberships, the user's read positions, and
-   *  the viewer (the user's membership and the room's history visibility over time). */
-  batched?: { members: MembershipRow[]; read: ReadPositions | null; viewer: RoomViewer };
+   *  the viewer (the user's membership and the room's history visibility over time), and the
+   *  timeline scan's first page. */
+  batched?: { members: MembershipRow[]; read: ReadPositions | null; viewer: RoomViewer; firstPage?: { upTo: number; limit: number; rows: EventRow[] } };
 }
 
 /** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
@@ -33,7 +35,8 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // Joined since the token, or left and joined again within the window (what happened while away
   // may be hidden from the timeline): the room comes with its whole state.
   const full = !since || fullState || viewer.joinedAfter(since.stream);
-  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed' });
+  const firstPage = inputs.batched?.firstPage;
+  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed', ...(firstPage ? { firstPage } : {}) });
   const ephemeral: BasicEvent[] = [];
   const typing = typingStream(ctx, m.room_id, full || inputs.listEffect !== null);
   if (typing) ephemeral.push(typing);

@@ -9,7 +9,7 @@ import { stateStore } from '../../../../storage/state.store.ts';
 import type { Tx } from '../../../../storage/db.ts';
 import type { RoomViewer, VisibleEvent } from '../../../../policy/visibility.ts';
 import { presentState, presentTimeline } from '../../../rooms/present.ts';
-import { scan, visibleStateAt } from '../../../rooms/timeline.ts';
+import { scanRows, visibleStateAt } from '../../../rooms/timeline.ts';
 import { pageToken } from '../../tokens.ts';
 import type { SyncContext } from '../../context.ts';
 
@@ -22,6 +22,15 @@ export interface TimelineRequest {
   full: boolean;
   /** The visible history before the window changed: `limited`, so the client pages back. */
   historyChanged?: boolean;
+  /** The room's newest events up to `upTo` read with the other rooms' (`timelineFirstPage`): the
+   *  scan's first page when it asks for exactly that page, saving a round trip per room. */
+  firstPage?: { upTo: number; limit: number; rows: EventRow[] };
+}
+
+/** How many rows the timeline scan of `timelineAndState` reads first (scanRows' batch for the
+ *  filter's limit + 1): what an initial /sync reads for every room at once. */
+export function timelineFirstPageSize(limit: number): number {
+  return Math.min(Math.max((limit + 1) * 2, 20), 500);
 }
 
 export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Promise<{ timeline: TimelineBatch; state: StateEventBatch }> {
@@ -31,7 +40,17 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
   const limit = filter.timeline.limit;
   // One event more than the limit tells whether visible events were cut (limited), so hidden
   // events alone never make a timeline look limited.
-  const res = await scan(tx, viewer, roomId, 'b', upTo, bound, limit + 1, (e) => filter.timeline.matches(e));
+  const first = q.firstPage;
+  const res = await scanRows(
+    (after, to, dir, n) =>
+      first && after === 0 && to === first.upTo && dir === 'b' && n === first.limit ? Promise.resolve(first.rows) : eventsStore.range(tx, roomId, after, to, dir, n),
+    viewer,
+    'b',
+    upTo,
+    bound,
+    limit + 1,
+    (e) => filter.timeline.matches(e),
+  );
   // `limited` also when the visible history before these events changed (a list change): the
   // client drops what it holds and pages back from prev_batch, without the events being replayed.
   const limited = res.events.length > limit || q.historyChanged === true;
