@@ -80,6 +80,15 @@ describe('request bodies that are not UTF-8', () => {
     assert.deepEqual(name.json, { name: 'é € ☕ 😀' });
     assertError(await t.req('POST', `${V3}/createRoom`, { token: alice.token, rawBody: '{"name":"\\ud800"}' }), 400, 'M_BAD_JSON');
   });
+
+  test('the checks that need no walk over every string still hold: an escaped U+0000 in a key, a lone low surrogate, nesting past 100', async () => {
+    for (const rawBody of ['{"name":"x","\\u0000":1}', '{"topic":"a\\udc00b"}', `{"name":"x","creation_content":${'{"a":'.repeat(120)}1${'}'.repeat(120)}}`]) {
+      assertError(await t.req('POST', `${V3}/createRoom`, { token: alice.token, rawBody }), 400, 'M_BAD_JSON');
+    }
+    // An escaped backslash before "u0000" is text, not an escape: accepted.
+    const ok = await t.req('POST', `${V3}/createRoom`, { token: alice.token, rawBody: '{"name":"a\\\\u0000b"}' });
+    assert.equal(ok.status, 200, ok.text);
+  });
 });
 
 describe('optional bodies', () => {
