@@ -43,11 +43,11 @@ import * as crossSigning from '../api/client/cross-signing.ts';
 import * as keyBackup from '../api/client/key-backup.ts';
 import * as voip from '../api/client/voip.ts';
 import * as thirdPartyLookup from '../api/client/third-party-lookup.ts';
+import * as contentRepo from '../api/client/content-repo.ts';
 import * as search from '../api/client/search.ts';
 import * as tags from '../api/client/tags.ts';
 import * as reportContent from '../api/client/report-content.ts';
 import * as roomUpgrades from '../api/client/room-upgrades.ts';
-import * as contentRepo from '../api/client/content-repo.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -92,10 +92,10 @@ export function allRoutes(s: Services): RouteDef[] {
     hiddenInvites,
     voip,
     thirdPartyLookup,
+    contentRepo,
     search,
     tags,
     reportContent,
     roomUpgrades,
-    contentRepo,
   ].flatMap((m) => m.routes(s));
 }

@@ -28,14 +28,14 @@ import { CrossSigningService } from './e2e/cross-signing.ts';
 import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { UserDirectoryService } from './user-directory.ts';
-import { SearchService } from './search.ts';
-import { TagService } from './tags.ts';
-import { ReportService } from './reports.ts';
 import { PushRulesService } from './push-rules/service.ts';
 import { PusherService } from './push/pushers.ts';
 import { PushRecorder } from './push/record.ts';
 import { PushDelivery } from './push/delivery.ts';
 import { MediaService } from './media/media.ts';
+import { SearchService } from './search.ts';
+import { TagService } from './tags.ts';
+import { ReportService } from './reports.ts';
 
 export interface Services {
   config: Config;
@@ -59,13 +59,13 @@ export interface Services {
   keyBackup: KeyBackupService;
   publicRooms: PublicRoomsService;
   userDirectory: UserDirectoryService;
-  search: SearchService;
-  tags: TagService;
-  reports: ReportService;
   pushRules: PushRulesService;
   pushers: PusherService;
   pushDelivery: PushDelivery;
   media: MediaService;
+  search: SearchService;
+  tags: TagService;
+  reports: ReportService;
   /** Stops timers and closes the cross-process bus (before the database is closed). */
   stop(): Promise<void>;
 }
@@ -129,13 +129,13 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     userDirectory: new UserDirectoryService(db),
-    search: new SearchService(db),
-    tags: new TagService(db, notifier),
-    reports: new ReportService(db),
     pushRules,
     pushers: new PusherService(db, config.outboundAllowPrivate),
     pushDelivery,
     media: new MediaService(db, config.serverName, config.media),
+    search: new SearchService(db),
+    tags: new TagService(db, notifier),
+    reports: new ReportService(db),
     presence,
     stop: async () => {
       typing.stop();

@@ -511,7 +511,8 @@ export const migrations: Migration[] = [
         .addPrimaryKeyConstraint('federation_inbound_txns_pk', ['origin', 'txn_id'])
         .execute();
     },
-  },  {
+  },
+  {
     // Federation's outbound queue (decision 0031): PDUs and EDUs per destination, in order, and
     // per destination the batch in flight (its transaction id, kept across restarts), the backoff
     // and the lease that lets one process send a destination's queue at a time.
@@ -539,7 +540,8 @@ export const migrations: Migration[] = [
         .addColumn('lease_expires', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
     },
-  },  {
+  },
+  {
     // Other servers' users' device and cross-signing keys, cached (decision 0032).
     version: 15,
     name: 'remote e2e keys cache',

@@ -253,16 +253,6 @@ export interface RoomKeyBackupKeysTable {
   session_data: string;
 }
 
-/** Presence: a user's state and status message (spec "Presence"). */
-export interface PresenceTable {
-  user_id: string;
-  /** online | unavailable | offline */
-  presence: string;
-  status_msg: string | null;
-  last_active_ts: number;
-  stream_ordering: number;
-}
-
 /** One row per mxc://<us>/<media_id>. A created-but-not-uploaded id (POST /media/v1/create) has no
  *  sha256 yet; its upload is due by unused_expires_ts. The bytes live on disk named by sha256. */
 export interface MediaTable {
@@ -275,6 +265,28 @@ export interface MediaTable {
   size: number | null;
   content_type: string | null;
   upload_name: string | null;
+}
+
+export interface ReportsTable {
+  report_id: string;
+  /** 'event' | 'room' | 'user'. */
+  kind: string;
+  reporter: string;
+  room_id: string | null;
+  event_id: string | null;
+  /** The reported user, or the sender of the reported event. */
+  target_user_id: string | null;
+  reason: string | null;
+  /** reportEvent's optional score (-100 … 0). */
+  score: number | null;
+  received_ts: number;
+}
+
+export interface RoomPredecessorsTable {
+  /** A room whose create event names a predecessor (an upgraded room). */
+  room_id: string;
+  predecessor_room_id: string;
+  stream_ordering: number;
 }
 
 /** Push actions decided when an event was written, per recipient whose rules said notify
@@ -329,28 +341,6 @@ export interface PresenceTable {
   presence: string;
   status_msg: string | null;
   last_active_ts: number;
-  stream_ordering: number;
-}
-
-export interface ReportsTable {
-  report_id: string;
-  /** 'event' | 'room' | 'user'. */
-  kind: string;
-  reporter: string;
-  room_id: string | null;
-  event_id: string | null;
-  /** The reported user, or the sender of the reported event. */
-  target_user_id: string | null;
-  reason: string | null;
-  /** reportEvent's optional score (-100 … 0). */
-  score: number | null;
-  received_ts: number;
-}
-
-export interface RoomPredecessorsTable {
-  /** A room whose create event names a predecessor (an upgraded room). */
-  room_id: string;
-  predecessor_room_id: string;
   stream_ordering: number;
 }
 

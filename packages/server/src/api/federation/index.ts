@@ -9,8 +9,8 @@ import * as version from './version.ts';
 import * as query from './query.ts';
 import * as media from './media.ts';
 import * as inbound from './inbound.ts';
-import * as lookups from './lookups.ts';
 import * as userKeys from './user-keys.ts';
+import * as lookups from './lookups.ts';
 
 export function federationRoutes(f: Federation, s: Services): FederationRouteDef[] {
   return [...keysServer.routes(f), ...keysQuery.routes(f), ...version.routes(), ...query.routes(s), ...inbound.routes(f, s), ...lookups.routes(s), ...userKeys.routes(s), ...media.routes(s)];

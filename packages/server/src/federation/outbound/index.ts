@@ -7,9 +7,9 @@ import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
 import { OutboundQueue } from './queue.ts';
 import { FederatedMembership } from './membership.ts';
+import { startOutboundEdus } from './edus.ts';
 import { remotePublicRooms } from './directory.ts';
 import { Backfiller } from './backfill.ts';
-import { startOutboundEdus } from './edus.ts';
 
 /** A server's requests wake its queue at most this often. */
 const WAKE_EVERY_MS = 1_000;
