@@ -22,7 +22,7 @@ import { checkContentHash, redactEvent, verifyEventSignature } from '../../servi
 import { parsePdu } from '../../services/events/format.ts';
 import { rememberPdu } from '../../services/events/pdu-cache.ts';
 import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
-import { MAX_EVENT_BYTES, relationOf, stateValue } from '../../services/rooms/persist.ts';
+import { eventRowOf, MAX_EVENT_BYTES, stateValue } from '../../services/rooms/persist.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
 import { resolveState, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
@@ -405,22 +405,7 @@ export class RemotePduAcceptor {
         const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
         if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
       }
-      const row: EventRow = {
-        stream_ordering: ordering,
-        event_id: eventId,
-        room_id: roomId,
-        type: pdu.type,
-        state_key: pdu.state_key ?? null,
-        sender: pdu.sender,
-        origin_server_ts: pdu.origin_server_ts,
-        depth: pdu.depth,
-        json: JSON.stringify(pdu),
-        prev_content: prevContent,
-        redacted_by: null,
-        txn_device: null,
-        txn_id: null,
-        ...relationOf(pdu.content),
-      };
+      const row = eventRowOf(pdu, eventId, ordering, JSON.stringify(pdu), { prevContent });
       rememberPdu(eventId, pdu);
       await eventsStore.insert(tx, row);
       await searchStore.index(tx, row, pdu.content);

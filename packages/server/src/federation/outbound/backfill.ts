@@ -18,6 +18,7 @@ import { roomsStore } from '../../storage/rooms.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { parsePdu } from '../../services/events/format.ts';
+import { eventRowOf } from '../../services/rooms/persist.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import type { Federation } from '../index.ts';
 import { authAgainstAuthEvents, checkPdu, type CheckedPdu } from './room-events.ts';
@@ -138,7 +139,7 @@ export class Backfiller {
       const pool = [...existing.map((r) => Number(r.stream_ordering)), ...passed.map((_, i) => base - i)].sort((a, b) => b - a);
       const all = [
         ...existing.map((row) => ({ row, content: parsePdu(row).content })),
-        ...passed.map((c) => ({ row: backfilledRow(roomId, c.pdu, c.eventId, 0), content: c.pdu.content })),
+        ...passed.map((c) => ({ row: backfilledRow(c.pdu, c.eventId, 0), content: c.pdu.content })),
       ].sort((a, b) => b.row.depth - a.row.depth || b.row.origin_server_ts - a.row.origin_server_ts || (a.row.event_id < b.row.event_id ? 1 : -1));
       for (const r of existing) await searchStore.remove(tx, Number(r.stream_ordering));
       await backfillStore.removeAt(tx, existing.map((r) => Number(r.stream_ordering)));
@@ -152,25 +153,6 @@ export class Backfiller {
   }
 }
 
-function backfilledRow(roomId: string, pdu: Pdu, eventId: EventId, ordering: number): EventRow {
-  const rel = pdu.content['m.relates_to'];
-  const relId = isObject(rel) && typeof rel['event_id'] === 'string' && rel['event_id'].length <= 255 ? rel['event_id'] : null;
-  const relType = isObject(rel) && typeof rel['rel_type'] === 'string' && rel['rel_type'].length <= 255 ? rel['rel_type'] : null;
-  return {
-    stream_ordering: ordering,
-    event_id: eventId,
-    room_id: roomId,
-    type: pdu.type,
-    state_key: pdu.state_key ?? null,
-    sender: pdu.sender,
-    origin_server_ts: pdu.origin_server_ts,
-    depth: pdu.depth,
-    json: canonicalJson(pdu as unknown as JsonObject),
-    prev_content: null,
-    redacted_by: null,
-    txn_device: null,
-    txn_id: null,
-    relates_to: relId !== null && relType !== null ? relId : null,
-    rel_type: relId !== null && relType !== null ? relType : null,
-  };
+function backfilledRow(pdu: Pdu, eventId: EventId, ordering: number): EventRow {
+  return eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject));
 }

@@ -124,22 +124,7 @@ export class EventPersister {
       const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
       if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
     }
-    const row: EventRow = {
-      stream_ordering: ordering,
-      event_id: eventId,
-      room_id: room.room_id,
-      type: ev.type,
-      state_key: ev.stateKey ?? null,
-      sender: ev.sender,
-      origin_server_ts: pdu.origin_server_ts,
-      depth: pdu.depth,
-      json,
-      prev_content: prevContent,
-      redacted_by: null,
-      txn_device: ev.txn?.deviceId ?? null,
-      txn_id: ev.txn?.txnId ?? null,
-      ...relationOf(ev.content),
-    };
+    const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, txn: ev.txn });
     await eventsStore.insert(tx, row);
     await searchStore.index(tx, row, ev.content);
     if (ev.type === 'm.room.create') {
@@ -176,6 +161,28 @@ async function prevEventsOf(tx: Tx, room: RoomsTable): Promise<EventId[]> {
   const ids = await federationInboundStore.forwardExtremities(tx, room.room_id);
   if (ids.length > 0) return ids.slice(0, 10) as EventId[];
   return room.head_event_id ? [room.head_event_id as EventId] : [];
+}
+
+/** The stored row of a PDU: ids, position and JSON text, the content it replaced, the sending
+ *  device's transaction, the relation it declares. One shape for local, received and backfilled
+ *  events. */
+export function eventRowOf(pdu: Pdu, eventId: string, ordering: number, json: string, extra: { prevContent?: string | null; txn?: { deviceId: string; txnId: string } } = {}): EventRow {
+  return {
+    stream_ordering: ordering,
+    event_id: eventId,
+    room_id: pdu.room_id,
+    type: pdu.type,
+    state_key: pdu.state_key ?? null,
+    sender: pdu.sender,
+    origin_server_ts: pdu.origin_server_ts,
+    depth: pdu.depth,
+    json,
+    prev_content: extra.prevContent ?? null,
+    redacted_by: null,
+    txn_device: extra.txn?.deviceId ?? null,
+    txn_id: extra.txn?.txnId ?? null,
+    ...relationOf(pdu.content),
+  };
 }
 
 /** The relation an event declares (`m.relates_to` with `rel_type` and `event_id`), if any. */
