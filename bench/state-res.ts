@@ -5,7 +5,7 @@
 // Run: node --import tsx bench/state-res.ts [--quick]
 
 import { performance } from 'node:perf_hooks';
-import type { JsonObject } from '@hush/spec';
+import type { JsonObject } from '@hush/protocol';
 import { authEventKeys } from '../packages/server/src/services/rooms/auth-rules.ts';
 import { V11 } from '../packages/server/src/services/rooms/versions/index.ts';
 import { resolveState, stateKey, type ResEvent } from '../packages/server/src/services/rooms/state-res/index.ts';

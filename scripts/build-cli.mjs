@@ -1,4 +1,4 @@
-// Builds the `hush` binary's JavaScript: packages/{cli,server,client,spec}/src and their dependencies
+// Builds the `hush` binary's JavaScript: packages/{cli,server,client,protocol}/src and their dependencies
 // → one esbuild bundle, packages/cli/dist/hush.cjs (git-ignored), so `hush serve` and every CLI
 // command start without compiling TypeScript (decision 0013). CommonJS, so that the bin can load it
 // with a V8 code cache. better-sqlite3, pg and sharp stay external (native code, optional native bindings).
@@ -16,7 +16,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PACKAGES = ['spec', 'server', 'client', 'cli'];
+const PACKAGES = ['protocol', 'server', 'client', 'cli'];
 export const BUNDLE = join(ROOT, 'packages/cli/dist/hush.cjs');
 const ENTRY = join(ROOT, 'packages/cli/src/main.ts');
 /** Native code, or optional native bindings looked up at run time: loaded from node_modules. */

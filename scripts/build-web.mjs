@@ -21,7 +21,7 @@ function newest(dir) {
   return t;
 }
 
-const sources = [web, join(root, 'packages/client/src'), join(root, 'packages/spec/src')];
+const sources = [web, join(root, 'packages/client/src'), join(root, 'packages/protocol/src')];
 const built = existsSync(join(dist, 'index.html')) ? statSync(join(dist, 'index.html')).mtimeMs : 0;
 if (process.argv.includes('--if-stale') && built > Math.max(...sources.map(newest))) process.exit(0);
 

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HushClient, InviteBlockedError, login, register, SenderIgnoredError, type Session } from '@hush/client';
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { startHush, type HushProcess } from '../support/server.ts';
 import { sdk, startedClient, type MatrixClient } from './support/sdk.ts';
 

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { canonicalJson } from '@hush/spec';
+import { canonicalJson } from '@hush/protocol';
 import { client, type ClientSession } from '../support/server.ts';
 import { FederationTestbed, type FederatingServer } from './support/federation.ts';
 

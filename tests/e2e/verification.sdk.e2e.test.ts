@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
-import { canonicalJson } from '@hush/spec';
+import { canonicalJson } from '@hush/protocol';
 import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
 import { sdk, type MatrixClient } from './support/sdk.ts';
 import type { Json } from './support/steps.ts';

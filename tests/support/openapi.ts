@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { isEventId, isRoomAlias, isRoomId, isServerName, isUserId } from '@hush/spec';
+import { isEventId, isRoomAlias, isRoomId, isServerName, isUserId } from '@hush/protocol';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 

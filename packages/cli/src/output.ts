@@ -1,7 +1,7 @@
 // How every client command ends: data on stdout (human text, or one JSON document with --json),
 // messages on stderr, and an exit code that means something.
 
-import { ErrCode } from '@hush/spec';
+import { ErrCode } from '@hush/protocol';
 import { STATUS_CODES } from 'node:http';
 import { BadResponseError, ImportError, MatrixError, NetworkError, TimeoutError } from '@hush/client';
 

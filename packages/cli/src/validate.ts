@@ -1,7 +1,7 @@
 // Checks of what the user typed, made before any request: homeserver URLs, timeouts, user IDs, server names,
 // room IDs, the --user/--server/--room targets of `hush invites`, and `hush lists` export files.
 
-import { isRoomId, isServerName, isUserId } from '@hush/spec';
+import { isRoomId, isServerName, isUserId } from '@hush/protocol';
 import type { ExportedLists, GlobField, RuleKind } from '@hush/client';
 import { usage } from './output.ts';
 

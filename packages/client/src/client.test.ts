@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MatrixError } from '@hush/spec';
+import { MatrixError } from '@hush/protocol';
 import { HushClient, type ClientOptions } from './client.ts';
 import type { ExportedLists } from './invite-rules.ts';
 import { FakeHomeserver } from '../test/fake-homeserver.ts';

@@ -2,7 +2,7 @@
 // module's client behaviour — serialised list writes that resolve once /sync echoes them, events
 // when the lists really change, and refilling timelines after an un-ignore.
 
-import { api, ErrCode, hidesUser, IGNORED_USER_LIST, isUserId, lenient, parseIgnoredUserList, type BodyOf, type ClientEvent, type SyncResponse } from '@hush/spec';
+import { api, ErrCode, hidesUser, IGNORED_USER_LIST, isUserId, lenient, parseIgnoredUserList, type BodyOf, type ClientEvent, type SyncResponse } from '@hush/protocol';
 import { Emitter } from './emitter.ts';
 import { MatrixError } from './errors.ts';
 import { HttpClient } from './http.ts';

@@ -1,8 +1,8 @@
-// The errors the library throws: MatrixError (from @hush/spec) and its typed kinds by errcode, and
+// The errors the library throws: MatrixError (from @hush/protocol) and its typed kinds by errcode, and
 // NetworkError when the homeserver cannot be reached (TimeoutError when it does not answer in time)
 // or does not answer like one (BadResponseError).
 
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 
 export { MatrixError };
 

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, MatrixError } from '@hush/spec';
+import { api, MatrixError } from '@hush/protocol';
 import { HttpClient, retryDelayMs } from './http.ts';
 import { BadResponseError, InviteBlockedError, NetworkError, SenderIgnoredError, TimeoutError, toMatrixError } from './errors.ts';
 

@@ -1,9 +1,9 @@
-// Typed requests over the endpoint descriptors the server routes (@hush/spec `api.*`): path
+// Typed requests over the endpoint descriptors the server routes (@hush/protocol `api.*`): path
 // parameters filled and encoded, query parameters written by their declared kinds, the token in the
 // Authorization header, 429 retried after `retry_after_ms` (or Retry-After), errors typed, every
 // attempt bounded by a timeout, and success answers checked against the response schemas.
 
-import { fillPath, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type QuerySpec, type ResponseOf } from '@hush/spec';
+import { fillPath, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type QuerySpec, type ResponseOf } from '@hush/protocol';
 import { BadResponseError, NetworkError, TimeoutError, toMatrixError } from './errors.ts';
 import { responseProblem } from './responses.ts';
 

@@ -15,7 +15,7 @@ import {
   MSC4155_CONFIG,
   POLICIES,
   type InviteDefault,
-} from '@hush/spec';
+} from '@hush/protocol';
 import { MatrixError } from './errors.ts';
 import type { HushClient } from './client.ts';
 import type { ExportedLists, GlobField, InviteRules, RuleKind } from './invite-rules.ts';

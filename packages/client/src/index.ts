@@ -9,7 +9,7 @@ export * from './client.ts';
 export * from './invite-rules.ts';
 export { Emitter } from './emitter.ts';
 /** The rule names of the hidden-invites review, for a UI to describe them. */
-export { INVITE_RULE } from '@hush/spec';
+export { INVITE_RULE } from '@hush/protocol';
 export { responseProblem } from './responses.ts';
 export * from './import-lists.ts';
 export * from './media.ts';

@@ -1,7 +1,7 @@
 // Helpers for every invite list the spec and the proposals define — MSC2270 m.ignored_room_list,
 // MSC3840 m.ignored_invites (map form), Invite permission, MSC4155 globs, MSC3847 / MSC4365 policy
 // rooms with one state key per rule — plus Hush's hidden-invites review and list export/import.
-// Every write is validated with @hush/spec's parsers before it is sent.
+// Every write is validated with @hush/protocol's parsers before it is sent.
 
 import {
   api,
@@ -28,7 +28,7 @@ import {
   ErrCode,
   type HiddenInvite,
   type InviteDefault,
-} from '@hush/spec';
+} from '@hush/protocol';
 import { MatrixError } from './errors.ts';
 import type { HushClient } from './client.ts';
 import { importLists, type ImportReport } from './import-lists.ts';

@@ -3,7 +3,7 @@
 // the Authorization header (never in the URL, as the spec asks) — as a Blob, which a browser turns
 // into an object URL for <img>.
 
-import { api, fillPath } from '@hush/spec';
+import { api, fillPath } from '@hush/protocol';
 import { BadResponseError, toMatrixError } from './errors.ts';
 import type { HttpClient } from './http.ts';
 

@@ -2,7 +2,7 @@
 // every /sync, so each affected room is read back through /messages (which re-filters with the new
 // lists) as far as the oldest event held, and its timeline replaced by that window.
 
-import { api, type ClientEvent } from '@hush/spec';
+import { api, type ClientEvent } from '@hush/protocol';
 import type { HttpClient } from './http.ts';
 import type { ClientStore } from './store.ts';
 

@@ -3,7 +3,7 @@
 // library relies on) must be there with the right type — so a web server that answers 200 with other
 // JSON never becomes "logged in as undefined". The shapes follow the spec's response schemas.
 
-import { isRoomId, isUserId } from '@hush/spec';
+import { isRoomId, isUserId } from '@hush/protocol';
 
 /** Returns what is wrong with `v` at `at`, or undefined when it fits. */
 type Check = (v: unknown, at: string) => string | undefined;

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MatrixError } from '@hush/spec';
+import { MatrixError } from '@hush/protocol';
 import { login, logout, register } from './session.ts';
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });

@@ -1,7 +1,7 @@
 // Getting a session: password login (localpart or full user id), registration with the dummy
 // user-interactive step, and whoami. `fetch` and `timeoutMs` are handed to the HttpClient.
 
-import { api, isUserId } from '@hush/spec';
+import { api, isUserId } from '@hush/protocol';
 import { MatrixError } from './errors.ts';
 import { HttpClient } from './http.ts';
 

@@ -1,8 +1,8 @@
-// What a viewer is shown of the events a room holds, derived through @hush/spec's ignore verdicts:
+// What a viewer is shown of the events a room holds, derived through @hush/protocol's ignore verdicts:
 // ignored senders' non-state events (messages, reactions, edits, thread replies) left out, and
 // thread summaries recounted without their contributions ("Ignoring Users", client behaviour).
 
-import { hidesEvent, type ClientEvent, type IgnoreView } from '@hush/spec';
+import { hidesEvent, type ClientEvent, type IgnoreView } from '@hush/protocol';
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientEvent, SyncResponse } from '@hush/spec';
+import type { ClientEvent, SyncResponse } from '@hush/protocol';
 import { ClientStore } from './store.ts';
 
 const ME = '@me:hs';

@@ -1,6 +1,6 @@
 // The in-memory store: rooms (timeline, state, members, receipts, typing, unread counts), pending
 // invites and global account data, fed by /sync and /messages. It keeps what the server sent; what
-// it *shows* is derived through @hush/spec's ignore policy — the verdicts the server uses — from the
+// it *shows* is derived through @hush/protocol's ignore policy — the verdicts the server uses — from the
 // user's current lists, so an ignore hides at once what is already held and an un-ignore shows it
 // again ("Ignoring Users", client behaviour; MSC3840 "discard silently any matching pending invite").
 
@@ -22,7 +22,7 @@ import {
   type IgnoreView,
   type PolicyRule,
   type SyncResponse,
-} from '@hush/spec';
+} from '@hush/protocol';
 import { shownTimeline } from './shown.ts';
 
 type Json = Record<string, unknown>;

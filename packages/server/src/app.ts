@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrCode } from '@hush/spec';
+import { ErrCode } from '@hush/protocol';
 import type { Services } from './services/index.ts';
 import { allRoutes } from './http/router.ts';
 import { pathMatcher, registerRoute } from './http/endpoint.ts';

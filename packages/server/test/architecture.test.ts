@@ -21,7 +21,7 @@ function layer(path: string): string {
   return relative(SRC, path).split('/')[0] ?? '';
 }
 
-/** Which layers each layer may import from (besides itself and @hush/spec). */
+/** Which layers each layer may import from (besides itself and @hush/protocol). */
 const ALLOWED: Record<string, string[]> = {
   api: ['http', 'services', 'federation'],
   federation: ['services', 'policy', 'storage', 'config', 'http'],

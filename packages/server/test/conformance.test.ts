@@ -1,6 +1,6 @@
 // What /versions promises (docs/decisions/0002-advertised-versions.md): every operation of the
 // spec's client-server OpenAPI files that the highest advertised version contains, and that is not
-// deprecated, is served — a descriptor with its operationId in @hush/spec, for the spec's method
+// deprecated, is served — a descriptor with its operationId in @hush/protocol, for the spec's method
 // and path, and a route for it in the app — or belongs to a module listed in EXCLUDED, which
 // answers 404 M_UNRECOGNIZED today. An excluded operation that is in fact served fails too.
 
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { api, type Endpoint } from '@hush/spec';
+import { api, type Endpoint } from '@hush/protocol';
 import { SPEC_DIR } from '../../../tests/support/openapi.ts';
 import { SUPPORTED_VERSIONS } from '../src/api/client/versions.ts';
 import { createTestApp, type Session, type TestApp } from './helpers.ts';

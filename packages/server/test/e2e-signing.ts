@@ -2,7 +2,7 @@
 // as the spec's "Signing JSON" says, device keys and cross-signing keys in the shapes clients upload.
 
 import { generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@hush/spec';
+import { canonicalJson } from '@hush/protocol';
 import { encodeBase64, publicKeyBase64 } from '../src/services/events/crypto.ts';
 import type { Session } from './helpers.ts';
 

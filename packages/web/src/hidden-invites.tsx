@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { INVITE_RULE, showAgainLift, type HushClient } from '@hush/client';
-import type { HiddenInvite } from '@hush/spec';
+import type { HiddenInvite } from '@hush/protocol';
 import { Confirm } from './confirm.tsx';
 import { describeError, useClientTick } from './use-client.ts';
 

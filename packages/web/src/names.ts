@@ -3,7 +3,7 @@
 // uses it; the name and the user id when it is shared (or itself looks like a user id); the user id
 // when there is no name. Computed from the room's current member state.
 
-import { isUserId } from '@hush/spec';
+import { isUserId } from '@hush/protocol';
 import type { MemberInfo } from '@hush/client';
 
 const present = (m: MemberInfo) => m.membership === 'join' || m.membership === 'invite';

@@ -2,7 +2,7 @@
 // create a room and invite someone (emptied and folded once the room exists).
 
 import { useState } from 'preact/hooks';
-import { isUserId } from '@hush/spec';
+import { isUserId } from '@hush/protocol';
 import type { HushClient } from '@hush/client';
 import { roomHref } from './route.ts';
 import { describeError, useClientTick } from './use-client.ts';

@@ -3,7 +3,7 @@
 // composer, the member list, Ignore / Mute from a message or a member, and Leave (asked first).
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { isUserId, type ClientEvent } from '@hush/spec';
+import { isUserId, type ClientEvent } from '@hush/protocol';
 import type { HushClient, RoomView } from '@hush/client';
 import { Confirm, IgnoreExplained } from './confirm.tsx';
 import { setMuted, useMuted } from './mute.ts';

@@ -2,7 +2,7 @@
 // typed), and moving the whole block list between accounts (export / import with progress).
 
 import { useState } from 'preact/hooks';
-import { isUserId } from '@hush/spec';
+import { isUserId } from '@hush/protocol';
 import type { ExportedLists, HushClient } from '@hush/client';
 import { Confirm, IgnoreExplained } from './confirm.tsx';
 import { describeError, useAction, useClientTick } from './use-client.ts';

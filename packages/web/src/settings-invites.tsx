@@ -4,7 +4,7 @@
 // server does not advertise are not shown.
 
 import { useState } from 'preact/hooks';
-import { isRoomId, isServerName, isUserId, type InviteDefault } from '@hush/spec';
+import { isRoomId, isServerName, isUserId, type InviteDefault } from '@hush/protocol';
 import type { GlobField, HushClient, RuleKind, ServerFeatures } from '@hush/client';
 import { useAction, useClientTick } from './use-client.ts';
 

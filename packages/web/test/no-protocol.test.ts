@@ -1,5 +1,5 @@
 // The web package holds no protocol code: its sources import only preact, @hush/client and
-// @hush/spec's validators and types, and never call fetch or name a Matrix path themselves.
+// @hush/protocol's validators and types, and never call fetch or name a Matrix path themselves.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 const ALLOWED = [/^preact(\/hooks)?$/, /^@hush\/client$/, /^@hush\/spec$/, /^\.\/[\w-]+\.(tsx?|css)$/];
 
-test('web sources import only preact, @hush/client, @hush/spec and each other; no fetch, no /_matrix paths', () => {
+test('web sources import only preact, @hush/client, @hush/protocol and each other; no fetch, no /_matrix paths', () => {
   const files = readdirSync(SRC).filter((f) => /\.(tsx?)$/.test(f));
   assert.ok(files.length > 5);
   for (const f of files) {
@@ -23,7 +23,7 @@ test('web sources import only preact, @hush/client, @hush/spec and each other; n
   const specImports = files.flatMap((f) => [...readFileSync(join(SRC, f), 'utf8').matchAll(/import \{([^}]*)\} from '@hush\/spec'/g)].map((m) => m[1]!));
   for (const names of specImports) {
     for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
-      assert.match(name, /^(type \w+|is[A-Z]\w*)$/, `@hush/spec import ${name}: only validators (is…) and types`);
+      assert.match(name, /^(type \w+|is[A-Z]\w*)$/, `@hush/protocol import ${name}: only validators (is…) and types`);
     }
   }
 });

@@ -2,7 +2,7 @@
 // (Invite permission), list pending invites, and review what the server hides and why.
 
 import { Argument, Command, Option } from 'commander';
-import { ErrCode, type HiddenInvite } from '@hush/spec';
+import { ErrCode, type HiddenInvite } from '@hush/protocol';
 import { MatrixError, showAgainLift, type InviteLists } from '@hush/client';
 import { syncedClient, withCommon, type CommonOptions } from '../context.ts';
 import { CliError, EXIT, print, run } from '../output.ts';

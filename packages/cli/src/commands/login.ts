@@ -1,7 +1,7 @@
 // `hush login` (password, or an existing token), `hush logout` and `hush whoami`.
 
 import { Command, Option } from 'commander';
-import { ErrCode } from '@hush/spec';
+import { ErrCode } from '@hush/protocol';
 import { HttpClient, login, MatrixError, whoami, type ConnectOptions, type Session } from '@hush/client';
 import { addExamples, connectOptions, pickConnection, sessionForToken, timeoutOption, withCommon, type CommonOptions } from '../context.ts';
 import { logout } from '@hush/client';

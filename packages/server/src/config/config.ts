@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { isServerName, type ServerName } from '@hush/spec';
+import { isServerName, type ServerName } from '@hush/protocol';
 import { parseSupport, type SupportInfo } from './support.ts';
 import { parseTurn, type TurnConfig } from './turn.ts';
 import { parseFederation, type FederationConfig } from './federation.ts';

@@ -5,7 +5,7 @@
 // (config.ts, shared with push).
 
 import { readFileSync } from 'node:fs';
-import { isServerName } from '@hush/spec';
+import { isServerName } from '@hush/protocol';
 
 export interface TrustedKeyServer {
   serverName: string;

@@ -2,7 +2,7 @@
 // v1.10). YAML only, e.g. `support: {contacts: [{matrix_id: "@admin:example.org", role:
 // m.role.admin}], support_page: https://example.org/help}`. Checked when the config is read.
 
-import { isUserId } from '@hush/spec';
+import { isUserId } from '@hush/protocol';
 
 export interface SupportContact {
   role: string;

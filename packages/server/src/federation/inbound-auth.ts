@@ -3,7 +3,7 @@
 // signature over {method, uri, origin, destination, content} verified. Every refusal is 401
 // M_UNAUTHORIZED with a reason a peer's operator can act on.
 
-import { isServerName, MatrixError, ErrCode } from '@hush/spec';
+import { isServerName, MatrixError, ErrCode } from '@hush/protocol';
 import { parseXMatrix, verifyRequestSignature, XMatrixParseError } from './transport/x-matrix.ts';
 import type { KeyRing } from './keys/key-ring.ts';
 

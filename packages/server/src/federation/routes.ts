@@ -3,7 +3,7 @@
 // preHandler that authenticates the X-Matrix header before the handler runs.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { invalidParam, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type ResponseOf } from '@hush/spec';
+import { invalidParam, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type ResponseOf } from '@hush/protocol';
 import { RawReply, parseJsonBody, parseQuery, routerPaths, storableString, validateBody } from '../http/endpoint.ts';
 import { authenticateFederationRequest } from './inbound-auth.ts';
 import type { KeyRing } from './keys/key-ring.ts';

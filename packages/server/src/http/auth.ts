@@ -4,7 +4,7 @@
 // token (the /sync long-poll) ends with 401 as soon as the token is revoked.
 
 import type { FastifyRequest } from 'fastify';
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 import type { AccountService } from '../services/accounts.ts';
 import type { Requester } from '../services/requester.ts';
 

@@ -17,7 +17,7 @@ import {
   type QueryParamsOf,
   type QuerySpec,
   type ResponseOf,
-} from '@hush/spec';
+} from '@hush/protocol';
 import { authenticate, type Requester } from './auth.ts';
 import type { AccountService } from '../services/accounts.ts';
 import type { RateLimiter } from './rate-limit.ts';

@@ -3,7 +3,7 @@
 // M_UNKNOWN whose cause appears only in the log, with the request id.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 
 export function toMatrixError(err: unknown): MatrixError | null {
   if (err instanceof MatrixError) return err;

@@ -1,6 +1,6 @@
 // Token-bucket rate limits per (bucket, client address). Off with `--rate-limits off`.
 
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 
 export interface BucketConfig {
   /** Requests allowed in a burst. */

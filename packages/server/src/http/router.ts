@@ -20,6 +20,7 @@ import * as knocking from '../api/client/knocking.ts';
 import * as roomSend from '../api/client/room-send.ts';
 import * as roomState from '../api/client/room-state.ts';
 import * as pagination from '../api/client/message-pagination.ts';
+import * as eventContext from '../api/client/event-context.ts';
 import * as sync from '../api/client/sync.ts';
 import * as accountData from '../api/client/account-data.ts';
 import * as typing from '../api/client/typing.ts';
@@ -31,8 +32,8 @@ import * as users from '../api/client/users.ts';
 import * as pushrules from '../api/client/pushrules.ts';
 import * as pusher from '../api/client/pusher.ts';
 import * as relations from '../api/client/relations.ts';
-import * as threadsList from '../api/client/threads-list.ts';
-import * as eventByTimestamp from '../api/client/room-event-by-timestamp.ts';
+import * as threadsList from '../api/client/threads.ts';
+import * as eventByTimestamp from '../api/client/timestamp.ts';
 import * as spaceHierarchy from '../api/client/space-hierarchy.ts';
 import * as roomSummary from '../api/client/room-summary.ts';
 import * as notifications from '../api/client/notifications.ts';
@@ -69,6 +70,7 @@ export function allRoutes(s: Services): RouteDef[] {
     roomSend,
     roomState,
     pagination,
+    eventContext,
     sync,
     accountData,
     typing,

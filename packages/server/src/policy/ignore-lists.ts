@@ -1,6 +1,6 @@
 // Loads the one IgnoreView of a user from account data and the user's policy rooms, in the caller's
 // transaction, cached by stream position. The list formats and the verdicts are pure and live in
-// @hush/spec (ignore/), shared with the client library.
+// @hush/protocol (ignore/), shared with the client library.
 
 import {
   compileIgnoreRules,
@@ -19,7 +19,7 @@ import {
   type PolicyListOptions,
   type PolicyRule,
   type ViewPolicy,
-} from '@hush/spec';
+} from '@hush/protocol';
 import type { Tx } from '../storage/db.ts';
 import type { PolicyView } from './ignore.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
@@ -27,7 +27,7 @@ import { stateStore } from '../storage/state.store.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { roomUpgradesStore } from '../storage/room-upgrades.store.ts';
 
-export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFromLists } from '@hush/spec';
+export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFromLists } from '@hush/protocol';
 
 /** Parsed views by user, with the stream position of the lists they were built from and the parsed
  *  lists themselves. Lists are parsed once per change, not once per request: with 10,000 entries a

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoomViewer } from './visibility.ts';
-import { emptyIgnoreView } from '@hush/spec';
+import { emptyIgnoreView } from '@hush/protocol';
 import type { PolicyView } from './ignore.ts';
 import type { EventRow } from '../storage/events.store.ts';
 import type { StateHistoryRow } from '../storage/state.store.ts';

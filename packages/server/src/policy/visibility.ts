@@ -2,7 +2,7 @@
 // client-server API, and the ignore policy). The only place that mints a VisibleEvent; response
 // formatters accept nothing else, so no read path can forget either rule.
 
-import { emptyIgnoreView } from '@hush/spec';
+import { emptyIgnoreView } from '@hush/protocol';
 import type { Tx } from '../storage/db.ts';
 import type { EventRow } from '../storage/events.store.ts';
 import { stateStore, type StateHistoryRow } from '../storage/state.store.ts';

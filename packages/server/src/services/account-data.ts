@@ -2,7 +2,7 @@
 // ignore lists are validated by the policy before anything is stored; every write wakes the
 // owner's waiting syncs so that they "immediately start ignoring".
 
-import { ErrCode, MatrixError, forbidden, isRoomId, type JsonObject } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, isRoomId, type JsonObject } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';

@@ -3,7 +3,7 @@
 // `m.login.password` UIA stage first, in a session bound to the operation; tokens are revoked through AccountService.revoking, so every
 // process refuses them before the request is answered.
 
-import { ErrCode, MatrixError, notFound, type UserId } from '@hush/spec';
+import { ErrCode, MatrixError, notFound, type UserId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { Requester } from './requester.ts';

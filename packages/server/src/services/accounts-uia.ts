@@ -8,7 +8,7 @@
 // without storing anything: docs/decisions/0017-token-lifetime-and-uia-binding.md.
 
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { ErrCode, MatrixError, type UserId } from '@hush/spec';
+import { ErrCode, MatrixError, type UserId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import { verifyPassword } from './secrets.ts';

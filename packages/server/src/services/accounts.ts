@@ -14,7 +14,7 @@ import {
   type LoginResponse,
   type ServerName,
   type UserId,
-} from '@hush/spec';
+} from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { DevicesTable } from '../storage/schema.ts';

@@ -1,7 +1,7 @@
 // Sync and event filters (spec "Filtering"): stored per user, given inline as JSON, compiled once
 // per request into predicates over event rows.
 
-import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFilter } from '@hush/spec';
+import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFilter } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { filtersStore } from '../storage/filters.store.ts';
 import type { EventRow } from '../storage/events.store.ts';

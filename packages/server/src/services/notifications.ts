@@ -4,7 +4,7 @@
 // brings them back, and an invite from an ignored user is never listed. Pages stay full: the scan
 // goes on until `limit` notifications pass or the user's actions run out.
 
-import type { ClientEvent, NotificationItem, NotificationsResponse, PushAction } from '@hush/spec';
+import type { ClientEvent, NotificationItem, NotificationsResponse, PushAction } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { pushStore } from '../storage/push.store.ts';

@@ -5,7 +5,7 @@
 // typing, an explicit PUT) for IDLE_MS become unavailable; users with no sync for OFFLINE_MS
 // after their last one ended become offline. With `presence off` nothing is stored or sent.
 
-import { forbidden, isUserId, MatrixError, ErrCode, type JsonObject, type PresenceEvent, type PresenceResponse, type PresenceState } from '@hush/spec';
+import { forbidden, isUserId, MatrixError, ErrCode, type JsonObject, type PresenceEvent, type PresenceResponse, type PresenceState } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { presenceStore, type PresenceRow } from '../storage/presence.store.ts';
 import { stateStore } from '../storage/state.store.ts';

@@ -1,6 +1,6 @@
 // Read receipts and read markers (spec "Receipts", "Fully read markers").
 
-import { ErrCode, MatrixError, forbidden, notFound, api } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, notFound, api } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { receiptsStore } from '../storage/receipts.store.ts';

@@ -6,7 +6,7 @@
 // reporter nothing (decision 0022).
 
 import { randomBytes } from 'node:crypto';
-import { notFound } from '@hush/spec';
+import { notFound } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { reportsStore, type ReportRow } from '../storage/reports.store.ts';

@@ -1,7 +1,7 @@
 // Who is asking: the authenticated user and device of a request (the HTTP layer finds it from the
 // access token; services take it to decide what the user may do and see).
 
-import type { UserId } from '@hush/spec';
+import type { UserId } from '@hush/protocol';
 
 export interface Requester {
   userId: UserId;

@@ -3,8 +3,8 @@
 // refilled until `limit` visible results are found or the hits run out, and `count` counts visible
 // events only. An ignored user's messages are never found (docs/ignore-semantics.md, row H).
 
-import { ErrCode, MatrixError, badJson, type ClientEvent, type RoomEventFilter } from '@hush/spec';
-import type { api } from '@hush/spec';
+import { ErrCode, MatrixError, badJson, type ClientEvent, type RoomEventFilter } from '@hush/protocol';
+import type { api } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import type { EventRow } from '../storage/events.store.ts';
 import { searchStore, type SearchScope } from '../storage/search.store.ts';

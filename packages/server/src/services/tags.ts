@@ -2,7 +2,7 @@
 // {name: {order?: 0…1, …}}}` — so /sync delivers them as room account data, and a write wakes the
 // owner's waiting syncs like any account-data write. Only the owner reads or writes them.
 
-import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';

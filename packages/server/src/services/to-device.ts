@@ -3,7 +3,7 @@
 // Messages to users of other servers go to outbound federation's hook (decision 0032: one
 // m.direct_to_device EDU per server and send); those to unknown users or devices are dropped.
 
-import { isUserId, parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/spec';
+import { isUserId, parseUserId, serverNameOf, type api, type BodyOf, type JsonObject, type ServerName } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import { streamStore } from '../storage/stream.store.ts';

@@ -6,7 +6,7 @@
 // number, which therefore means the same on every process. A change to a room's list wakes the
 // room's waiting syncs.
 
-import { forbidden } from '@hush/spec';
+import { forbidden } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';

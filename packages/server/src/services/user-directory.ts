@@ -1,7 +1,7 @@
 // The user directory (spec "User directory", users.yaml): local users who share a room with the
 // searcher or are in a room published in the directory; deactivated accounts never appear.
 
-import type { UserDirectoryResponse, UserDirectoryResult } from '@hush/spec';
+import type { UserDirectoryResponse, UserDirectoryResult } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { Requester } from './requester.ts';

@@ -5,7 +5,7 @@
 // username and password.
 
 import { createHmac } from 'node:crypto';
-import type { UserId } from '@hush/spec';
+import type { UserId } from '@hush/protocol';
 import type { TurnConfig } from '../config/turn.ts';
 
 export interface TurnCredentials {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@hush/spec';
+import { canonicalJson } from '@hush/protocol';
 import { createSuiteApp, DEFAULT_PASSWORD, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
 import { encodeBase64, publicKeyBase64 } from '../../src/services/events/crypto.ts';

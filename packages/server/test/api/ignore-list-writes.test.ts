@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { viewFromLists, type IgnoreView } from '@hush/spec';
+import { viewFromLists, type IgnoreView } from '@hush/protocol';
 import { createTestApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
 import { loadIgnoreView } from '../../src/policy/ignore-lists.ts';

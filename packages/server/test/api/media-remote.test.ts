@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 import { createSuiteApp, type Session, type TestApp } from '../helpers.ts';
 import type { FetchedMedia } from '../../src/services/media/media.ts';
 

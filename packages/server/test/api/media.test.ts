@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
-import type { UserId } from '@hush/spec';
+import type { UserId } from '@hush/protocol';
 import { createSuiteApp, type Session, type TestApp } from '../helpers.ts';
 import { MAX_PENDING_UPLOADS, UNUSED_EXPIRY_MS } from '../../src/services/media/media.ts';
 

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonObject } from '@hush/spec';
+import type { JsonObject } from '@hush/protocol';
 import { createSuiteApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
 import {

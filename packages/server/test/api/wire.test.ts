@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { api, type Endpoint } from '@hush/spec';
+import { api, type Endpoint } from '@hush/protocol';
 import { SPEC_DIR } from '../../../../tests/support/openapi.ts';
 import { createSuiteApp, type Res, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';

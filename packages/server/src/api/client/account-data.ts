@@ -1,6 +1,6 @@
 // Account data, global and per room (spec: account-data.yaml).
 
-import { api, type JsonObject } from '@hush/spec';
+import { api, type JsonObject } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

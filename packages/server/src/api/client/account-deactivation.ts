@@ -1,6 +1,6 @@
 // POST /account/deactivate (spec: account_deactivation.yaml), behind the m.login.password UIA stage.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // GET /capabilities (spec: capabilities.yaml): only what this server really does.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from '../../services/rooms/create.ts';

@@ -3,7 +3,7 @@
 // /media/v3 reads, which answer 404 M_NOT_FOUND unless `legacy-media` is on ("frozen", as the spec
 // lets servers do for media uploaded after the freeze — here, all of it).
 
-import { api, notFound } from '@hush/spec';
+import { api, notFound } from '@hush/protocol';
 import { RawReply, defineRawRoute, defineRoute, type RawBody, type RouteDef } from '../../http/endpoint.ts';
 import { contentDisposition, isInlineSafe, mediaHeaders } from '../../http/media-headers.ts';
 import type { MediaFile } from '../../services/media/media.ts';

@@ -1,6 +1,6 @@
 // POST /createRoom (spec: create_room.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { createRoom, type CreateRoomInput } from '../../services/rooms/create.ts';

@@ -1,6 +1,6 @@
 // Cross-signing keys and signatures (spec: cross_signing.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

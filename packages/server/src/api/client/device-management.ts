@@ -1,7 +1,7 @@
 // Devices of the requesting user (spec: device_management.yaml); deleting them passes the
 // m.login.password UIA stage.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

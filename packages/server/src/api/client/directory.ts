@@ -1,6 +1,6 @@
 // Room aliases (spec: directory.yaml, and GET /rooms/{roomId}/aliases).
 
-import { api, parseRoomAlias, parseRoomId } from '@hush/spec';
+import { api, parseRoomAlias, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

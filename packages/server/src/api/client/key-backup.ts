@@ -1,6 +1,6 @@
 // Server-side key backup (spec: key_backup.yaml): backup versions, and room keys by room and session.
 
-import { api, notFound } from '@hush/spec';
+import { api, notFound } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,7 +1,7 @@
 // Device and one-time keys (spec: keys.yaml): upload, query, claim, and the users whose keys
 // changed between two sync tokens.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

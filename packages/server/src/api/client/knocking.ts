@@ -1,6 +1,6 @@
 // POST /_matrix/client/v3/knock/{roomIdOrAlias} (spec: knocking.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { knock } from '../../services/rooms/knock.ts';

@@ -1,7 +1,7 @@
 // The published room directory (spec: list_public_rooms.yaml): a room's visibility in it, and
 // GET/POST /publicRooms.
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // GET/POST /login (spec: login.yaml): m.login.password with an m.id.user identifier.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,7 +1,7 @@
 // Invite, join, leave, forget, kick, ban, unban, joined rooms (spec: inviting.yaml, joining.yaml,
 // leaving.yaml, kicking.yaml, banning.yaml, list_joined_rooms.yaml).
 
-import { api, parseRoomId, parseUserId } from '@hush/spec';
+import { api, parseRoomId, parseUserId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,15 +1,9 @@
-// GET /rooms/{roomId}/messages (spec: message_pagination.yaml) and GET /rooms/{roomId}/context/{eventId}
-// (spec: event_context.yaml).
+// GET /rooms/{roomId}/messages (spec: message_pagination.yaml).
 
-import { api, parseEventId, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 
 export function routes(s: Services): RouteDef[] {
-  return [
-    defineRoute(api.getRoomEvents, ({ requester, params, query }) => s.reads.messages(requester, parseRoomId(params.roomId), query)),
-    defineRoute(api.getEventContext, ({ requester, params, query }) =>
-      s.reads.context(requester, parseRoomId(params.roomId), parseEventId(params.eventId), query.limit ?? 10, query.filter),
-    ),
-  ];
+  return [defineRoute(api.getRoomEvents, ({ requester, params, query }) => s.reads.messages(requester, parseRoomId(params.roomId), query))];
 }

@@ -2,7 +2,7 @@
 // The requestToken endpoints of that file belong to third-party identifiers, which Hush does not
 // serve (docs/decisions/0002-advertised-versions.md).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // Profile display name and avatar (spec: profile.yaml). Only the owner may change them.
 
-import { api, parseUserId } from '@hush/spec';
+import { api, parseUserId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // Pushers (spec: pusher.yaml): GET /pushers and POST /pushers/set, for the requester's own pushers.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,7 +1,7 @@
 // Push rules (spec: pushrules.yaml): the whole ruleset, one rule, its enabled flag and its actions.
 // Editing lives in services/push-rules/service.ts; rules are the requester's own.
 
-import { api, type JsonObject } from '@hush/spec';
+import { api, type JsonObject } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

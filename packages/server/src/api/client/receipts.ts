@@ -1,6 +1,6 @@
 // Receipts and read markers (spec: receipts.yaml, read_markers.yaml).
 
-import { api, parseEventId, parseRoomId } from '@hush/spec';
+import { api, parseEventId, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

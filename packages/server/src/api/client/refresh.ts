@@ -3,7 +3,7 @@
 // ignored (the spec lets a server leave `refresh_token` out). So every refresh token is unknown:
 // 401 M_UNKNOWN_TOKEN with `soft_logout: false`. See docs/decisions/0002-advertised-versions.md.
 
-import { ErrCode, MatrixError, api } from '@hush/spec';
+import { ErrCode, MatrixError, api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

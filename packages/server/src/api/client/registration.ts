@@ -1,7 +1,7 @@
 // POST /register, GET /register/available, registration-token validity (spec: registration.yaml,
 // registration_tokens.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

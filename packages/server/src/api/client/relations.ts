@@ -1,6 +1,6 @@
 // GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]] (spec: relations.yaml).
 
-import { api, parseEventId, parseRoomId } from '@hush/spec';
+import { api, parseEventId, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // Reporting events, rooms and users to the server's administrators (spec: report_content.yaml).
 
-import { api, parseEventId, parseRoomId, parseUserId } from '@hush/spec';
+import { api, parseEventId, parseRoomId, parseUserId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

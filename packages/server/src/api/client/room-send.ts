@@ -1,7 +1,7 @@
 // PUT /rooms/{roomId}/send/{eventType}/{txnId} (spec: room_send.yaml), idempotent per device and
 // transaction id; and PUT /rooms/{roomId}/redact/{eventId}/{txnId} (spec: redaction.yaml).
 
-import { api, parseEventId, parseRoomId, type JsonObject } from '@hush/spec';
+import { api, parseEventId, parseRoomId, type JsonObject } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // Room state reads and writes, members (spec: room_state.yaml, rooms.yaml).
 
-import { api, parseRoomId, type JsonObject } from '@hush/spec';
+import { api, parseRoomId, type JsonObject } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -2,7 +2,7 @@
 // summary for anyone who may preview it; 404 M_NOT_FOUND otherwise, exactly as for a room that
 // does not exist, so a private room is never revealed.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { roomSummary } from '../../services/rooms/preview.ts';

@@ -1,6 +1,6 @@
 // POST /_matrix/client/v3/rooms/{roomId}/upgrade (spec: room_upgrades.yaml).
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { upgradeRoom } from '../../services/rooms/upgrade.ts';

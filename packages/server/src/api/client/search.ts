@@ -1,6 +1,6 @@
 // POST /_matrix/client/v3/search (spec: search.yaml), the room_events category.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,9 +1,9 @@
 // GET /_matrix/client/v1/rooms/{roomId}/hierarchy (spec: space_hierarchy.yaml).
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
-import { SpaceHierarchyService } from '../../services/rooms/hierarchy.ts';
+import { SpaceHierarchyService } from '../../services/rooms/space-hierarchy.ts';
 
 export function routes(s: Services): RouteDef[] {
   const spaces = new SpaceHierarchyService(s.database.db);

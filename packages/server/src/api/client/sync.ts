@@ -1,7 +1,7 @@
 // GET /sync (spec: sync.yaml) and filters (spec: filter.yaml). A long-poll ends early when the
 // client goes away, and with 401 M_UNKNOWN_TOKEN as soon as its token is revoked.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import { whileTokenValid } from '../../http/auth.ts';
 import type { Services } from '../../services/index.ts';

@@ -1,6 +1,6 @@
 // Room tags (spec: tags.yaml), kept as the room account data m.tag.
 
-import { api, parseRoomId, type JsonObject } from '@hush/spec';
+import { api, parseRoomId, type JsonObject } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -2,7 +2,7 @@
 // application services, so none: `{}` (clients such as Element ask at start). The per-protocol
 // lookups stay unserved (docs/decisions/0002-advertised-versions.md).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // PUT /sendToDevice/{eventType}/{txnId} (spec: to_device.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,6 +1,6 @@
 // PUT /rooms/{roomId}/typing/{userId} (spec: typing.yaml).
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,7 +1,7 @@
 // GET /_matrix/client/versions (spec: versions.yaml). We advertise only the versions whose
 // required endpoints we serve; see docs/decisions/0002-advertised-versions.md.
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

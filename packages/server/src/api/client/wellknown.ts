@@ -3,7 +3,7 @@
 // `public-base-url` (without it, the name a client discovered us by says nothing of where we
 // listen), GET /.well-known/matrix/support (support.yaml) from the `support` key.
 
-import { api, notFound } from '@hush/spec';
+import { api, notFound } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

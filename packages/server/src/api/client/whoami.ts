@@ -1,6 +1,6 @@
 // GET /account/whoami (spec: whoami.yaml).
 
-import { api } from '@hush/spec';
+import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -1,7 +1,7 @@
 // The receiving side's federation routes (transactions.yaml, events.yaml, backfill.yaml,
 // event_auth.yaml): thin handlers over federation/inbound (decision 0030). All signed.
 
-import { federation as spec, invalidParam, isEventId, parseEventId, parseRoomId } from '@hush/spec';
+import { federation as spec, invalidParam, isEventId, parseEventId, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { Federation } from '../../federation/index.ts';
 import { inboundFor } from '../../federation/inbound/index.ts';

@@ -4,7 +4,7 @@
 // invites from the inviter, signed by us and stored as the user's invite. v1 carries rooms v1-v2
 // events (the version is then read as "1") and answers [200, {event}].
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 

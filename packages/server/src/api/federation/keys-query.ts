@@ -1,7 +1,7 @@
 // The notary endpoints (keys_query.yaml): perspectivesKeyQuery and bulkPerspectivesKeyQuery —
 // other servers' key documents, with our signature added.
 
-import { federation as spec, parseServerName } from '@hush/spec';
+import { federation as spec, parseServerName } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { Federation } from '../../federation/index.ts';
 

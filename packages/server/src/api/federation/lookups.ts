@@ -2,7 +2,7 @@
 // space_hierarchy.yaml, event_by_timestamp): thin signed handlers over federation/inbound/lookups.ts
 // (decision 0033).
 
-import { federation as spec, parseRoomAlias, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomAlias, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import { FederationLookups } from '../../federation/inbound/lookups.ts';
 import { ServerAccess } from '../../federation/inbound/access.ts';

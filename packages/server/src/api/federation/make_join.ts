@@ -2,7 +2,7 @@
 // for a user of the requesting server, when the room's rules would let them join and its version
 // is among the `ver` values they support (400 M_INCOMPATIBLE_ROOM_VERSION otherwise).
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 

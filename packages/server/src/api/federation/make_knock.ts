@@ -1,7 +1,7 @@
 // GET /_matrix/federation/v1/make_knock/{roomId}/{userId} (knocks.yaml, makeKnock): a knock
 // template, when the room's version knows knocking and is among `ver`, and its rules allow it.
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 import { versionsOf } from './make_join.ts';

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { federation as spec } from '@hush/spec';
+import { federation as spec } from '@hush/protocol';
 import { RawReply } from '../../http/endpoint.ts';
 import { contentDisposition, isInlineSafe } from '../../http/media-headers.ts';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';

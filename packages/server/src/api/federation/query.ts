@@ -2,7 +2,7 @@
 // profile of one of our users. Another server's user, an unknown or deactivated user, or an unknown
 // field: 404 M_NOT_FOUND; a known field that is unset is left out (the spec allows omitting it).
 
-import { federation as spec, notFound, parseUserId, serverNameOf } from '@hush/spec';
+import { federation as spec, notFound, parseUserId, serverNameOf } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -3,7 +3,7 @@
 // forwarded to the room's other servers; answered with the state before it and its auth chain
 // (v1 wraps the answer as [200, {...}]).
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 

@@ -1,7 +1,7 @@
 // PUT /_matrix/federation/v1/send_knock/{roomId}/{eventId} (knocks.yaml, sendKnock): the knock
 // accepted through the auth rules, stored, forwarded; answered with the room's stripped state.
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 

@@ -2,7 +2,7 @@
 // leaving server's signed leave, accepted through the auth rules, stored and forwarded; v1 answers
 // [200, {}], v2 {}.
 
-import { federation as spec, parseRoomId } from '@hush/spec';
+import { federation as spec, parseRoomId } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { FederatedMembership } from '../../federation/outbound/membership.ts';
 

@@ -4,7 +4,7 @@
 // with their keys). Signed requests; users of other servers are left out of the answers, and
 // /user/devices of someone not ours is 404.
 
-import { federation as spec, notFound, parseUserId, serverNameOf } from '@hush/spec';
+import { federation as spec, notFound, parseUserId, serverNameOf } from '@hush/protocol';
 import { defineFederationRoute, type FederationRouteDef } from '../../federation/routes.ts';
 import type { Services } from '../../services/index.ts';
 

@@ -8,7 +8,7 @@
 // events go through the room writer (stream position, push, notify); soft-failed ones and fetched
 // auth events are kept outside the timeline (event_outliers); rejected ones are not stored.
 
-import { canonicalJson, isEventId, isRoomId, isUserId, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import { canonicalJson, isEventId, isRoomId, isUserId, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { KeyObject } from 'node:crypto';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';

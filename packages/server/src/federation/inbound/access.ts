@@ -5,7 +5,7 @@
 // invited: a member of the server invited or joined at the event; joined: joined at the event).
 // Events it may not see are given redacted.
 
-import { forbidden, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import { forbidden, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { eventStateStore } from '../../storage/event-state.store.ts';
 import { eventsStore } from '../../storage/events.store.ts';

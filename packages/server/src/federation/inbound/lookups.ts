@@ -5,7 +5,7 @@
 // or a user of that server joined), the time look-up needs a member of the server (like the other
 // reads) and returns only an event the server may see. Every walk is bounded.
 
-import { forbidden, notFound, serverNameOf, type JsonObject, type PublicRoomsResponse, type UserId, type federation } from '@hush/spec';
+import { forbidden, notFound, serverNameOf, type JsonObject, type PublicRoomsResponse, type UserId, type federation } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

@@ -3,7 +3,7 @@
 // access.ts first (ACL, a member of the server in the room) and events the server may not see are
 // given redacted. Every walk is bounded.
 
-import { forbidden, notFound, type federation, type Pdu } from '@hush/spec';
+import { forbidden, notFound, type federation, type Pdu } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { eventStateStore } from '../../storage/event-state.store.ts';

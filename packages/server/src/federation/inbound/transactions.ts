@@ -8,7 +8,7 @@
 // asked of their server when a client queries them). EDUs that fail a check are dropped silently,
 // as the spec has no answer for them.
 
-import { forbidden, isRoomId, isUserId, serverNameOf, type federation, type JsonObject, type PresenceState, type UserId } from '@hush/spec';
+import { forbidden, isRoomId, isUserId, serverNameOf, type federation, type JsonObject, type PresenceState, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import type { TypingService } from '../../services/typing.ts';

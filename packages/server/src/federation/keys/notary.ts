@@ -3,7 +3,7 @@
 // hold until `minimum_valid_until_ts` (or lacks a key asked for), and served from the store when
 // the server cannot be reached ("notary servers should continue to return the last response").
 
-import type { federation } from '@hush/spec';
+import type { federation } from '@hush/protocol';
 import { signJson } from '../../services/events/crypto.ts';
 import { effectiveValidUntil } from './server-keys.ts';
 import type { KeyRing } from './key-ring.ts';

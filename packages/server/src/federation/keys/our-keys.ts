@@ -3,7 +3,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import type { federation } from '@hush/spec';
+import type { federation } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { serverKeysStore } from '../../storage/server-keys.store.ts';
 import type { SigningKey } from '../../services/signing-key.ts';

@@ -4,7 +4,7 @@
 // current. Validity is "the lesser of valid_until_ts and 7 days into the future".
 
 import type { KeyObject } from 'node:crypto';
-import { canonicalJson, type federation } from '@hush/spec';
+import { canonicalJson, type federation } from '@hush/protocol';
 import { publicKeyBase64, publicKeyFromBase64, signJson, signingKeyFromSeed, verifyJsonSignature } from '../../services/events/crypto.ts';
 import type { ServerKeyRow } from '../../storage/server-keys.store.ts';
 

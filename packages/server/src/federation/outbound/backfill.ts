@@ -9,7 +9,7 @@
 // Only rooms whose history is `shared` or `world_readable` now are backfilled: for the others the
 // pre-join history is not ours to show.
 
-import { canonicalJson, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import { canonicalJson, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { backfillStore } from '../../storage/backfill.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';

@@ -3,7 +3,7 @@
 // untrusted: only well-formed entries (a room id, counts and flags of the right types, strings
 // within bounds) are kept, at most 500; an unreachable server or a refusal is a 502 / its 4xx.
 
-import { ErrCode, MatrixError, isRoomId, type PublicRoomsChunk, type PublicRoomsResponse } from '@hush/spec';
+import { ErrCode, MatrixError, isRoomId, type PublicRoomsChunk, type PublicRoomsResponse } from '@hush/protocol';
 import type { Federation } from '../index.ts';
 import type { PublicRoomsQuery } from '../../services/rooms/public-rooms.ts';
 

@@ -6,7 +6,7 @@
 // federation: they call the hooks they were given, after their change committed.
 
 import { randomUUID } from 'node:crypto';
-import { isUserId, serverNameOf } from '@hush/spec';
+import { isUserId, serverNameOf } from '@hush/protocol';
 import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
 import { setDeviceListHook, type DeviceListAnnouncement } from '../../services/e2e/device-changes.ts';

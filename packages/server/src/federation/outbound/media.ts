@@ -4,7 +4,7 @@
 // framing, a bytes part over the limit is refused, and a part that is a `Location` redirect is not
 // followed (decision 0036). No other way (the deprecated /_matrix/media/v3 of the other server) is tried.
 
-import { ErrCode, MatrixError, notFound } from '@hush/spec';
+import { ErrCode, MatrixError, notFound } from '@hush/protocol';
 import type { RemoteMediaSource } from '../../services/media/media.ts';
 import type { Federation } from '../index.ts';
 import { MULTIPART_SLACK_BYTES } from '../index.ts';

@@ -6,7 +6,7 @@
 // send_join/send_leave/send_knock accepted through the auth rules against current state and then
 // forwarded to the room's other servers, invites of our users checked, signed and stored.
 
-import { ErrCode, MatrixError, forbidden, isRoomId, notFound, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, isRoomId, notFound, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { accountsStore } from '../../storage/accounts.store.ts';
 import { eventsStore } from '../../storage/events.store.ts';

@@ -2,7 +2,7 @@
 // the user's server. What comes back is untrusted: only string displayname/avatar_url are kept.
 // The user's server does not know them, or cannot be reached: 404 M_NOT_FOUND for the client.
 
-import { notFound, serverNameOf, type UserId } from '@hush/spec';
+import { notFound, serverNameOf, type UserId } from '@hush/protocol';
 import type { Federation } from '../index.ts';
 import { FederationHttpError } from '../transport/http-client.ts';
 

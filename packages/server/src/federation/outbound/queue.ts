@@ -10,7 +10,7 @@
 // another process's scan takes the destination over.
 
 import { randomUUID } from 'node:crypto';
-import { serverNameOf, type Pdu, type UserId } from '@hush/spec';
+import { serverNameOf, type Pdu, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

@@ -5,7 +5,7 @@
 // storing a checked event in the same tables as local ones (events, state, memberships, head, the
 // search index). Auth is decided by the callers (auth-rules.ts), which hold the room lock.
 
-import { canonicalJson, isRoomId, isUserId, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/spec';
+import { canonicalJson, isRoomId, isUserId, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';

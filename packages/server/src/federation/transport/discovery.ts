@@ -5,7 +5,7 @@
 // port 8448. A/AAAA lookups happen at connect time (address-guard.ts), not here.
 
 import { isIP } from 'node:net';
-import { isServerName } from '@hush/spec';
+import { isServerName } from '@hush/protocol';
 
 export const DEFAULT_FEDERATION_PORT = 8448;
 

@@ -3,7 +3,7 @@
 // (`m.login.password`) once a master key exists; the first upload needs none (spec v1.11, as
 // Synapse does: docs/decisions/0019-e2e-keys.md). Every signature is checked before it is stored.
 
-import { MatrixError, invalidParam, isUserId, type api, type BodyOf, type UserId } from '@hush/spec';
+import { MatrixError, invalidParam, isUserId, type api, type BodyOf, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { e2eKeysStore, type CrossSigningRow, type SignatureRow } from '../../storage/e2e-keys.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';

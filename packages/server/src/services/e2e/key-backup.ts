@@ -7,7 +7,7 @@
 // equal, then it will keep the key with a lower forwarded_count". The etag changes with every
 // change to the stored keys.
 
-import { MatrixError, invalidParam, isRoomId, notFound, type api } from '@hush/spec';
+import { MatrixError, invalidParam, isRoomId, notFound, type api } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { keyBackupStore, type BackupKeyRow, type BackupVersionRow } from '../../storage/key-backup.store.ts';
 import type { Requester } from '../requester.ts';

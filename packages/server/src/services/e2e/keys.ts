@@ -5,7 +5,7 @@
 // The same reads serve other servers' /user/keys and /user/devices requests for our users.
 // A device's keys go when the device goes (`forgetDeletedDevices`, called where tokens are revoked).
 
-import { MatrixError, badJson, invalidParam, isUserId, parseUserId, serverNameOf, type api, type BodyOf, type ServerName, type UserId } from '@hush/spec';
+import { MatrixError, badJson, invalidParam, isUserId, parseUserId, serverNameOf, type api, type BodyOf, type ServerName, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { e2eKeysStore, type OneTimeKeyRow, type SignatureRow } from '../../storage/e2e-keys.store.ts';

@@ -2,7 +2,7 @@
 // names, checking a user's signature on it with node:crypto over its canonical JSON, and comparing
 // two uploads of the same key without their signatures.
 
-import { canonicalJson, ErrCode, MatrixError } from '@hush/spec';
+import { canonicalJson, ErrCode, MatrixError } from '@hush/protocol';
 import { publicKeyFromBase64, verifyJsonSignature } from '../events/crypto.ts';
 
 export type JsonRecord = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import type { EventId, Pdu, RoomId, UserId } from '@hush/spec';
+import type { EventId, Pdu, RoomId, UserId } from '@hush/protocol';
 import {
   checkContentHash,
   contentHash,

@@ -2,7 +2,7 @@
 // signing/verification of JSON and events (appendices "Signing JSON"; server-server API "Signing events").
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomInt, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson, type EventId, type JsonObject, type Pdu } from '@hush/spec';
+import { canonicalJson, type EventId, type JsonObject, type Pdu } from '@hush/protocol';
 import { redactionAlgorithmOf, type RedactionAlgorithm } from '../rooms/versions/index.ts';
 
 /** `signatures`: server name → key id (`ed25519:abc`) → unpadded base64 signature. */

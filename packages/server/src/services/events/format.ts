@@ -2,7 +2,7 @@
 // data the viewer should see (age, transaction_id for the sending device, prev_content,
 // redacted_because). Accepts only events the visibility policy has passed.
 
-import type { ClientEvent, JsonObject, Pdu } from '@hush/spec';
+import type { ClientEvent, JsonObject, Pdu } from '@hush/protocol';
 import type { VisibleEvent } from '../../policy/visibility.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { redactEvent } from './crypto.ts';

@@ -1,7 +1,7 @@
 // Parsed PDUs by event id. Events never change once stored (redaction is applied when formatting),
 // so this cache is valid for every process sharing the database; it only bounds its size.
 
-import type { Pdu } from '@hush/spec';
+import type { Pdu } from '@hush/protocol';
 
 const MAX = 20_000;
 const cache = new Map<string, Pdu>();

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { ErrCode, MatrixError, forbidden, invalidParam, isServerName, notFound, type ServerName, type UserId } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, invalidParam, isServerName, notFound, type ServerName, type UserId } from '@hush/protocol';
 import type { MediaConfig } from '../../config/media.ts';
 import type { Db, Tx } from '../../storage/db.ts';
 import { mediaStore, type MediaContent, type MediaRow } from '../../storage/media.store.ts';

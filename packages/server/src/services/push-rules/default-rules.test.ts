@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import { assertResponseMatchesSpec } from '../../../../../tests/support/openapi.ts';
 import assert from 'node:assert/strict';
-import type { PushRule } from '@hush/spec';
+import type { PushRule } from '@hush/protocol';
 import { defaultPushRules } from './default-rules.ts';
 
 const USER = '@alice:example.org';

@@ -2,7 +2,7 @@
 // client-server API), in the order the spec lists them, with the user-dependent patterns filled in.
 // Shape: the body of GET /pushrules/ ({ global: PushRuleset }).
 
-import type { PushAction, PushCondition, PushRule, PushRulesResponse } from '@hush/spec';
+import type { PushAction, PushCondition, PushRule, PushRulesResponse } from '@hush/protocol';
 
 const NOTIFY = 'notify';
 const SOUND_DEFAULT: PushAction = { set_tweak: 'sound', value: 'default' };

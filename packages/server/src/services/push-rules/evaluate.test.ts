@@ -4,7 +4,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonObject, PushCondition, PushRuleset } from '@hush/spec';
+import type { JsonObject, PushCondition, PushRuleset } from '@hush/protocol';
 import { compileRuleset, evaluate, splitPath, type EvalContext } from './evaluate.ts';
 import { defaultPushRules } from './default-rules.ts';
 

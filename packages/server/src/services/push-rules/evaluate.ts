@@ -3,7 +3,7 @@
 // are checked) and then asked about one event for one user. The first enabled rule whose
 // conditions all hold decides; "If no rules match an event, the homeserver MUST NOT notify".
 
-import type { JsonObject, JsonValue, PushAction, PushCondition, PushRule, PushRuleset } from '@hush/spec';
+import type { JsonObject, JsonValue, PushAction, PushCondition, PushRule, PushRuleset } from '@hush/protocol';
 
 /** What the evaluator may ask about the room and the recipient; each is asked only when a rule
  *  reaches the condition that needs it. */

@@ -3,7 +3,7 @@
 // put with before/after, delete, enabled, actions. Server-default rules (ids starting with '.')
 // can be enabled, disabled and given other actions, never created, replaced or deleted.
 
-import { ErrCode, MatrixError, isRoomId, isUserId, type JsonObject, type PushAction, type PushCondition, type PushRule, type PushRuleset } from '@hush/spec';
+import { ErrCode, MatrixError, isRoomId, isUserId, type JsonObject, type PushAction, type PushCondition, type PushRule, type PushRuleset } from '@hush/protocol';
 import { defaultPushRules } from './default-rules.ts';
 import { isPlainValue, RULE_KINDS, type RuleKind } from './evaluate.ts';
 

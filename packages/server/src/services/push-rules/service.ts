@@ -3,7 +3,7 @@
 // /sync account data ("When a user changes their push rules a m.push_rules event is sent"). Reads
 // merge it with the current server defaults; compiled rulesets are kept per (user, position).
 
-import type { JsonObject, PushAction, PushRule, PushRuleset, PushRulesResponse } from '@hush/spec';
+import type { JsonObject, PushAction, PushRule, PushRuleset, PushRulesResponse } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { accountDataStore } from '../../storage/account-data.store.ts';
 import { pushStore } from '../../storage/push.store.ts';

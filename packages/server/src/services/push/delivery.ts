@@ -4,7 +4,7 @@
 // gateway answered 2xx. Failures retry with exponential backoff and are given up after a bound;
 // pushkeys the gateway lists as `rejected` lose their pusher.
 
-import type { JsonObject, JsonValue } from '@hush/spec';
+import type { JsonObject, JsonValue } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PusherRow, type PushQueueRow } from '../../storage/push.store.ts';

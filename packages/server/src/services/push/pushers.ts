@@ -3,7 +3,7 @@
 // app id and pushkey away from other users. `http` pushers are delivered to (push/delivery.ts);
 // `email` pushers are stored and listed, but Hush sends no email.
 
-import { ErrCode, MatrixError, type api, type JsonObject } from '@hush/spec';
+import { ErrCode, MatrixError, type api, type JsonObject } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { pushStore, type PusherRow } from '../../storage/push.store.ts';
 import { isPrivateLiteral } from './outbound.ts';

@@ -5,7 +5,7 @@
 // push_queue row per pusher, unless the recipient ignores the sender now ("ignored senders never
 // cause a push"; un-ignoring later does not push the backlog).
 
-import type { JsonObject, Pdu } from '@hush/spec';
+import type { JsonObject, Pdu } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { eventsStore } from '../../storage/events.store.ts';

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import type { EventId, JsonObject, Pdu, RoomId, UserId } from '@hush/spec';
+import type { EventId, JsonObject, Pdu, RoomId, UserId } from '@hush/protocol';
 import { eventIdFor, hashAndSignEvent, publicKeyBase64, signJson, type UnhashedPdu } from '../events/crypto.ts';
 import {
   authEventKeys,

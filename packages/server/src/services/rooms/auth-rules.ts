@@ -3,8 +3,8 @@
 // between versions comes from the room version descriptor (rooms/versions); v11 is the default.
 // Rule numbers below are v11's.
 
-import type { EventId, JsonObject, JsonValue, Pdu } from '@hush/spec';
-import { isRoomId, isUserId, serverNameOf } from '@hush/spec';
+import type { EventId, JsonObject, JsonValue, Pdu } from '@hush/protocol';
+import { isRoomId, isUserId, serverNameOf } from '@hush/protocol';
 import { publicKeyFromBase64, verifyJsonSignature } from '../events/crypto.ts';
 import { V11, creatorOf, normalisePowerLevels, parseLevel, referencedIds, type RoomVersion } from './versions/index.ts';
 import { eventIdIn } from './versions/events.ts';

@@ -3,7 +3,7 @@
 // grammar/syntax and that they point to the room ID where the state event is to be sent. Servers
 // do not validate aliases which are being removed or are already present in the state event."
 
-import { ErrCode, MatrixError, invalidParam, isRoomAlias, type JsonObject, type JsonValue } from '@hush/spec';
+import { ErrCode, MatrixError, invalidParam, isRoomAlias, type JsonObject, type JsonValue } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 

@@ -11,7 +11,7 @@ import {
   isUserId,
   type JsonObject,
   type UserId,
-} from '@hush/spec';
+} from '@hush/protocol';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { DEFAULT_ROOM_VERSION } from '../events/crypto.ts';
 import type { Requester } from '../requester.ts';

@@ -2,7 +2,7 @@
 // `knock`, allowed by the room version's auth rules when the join rule is `knock` (or
 // `knock_restricted`). Acceptance (an invite) and refusal (a leave) are ordinary membership changes.
 
-import type { JsonObject } from '@hush/spec';
+import type { JsonObject } from '@hush/protocol';
 import type { Requester } from '../requester.ts';
 import type { RoomService } from './rooms.ts';
 

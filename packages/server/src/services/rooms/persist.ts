@@ -2,7 +2,7 @@
 // rules: auth events from the current state, prev event = the room's head, content hash, signature,
 // event id, the auth rules, then the event row, state tables and memberships in the caller's transaction.
 
-import { ErrCode, MatrixError, canonicalJson, type EventId, type JsonObject, type Pdu, type ServerName } from '@hush/spec';
+import { ErrCode, MatrixError, canonicalJson, type EventId, type JsonObject, type Pdu, type ServerName } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';

@@ -3,7 +3,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonObject, UserId } from '@hush/spec';
+import type { JsonObject, UserId } from '@hush/protocol';
 import {
   canBan,
   canInvite,

@@ -1,8 +1,8 @@
 // Power levels of a room version 11 room: `m.room.power_levels` content normalised with the spec
 // defaults (client-server API, "m.room.power_levels"; server-server API, "Definitions").
 
-import type { JsonObject, JsonValue, Pdu } from '@hush/spec';
-import { isUserId } from '@hush/spec';
+import type { JsonObject, JsonValue, Pdu } from '@hush/protocol';
+import { isUserId } from '@hush/protocol';
 
 /** A room's power levels with every default filled in. Maps, so odd keys like `__proto__` are plain data. */
 export interface PowerLevels {

@@ -2,7 +2,7 @@
 // summaries, counting only replies the viewer may see) fetched for the whole batch, then each
 // VisibleEvent formatted. State events go out without bundling.
 
-import type { ClientEvent, JsonObject } from '@hush/spec';
+import type { ClientEvent, JsonObject } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import type { Requester } from '../requester.ts';
 import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';

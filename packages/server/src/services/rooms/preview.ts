@@ -2,7 +2,7 @@
 // shared by the space hierarchy and the room summary. A room the requester may not preview is
 // never described — not its name, not even whether it exists.
 
-import { notFound, type JsonObject, type api } from '@hush/spec';
+import { notFound, type JsonObject, type api } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';

@@ -2,7 +2,7 @@
 // rooms are listed, who may list or withdraw one, and the pages of GET/POST /publicRooms. A listed
 // room is described as a room preview is (preview.ts); the page token is an offset (`o<n>`).
 
-import { ErrCode, MatrixError, forbidden, invalidParam, notFound, type PublicRoomsChunk, type PublicRoomsResponse, type ServerName } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, invalidParam, notFound, type PublicRoomsChunk, type PublicRoomsResponse, type ServerName } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

@@ -2,7 +2,7 @@
 // passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows
 // (timeline.visibleStateAt). Who may read at all, and what an outsider is told: decision 0016.
 
-import { ErrCode, MatrixError, forbidden, type ClientEvent } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, type ClientEvent } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

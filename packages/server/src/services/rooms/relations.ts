@@ -1,7 +1,7 @@
 // GET /relations (spec "Relationships"): the events relating to a parent, as the viewer sees them
 // (pages filled; replies from ignored users never appear). Thread summaries live in present.ts.
 
-import { notFound, type ClientEvent } from '@hush/spec';
+import { notFound, type ClientEvent } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';

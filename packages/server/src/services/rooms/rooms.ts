@@ -13,7 +13,7 @@ import {
   type JsonObject,
   type ServerName,
   type UserId,
-} from '@hush/spec';
+} from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { accountsStore } from '../../storage/accounts.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';

@@ -4,7 +4,7 @@
 // spec's "returned redacted") is left out, as is a thread with no reply the viewer may see; pages
 // are refilled so they stay full.
 
-import { forbidden, type ClientEvent } from '@hush/spec';
+import { forbidden, type ClientEvent } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';

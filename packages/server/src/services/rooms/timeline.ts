@@ -2,7 +2,7 @@
 // built once per room and request; scans fill the page — they keep reading until `limit` visible
 // events are found or the range ends, so filtering never makes a page short.
 
-import { ErrCode, MatrixError, notFound } from '@hush/spec';
+import { ErrCode, MatrixError, notFound } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

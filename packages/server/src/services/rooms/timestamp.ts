@@ -3,7 +3,7 @@
 // lists this endpoint among those that skip ignored senders' events). 404 M_NOT_FOUND when there
 // is none, also for unknown rooms and rooms whose history the viewer may not read.
 
-import { notFound } from '@hush/spec';
+import { notFound } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { timestampsStore, type TimePoint } from '../../storage/timestamps.store.ts';
 import type { Requester } from '../requester.ts';

@@ -7,7 +7,7 @@
 // any invite).
 
 import { randomBytes } from 'node:crypto';
-import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/protocol';
 import { eventsStore } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';

@@ -1,14 +1,14 @@
 // Every change to a room goes through here: one transaction with the room row locked, events
 // persisted in order, then — after commit — one notification with the rooms and users it concerns.
 
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
 import type { EventPersister, NewEvent } from './persist.ts';
-import type { Pdu } from '@hush/spec';
+import type { Pdu } from '@hush/protocol';
 
 export interface RoomTx {
   tx: Tx;

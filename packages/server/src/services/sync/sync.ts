@@ -3,7 +3,7 @@
 // account data, receipts, typing, presence, to-device, device lists) that returns its part of the
 // typed response and whether it holds anything — a long-poll answers only when one does.
 
-import type { HiddenInvite, PresenceState, SyncResponse } from '@hush/spec';
+import type { HiddenInvite, PresenceState, SyncResponse } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';

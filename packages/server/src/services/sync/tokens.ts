@@ -5,7 +5,7 @@
 // names a point between events (everything at or before <stream> lies behind it). Both survive a
 // restart and mean the same on every process sharing the database.
 
-import { ErrCode, MatrixError } from '@hush/spec';
+import { ErrCode, MatrixError } from '@hush/protocol';
 import type { Position } from '../../notifier/notifier.ts';
 
 /** A sync position: the notifier's, plus how far the device's send-to-device messages went and

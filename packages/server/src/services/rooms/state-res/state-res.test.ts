@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { JsonObject } from '@hush/spec';
+import type { JsonObject } from '@hush/protocol';
 import { authEventKeys } from '../auth-rules.ts';
 import { V1, V11, V2, type RoomVersion } from '../versions/index.ts';
 import { allowedIn } from './common.ts';

@@ -3,7 +3,7 @@
 // in the version's format (`[id, { sha256 }]` pairs in v1-v2, plain ID lists after).
 
 import { randomInt } from 'node:crypto';
-import type { EventId } from '@hush/spec';
+import type { EventId } from '@hush/protocol';
 import { decodeBase64Url, encodeBase64, eventIdFor, referenceHash } from '../../events/crypto.ts';
 import type { RoomVersion } from './descriptor.ts';
 

@@ -2,7 +2,7 @@
 // reading a level the way the version allows, the creator of a room, and the two shapes of
 // `prev_events` / `auth_events` (ID lists, or `[id, hashes]` pairs in rooms v1-v2).
 
-import type { JsonObject, JsonValue } from '@hush/spec';
+import type { JsonObject, JsonValue } from '@hush/protocol';
 import type { PowerLevelValues, RedactionAlgorithm, RoomVersion } from './descriptor.ts';
 import { V1, V2 } from './v1.ts';
 import { V3, V4, V5 } from './v3.ts';

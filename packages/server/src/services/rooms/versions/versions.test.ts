@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventId, JsonObject, Pdu, RoomId, UserId } from '@hush/spec';
+import type { EventId, JsonObject, Pdu, RoomId, UserId } from '@hush/protocol';
 import { authEventKeys, checkAuth, checkAuthEvents, type AuthResult } from '../auth-rules.ts';
 import { eventIdFor, redactEvent } from '../../events/crypto.ts';
 import { ROOM_VERSIONS, V1, V10, V11, V2, V3, V4, V5, V6, V7, V8, V9, creatorOf, normalisePowerLevels, parseLevel, referencedIds, roomVersion, type RoomVersion } from './index.ts';

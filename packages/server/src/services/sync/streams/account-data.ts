@@ -2,7 +2,7 @@
 // `account_data` section), and their per-room account data by room (each joined room's
 // `account_data`, placed by the rooms stream). Large contents come parsed from the app's cache.
 
-import type { BasicEvent } from '@hush/spec';
+import type { BasicEvent } from '@hush/protocol';
 import { accountDataStore, type AccountDataRow } from '../../../storage/account-data.store.ts';
 import type { Section, SyncContext } from '../context.ts';
 

@@ -2,7 +2,7 @@
 // (and their own), changed in the window, through the presence filter; never of anyone the
 // requester ignores (decision 0027).
 
-import type { PresenceEvent } from '@hush/spec';
+import type { PresenceEvent } from '@hush/protocol';
 import { shownFrom } from '../../../policy/shown.ts';
 import type { Section, SyncContext } from '../context.ts';
 

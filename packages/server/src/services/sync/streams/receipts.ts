@@ -2,7 +2,7 @@
 // as one `m.receipt` ephemeral event per room. Receipts of users the requester ignores are never
 // sent (nor is their change a reason to answer), and nobody's private receipts but one's own.
 
-import type { BasicEvent, JsonObject } from '@hush/spec';
+import type { BasicEvent, JsonObject } from '@hush/protocol';
 import { receiptsStore, type ReceiptRow } from '../../../storage/receipts.store.ts';
 import { shownFrom, type Shown } from '../../../policy/shown.ts';
 import type { SyncContext } from '../context.ts';

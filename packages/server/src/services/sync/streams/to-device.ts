@@ -3,7 +3,7 @@
 // says was sent ("deleted once the client has received them"). Messages from users the recipient
 // ignores are never delivered and are deleted with the rest (docs/decisions/0009-to-device-ignore.md).
 
-import type { ToDeviceEvent } from '@hush/spec';
+import type { ToDeviceEvent } from '@hush/protocol';
 import { toDeviceStore } from '../../../storage/to-device.store.ts';
 import { shownFrom } from '../../../policy/shown.ts';
 import type { Section, SyncContext } from '../context.ts';

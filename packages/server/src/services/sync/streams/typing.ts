@@ -3,7 +3,7 @@
 // `position.typing`). Users the requester ignores are left out of the list, and their starting or
 // stopping is no change at all.
 
-import type { BasicEvent } from '@hush/spec';
+import type { BasicEvent } from '@hush/protocol';
 import { shownFrom, showsUser } from '../../../policy/shown.ts';
 import type { SyncContext } from '../context.ts';
 

@@ -2,7 +2,7 @@
 // each entry from its provider. Incremental: a room is considered when its membership, events,
 // typing, receipts or account data changed in the window, or a list change altered what it shows.
 
-import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/spec';
+import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/protocol';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore } from '../../../../storage/state.store.ts';
 import { readPositionsIn } from '../../unread.ts';

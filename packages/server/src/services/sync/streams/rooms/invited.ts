@@ -1,7 +1,7 @@
 // Invites and knocks in /sync (and the hidden-invites review): the stripped state of the room — a few
 // events, never its member list — with the invite or knock event itself.
 
-import type { HiddenInvite, StrippedStateEvent } from '@hush/spec';
+import type { HiddenInvite, StrippedStateEvent } from '@hush/protocol';
 import type { Db, Tx } from '../../../../storage/db.ts';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';

@@ -2,7 +2,7 @@
 // account data, unread counts and the summary. Incremental: the entry exists only when it carries
 // something the filter and the ignore policy let through, or the client must re-read the room.
 
-import type { BasicEvent, JoinedRoom, RoomSummary } from '@hush/spec';
+import type { BasicEvent, JoinedRoom, RoomSummary } from '@hush/protocol';
 import type { Tx } from '../../../../storage/db.ts';
 import type { EventRow } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';

@@ -2,7 +2,7 @@
 // may still see — never past the leave (decision 0016) — and, for a declined invite the user never
 // saw, nothing at all.
 
-import type { LeftRoom } from '@hush/spec';
+import type { LeftRoom } from '@hush/protocol';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
 import { hidesInvite } from '../../../../policy/ignore.ts';

@@ -3,7 +3,7 @@
 // history changed), and the state before it as the viewer may see it — with lazy-loaded members sent
 // only to devices that do not hold them yet.
 
-import type { StateEventBatch, TimelineBatch } from '@hush/spec';
+import type { StateEventBatch, TimelineBatch } from '@hush/protocol';
 import { eventsStore, type EventRow } from '../../../../storage/events.store.ts';
 import { stateStore } from '../../../../storage/state.store.ts';
 import type { Tx } from '../../../../storage/db.ts';

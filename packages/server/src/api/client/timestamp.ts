@@ -1,6 +1,6 @@
 // GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event (spec: room_event_by_timestamp.yaml).
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { eventByTimestamp } from '../../services/rooms/timestamp.ts';

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { endpoint, responds } from '../endpoint.ts';
 import type { PublicRoomsResponse } from '../responses.ts';
-import type { RoomPreview, StrippedChildState } from '../endpoints/spaces.ts';
+import type { RoomPreview, StrippedChildState } from '../endpoints/space-hierarchy.ts';
 
 export interface RoomDirectoryResponse {
   room_id: string;

@@ -1,6 +1,6 @@
 // GET /_matrix/client/v1/rooms/{roomId}/threads (spec: threads_list.yaml).
 
-import { api, parseRoomId } from '@hush/spec';
+import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 import { ThreadsService } from '../../services/rooms/threads.ts';

@@ -3,7 +3,7 @@
 // children on other servers are left out. Tokens hold the number of rooms already served and the
 // walk's parameters: the walk is repeated (it is bounded) and continues past them.
 
-import { ErrCode, MatrixError, forbidden, type api } from '@hush/spec';
+import { ErrCode, MatrixError, forbidden, type api } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import type { Requester } from '../requester.ts';

@@ -1,4 +1,4 @@
-// @hush/spec: Matrix types shared by every package. No I/O.
+// @hush/protocol: Matrix types shared by every package. No I/O.
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './events.ts';
