@@ -16,7 +16,7 @@ import type { RoomsTable } from '../../storage/schema.ts';
 import { checkContentHash, hashAndSignEvent, redactEvent, verifyEventSignature, type UnhashedPdu } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
 import { authEventKeys, checkAuth, type AuthState } from '../../services/rooms/auth-rules.ts';
-import { MAX_EVENT_BYTES } from '../../services/rooms/persist.ts';
+import { MAX_EVENT_BYTES, eventRowOf, prevEventsOf, stateValue } from '../../services/rooms/persist.ts';
 import { requireRoomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from '../../services/rooms/versions/events.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
@@ -115,11 +115,11 @@ export async function currentAuthState(tx: Tx, roomId: string, type: string, sta
   return { state: { get: (t, k) => byKey.get(`${t}\u0000${k}`) }, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId), pdus };
 }
 
-/** An unsigned event of ours at the room's head: auth events from the current state. */
+/** An unsigned event of ours after the room's forward extremities: auth events from the current state. */
 export async function buildTemplate(tx: Tx, room: RoomsTable, ev: { type: string; stateKey?: string; sender: string; content: JsonObject }, origin: string): Promise<UnhashedPdu & { event_id?: EventId; origin?: string }> {
   const rv = requireRoomVersion(room.room_version);
   const { ids, pdus } = await currentAuthState(tx, room.room_id, ev.type, ev.stateKey, ev.sender, ev.content, rv);
-  const prevIds = room.head_event_id ? [room.head_event_id as EventId] : [];
+  const prevIds = await prevEventsOf(tx, room);
   let authRefs: EventId[] = ids;
   let prevRefs: EventId[] = prevIds;
   if (rv.eventFormat === 'v1') {
@@ -166,31 +166,11 @@ export async function storeEvent(tx: Tx, room: RoomsTable, pdu: Pdu, eventId: Ev
     const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
     if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
   }
-  const content = pdu.content;
-  const rel = content['m.relates_to'];
-  const relId = isObject(rel) && typeof rel['event_id'] === 'string' && rel['event_id'].length <= 255 ? rel['event_id'] : null;
-  const relType = isObject(rel) && typeof rel['rel_type'] === 'string' && rel['rel_type'].length <= 255 ? rel['rel_type'] : null;
-  const row: EventRow = {
-    stream_ordering: ordering,
-    event_id: eventId,
-    room_id: room.room_id,
-    type: pdu.type,
-    state_key: stateKey ?? null,
-    sender: pdu.sender,
-    origin_server_ts: pdu.origin_server_ts,
-    depth: pdu.depth,
-    json: canonicalJson(pdu as unknown as JsonObject),
-    prev_content: prevContent,
-    redacted_by: null,
-    txn_device: null,
-    txn_id: null,
-    relates_to: relId !== null && relType !== null ? relId : null,
-    rel_type: relId !== null && relType !== null ? relType : null,
-  };
+  const row = eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject), { prevContent });
   await eventsStore.insert(tx, row);
-  await searchStore.index(tx, row, content);
+  await searchStore.index(tx, row, pdu.content);
   if (stateKey !== undefined) {
-    const value = stateValue(pdu.type, content);
+    const value = stateValue(pdu.type, pdu.content);
     await stateStore.setCurrent(tx, room.room_id, pdu.type, stateKey, eventId, ordering);
     await stateStore.appendHistory(tx, room.room_id, pdu.type, stateKey, ordering, eventId, value);
     if (pdu.type === 'm.room.member' && value !== null) {
@@ -203,14 +183,4 @@ export async function storeEvent(tx: Tx, room: RoomsTable, pdu: Pdu, eventId: Ev
     room.head_depth = Math.max(pdu.depth, room.head_depth);
   }
   return row;
-}
-
-function stateValue(type: string, content: JsonObject): string | null {
-  if (type === 'm.room.member') return typeof content['membership'] === 'string' ? content['membership'].slice(0, 32) : null;
-  if (type === 'm.room.join_rules') return typeof content['join_rule'] === 'string' ? content['join_rule'].slice(0, 64) : null;
-  if (type === 'm.room.history_visibility') {
-    const v = content['history_visibility'];
-    return typeof v === 'string' ? v.slice(0, 64) : 'shared';
-  }
-  return null;
 }

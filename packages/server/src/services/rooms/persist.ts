@@ -157,7 +157,7 @@ export class EventPersister {
 
 /** A new event's prev_events: the room's forward extremities (several once federation forked
  *  the room, at most 10, decision 0030), else its head. */
-async function prevEventsOf(tx: Tx, room: RoomsTable): Promise<EventId[]> {
+export async function prevEventsOf(tx: Tx, room: RoomsTable): Promise<EventId[]> {
   const ids = await federationInboundStore.forwardExtremities(tx, room.room_id);
   if (ids.length > 0) return ids.slice(0, 10) as EventId[];
   return room.head_event_id ? [room.head_event_id as EventId] : [];
