@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
-import { sdk, type MatrixClient } from '../e2e/support/sdk.ts';
+import { cryptoClient as startCryptoClient, plaintexts, sdk, type MatrixClient } from '../e2e/support/sdk.ts';
 import { startNheko, until, type Nheko, type Rgb } from './support/nheko.ts';
 import { startRecorder, type Recorder } from './support/recorder.ts';
 
@@ -54,28 +54,7 @@ const noop = () => undefined;
 const quiet: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, getChild: () => quiet };
 
 /** B: matrix-js-sdk 43 with Rust crypto in memory, synced to PREPARED. */
-async function cryptoClient(session: ClientSession): Promise<MatrixClient> {
-  const c = sdk.createClient({ baseUrl: hush.baseUrl, accessToken: session.token, userId: session.userId, deviceId: session.deviceId, logger: quiet });
-  await c.initRustCrypto({ useIndexedDB: false });
-  const prepared = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('matrix-js-sdk did not reach PREPARED within 60 s')), 60_000);
-    c.on(sdk.ClientEvent.Sync, (state) => {
-      if (state === 'PREPARED') {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  await c.startClient({ initialSyncLimit: 20 });
-  await prepared;
-  return c;
-}
-
-/** The decrypted message bodies of the room as B holds them. */
-function plaintexts(c: MatrixClient, room: string): string[] {
-  const events = c.getRoom(room)?.getLiveTimeline().getEvents() ?? [];
-  return events.filter((e) => e.getType() === 'm.room.message' && e.isEncrypted() && !e.isDecryptionFailure()).map((e) => String(e.getContent()['body']));
-}
+const cryptoClient = (session: ClientSession) => startCryptoClient(hush.baseUrl, session, { logger: quiet });
 
 const get = async (path: string, token = alice.token) => {
   const r = await http.request('GET', path, { token });

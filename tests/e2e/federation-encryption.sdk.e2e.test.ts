@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client } from '../support/server.ts';
-import { sdk, type MatrixClient } from './support/sdk.ts';
+import { cryptoClient as startCryptoClient, plaintexts, sdk, until, type MatrixClient } from './support/sdk.ts';
 import { FederationTestbed, type FederatingServer } from './support/federation.ts';
 
 let bed: FederationTestbed;
@@ -17,54 +17,7 @@ const clients: MatrixClient[] = [];
 let a: MatrixClient;
 let b: MatrixClient;
 
-/** A logged-in client with Rust crypto (in memory), synced to PREPARED. */
-async function cryptoClient(baseUrl: string, session: { userId: string; token: string; deviceId: string }): Promise<MatrixClient> {
-  const c = sdk.createClient({ baseUrl, accessToken: session.token, userId: session.userId, deviceId: session.deviceId });
-  clients.push(c);
-  await c.initRustCrypto({ useIndexedDB: false });
-  const prepared = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('matrix-js-sdk did not reach PREPARED within 60 s')), 60_000);
-    c.on(sdk.ClientEvent.Sync, (state) => {
-      if (state === 'PREPARED') {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  await c.startClient({ initialSyncLimit: 20 });
-  await prepared;
-  return c;
-}
-
-/** Resolves once `check` holds, looking again whenever the client syncs or decrypts an event. */
-function until(c: MatrixClient, check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const look = () => {
-      if (!check()) return;
-      cleanup();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const cleanup = () => {
-      clearTimeout(timer);
-      c.off(sdk.ClientEvent.Sync, look);
-      c.off(sdk.MatrixEventEvent.Decrypted, look);
-      c.off(sdk.RoomEvent.Timeline, look);
-    };
-    c.on(sdk.ClientEvent.Sync, look);
-    c.on(sdk.MatrixEventEvent.Decrypted, look);
-    c.on(sdk.RoomEvent.Timeline, look);
-    look();
-  });
-}
-
-function plaintexts(c: MatrixClient, room: string): string[] {
-  const events = c.getRoom(room)?.getLiveTimeline().getEvents() ?? [];
-  return events.filter((e) => e.getType() === 'm.room.message' && e.isEncrypted() && !e.isDecryptionFailure()).map((e) => String(e.getContent()['body']));
-}
+const cryptoClient = (baseUrl: string, session: { userId: string; token: string; deviceId: string }) => startCryptoClient(baseUrl, session, { track: clients });
 
 before(async () => {
   bed = new FederationTestbed();

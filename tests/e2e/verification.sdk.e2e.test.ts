@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { canonicalJson } from '@hush/protocol';
 import { client, startHush, type ClientSession, type HushProcess } from '../support/server.ts';
-import { sdk, type MatrixClient } from './support/sdk.ts';
+import { cryptoClient as startCryptoClient, sdk, until, within, type MatrixClient } from './support/sdk.ts';
 import type { Json } from './support/steps.ts';
 import type { AuthDict } from 'matrix-js-sdk';
 import {
@@ -31,56 +31,7 @@ let hush: HushProcess;
 let http: ReturnType<typeof client>;
 const clients: MatrixClient[] = [];
 
-/** A logged-in client with Rust crypto (in memory), synced to PREPARED. */
-async function cryptoClient(session: ClientSession): Promise<MatrixClient> {
-  const c = sdk.createClient({ baseUrl: hush.baseUrl, accessToken: session.token, userId: session.userId, deviceId: session.deviceId });
-  clients.push(c);
-  await c.initRustCrypto({ useIndexedDB: false });
-  const prepared = new Promise<void>((resolve) => {
-    c.on(sdk.ClientEvent.Sync, (state) => {
-      if (state === 'PREPARED') resolve();
-    });
-  });
-  await c.startClient({ initialSyncLimit: 20 });
-  await within(prepared, 60_000, `${session.userId} to reach PREPARED`);
-  return c;
-}
-
-/** `p`, or a rejection naming `what` after `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The client as a plain emitter: `until` listens to events of several kinds with one handler. */
-type Emitter = { on(event: string, f: () => void): void; off(event: string, f: () => void): void };
-
-/** Resolves once `check` resolves true, asking again on every sync and crypto trust change of `c`. */
-function until(c: MatrixClient, check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const events = [sdk.ClientEvent.Sync, CryptoEvent.DevicesUpdated, CryptoEvent.UserTrustStatusChanged, CryptoEvent.KeysChanged, sdk.RoomEvent.Timeline] as const;
-  let done = false;
-  let look = () => undefined as void;
-  const p = new Promise<void>((resolve, reject) => {
-    look = () => {
-      if (done) return;
-      Promise.resolve(check()).then((ok) => {
-        if (ok && !done) {
-          done = true;
-          resolve();
-        }
-      }, reject);
-    };
-    for (const e of events) (c as unknown as Emitter).on(e, look);
-    look();
-  });
-  return within(p, ms, what).finally(() => {
-    done = true;
-    for (const e of events) (c as unknown as Emitter).off(e, look);
-  });
-}
+const cryptoClient = (session: ClientSession) => startCryptoClient(hush.baseUrl, session, { track: clients });
 
 /** The first verification request `c` receives from `from` (any request counts when `from` is unset). */
 function nextRequest(c: MatrixClient, from?: string): Promise<VerificationRequest> {
