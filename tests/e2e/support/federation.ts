@@ -8,11 +8,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHush, type HushProcess, type StartOptions } from '../../support/server.ts';
+import type { TcpProxy } from './proxy.ts';
 
 export interface FederatingServer {
   proc: HushProcess;
   name: string;
   port: number;
+  /** The proxy the server's name points at, when started behind one. */
+  proxy?: TcpProxy;
 }
 
 export class FederationTestbed {
@@ -31,10 +34,12 @@ export class FederationTestbed {
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
   }
 
-  /** Starts a server; `port` and `database` given again restart the same server. */
-  async start(opts: { port?: number; database?: string; extra?: string[]; env?: StartOptions['env'] } = {}): Promise<FederatingServer> {
+  /** Starts a server; `port` and `database` given again restart the same server. With `proxy`, the
+   *  server's name is `localhost:<the proxy's port>` (other servers reach it only through the proxy)
+   *  and the server becomes one of the proxy's backends: several processes of one server share it. */
+  async start(opts: { port?: number; database?: string; extra?: string[]; env?: StartOptions['env']; proxy?: TcpProxy } = {}): Promise<FederatingServer> {
     const port = opts.port ?? (await freePort());
-    const name = `localhost:${port}`;
+    const name = `localhost:${opts.proxy?.port ?? port}`;
     const proc = await startHush({
       ...(opts.database !== undefined ? { database: opts.database } : {}),
       ...(opts.env !== undefined ? { env: opts.env } : {}),
@@ -42,7 +47,8 @@ export class FederationTestbed {
         '--outbound-allow-private', 'on', '--federation-ca', this.ca, ...(opts.extra ?? [])],
     });
     this.servers.push(proc);
-    return { proc, name, port };
+    opts.proxy?.addBackend(port);
+    return { proc, name, port, ...(opts.proxy ? { proxy: opts.proxy } : {}) };
   }
 
   async close(): Promise<void> {
