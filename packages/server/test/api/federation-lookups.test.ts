@@ -4,94 +4,15 @@
 // preview vs inaccessible ones, a private root refused), /timestamp_to_event (a member's server gets
 // the nearest event; a server without a member and an ACL-denied one get 403); all signed.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KeyObject } from 'node:crypto';
-import { createTestApp, type TestApp, type Session } from '../helpers.ts';
-import { eventIdFor, generateSigningKey, hashAndSignEvent, publicKeyBase64, signJson } from '../../src/services/events/crypto.ts';
-import { signRequest } from '../../src/federation/transport/x-matrix.ts';
-import { remoteServerKeysStore } from '../../src/storage/remote-server-keys.store.ts';
-import { roomsStore } from '../../src/storage/rooms.store.ts';
-import { stateStore } from '../../src/storage/state.store.ts';
-
-const US = 'hs1.example';
-const REMOTE = '127.0.0.1:9';
-const STRANGER = '127.0.0.2:9';
-const keys: Record<string, { keyId: string; privateKey: KeyObject }> = { [REMOTE]: generateSigningKey(), [STRANGER]: generateSigningKey() };
-const BOB = `@bob:${REMOTE}`;
-const enc = encodeURIComponent;
-const V3 = '/_matrix/client/v3';
-
-const apps: TestApp[] = [];
-after(async () => {
-  for (const a of apps) await a.close();
-});
-
-async function seedKey(t: TestApp, server: string): Promise<void> {
-  const k = keys[server] as { keyId: string; privateKey: KeyObject };
-  const now = Date.now();
-  const doc = signJson({ server_name: server, verify_keys: { [k.keyId]: { key: publicKeyBase64(k.privateKey) } }, valid_until_ts: now + 86_400_000 }, server, k.keyId, k.privateKey);
-  await remoteServerKeysStore.upsert(t.database.db, [
-    { serverName: server, keyId: k.keyId, key: publicKeyBase64(k.privateKey), validUntilTs: doc.valid_until_ts, expiredTs: null, fetchedTs: now, responseJson: JSON.stringify(doc) },
-  ]);
-}
-
-function signed(method: string, uri: string, body: unknown, origin: string) {
-  const k = keys[origin] as { keyId: string; privateKey: KeyObject };
-  return { authorization: signRequest({ method, uri, origin, destination: US, ...(body !== undefined ? { content: body } : {}) }, k.keyId, k.privateKey) };
-}
-
-interface Ctx {
-  t: TestApp;
-  alice: Session;
-  get(uri: string, origin?: string): ReturnType<TestApp['req']>;
-  post(uri: string, body: unknown, origin?: string): ReturnType<TestApp['req']>;
-  room(body: Record<string, unknown>): Promise<string>;
-}
-
-async function setup(): Promise<Ctx> {
-  const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
-  apps.push(t);
-  await seedKey(t, REMOTE);
-  await seedKey(t, STRANGER);
-  const alice = await t.register('alice');
-  return {
-    t,
-    alice,
-    get: (uri, origin = REMOTE) => t.req('GET', uri, { headers: signed('GET', uri, undefined, origin) }),
-    post: (uri, body, origin = REMOTE) => t.req('POST', uri, { body, headers: signed('POST', uri, body, origin) }),
-    async room(body) {
-      const res = await t.req('POST', `${V3}/createRoom`, { token: alice.token, body });
-      assert.equal(res.status, 200, res.text);
-      return res.json.room_id;
-    },
-  };
-}
+import { US, REMOTE, STRANGER, enc, V3, setup, remoteJoin, type Ctx } from '../federation-fixture.ts';
 
 async function denyRemote(c: Ctx, roomId: string): Promise<void> {
   const acl = await c.t.req('PUT', `${V3}/rooms/${enc(roomId)}/state/m.room.server_acl`, { token: c.alice.token, body: { allow: ['*'], deny: ['127.0.0.1'], allow_ip_literals: true } });
   assert.equal(acl.status, 200, acl.text);
 }
 
-/** BOB joins the room over a signed /send (a v11 PDU on the room's head). */
-async function remoteJoin(c: Ctx, roomId: string): Promise<void> {
-  const db = c.t.database.db;
-  const room = await roomsStore.getRoom(db, roomId);
-  assert.ok(room?.head_event_id);
-  const auth = await Promise.all(['m.room.create', 'm.room.power_levels', 'm.room.join_rules'].map((type) => stateStore.currentStateEventId(db, roomId, type, '')));
-  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
-  const ev = hashAndSignEvent(
-    { room_id: roomId, type: 'm.room.member', state_key: BOB, sender: BOB, content: { membership: 'join' }, origin_server_ts: Date.now(), depth: room.head_depth + 1, prev_events: [room.head_event_id], auth_events: auth },
-    REMOTE,
-    k.keyId,
-    k.privateKey,
-    '11',
-  ) as Record<string, unknown>;
-  const uri = `/_matrix/federation/v1/send/j${Date.now()}`;
-  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [ev] };
-  const res = await c.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, REMOTE) });
-  assert.deepEqual(res.json.pdus, { [eventIdFor(ev, '11')]: {} }, res.text);
-}
 
 test('query/directory: our alias gives the room and our server; unknown or foreign aliases 404; an ACL-denied server 403; unsigned 401', async () => {
   const c = await setup();
