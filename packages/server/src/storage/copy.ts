@@ -46,6 +46,7 @@ export const COPY_ORDER = [
   'backward_extremities',
   'event_outliers',
   'event_rejections',
+  'event_state_deltas',
   'federation_inbound_txns',
   'federation_destinations',
   'federation_queue',

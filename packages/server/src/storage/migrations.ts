@@ -555,6 +555,23 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // The state before a received event where it differs from the state history at its position
+    // (decision 0037): one row per differing key, a null event id for a key absent there.
+    version: 16,
+    name: 'event state deltas: the state before a received event on a fork',
+    async up(db) {
+      await db.schema
+        .createTable('event_state_deltas')
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('state_key', 'text', (c) => c.notNull())
+        .addColumn('state_event_id', 'text')
+        .addPrimaryKeyConstraint('event_state_deltas_pk', ['event_id', 'type', 'state_key'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

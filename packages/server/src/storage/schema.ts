@@ -367,6 +367,16 @@ export interface EventOutliersTable {
   received_ts: number;
 }
 
+/** Where the state before a received event differs from the state history at its position
+ *  (decision 0037): the event id of (type, state_key) before it, null when the key is absent. */
+export interface EventStateDeltasTable {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string;
+  state_event_id: string | null;
+}
+
 /** Remote events that failed the checks: never stored, remembered so they are not fetched again. */
 export interface EventRejectionsTable {
   event_id: string;
@@ -423,6 +433,7 @@ export interface Database {
   backward_extremities: BackwardExtremitiesTable;
   event_outliers: EventOutliersTable;
   event_rejections: EventRejectionsTable;
+  event_state_deltas: EventStateDeltasTable;
   federation_inbound_txns: FederationInboundTxnsTable;
   federation_queue: FederationQueueTable;
   federation_destinations: FederationDestinationsTable;

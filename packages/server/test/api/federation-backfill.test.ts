@@ -2,7 +2,8 @@
 // prev_event we lack leaves a gap; the backfiller asks a (fake) resident server for it and keeps
 // only what passes the checks — a forged signature, an event of another room and one failing
 // auth are dropped, the real one is stored below every stream position (never in /sync), shown
-// by /messages; a room whose history is for joined members only is not backfilled at all.
+// by /messages; a room whose history is for joined members only is not backfilled at all; the state
+// at a backfilled event is not known, and not invented (decision 0037).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { eventIdFor, generateSigningKey, hashAndSignEvent } from '../../src/serv
 import { roomsStore } from '../../src/storage/rooms.store.ts';
 import { stateStore } from '../../src/storage/state.store.ts';
 import { eventsStore } from '../../src/storage/events.store.ts';
+import { eventStateStore } from '../../src/storage/event-state.store.ts';
 import { createFederation } from '../../src/federation/index.ts';
 import { Backfiller } from '../../src/federation/outbound/backfill.ts';
 
@@ -101,4 +103,28 @@ test('a room whose history is for joined members only is not backfilled (nothing
     await b.close();
   }
   assert.equal(await eventsStore.byId(c.t.database.db, g.missing.id), undefined);
+});
+
+test('a backfilled event has no known state (decision 0037): /state_ids and /state answer 404 M_NOT_FOUND, /event serves it redacted', async () => {
+  const c = await setup();
+  const g = await gapRoom(c, { preset: 'public_chat' });
+  const b = await backfillerAnswering(c, () => [g.missing.ev]);
+  try {
+    assert.equal(await b.backfiller.backfill(g.roomId, 10), 1);
+  } finally {
+    await b.close();
+  }
+  assert.deepEqual(await eventStateStore.stateAtEvent(c.t.database.db, g.missing.id), { roomId: g.roomId, state: undefined });
+  for (const kind of ['state_ids', 'state']) {
+    const res = await c.get(`/_matrix/federation/v1/${kind}/${enc(g.roomId)}?event_id=${enc(g.missing.id)}`);
+    assert.equal(res.status, 404, `${kind}: ${res.text}`);
+    assert.equal(res.json.errcode, 'M_NOT_FOUND');
+  }
+  const ev = await c.get(`/_matrix/federation/v1/event/${enc(g.missing.id)}`);
+  assert.equal(ev.status, 200, ev.text);
+  assert.deepEqual(ev.json.pdus[0].content, {}, 'not known to be visible: redacted');
+  // The event after the gap (received over /send) keeps its state.
+  const after = await c.get(`/_matrix/federation/v1/state_ids/${enc(g.roomId)}?event_id=${enc(g.after.id)}`);
+  assert.equal(after.status, 200, after.text);
+  assert.ok(after.json.pdu_ids.length >= 5, after.text);
 });

@@ -12,7 +12,7 @@ import { canonicalJson, isEventId, isRoomId, isUserId, serverNameOf, type JsonOb
 import type { KeyObject } from 'node:crypto';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
-import { eventStateStore } from '../../storage/event-state.store.ts';
+import { eventStateStore, type StateDelta } from '../../storage/event-state.store.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
@@ -24,7 +24,7 @@ import { rememberPdu } from '../../services/events/pdu-cache.ts';
 import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { eventRowOf, MAX_EVENT_BYTES, stateValue } from '../../services/rooms/persist.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
-import { resolveState, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
+import { resolveState, splitStateKey, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import { eventIdIn } from '../../services/rooms/versions/events.ts';
 import type { RoomWriter } from '../../services/rooms/writer.ts';
@@ -341,12 +341,14 @@ export class RemotePduAcceptor {
     }
   }
 
-  /** (type, state_key) → event id before an event with these prev events. */
+  /** (type, state_key) → event id before an event with these prev events: the states after them
+   *  (exact on forks, decision 0037), resolved when several. A prev event whose state is not known
+   *  (backfilled) counts as missing; with none known, the current state. */
   private async stateBefore(roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<Map<string, string>> {
     const sets: Map<string, string>[] = [];
     for (const id of prevIds) {
       const at = await eventStateStore.stateAtEvent(this.db, id, { after: true });
-      if (at && at.roomId === roomId) sets.push(refsToMap(at.state));
+      if (at?.state && at.roomId === roomId) sets.push(refsToMap(at.state));
     }
     if (sets.length === 0) return refsToMap(await stateStore.currentState(this.db, roomId));
     return this.resolve(this.db, sets, rv);
@@ -408,6 +410,10 @@ export class RemotePduAcceptor {
       const row = eventRowOf(pdu, eventId, ordering, JSON.stringify(pdu), { prevContent });
       rememberPdu(eventId, pdu);
       await eventsStore.insert(tx, row);
+      // The state history at ordering − 1 is the current state (both are written together, under
+      // this lock): where the true state before the event differs, the keys are kept per event.
+      const deltas = stateDeltas(before, current);
+      if (deltas.length > 0) await eventStateStore.insertDeltas(tx, roomId, eventId, deltas);
       await searchStore.index(tx, row, pdu.content);
       if (pdu.state_key !== undefined) {
         // The new current state: this event on a linear room; on a fork, resolution of the current
@@ -476,6 +482,18 @@ async function applyRedactionTo(tx: Tx, roomId: string, pdu: Pdu, eventId: strin
 
 function refsToMap(refs: readonly StateRef[]): Map<string, string> {
   return new Map(refs.map((r) => [stateKey(r.type, r.stateKey), r.eventId]));
+}
+
+/** The keys where `before` differs from `history` (null: absent in `before`). */
+export function stateDeltas(before: StateMap, history: StateMap): StateDelta[] {
+  const out: StateDelta[] = [];
+  const delta = (k: string, eventId: string | null) => {
+    const [type, key] = splitStateKey(k);
+    out.push({ type, stateKey: key, eventId });
+  };
+  for (const [k, id] of before) if (history.get(k) !== id) delta(k, id);
+  for (const k of history.keys()) if (!before.has(k)) delta(k, null);
+  return out;
 }
 
 function sameState(a: StateMap, b: StateMap): boolean {

@@ -3,7 +3,7 @@
 // everything it sends or asks, and reads need the server to have (had) a joined member; each event
 // is then shown by the history visibility for servers (world_readable and shared: any such server;
 // invited: a member of the server invited or joined at the event; joined: joined at the event).
-// Events it may not see are given redacted.
+// Events it may not see are given redacted; so is an event whose state we do not know (backfilled).
 
 import { forbidden, serverNameOf, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
@@ -70,10 +70,11 @@ export class ServerAccess {
     if (!(await this.everJoined(roomId, origin))) throw forbidden(`Server ${origin.slice(0, 255)} has no member in this room`);
   }
 
-  /** Whether `server` may see the event (history visibility for servers, at the event). */
+  /** Whether `server` may see the event (history visibility for servers, at the event). An event
+   *  whose state is not known here (backfilled, decision 0037) is not: it is served redacted. */
   async canSee(eventId: string, server: string): Promise<boolean> {
     const at = await eventStateStore.stateAtEvent(this.db, eventId);
-    if (!at) return false;
+    if (!at?.state) return false;
     return this.visibleIn(at.state, server);
   }
 

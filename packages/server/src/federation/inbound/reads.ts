@@ -69,11 +69,13 @@ export class FederationReads {
     return this.pduList([await this.access.shown(pdu, eventId, rv, origin)]);
   }
 
-  /** The state before `eventId` and the auth chain of that state. */
+  /** The state before `eventId` and the auth chain of that state. 404 for an event whose state is
+   *  not known here (a backfilled one, decision 0037): no invented state is served. */
   async stateIds(origin: string, roomId: string, eventId: string): Promise<federation.RoomStateIdsResponse> {
     await this.access.checkRoomRead(roomId, origin);
     const at = await eventStateStore.stateAtEvent(this.db, eventId);
     if (!at || at.roomId !== roomId) throw notFound('Unknown event in this room');
+    if (!at.state) throw notFound('The state at this event is not known to this server');
     if (!(await this.access.canSee(eventId, origin))) throw forbidden('This server may not see that event');
     const pduIds = at.state.map((r) => r.eventId);
     const chain = await this.authChain(pduIds);
