@@ -114,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const fedRoutes = federation && outbound ? [...federationRoutes(federation, services), ...membershipRoutes(outbound.membership, services.config.serverName)] : [];
   if (federation) {
     if (outbound) app.addHook('onClose', () => outbound.stop());
-    registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing, ...(outbound ? { onContact: (origin: string) => outbound.contacted(origin) } : {}) });
+    registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing, limiter, ...(outbound ? { onContact: (origin: string) => outbound.contacted(origin) } : {}) });
     if (!deps.federation) app.addHook('onClose', () => federation.close());
     services.accounts.remoteProfile = (userId) => queryRemoteProfile(federation, userId);
     services.media.remote = remoteMediaSource(federation);

@@ -1,12 +1,15 @@
 // Federation descriptors → Fastify routes: the same edge validation as the client API (storable
 // path parameters, typed query, JSON body → M_NOT_JSON / M_BAD_JSON), and for signed operations a
-// preHandler that authenticates the X-Matrix header before the handler runs.
+// preHandler that authenticates the X-Matrix header, then takes a token from the origin's bucket
+// (`federation`, per origin server: a server flooding us gets 429 and slows only itself; decision
+// 0040), before the handler runs.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidParam, type BodyOf, type Endpoint, type ParamsOf, type QueryParamsOf, type ResponseOf } from '@hush/protocol';
 import { RawReply, parseJsonBody, parseQuery, routerPaths, storableString, validateBody } from '../http/endpoint.ts';
 import { authenticateFederationRequest } from './inbound-auth.ts';
 import type { KeyRing } from './keys/key-ring.ts';
+import type { RateLimiter } from '../http/rate-limit.ts';
 
 export interface FederationContext<E> {
   params: ParamsOf<E>;
@@ -39,7 +42,14 @@ const bodies = new WeakMap<FastifyRequest, unknown>();
 export function registerFederationRoutes(
   app: FastifyInstance,
   defs: readonly FederationRouteDef[],
-  deps: { serverName: string; keyRing: KeyRing; /** An authenticated server talked to us (catch-up, decision 0032). */ onContact?: (origin: string) => void },
+  deps: {
+    serverName: string;
+    keyRing: KeyRing;
+    /** An authenticated server talked to us (catch-up, decision 0032). */
+    onContact?: (origin: string) => void;
+    /** Per-origin request limits (absent with `rate-limits off`). */
+    limiter?: RateLimiter | null;
+  },
 ): void {
   for (const def of defs) {
     const e = def.endpoint;
@@ -60,6 +70,7 @@ export function registerFederationRoutes(
                   deps.serverName,
                   deps.keyRing,
                 );
+                deps.limiter?.take('federation', origin);
                 origins.set(req, origin);
                 deps.onContact?.(origin);
               },

@@ -1,4 +1,5 @@
-// Token-bucket rate limits per (bucket, client address). Off with `--rate-limits off`.
+// Token-bucket rate limits per (bucket, key): a client address, or an origin server for federation.
+// Off with `--rate-limits off`.
 
 import { ErrCode, MatrixError } from '@hush/protocol';
 
@@ -12,6 +13,10 @@ export interface BucketConfig {
 export const DEFAULT_BUCKETS: Record<string, BucketConfig> = {
   login: { burst: 5, perSecond: 0.2 },
   register: { burst: 5, perSecond: 0.2 },
+  /** Signed federation requests, per origin server (decision 0040). */
+  federation: { burst: 200, perSecond: 50 },
+  /** get_missing_events and auth-event fetches an origin's PDUs make us send it (decision 0040). */
+  'federation-fetch': { burst: 60, perSecond: 5 },
 };
 
 interface State {

@@ -1,6 +1,8 @@
-// PUT /send/{txnId} on the receiving side (server-server API "Transactions", decision 0030): one
-// origin's transactions are applied one after another in arrival order; a transaction already
-// received gets the answer it got then; each PDU goes through the acceptor (its result, or an error
+// PUT /send/{txnId} on the receiving side (server-server API "Transactions", decisions 0030, 0040):
+// one transaction per origin at a time — a sender sends one at a time, so a second one while the
+// first is applied is refused 429 M_LIMIT_EXCEEDED (a server flooding /send slows only itself) and
+// a repeat of the one in flight waits for its answer; a transaction already received gets the
+// answer it got then; each PDU goes through the acceptor (its result, or an error
 // string, under its event id); each EDU is checked (its user belongs to the origin, the origin is
 // not denied by the room's ACL, the user is joined) and routed to typing, receipts, presence,
 // to-device or — m.device_list_update, m.signing_key_update (decision 0032) — the e2e keys service,
@@ -8,7 +10,7 @@
 // asked of their server when a client queries them). EDUs that fail a check are dropped silently,
 // as the spec has no answer for them.
 
-import { forbidden, isRoomId, isUserId, serverNameOf, type federation, type JsonObject, type PresenceState, type UserId } from '@hush/protocol';
+import { ErrCode, forbidden, isRoomId, MatrixError, isUserId, serverNameOf, type federation, type JsonObject, type PresenceState, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import type { TypingService } from '../../services/typing.ts';
@@ -31,10 +33,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const PRESENCE: readonly string[] = ['online', 'offline', 'unavailable'];
 /** Receipts and presence updates taken from one EDU. */
 const MAX_ITEMS_PER_EDU = 100;
+/** What a refused concurrent transaction is told to wait: about one transaction's work. */
+const BUSY_RETRY_MS = 500;
 
 export class TransactionReceiver {
-  private readonly chains = new Map<string, Promise<unknown>>();
-  readonly stats = { transactions: 0, retries: 0, pdus: 0, edus: 0, edusDropped: 0 };
+  /** Per origin, the transaction being applied. */
+  private readonly inFlight = new Map<string, { txnId: string; run: Promise<federation.SendTransactionResponse> }>();
+  readonly stats = { transactions: 0, retries: 0, pdus: 0, edus: 0, edusDropped: 0, busy: 0 };
 
   constructor(
     private readonly db: Db,
@@ -44,16 +49,22 @@ export class TransactionReceiver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Applies one transaction of `origin` after the ones it sent before. */
+  /** Applies one transaction of `origin`; 429 while another of its transactions is applied. */
   receive(origin: string, txnId: string, body: { origin: string; pdus: unknown[]; edus?: unknown[] }): Promise<federation.SendTransactionResponse> {
     if (body.origin !== origin) throw forbidden('The transaction origin is not the server that signed the request');
-    const prev = this.chains.get(origin) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.apply(origin, txnId, body));
-    const tail = run.catch(() => undefined);
-    this.chains.set(origin, tail);
-    void tail.then(() => {
-      if (this.chains.get(origin) === tail) this.chains.delete(origin);
-    });
+    const busy = this.inFlight.get(origin);
+    if (busy !== undefined) {
+      if (busy.txnId === txnId) return busy.run; // the sender gave up waiting and sent it again
+      this.stats.busy++;
+      throw new MatrixError(429, ErrCode.LIMIT_EXCEEDED, 'Another transaction of this server is being applied: send one at a time', { retry_after_ms: BUSY_RETRY_MS });
+    }
+    const run = this.apply(origin, txnId, body);
+    const entry = { txnId, run };
+    this.inFlight.set(origin, entry);
+    const done = () => {
+      if (this.inFlight.get(origin) === entry) this.inFlight.delete(origin);
+    };
+    run.then(done, done);
     return run;
   }
 
