@@ -58,7 +58,7 @@ export const getRoomSummary = endpoint({
   path: `${V1}/room_summary/{roomIdOrAlias}`,
   // "Servers MAY allow unauthenticated access" to rooms anyone may preview.
   auth: 'optional',
-  // Hush does not federate: `via` is read and ignored (only the last value of a repeated parameter).
+  // `via`: a server asked for a room this server does not hold (only the last value of the repeated parameter is kept).
   query: { via: { kind: 'string', maxLength: 255 } },
   response: responds<RoomPreview & { membership?: 'invite' | 'join' | 'knock' | 'leave' | 'ban' }>(),
 });

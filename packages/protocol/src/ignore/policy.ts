@@ -122,6 +122,25 @@ export function ignoreReason(view: IgnoreView, userId: string): string | null {
   return null;
 }
 
+/** Which list makes a room ignored in previews (the space hierarchy, the room summary; decision
+ *  0039), or null. A room is ignored when it is listed itself (MSC2270 `ignored_rooms`, MSC3840
+ *  `ignored_room_ids`, an MSC4365 room rule with `use_banned_rooms`), when the server in its id is
+ *  ignored (MSC3840 `ignored_servers`, an MSC4365 server rule), or when its creator, where known, is
+ *  ignored by any list (`ignoreReason`). A room the viewer is joined to is never hidden by this. */
+export function roomIgnoreReason(view: IgnoreView, room: { roomId: string; creator?: string | undefined; joined?: boolean }): string | null {
+  if (room.joined === true) return null;
+  if (view.ignoredInviteRooms.has(room.roomId)) return INVITE_RULE.ignoredRoom;
+  const r = view.ignoreRules;
+  if (r !== null && globMatches(r.rooms, room.roomId)) return INVITE_RULE.listRoom;
+  const colon = room.roomId.indexOf(':');
+  if (colon > 0) {
+    const server = room.roomId.slice(colon + 1);
+    if (view.ignoredServers.has(server)) return INVITE_RULE.ignoredServer;
+    if (r !== null && globMatches(r.servers, server)) return INVITE_RULE.listServer;
+  }
+  return room.creator === undefined ? null : ignoreReason(view, room.creator);
+}
+
 /** Non-state events from ignored senders are hidden; state events are always served. */
 export function hidesEvent(view: IgnoreView, ev: { sender: string; state_key: string | null }): boolean {
   return ev.state_key === null && hidesUser(view, ev.sender);

@@ -4,7 +4,7 @@
 
 import type { IgnoreView } from '@hush/protocol';
 
-export { hidesEvent, hidesInvite, hidesUser, ignoreReason, inviteBlockRule, inviteRule, invitePermissionVerdict, rejectsInviteFrom } from '@hush/protocol';
+export { hidesEvent, hidesInvite, hidesUser, ignoreReason, roomIgnoreReason, inviteBlockRule, inviteRule, invitePermissionVerdict, rejectsInviteFrom } from '@hush/protocol';
 export type { IgnoreRules, IgnoreView, InvitePermission, PolicyRules } from '@hush/protocol';
 
 declare const loaded: unique symbol;

@@ -27,6 +27,7 @@ import { E2eKeysService } from './e2e/keys.ts';
 import { CrossSigningService } from './e2e/cross-signing.ts';
 import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
+import { SpaceHierarchyService } from './rooms/space-hierarchy.ts';
 import { UserDirectoryService } from './user-directory.ts';
 import { PushRulesService } from './push-rules/service.ts';
 import { PusherService } from './push/pushers.ts';
@@ -58,6 +59,8 @@ export interface Services {
   crossSigning: CrossSigningService;
   keyBackup: KeyBackupService;
   publicRooms: PublicRoomsService;
+  /** The space hierarchy and room summaries (previews of rooms, ours or other servers'). */
+  spaces: SpaceHierarchyService;
   userDirectory: UserDirectoryService;
   pushRules: PushRulesService;
   pushers: PusherService;
@@ -128,6 +131,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     crossSigning: new CrossSigningService(db, notifier, accounts),
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
+    spaces: new SpaceHierarchyService(db, config.serverName),
     userDirectory: new UserDirectoryService(db),
     pushRules,
     pushers: new PusherService(db, config.outboundAllowPrivate),

@@ -1,16 +1,16 @@
 // GET /_matrix/client/v1/room_summary/{roomIdOrAlias} (spec: room_summary.yaml, v1.15): a room's
 // summary for anyone who may preview it; 404 M_NOT_FOUND otherwise, exactly as for a room that
-// does not exist, so a private room is never revealed.
+// does not exist, so a private room is never revealed. A room we do not hold is asked of `via` and
+// the server in its id (decision 0039).
 
 import { api } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
-import { roomSummary } from '../../services/rooms/preview.ts';
 
 export function routes(s: Services): RouteDef[] {
   return [
-    defineRoute(api.getRoomSummary, async ({ requester, params }) =>
-      roomSummary(s.database.db, await s.rooms.resolveRoom(params.roomIdOrAlias), requester?.userId),
+    defineRoute(api.getRoomSummary, async ({ requester, params, query }) =>
+      s.spaces.summary(await s.rooms.resolveRoom(params.roomIdOrAlias), requester?.userId, query.via !== undefined ? [query.via] : []),
     ),
   ];
 }

@@ -3,9 +3,7 @@
 import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
-import { SpaceHierarchyService } from '../../services/rooms/space-hierarchy.ts';
 
 export function routes(s: Services): RouteDef[] {
-  const spaces = new SpaceHierarchyService(s.database.db);
-  return [defineRoute(api.getSpaceHierarchy, ({ requester, params, query }) => spaces.hierarchy(requester, parseRoomId(params.roomId), query))];
+  return [defineRoute(api.getSpaceHierarchy, ({ requester, params, query }) => s.spaces.hierarchy(requester, parseRoomId(params.roomId), query))];
 }

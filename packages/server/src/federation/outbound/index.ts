@@ -8,7 +8,7 @@ import type { Federation } from '../index.ts';
 import { OutboundQueue } from './queue.ts';
 import { FederatedMembership } from './membership.ts';
 import { startOutboundEdus } from './edus.ts';
-import { remotePublicRooms } from './directory.ts';
+import { remoteHierarchy, remotePublicRooms } from './directory.ts';
 import { Backfiller } from './backfill.ts';
 
 /** A server's requests wake its queue at most this often. */
@@ -31,6 +31,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   const membership = new FederatedMembership(db, f, writer, queue);
   s.rooms.remote = membership;
   s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
+  s.spaces.remote = remoteHierarchy(f);
   const backfiller = new Backfiller(db, f);
   s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
   membership.onInviteStored = (userId, roomId, sender) => s.rooms.rejectArrivedInvite(userId, roomId, sender);
@@ -53,6 +54,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
       writer.onFederateQueued = null;
       s.rooms.remote = null;
       s.publicRooms.remote = null;
+      s.spaces.remote = null;
       s.reads.backfill = null;
       await queue.stop();
     },
