@@ -173,3 +173,13 @@ describe('the server-default rules', () => {
     assert.equal(evaluate(compileRuleset(rs), { ...msg({ body: 'hello' }), room_id: '!other:example.org' }, ctx()).ruleId, '@bob:example.org');
   });
 });
+
+describe('patterns and names holding "-" (a regular expression with the u flag refuses `\\-`)', () => {
+  test('event_match on a user id and on a body word, contains_display_name with a hyphenated name', () => {
+    assert.equal(matches([{ kind: 'event_match', key: 'state_key', pattern: '@jean-luc:example.org' }], { ...topic('x'), state_key: '@jean-luc:example.org' }), true);
+    assert.equal(matches([{ kind: 'event_match', key: 'state_key', pattern: '@jean-luc:example.org' }], { ...topic('x'), state_key: '@jeanXluc:example.org' }), false);
+    assert.equal(matches([{ kind: 'event_match', key: 'content.body', pattern: 'jean-luc' }], body('hi Jean-Luc!')), true);
+    assert.equal(matches([{ kind: 'contains_display_name' }], body('ask Jean-Luc now'), ctx({ name: 'Jean-Luc' })), true);
+    assert.equal(matches([{ kind: 'contains_display_name' }], body('ask Jean now'), ctx({ name: 'Jean-Luc' })), false);
+  });
+});

@@ -86,7 +86,7 @@ function globSource(glob: string): string {
   for (const ch of glob) {
     if (ch === '*') out += '.*';
     else if (ch === '?') out += '.';
-    else out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    else out += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return out;
 }
@@ -171,7 +171,7 @@ const literalMatchers = new Map<string, RegExp>();
 function wordLiteral(name: string, body: string): boolean {
   let re = literalMatchers.get(name);
   if (!re) {
-    const src = name.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    const src = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     re = new RegExp(`(?<![${WORD}])${src}(?![${WORD}])`, 'iu');
     if (literalMatchers.size >= 1000) literalMatchers.clear();
     literalMatchers.set(name, re);
