@@ -47,8 +47,8 @@ export interface Ctx {
   room(body: Record<string, unknown>): Promise<string>;
 }
 
-export async function setup(): Promise<Ctx> {
-  const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
+export async function setup(opts: Pick<Parameters<typeof createTestApp>[0] & object, 'federation'> = {}): Promise<Ctx> {
+  const t = await createTestApp({ config: { 'server-name': US, federation: 'on' }, ...opts });
   apps.push(t);
   await seedKey(t, REMOTE);
   await seedKey(t, STRANGER);

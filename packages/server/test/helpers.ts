@@ -7,6 +7,7 @@ import { resolveConfig, type Config, type ConfigInput } from '../src/config/conf
 import { openDatabase, type DatabaseHandle } from '../src/storage/db.ts';
 import { createServices, type Services } from '../src/services/index.ts';
 import { buildApp } from '../src/app.ts';
+import type { Federation } from '../src/federation/index.ts';
 import { checkIfDocumented } from '../../../tests/support/openapi.ts';
 import { freshPgDatabase } from '../../../tests/support/postgres.ts';
 
@@ -53,7 +54,8 @@ export interface TestApp {
 
 export const DEFAULT_PASSWORD = 'correct horse';
 
-export async function createTestApp(opts: { database?: string; config?: Partial<ConfigInput> } = {}): Promise<TestApp> {
+/** `federation`: builds the app's Federation (a test's fakes); it is closed with the app. */
+export async function createTestApp(opts: { database?: string; config?: Partial<ConfigInput>; federation?: (config: Config, database: DatabaseHandle) => Promise<Federation> } = {}): Promise<TestApp> {
   const config = resolveConfig({
     'server-name': 'localhost',
     'rate-limits': false,
@@ -66,7 +68,9 @@ export async function createTestApp(opts: { database?: string; config?: Partial<
   let app: FastifyInstance;
   try {
     services = await createServices(config, database);
-    app = await buildApp({ services, logger: pino({ level: 'silent' }) });
+    const federation = opts.federation ? await opts.federation(config, database) : undefined;
+    app = await buildApp({ services, logger: pino({ level: 'silent' }), ...(federation ? { federation } : {}) });
+    if (federation) app.addHook('onClose', () => federation.close());
     await app.ready();
   } catch (err) {
     await services?.stop();
