@@ -29,10 +29,12 @@ export interface OwnServer {
   stop(): Promise<void>;
 }
 
-export async function startOwnHush(): Promise<OwnServer> {
+/** With `database` (a SQLite file or postgres:// URL, e.g. the scale data set of bench/generate.ts)
+ *  it serves that database and leaves it in place when stopped; else a fresh one in a temp dir. */
+export async function startOwnHush(opts: { database?: string } = {}): Promise<OwnServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hush-bench-'));
   const port = await freePort();
-  const args = ['serve', '--port', String(port), '--database', join(dir, 'hush.sqlite'), '--rate-limits', 'off', '--registration', 'open', '--server-name', 'localhost', '--log-level', 'warn'];
+  const args = ['serve', '--port', String(port), '--database', opts.database ?? join(dir, 'hush.sqlite'), '--rate-limits', 'off', '--registration', 'open', '--server-name', 'localhost', '--log-level', 'warn'];
   const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/hush.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
