@@ -28,10 +28,11 @@ export interface AppDeps {
 /** `Server: Hush/<version>` on every response, so a benchmark or an operator can tell what answered. */
 const SERVER_HEADER = `Hush/${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 
-// CORS as the spec asks, and the Server header, on every response.
+// CORS as the spec asks (its methods list gained HEAD and PATCH in v1.13, MSC4138), and the Server
+// header, on every response.
 const COMMON_HEADERS = {
   'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
   server: SERVER_HEADER,
 };

@@ -3,6 +3,9 @@
 // deprecated, is served — a descriptor with its operationId in @hush/protocol, for the spec's method
 // and path, and a route for it in the app — or belongs to a module listed in EXCLUDED, which
 // answers 404 M_UNRECOGNIZED today. An excluded operation that is in fact served fails too.
+// And the behaviour changes of each version after v1.11 (BEHAVIOUR_REVIEW, from the spec's
+// changelogs) are all met up to the advertised version, while the next version is either missing
+// an operation or has a change marked not met, with its reason: advertising never lags silently.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,9 +64,65 @@ export const EXCLUDED: Exclusion[] = [
   { module: 'Room previews (peeking) and room initial sync', reason: 'previews are served by getRoomSummary and the space hierarchy instead', operations: ['peekEvents', 'roomInitialSync'] },
   { module: 'Mutual rooms', reason: 'a recent addition; not served yet', operations: ['getMutualRooms'] },
   { module: 'OAuth 2.0 API', reason: 'Hush is its own authorization server only through /login', operations: ['getAuthMetadata'] },
-  { module: 'Policy servers', reason: 'v1.18, beyond the versions we advertise', operations: ['getWellknownPolicy'] },
+  { module: 'Policy servers', reason: 'an optional module (v1.18): Hush is no policy server and asks none', operations: ['getWellknownPolicy'] },
   { module: 'Extended profile fields', reason: 'v1.16, beyond the versions we advertise: only displayname and avatar_url exist', operations: ['deleteProfileField'] },
 ];
+
+interface BehaviourChange {
+  /** What the version changed for a client of the client-server API (its changelog, condensed). */
+  change: string;
+  met: boolean;
+  /** How Hush meets it (the test or code that shows it), or why it does not. */
+  how: string;
+}
+
+/** The client-server behaviour changes of every version after v1.11, reviewed one by one from the
+ *  spec's changelogs (new operations are checked from the OpenAPI files instead). Clarifications
+ *  that change nothing a server does, and client-only changes, are left out or noted as such. */
+export const BEHAVIOUR_REVIEW: Record<string, BehaviourChange[]> = {
+  'v1.12': [
+    { change: 'Content-Disposition and Content-Type required on downloads and thumbnails', met: true, how: 'http/media-headers.ts; media tests' },
+    { change: '`via` on /join and /knock (MSC4156); `server_name` deprecated', met: true, how: 'every via value is tried, server_name still read (test/api/join-via.test.ts)' },
+    { change: '403 on profile look-ups, account locking (M_USER_LOCKED), guests and authenticated media', met: true, how: 'MAY / not applicable: profiles are public, no locking (no admin module), no guest accounts' },
+    { change: 'marking rooms unread (m.marked_unread)', met: true, how: 'client-side room account data, stored like any other' },
+  ],
+  'v1.13': [
+    { change: 'CORS Access-Control-Allow-Methods adds HEAD and PATCH (MSC4138)', met: true, how: 'app.ts; accounts.test.ts CORS test' },
+    { change: 'one-time keys claimed in upload order (MSC4225)', met: true, how: 'upload_seq; e2e-keys.test.ts "claims hand one-time keys out in the order they were uploaded"' },
+    { change: 'M_USER_SUSPENDED, requestToken error codes, reply fallbacks removed', met: true, how: 'not applicable: no suspension, no 3PID (excluded), client-side' },
+  ],
+  'v1.14': [
+    { change: '`server_name` removed from /join and /knock', met: true, how: 'still read, harmless to clients of either version' },
+    { change: 'default room version 11', met: true, how: 'DEFAULT_ROOM_VERSION = 11' },
+  ],
+  'v1.15': [
+    { change: 'room_summary and /hierarchy gain room_version, encryption, allowed_room_ids', met: true, how: 'services/rooms/preview.ts; room-summary and space-hierarchy tests' },
+    { change: 'm.topic content block in m.room.topic', met: true, how: 'createRoom writes m.topic beside topic' },
+    { change: 'user directory: rooms with a public join rule or world_readable history count as public', met: true, how: 'public-rooms.test.ts "spec v1.15: users joined to an unlisted room …"' },
+    { change: 'OAuth 2.0 API (auth_metadata)', met: true, how: 'an optional API: 404 M_UNRECOGNIZED is the spec\'s answer of a server without it (EXCLUDED)' },
+  ],
+  'v1.16': [
+    { change: 'extended profile fields (MSC4133), m.tz, m.profile_fields capability', met: false, how: 'only displayname and avatar_url' },
+    { change: '`format=event` on GET /rooms/{roomId}/state/{eventType}/{stateKey}', met: false, how: 'the content is answered whatever the format' },
+    { change: '`use_state_after` / `state_after` in /sync (MSC4222)', met: false, how: 'the parameter is accepted and ignored' },
+    { change: 'room version 12 (creators, room ids without a domain, additional_creators, its power levels)', met: true, how: 'room versions are negotiated by m.room_versions, which lists 1–11; the spec asks servers to keep creating v11 rooms. Joining v12 rooms over federation is its own issue' },
+    { change: 'stripped state of invites and knocks includes m.room.create', met: true, how: 'services/sync/streams/rooms/invited.ts' },
+  ],
+  'v1.17': [
+    { change: 'application services masquerade as devices and create them with PUT /devices (MSC4326, MSC4190); m.oauth UIA', met: true, how: 'not applicable: no application services, no OAuth' },
+    { change: 'device_one_time_keys_count is only optional when no keys are left', met: true, how: 'always sent (e2e-keys.test.ts)' },
+  ],
+  'v1.18': [
+    { change: 'm.room.redaction sent through PUT /send in every room version (MSC4169)', met: false, how: 'stored without being applied to its target' },
+    { change: 'invite blocking (MSC4380)', met: true, how: 'm.invite_permission_config, e2e tested' },
+    { change: 'administrator suspend/lock endpoints, policy servers, OAuth account management', met: true, how: 'optional modules (EXCLUDED)' },
+    { change: 'reports may answer 200 for unknown subjects; m.forget_forced_upon_leave; M_USER_LIMIT_EXCEEDED', met: true, how: 'MAY / optional capability (absent means false)' },
+  ],
+  'v1.19': [
+    { change: 'GET /mutual_rooms (MSC2666)', met: false, how: 'not served (EXCLUDED)' },
+    { change: 'unsigned.replaces_state on state events', met: false, how: 'not sent' },
+  ],
+};
 
 /** Spec operations served by differently named descriptors: until v1.16 the profile's
  *  `{keyName}` operations were per-field operations for displayname and avatar_url. */
@@ -114,6 +173,17 @@ function versionKey(v: string): [number, number] {
 }
 const atMost = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
 const HIGHEST = SUPPORTED_VERSIONS.map(versionKey).reduce((a, b) => (atMost(a, b) ? b : a));
+const label = (k: [number, number]) => `v${k[0]}.${k[1]}`;
+
+/** Every version named by an `x-addedInMatrixVersion` in the spec files, oldest first. */
+function versionsInSpec(): [number, number][] {
+  const found = new Set<string>();
+  for (const name of readdirSync(SPEC_DIR, { recursive: true }) as string[]) {
+    if (!name.endsWith('.yaml') && !name.endsWith('.json')) continue;
+    for (const m of readFileSync(join(SPEC_DIR, name), 'utf8').matchAll(/x-addedInMatrixVersion["']?\s*:\s*["']?(\d+\.\d+)/g)) found.add(m[1]!);
+  }
+  return [...found].map(versionKey).sort((a, b) => (atMost(a, b) ? -1 : 1));
+}
 
 /** Path templates compared with parameter names erased. */
 const shape = (p: string) => p.replace(/\{[^}]+\}/g, '{}');
@@ -169,6 +239,39 @@ describe('conformance with the advertised versions', () => {
       [],
       'operations the advertised versions require that are neither served nor excluded',
     );
+  });
+
+  test('the behaviour review covers every version from v1.12 to the newest in the spec files', () => {
+    const newest = versionsInSpec().at(-1)!;
+    assert.ok(atMost([1, 12], newest), `the spec files name no version after v1.11 (${SPEC_DIR})`);
+    const expected: string[] = [];
+    for (let minor = 12; atMost([1, minor], newest); minor++) expected.push(`v1.${minor}`);
+    assert.deepEqual(Object.keys(BEHAVIOUR_REVIEW), expected, 'review the changelog of each new version (BEHAVIOUR_REVIEW)');
+  });
+
+  test('every behaviour change of the advertised versions is met', () => {
+    const unmet = Object.entries(BEHAVIOUR_REVIEW)
+      .filter(([v]) => atMost(versionKey(v), HIGHEST))
+      .flatMap(([v, changes]) => changes.filter((c) => !c.met).map((c) => `${v}: ${c.change} (${c.how})`));
+    assert.deepEqual(unmet, [], 'advertised, but not met');
+  });
+
+  test('the version after the advertised one is not ready: an operation is missing or a change is not met', (ctx) => {
+    const next = Object.keys(BEHAVIOUR_REVIEW).find((v) => !atMost(versionKey(v), HIGHEST));
+    if (next === undefined) return; // the newest version of the spec files is advertised
+    const key = versionKey(next);
+    const missing = all.filter((o) => !o.deprecated && o.added !== undefined && atMost(versionKey(o.added), key) && !atMost(versionKey(o.added), HIGHEST) && !served(o) && !excludedIds.has(o.operationId));
+    const unmet = BEHAVIOUR_REVIEW[next]!.filter((c) => !c.met);
+    ctx.diagnostic(`${next} — operations missing: ${missing.map((o) => o.operationId).join(', ') || 'none'}; not met: ${unmet.map((c) => c.change).join('; ') || 'none'}`);
+    assert.ok(missing.length > 0 || unmet.length > 0, `${next} is ready: add it to SUPPORTED_VERSIONS (and decision 0002)`);
+  });
+
+  test('the operations each version after v1.11 adds (listed for the review)', (ctx) => {
+    for (const v of Object.keys(BEHAVIOUR_REVIEW)) {
+      const added = all.filter((o) => o.added !== undefined && label(versionKey(o.added)) === v);
+      ctx.diagnostic(`${v}: ${added.map((o) => `${o.operationId}${served(o) ? '' : excludedIds.has(o.operationId) ? ' (excluded)' : ' (MISSING)'}`).join(', ') || 'none'}`);
+    }
+    assert.ok(all.some((o) => o.added !== undefined && !atMost(versionKey(o.added), [1, 11])), 'operations added after v1.11 are found');
   });
 
   test('the exclusion table is honest: known operations, none of them served, none listed twice', () => {

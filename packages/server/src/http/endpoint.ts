@@ -209,6 +209,19 @@ export function parseQuery(spec: QuerySpec, raw: Record<string, unknown>): Recor
   return out;
 }
 
+/** Every value of a repeated query parameter (the spec's array parameters: `?via=a&via=b`), each
+ *  checked as parseQuery checks a string; at most `maxCount` are kept. */
+export function queryValues(req: FastifyRequest, name: string, maxLength: number, maxCount = 20): string[] {
+  const raw = (req.query as Record<string, unknown> | undefined)?.[name];
+  const all: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return all.slice(0, maxCount).map((v) => {
+    const s = String(v);
+    if (s.length > maxLength) throw invalidParam(`Query parameter ${name} is too long`);
+    if (!storableString(s)) throw invalidParam(`Query parameter ${name} is not valid Unicode`);
+    return s;
+  });
+}
+
 /** `{roomId}` → `:roomId` for the router; also the r0 alias of every v3 path (client and media). */
 export function routerPaths(path: string): string[] {
   const p = path.replace(/\{(\w+)\}/g, ':$1');

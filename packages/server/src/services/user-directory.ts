@@ -1,5 +1,6 @@
 // The user directory (spec "User directory", users.yaml): local users who share a room with the
-// searcher or are in a room published in the directory; deactivated accounts never appear.
+// searcher, or are joined to a room that is published in the directory, has a `public` join rule or
+// `world_readable` history visibility (the spec's minimum since v1.15); deactivated accounts never appear.
 
 import type { UserDirectoryResponse, UserDirectoryResult } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';

@@ -53,6 +53,24 @@ export const accountsStore = {
               inner.or([
                 inner('m.room_id', 'in', inner.selectFrom('memberships as v').select('v.room_id').where('v.user_id', '=', viewer).where('v.membership', '=', 'join')),
                 inner('m.room_id', 'in', inner.selectFrom('rooms as r').select('r.room_id').where('r.is_public', '=', 1)),
+                // Spec v1.15: rooms with a `public` join rule or `world_readable` history visibility.
+                inner(
+                  'm.room_id',
+                  'in',
+                  inner
+                    .selectFrom('room_state as rs')
+                    .innerJoin('state_events as se', (j) =>
+                      j.onRef('se.room_id', '=', 'rs.room_id').onRef('se.type', '=', 'rs.type').onRef('se.state_key', '=', 'rs.state_key').onRef('se.stream_ordering', '=', 'rs.stream_ordering'),
+                    )
+                    .select('rs.room_id')
+                    .where('rs.state_key', '=', '')
+                    .where((c) =>
+                      c.or([
+                        c.and([c('rs.type', '=', 'm.room.join_rules'), c('se.value', '=', 'public')]),
+                        c.and([c('rs.type', '=', 'm.room.history_visibility'), c('se.value', '=', 'world_readable')]),
+                      ]),
+                    ),
+                ),
               ]),
             ),
         ),

@@ -2,6 +2,7 @@
 // signatures uploaded for them, and the stream positions at which a user's device list changed.
 // Rows only: which key is valid, who may see which signature, is decided by services/e2e/.
 
+import { sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { E2eCrossSigningKeysTable, E2eSignaturesTable, RemoteE2eKeysTable } from './schema.ts';
 
@@ -57,11 +58,22 @@ export const e2eKeysStore = {
     return rows.map((r) => ({ algorithm: r.algorithm, keyId: r.key_id, json: r.json }));
   },
 
+  /** One upload's new keys, numbered one past the device's last upload so that claims hand them
+   *  out in upload order (spec v1.13: "One-time keys are given out in the order that they were
+   *  uploaded"; keys of one upload are equivalent). */
   async insertOneTimeKeys(tx: Tx, userId: string, deviceId: string, keys: readonly OneTimeKeyRow[]): Promise<void> {
+    if (keys.length === 0) return;
+    const last = await tx
+      .selectFrom('e2e_one_time_keys')
+      .select(sql<number | string | null>`max(upload_seq)`.as('n'))
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    const seq = Number(last?.n ?? 0) + 1;
     for (let i = 0; i < keys.length; i += 200) {
       await tx
         .insertInto('e2e_one_time_keys')
-        .values(keys.slice(i, i + 200).map((k) => ({ user_id: userId, device_id: deviceId, algorithm: k.algorithm, key_id: k.keyId, json: k.json })))
+        .values(keys.slice(i, i + 200).map((k) => ({ user_id: userId, device_id: deviceId, algorithm: k.algorithm, key_id: k.keyId, json: k.json, upload_seq: seq })))
         .onConflict((oc) => oc.columns(['user_id', 'device_id', 'algorithm', 'key_id']).doNothing())
         .execute();
     }
@@ -124,6 +136,7 @@ export const e2eKeysStore = {
         .where('user_id', '=', userId)
         .where('device_id', '=', deviceId)
         .where('algorithm', '=', algorithm)
+        .orderBy('upload_seq')
         .orderBy('key_id')
         .limit(1)
         .executeTakeFirst();

@@ -82,6 +82,7 @@ export const mediaStore = {
         created_ts: c.uploadedTs,
         unused_expires_ts: null,
         uploaded_ts: c.uploadedTs,
+        last_access_ts: null,
         sha256: c.sha256,
         size: c.size,
         content_type: c.contentType,
@@ -99,6 +100,7 @@ export const mediaStore = {
         created_ts: createdTs,
         unused_expires_ts: expiresTs,
         uploaded_ts: null,
+        last_access_ts: null,
         sha256: null,
         size: null,
         content_type: null,
@@ -122,7 +124,7 @@ export const mediaStore = {
   /** Another server's media cached here (key `<server>/<mediaId>`, user_id the server name): a
    *  second fetch of the same media replaces the first. */
   async putRemote(tx: Tx, key: string, serverName: string, c: MediaContent): Promise<void> {
-    const values = { sha256: c.sha256, size: c.size, content_type: c.contentType, upload_name: c.uploadName, uploaded_ts: c.uploadedTs };
+    const values = { sha256: c.sha256, size: c.size, content_type: c.contentType, upload_name: c.uploadName, uploaded_ts: c.uploadedTs, last_access_ts: c.uploadedTs };
     await tx
       .insertInto('media')
       .values({ media_id: key, user_id: serverName, created_ts: c.uploadedTs, unused_expires_ts: null, ...values })

@@ -572,6 +572,16 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // One-time keys are handed out in the order they were uploaded (spec v1.13, MSC4225): the
+    // device's upload count. Remote media's last use, for the cache's LRU bound (decision 0038).
+    version: 17,
+    name: 'one-time key upload order; remote media last access',
+    async up(db) {
+      await db.schema.alterTable('e2e_one_time_keys').addColumn('upload_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('media').addColumn('last_access_ts', 'bigint').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

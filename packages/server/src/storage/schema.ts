@@ -196,6 +196,8 @@ export interface E2eOneTimeKeysTable {
   key_id: string;
   /** The key as uploaded: a JSON string (unsigned key) or object (signed key). */
   json: string;
+  /** Which upload of the device brought it (1, 2, …; 0 before migration 17): claims take the oldest. */
+  upload_seq: Generated<number>;
 }
 
 export interface E2eFallbackKeysTable {
@@ -265,6 +267,8 @@ export interface MediaTable {
   size: number | null;
   content_type: string | null;
   upload_name: string | null;
+  /** Another server's cached media: when it was last served (its fetch, then each use, coarsely). */
+  last_access_ts: number | null;
 }
 
 export interface ReportsTable {

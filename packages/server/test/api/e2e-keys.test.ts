@@ -162,6 +162,19 @@ describe('POST /keys/query and /keys/claim', () => {
     assert.deepEqual(none.json.one_time_keys, {});
     assert.ok(none.json.failures['remote.example']);
   });
+  test('claims hand one-time keys out in the order they were uploaded, not by key id (spec v1.13)', async () => {
+    const a = await t.register('order1');
+    const b = await t.register('order2');
+    const k = newKey();
+    const otk = (key: string) => sign({ key }, a.userId, a.deviceId, k);
+    await upload(a, { device_keys: deviceKeys(a, k), one_time_keys: { 'signed_curve25519:ZZZ': otk('first') } });
+    await upload(a, { one_time_keys: { 'signed_curve25519:MMM': otk('second') } });
+    await upload(a, { one_time_keys: { 'signed_curve25519:AAA': otk('third') } });
+    const claim = async () => Object.keys((await post(b, '/keys/claim', { one_time_keys: { [a.userId]: { [a.deviceId]: 'signed_curve25519' } } })).json.one_time_keys[a.userId][a.deviceId]);
+    assert.deepEqual([...(await claim()), ...(await claim())], ['signed_curve25519:ZZZ', 'signed_curve25519:MMM']);
+    await upload(a, { one_time_keys: { 'signed_curve25519:AAB': otk('fourth') } });
+    assert.deepEqual([...(await claim()), ...(await claim())], ['signed_curve25519:AAA', 'signed_curve25519:AAB']);
+  });
 });
 
 describe('device lists', () => {

@@ -115,6 +115,23 @@ describe('user directory', () => {
     assert.deepEqual((await search(bob, 'carol')).results.map((u) => u.user_id), [carol.userId]);
   });
 
+  test('spec v1.15: users joined to an unlisted room with a public join rule or world_readable history are found; not other rooms', async () => {
+    const [erin, frank, gina, seeker] = [await t.register('erin15'), await t.register('frank15'), await t.register('gina15'), await t.register('seeker15')];
+    const names = async (term: string) =>
+      ((await t.req('POST', `${V3}/user_directory/search`, { token: seeker.token, body: { search_term: term } })).json as { results: { user_id: string }[] }).results.map((u) => u.user_id);
+    const openRoom = await r.createRoom(erin, { preset: 'public_chat' }); // public join rule, not published
+    const readable = await r.createRoom(frank);
+    const closed = await r.createRoom(gina);
+    assert.ok(openRoom && closed);
+    assert.deepEqual(await names('frank15'), []);
+    await r.setState(frank, readable, 'm.room.history_visibility', { history_visibility: 'world_readable' });
+    assert.deepEqual(await names('erin15'), [erin.userId], 'public join rule');
+    assert.deepEqual(await names('frank15'), [frank.userId], 'world_readable history');
+    assert.deepEqual(await names('gina15'), [], 'an invite-only room with shared history is not public');
+    await r.setState(erin, openRoom, 'm.room.join_rules', { join_rule: 'invite' });
+    assert.deepEqual(await names('erin15'), [], 'the current join rule counts, not an earlier one');
+  });
+
   test('bad bodies', async () => {
     for (const body of [{}, { search_term: 5 }, { search_term: 'a', limit: -1 }, { search_term: 'a', limit: 'x' }]) {
       assert.equal((await t.req('POST', `${V3}/user_directory/search`, { token: alice.token, body })).json.errcode, 'M_BAD_JSON', JSON.stringify(body));

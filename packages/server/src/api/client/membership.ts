@@ -2,7 +2,7 @@
 // leaving.yaml, kicking.yaml, banning.yaml, list_joined_rooms.yaml).
 
 import { api, parseRoomId, parseUserId } from '@hush/protocol';
-import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import { defineRoute, queryValues, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 
 export function routes(s: Services): RouteDef[] {
@@ -14,8 +14,8 @@ export function routes(s: Services): RouteDef[] {
     defineRoute(api.joinRoomById, async ({ requester, params, body }) => ({
       room_id: await s.rooms.join(requester, parseRoomId(params.roomId), body.reason),
     })),
-    defineRoute(api.joinRoom, async ({ requester, params, body, query }) => ({
-      room_id: await s.rooms.join(requester, params.roomIdOrAlias, body.reason, query.via !== undefined ? [query.via] : []),
+    defineRoute(api.joinRoom, async ({ requester, params, body, req }) => ({
+      room_id: await s.rooms.join(requester, params.roomIdOrAlias, body.reason, [...queryValues(req, 'via', 255), ...queryValues(req, 'server_name', 255)]),
     })),
     defineRoute(api.leaveRoom, async ({ requester, params, body }) => {
       await s.rooms.leave(requester, parseRoomId(params.roomId), body.reason);
