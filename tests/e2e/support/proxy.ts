@@ -1,7 +1,8 @@
 // A TCP proxy for e2e federation tests: listens on a loopback port and forwards raw bytes (TLS
 // passes through untouched) to one or several backend ports, round-robin per connection. It can
 // be cut (every connection refused with a reset, live ones dropped) and healed, and it can refuse
-// only the connections opened by given processes: the client's process is found from the kernel's
+// — or stall: accept and never forward, as a server that stopped answering — only the connections
+// opened by given processes: the client's process is found from the kernel's
 // socket table (/proc/net/tcp{,6} → socket inode → /proc/PID/fd), so a server can be partitioned
 // from the others without anything in the server knowing it is under test. Linux only.
 
@@ -18,10 +19,11 @@ interface Live {
 export class TcpProxy {
   private readonly live = new Set<Live>();
   private readonly blockedPids = new Set<number>();
+  private readonly stalledPids = new Set<number>();
   private down = false;
   private next = 0;
   /** Connections forwarded, and refused (cut or blocked), since start. */
-  readonly stats = { forwarded: 0, refused: 0 };
+  readonly stats = { forwarded: 0, refused: 0, stalled: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -65,10 +67,17 @@ export class TcpProxy {
     }
   }
 
-  /** Forwards everything again. */
+  /** Connections opened from now on by these processes are accepted and left hanging. */
+  stall(pids: readonly number[]): void {
+    for (const p of pids) this.stalledPids.add(p);
+  }
+
+  /** Forwards everything again (stalled connections are dropped). */
   heal(): void {
     this.down = false;
     this.blockedPids.clear();
+    if (this.stalledPids.size > 0) for (const c of [...this.live]) if (c.upstream === undefined && c.pid !== undefined && this.stalledPids.has(c.pid)) this.drop(c);
+    this.stalledPids.clear();
   }
 
   async close(): Promise<void> {
@@ -90,7 +99,12 @@ export class TcpProxy {
       this.live.delete(entry);
       entry.upstream?.destroy();
     });
-    if (this.blockedPids.size > 0 && client.remotePort !== undefined) entry.pid = await socketOwner(client.remotePort, this.port, this.blockedPids).catch(() => undefined);
+    const watched = new Set([...this.blockedPids, ...this.stalledPids]);
+    if (watched.size > 0 && client.remotePort !== undefined) entry.pid = await socketOwner(client.remotePort, this.port, watched).catch(() => undefined);
+    if (entry.pid !== undefined && this.stalledPids.has(entry.pid)) {
+      this.stats.stalled++;
+      return;
+    }
     const backend = this.backends.length > 0 ? this.backends[this.next++ % this.backends.length] : undefined;
     if (this.down || backend === undefined || (entry.pid !== undefined && this.blockedPids.has(entry.pid)) || client.destroyed) {
       this.stats.refused++;
