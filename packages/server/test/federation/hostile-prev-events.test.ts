@@ -4,7 +4,8 @@
 // events each, every fetched event pointing at 20 more. The receiver stays bounded — one
 // get_missing_events per received PDU, at most LIMITS.missingEvents events taken from an answer,
 // fetched events never fetch further — answers 200 with a result per PDU, stores none of the
-// events that failed the checks, and keeps serving other requests.
+// events that failed the checks, and keeps serving other requests. And a PDU claiming the largest
+// depth: local events after it keep a depth Canonical JSON allows.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,4 +162,18 @@ test('a transaction whose PDUs point at 20 missing events each, every fetched ev
   const [fwd, back] = [await count(h.c, 'forward_extremities', h.roomId), await count(h.c, 'backward_extremities', h.roomId)];
   t.diagnostic(`${n} PDUs × ${LIMITS.prevEvents} missing prev_events: ${stored} events stored in ${Math.round(ms)} ms, ${fwd} forward and ${back} backward extremities; /versions answered in ${Math.round(versionsMs)} ms meanwhile`);
   assert.ok(ms < 60_000, `${ms} ms`);
+});
+
+test('a PDU claiming the largest depth Canonical JSON allows: accepted, and local events after it still have a valid depth (capped, not past 2^53 − 1)', async () => {
+  const h = await hostileSetup(() => []);
+  const db = h.c.t.database.db;
+  const room = await roomsStore.getRoom(db, h.roomId);
+  assert.ok(room?.head_event_id);
+  const deep = message(h.roomId, h.auth, [room.head_event_id], Number.MAX_SAFE_INTEGER, 'as deep as it gets');
+  assert.deepEqual((await send(h.c, [deep.ev])).json.pdus, { [deep.id]: {} });
+  for (const txnId of ['d1', 'd2']) {
+    const local = await h.c.t.req('PUT', `${V3}/rooms/${encodeURIComponent(h.roomId)}/send/m.room.message/${txnId}`, { token: h.c.alice.token, body: { msgtype: 'm.text', body: txnId } });
+    assert.equal(local.status, 200, local.text);
+    assert.equal(JSON.parse((await eventsStore.byId(db, local.json.event_id))?.json ?? '{}').depth, Number.MAX_SAFE_INTEGER);
+  }
 });

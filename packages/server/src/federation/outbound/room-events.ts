@@ -131,7 +131,7 @@ export async function buildTemplate(tx: Tx, room: RoomsTable, ev: { type: string
     auth_events: authRefs,
     prev_events: prevRefs,
     content: ev.content,
-    depth: room.head_depth + 1,
+    depth: Math.min(room.head_depth + 1, Number.MAX_SAFE_INTEGER),
     origin_server_ts: Date.now(),
     room_id: room.room_id as Pdu['room_id'],
     sender: ev.sender as Pdu['sender'],

@@ -90,7 +90,8 @@ export class EventPersister {
       auth_events: authRefs,
       prev_events: prevRefs,
       content: ev.content,
-      depth: room.head_depth + 1,
+      // Capped: a received event may claim the largest depth Canonical JSON allows (decision 0037).
+      depth: Math.min(room.head_depth + 1, Number.MAX_SAFE_INTEGER),
       origin_server_ts: Date.now(),
       room_id: room.room_id as Pdu['room_id'],
       sender: ev.sender as Pdu['sender'],
