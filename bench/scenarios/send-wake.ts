@@ -5,7 +5,8 @@
 // - throughput: all 100 users send concurrently on keep-alive connections (spread over every
 //   process); events/s, with this generator's own CPU share (process.cpuUsage) so that the reader
 //   sees it is not the bottleneck, and the server's CPU when we started it.
-// - one-room throughput with `wrk` and bench/send.lua, when wrk is on the PATH (else skipped).
+// - one-room throughput with `wrk` and bench/send.lua (10 connections, then 1), with the server's CPU
+//   per send, when wrk is on the PATH (else skipped).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -92,23 +93,33 @@ export async function sendWake(t: Target): Promise<ScenarioResult> {
   figures.push({ key: 'send_throughput_events_per_s', label: `sends, 100 users in 10 rooms, ${CONCURRENCY} in flight`, value: round(total / secs), unit: 'events/s' });
   figures.push({ key: 'send_throughput_generator_cpu_cores', label: '  … CPU used by this load generator', value: round((cpu.user + cpu.system) / 1e6 / secs), unit: 'cores' });
   if (!Number.isNaN(srv)) figures.push({ key: 'send_throughput_server_cpu_cores', label: '  … CPU used by the server process(es)', value: round(srv / secs), unit: 'cores' });
+  if (!Number.isNaN(srv)) figures.push({ key: 'send_throughput_server_cpu_ms_per_send', label: '  … server CPU per send', value: round((srv * 1000) / total), unit: 'ms' });
   if (!Number.isNaN(machine)) figures.push({ key: 'send_throughput_machine_cpu_cores', label: '  … CPU used by the whole machine (database included)', value: round(machine / secs), unit: 'cores' });
   notes.push(`throughput: ${total} sends over ${secs.toFixed(1)} s${t.urls.length > 1 ? `, spread over ${t.urls.length} processes` : ''}`);
 
   // One room with wrk, when installed.
   if (spawnSync('wrk', ['--version']).error === undefined) {
     const seconds = t.quick ? 3 : 10;
-    const out = execFileSync('bash', ['-c', 'wrk -t1 -c10 -d"$1"s -s "$2" "$3"; times', 'wrk', String(seconds), SEND_LUA, t.urls[0]!], {
-      env: { ...process.env, HUSH_TOKEN: users[0]!.token, HUSH_ROOM: enc(rooms[0]!) },
-      encoding: 'utf8',
-    });
-    if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
-    const rate = Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1] ?? NaN);
-    // `times` prints the shell's and then its children's user/system times, e.g. "0m1.234s 0m0.5s".
-    const child = out.trim().split('\n').at(-1)?.match(/(\d+)m([\d.]+)s/g) ?? [];
-    const childCpu = child.reduce((sum, x) => sum + Number(/(\d+)m/.exec(x)?.[1]) * 60 + Number(/m([\d.]+)s/.exec(x)?.[1]), 0);
-    figures.push({ key: 'send_throughput_one_room_wrk_events_per_s', label: 'sends to one room, wrk, 10 connections', value: round(rate), unit: 'events/s' });
-    figures.push({ key: 'send_throughput_one_room_wrk_cpu_cores', label: '  … CPU used by wrk', value: round(childCpu / seconds), unit: 'cores' });
+    // Ten connections, then one (issue 19's figures: sends/s and the server's CPU per send).
+    for (const connections of [10, 1]) {
+      const srvBefore = serverCpuSeconds(t);
+      const out = execFileSync('bash', ['-c', 'wrk -t1 -c"$4" -d"$1"s -s "$2" "$3"; times', 'wrk', String(seconds), SEND_LUA, t.urls[0]!, String(connections)], {
+        env: { ...process.env, HUSH_TOKEN: users[0]!.token, HUSH_ROOM: enc(rooms[0]!) },
+        encoding: 'utf8',
+      });
+      const srvUsed = serverCpuSeconds(t) - srvBefore;
+      if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+      const rate = Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1] ?? NaN);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+      // `times` prints the shell's and then its children's user/system times, e.g. "0m1.234s 0m0.5s".
+      const child = out.trim().split('\n').at(-1)?.match(/(\d+)m([\d.]+)s/g) ?? [];
+      const childCpu = child.reduce((sum, x) => sum + Number(/(\d+)m/.exec(x)?.[1]) * 60 + Number(/m([\d.]+)s/.exec(x)?.[1]), 0);
+      const key = connections === 10 ? 'send_throughput_one_room_wrk' : `send_throughput_one_room_wrk_c${connections}`;
+      const conns = `${connections} connection${connections === 1 ? '' : 's'}`;
+      figures.push({ key: `${key}_events_per_s`, label: `sends to one room, wrk, ${conns}`, value: round(rate), unit: 'events/s' });
+      figures.push({ key: `${key}_cpu_cores`, label: '  … CPU used by wrk', value: round(childCpu / seconds), unit: 'cores' });
+      if (!Number.isNaN(srvUsed)) figures.push({ key: `${key}_server_cpu_ms_per_send`, label: '  … server CPU per send', value: round((srvUsed * 1000) / requests), unit: 'ms' });
+    }
   } else {
     notes.push('wrk is not on the PATH: the one-room wrk throughput figure was skipped (apt-get install wrk)');
   }
