@@ -14,7 +14,6 @@ import { signRequest } from '../packages/server/src/federation/transport/x-matri
 import { remoteServerKeysStore } from '../packages/server/src/storage/remote-server-keys.store.ts';
 import { stateStore } from '../packages/server/src/storage/state.store.ts';
 import { roomsStore } from '../packages/server/src/storage/rooms.store.ts';
-import { loadIgnoreView } from '../packages/server/src/policy/ignore-lists.ts';
 import { hidesEvent, hidesUser } from '../packages/server/src/policy/ignore.ts';
 
 const US = 'hs1.example';
@@ -26,6 +25,7 @@ const key = generateSigningKey();
 
 const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
 const db = t.database.db;
+const loadIgnoreView = (tx: typeof db, userId: string) => t.services.caches.ignoreViews.load(tx, userId);
 const now = Date.now();
 const doc = signJson({ server_name: REMOTE, verify_keys: { [key.keyId]: { key: publicKeyBase64(key.privateKey) } }, valid_until_ts: now + 86_400_000 }, REMOTE, key.keyId, key.privateKey);
 await remoteServerKeysStore.upsert(db, [{ serverName: REMOTE, keyId: key.keyId, key: publicKeyBase64(key.privateKey), validUntilTs: doc.valid_until_ts, expiredTs: null, fetchedTs: now, responseJson: JSON.stringify(doc) }]);

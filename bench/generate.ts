@@ -17,6 +17,7 @@ import type { RoomsTable } from '../packages/server/src/storage/schema.ts';
 import { loadSigningKey } from '../packages/server/src/services/signing-key.ts';
 import { hashPassword } from '../packages/server/src/services/secrets.ts';
 import { EventPersister, type NewEvent } from '../packages/server/src/services/rooms/persist.ts';
+import { PduCache } from '../packages/server/src/services/events/pdu-cache.ts';
 
 function option(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,7 +84,7 @@ let written = 0;
 try {
   if (await roomsStore.getRoom(db, `!scale-0:${SERVER}`)) throw new Error(`${DATABASE} already holds a scale data set`);
   const signingKey = await loadSigningKey(db);
-  const persister = new EventPersister(SERVER, signingKey);
+  const persister = new EventPersister(SERVER, signingKey, new PduCache());
   const passwordHash = await hashPassword(SCALE_PASSWORD);
 
   // Users, 5,000 a transaction.

@@ -23,14 +23,15 @@ function layer(path: string): string {
 
 /** Which layers each layer may import from (besides itself and @hush/protocol). */
 const ALLOWED: Record<string, string[]> = {
-  api: ['http', 'services', 'federation'],
-  federation: ['services', 'policy', 'storage', 'config', 'http'],
-  http: ['services', 'api', 'config'],
-  services: ['policy', 'storage', 'notifier', 'config'],
-  policy: ['storage'],
-  storage: [],
-  notifier: [],
+  api: ['http', 'services', 'federation', 'lib'],
+  federation: ['services', 'policy', 'storage', 'config', 'http', 'lib'],
+  http: ['services', 'api', 'config', 'lib'],
+  services: ['policy', 'storage', 'notifier', 'config', 'lib'],
+  policy: ['storage', 'lib'],
+  storage: ['lib'],
+  notifier: ['lib'],
   config: [],
+  lib: [],
 };
 
 test('imports point one way', () => {
@@ -59,4 +60,51 @@ test('only the policy builds viewers and loaded views, and brands what a respons
   assert.deepEqual(offending(/as (unknown as )?Shown</), [], 'a Shown<…> made outside policy/');
   assert.deepEqual(offending(/\bemptyIgnoreView\b/), [], 'a view that ignores nothing, outside policy/');
   assert.ok(!/export function asVisibleState/.test(readFileSync(join(SRC, 'policy/visibility.ts'), 'utf8')), 'no exported cast to VisibleEvent');
+});
+
+/** Module-level mutable state in services/ and policy/ that is meant to be per process, and why.
+ *  Everything else an app remembers belongs to its instance (services/caches.ts, built per app by
+ *  createServices): two apps in one process must not see each other's entries. */
+const PROCESS_WIDE: Record<string, string> = {
+  'services/secrets.ts running': "the password KDF's slots: the cores are the process's, whichever app asks",
+  'services/secrets.ts waiting': 'the KDF runs queued for a slot (as above)',
+  'services/media/thumbnails.ts sharpLoaded': 'the image library, loaded once per process',
+  'services/media/thumbnails.ts SOURCE_FORMATS': 'a constant set, never written',
+  'services/push-rules/evaluate.ts literalMatchers': "compiled expressions of display names: a pure function's memo, holding no app's data",
+  'services/e2e/device-changes.ts hooks': "outbound federation's device-list hook, keyed by the app's notifier (so per app); to be handed in like the other federation hooks",
+};
+
+test('no module-level mutable state in services/ or policy/ but the allowed', () => {
+  const found: string[] = [];
+  for (const file of files(SRC).filter((f) => ['services', 'policy'].includes(layer(f)))) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      // Only top-level declarations: a class field or a local starts indented.
+      const m = /^(?:export )?(?:(?:let|var) (\w+)|const (\w+)(?:: (.+?))? = (?:new (?:Map|Set|WeakMap|WeakSet|Lru)\b|\[\]))/.exec(line);
+      if (!m) continue;
+      // A constant typed read-only cannot be written.
+      if (m[3] !== undefined && /^(Readonly|readonly )/.test(m[3].trim())) continue;
+      found.push(`${relative(SRC, file)} ${m[1] ?? m[2]}`);
+    }
+  }
+  assert.deepEqual(found.filter((k) => !(k in PROCESS_WIDE)), [], 'module-level mutable state: give it to the app (services/caches.ts) or allow it here with a reason');
+  assert.deepEqual(Object.keys(PROCESS_WIDE).filter((k) => !found.includes(k)), [], 'allowed but gone: remove from PROCESS_WIDE');
+});
+
+/** Hooks outbound federation still assigns when it starts (federation/outbound): to be handed in. */
+const FEDERATION_SETTERS = new Set([
+  'services/rooms/writer.ts onFederate',
+  'services/rooms/writer.ts onFederateQueued',
+  'services/typing.ts onLocal',
+  'services/receipts.ts onLocal',
+  'services/presence.ts onLocal',
+  'services/to-device.ts onRemote',
+]);
+
+test('services are wired at construction, not by assigning callbacks afterwards', () => {
+  // A setter field (`onX: … | null = null`) assigned after construction can be forgotten; what a
+  // service tells another is a listener given to its constructor (services/index.ts).
+  const setters = files(SRC)
+    .filter((f) => layer(f) === 'services')
+    .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\s+(on[A-Z]\w*)\??: .*\| null = null;/gm)].map((m) => `${relative(SRC, f)} ${m[1]}`));
+  assert.deepEqual(setters.filter((s) => !FEDERATION_SETTERS.has(s)), []);
 });

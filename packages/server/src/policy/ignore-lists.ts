@@ -1,6 +1,7 @@
 // Loads the one IgnoreView of a user from account data and the user's policy rooms, in the caller's
-// transaction, cached by stream position. The list formats and the verdicts are pure and live in
-// @hush/protocol (ignore/), shared with the client library.
+// transaction, cached by stream position in the app's IgnoreViews (one per app instance, made by
+// services/caches.ts). The list formats and the verdicts are pure and live in @hush/protocol
+// (ignore/), shared with the client library.
 
 import {
   compileIgnoreRules,
@@ -26,6 +27,7 @@ import { accountDataStore } from '../storage/account-data.store.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { roomUpgradesStore } from '../storage/room-upgrades.store.ts';
+import { Lru } from '../lib/lru.ts';
 
 export { IGNORE_LIST_TYPES, validateIgnoreListWrite, compilePolicyRules, viewFromLists } from '@hush/protocol';
 
@@ -45,7 +47,6 @@ interface CachedView {
   history: PolicyView[];
 }
 const HISTORY = 8;
-const views = new Map<string, CachedView>();
 const MAX_CACHED_VIEWS = 10_000;
 
 /** The position of the newest change that can change the compiled rules: a rule in the policy rooms
@@ -84,27 +85,6 @@ async function loadPolicy(tx: Tx, userId: string, parsed: ParsedLists): Promise<
   };
 }
 
-function remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: CachedView | undefined): PolicyView {
-  if (views.size >= MAX_CACHED_VIEWS) views.clear();
-  const history = replaced && replaced.view.version < entry.view.version ? [...replaced.history, replaced.view].slice(-HISTORY) : (replaced?.history ?? []);
-  views.set(userId, { ...entry, history });
-  return entry.view;
-}
-
-/**
- * The view that was in force at stream position `position` (the one a /sync token of that position
- * was answered with), when this process knows it: it built every view since. With several processes
- * (`shared`) another may have changed the lists unseen here, so there is no answer.
- */
-export function ignoreViewAt(userId: string, position: number, shared: boolean): PolicyView | undefined {
-  const entry = views.get(userId);
-  if (shared || !entry) return undefined;
-  const known = [...entry.history, entry.view];
-  // Before the oldest view held, nothing is known.
-  if (known[0]!.version > position) return undefined;
-  return known.findLast((v) => v.version <= position);
-}
-
 /** Upgrades followed from an ignored room at most (a chain of successors), and rooms added in all. */
 const MAX_UPGRADE_HOPS = 16;
 const MAX_SUCCESSORS = 1000;
@@ -132,32 +112,6 @@ async function followUpgrades(tx: Tx, view: IgnoreView, upgradesVersion: number)
   return { ...view, ignoredInviteRooms: rooms, version: Math.max(view.version, upgradesVersion) };
 }
 
-/** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
- *  newest stream position among the lists and the rules of their policy rooms. */
-export async function loadIgnoreView(tx: Tx, userId: string): Promise<PolicyView> {
-  const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
-  const hit = views.get(userId);
-  // Only a view that ignores rooms depends on room upgrades (one indexed max() for those users).
-  const upgrades = async (rooms: number) => (rooms > 0 ? roomUpgradesStore.newest(tx) : 0);
-  if (
-    hit &&
-    hit.listsVersion === listsVersion &&
-    hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources)) &&
-    (hit.upgradesVersion ?? 0) === (await upgrades(hit.view.ignoredInviteRooms.size))
-  ) {
-    return hit.view;
-  }
-  const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
-  const parsed = parseLists(new Map(rows.map((r) => [r.type, r.content])));
-  const policy = await loadPolicy(tx, userId, parsed);
-  const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
-  const direct = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
-  const upgradesVersion = await upgrades(direct.ignoredInviteRooms.size);
-  // The one place a PolicyView is made: everything the user said, loaded.
-  const view = (await followUpgrades(tx, direct, upgradesVersion)) as PolicyView;
-  return remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy, upgradesVersion }, hit);
-}
-
 /** Whether two MSC4365 subscriptions name the same rooms with the same options. */
 function sameRuleRooms(a: IgnoredUserList | undefined, b: IgnoredUserList | undefined): boolean {
   const x = a?.ruleRooms ?? new Map<string, PolicyListOptions>();
@@ -167,25 +121,85 @@ function sameRuleRooms(a: IgnoredUserList | undefined, b: IgnoredUserList | unde
   return true;
 }
 
+/** A user's view loaded afresh, cached nowhere: for one-off reads outside the app's services (a
+ *  bench, a file not yet handed the app's caches). Services read through `caches.ignoreViews`. */
+export async function loadIgnoreView(tx: Tx, userId: string): Promise<PolicyView> {
+  return new IgnoreViews().load(tx, userId);
+}
+
 /**
- * After `type` was written (already parsed by validateIgnoreListWrite) at stream position `after`,
- * where the user's lists stood at `before`: the new view is built from the cached parse of the
- * other lists and the one just written, so nobody parses the list again. Only when the cache held
- * exactly the lists as of `before`, the write names the same policy rooms, and no other process
- * may have written meanwhile (`shared`); otherwise the next read loads afresh.
+ * The loaded views of one app instance's users, by user id: least recently used forgotten first.
+ * Two apps in one process (two databases) never see each other's views.
  */
-export function noteIgnoreListWrite(userId: string, type: string, parsedContent: unknown, before: number, after: number, shared: boolean): void {
-  const hit = views.get(userId);
-  if (shared || !hit || hit.listsVersion !== before || type === POLICIES || type === POLICIES_UNSTABLE) {
-    // Read afresh next time, but keep what was seen before for ignoreViewAt.
-    if (hit) views.set(userId, { ...hit, listsVersion: -1 });
-    return;
+export class IgnoreViews {
+  private readonly views = new Lru<string, CachedView>(MAX_CACHED_VIEWS);
+
+  /** The one snapshot of a user's ignore lists, read in the caller's transaction. Its version is the
+   *  newest stream position among the lists and the rules of their policy rooms. */
+  async load(tx: Tx, userId: string): Promise<PolicyView> {
+    const listsVersion = await accountDataStore.newestOrdering(tx, userId, '', [...IGNORE_LIST_TYPES]);
+    const hit = this.views.get(userId);
+    // Only a view that ignores rooms depends on room upgrades (one indexed max() for those users).
+    const upgrades = async (rooms: number) => (rooms > 0 ? roomUpgradesStore.newest(tx) : 0);
+    if (
+      hit &&
+      hit.listsVersion === listsVersion &&
+      hit.rulesVersion === (await policyVersion(tx, userId, hit.listed, hit.view.policySources)) &&
+      (hit.upgradesVersion ?? 0) === (await upgrades(hit.view.ignoredInviteRooms.size))
+    ) {
+      return hit.view;
+    }
+    const rows = listsVersion === 0 ? [] : await accountDataStore.getMany(tx, userId, '', [...IGNORE_LIST_TYPES]);
+    const parsed = parseLists(new Map(rows.map((r) => [r.type, r.content])));
+    const policy = await loadPolicy(tx, userId, parsed);
+    const rulesVersion = await policyVersion(tx, userId, policy.listed, policy.sources);
+    const direct = viewFromParsed(userId, parsed, Math.max(listsVersion, rulesVersion), policy);
+    const upgradesVersion = await upgrades(direct.ignoredInviteRooms.size);
+    // The one place a PolicyView is made: everything the user said, loaded.
+    const view = (await followUpgrades(tx, direct, upgradesVersion)) as PolicyView;
+    return this.remember(userId, { view, listsVersion, rulesVersion, listed: policy.listed, parsed, policy, upgradesVersion }, hit);
   }
-  if (type === IGNORED_USER_LIST && !sameRuleRooms(hit.parsed.get(type) as IgnoredUserList | undefined, parsedContent as IgnoredUserList)) return;
-  const parsed = new Map(hit.parsed);
-  parsed.set(type, parsedContent);
-  const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy) as PolicyView;
-  // Ignored rooms are followed through room upgrades by a read: let the next load build the view.
-  if (view.ignoredInviteRooms.size > 0) return void views.set(userId, { ...hit, listsVersion: -1 });
-  remember(userId, { ...hit, view, listsVersion: after, parsed, upgradesVersion: 0 }, hit);
+
+  /**
+   * The view that was in force at stream position `position` (the one a /sync token of that position
+   * was answered with), when this process knows it: it built every view since. With several processes
+   * (`shared`) another may have changed the lists unseen here, so there is no answer.
+   */
+  at(userId: string, position: number, shared: boolean): PolicyView | undefined {
+    const entry = this.views.peek(userId);
+    if (shared || !entry) return undefined;
+    const known = [...entry.history, entry.view];
+    // Before the oldest view held, nothing is known.
+    if (known[0]!.version > position) return undefined;
+    return known.findLast((v) => v.version <= position);
+  }
+
+  /**
+   * After `type` was written (already parsed by validateIgnoreListWrite) at stream position `after`,
+   * where the user's lists stood at `before`: the new view is built from the cached parse of the
+   * other lists and the one just written, so nobody parses the list again. Only when the cache held
+   * exactly the lists as of `before`, the write names the same policy rooms, and no other process
+   * may have written meanwhile (`shared`); otherwise the next read loads afresh.
+   */
+  noteWrite(userId: string, type: string, parsedContent: unknown, before: number, after: number, shared: boolean): void {
+    const hit = this.views.get(userId);
+    if (shared || !hit || hit.listsVersion !== before || type === POLICIES || type === POLICIES_UNSTABLE) {
+      // Read afresh next time, but keep what was seen before for at().
+      if (hit) this.views.set(userId, { ...hit, listsVersion: -1 });
+      return;
+    }
+    if (type === IGNORED_USER_LIST && !sameRuleRooms(hit.parsed.get(type) as IgnoredUserList | undefined, parsedContent as IgnoredUserList)) return;
+    const parsed = new Map(hit.parsed);
+    parsed.set(type, parsedContent);
+    const view = viewFromParsed(userId, parsed, Math.max(after, hit.rulesVersion), hit.policy) as PolicyView;
+    // Ignored rooms are followed through room upgrades by a read: let the next load build the view.
+    if (view.ignoredInviteRooms.size > 0) return void this.views.set(userId, { ...hit, listsVersion: -1 });
+    this.remember(userId, { ...hit, view, listsVersion: after, parsed, upgradesVersion: 0 }, hit);
+  }
+
+  private remember(userId: string, entry: Omit<CachedView, 'history'>, replaced: CachedView | undefined): PolicyView {
+    const history = replaced && replaced.view.version < entry.view.version ? [...replaced.history, replaced.view].slice(-HISTORY) : (replaced?.history ?? []);
+    this.views.set(userId, { ...entry, history });
+    return entry.view;
+  }
 }

@@ -8,16 +8,17 @@ import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
-import { IGNORE_LIST_TYPES, noteIgnoreListWrite, validateIgnoreListWrite } from '../policy/ignore-lists.ts';
+import { IGNORE_LIST_TYPES, validateIgnoreListWrite, type IgnoreViews } from '../policy/ignore-lists.ts';
+import { Lru } from '../lib/lru.ts';
 
 /** Large account-data contents as objects, by (user, room, type, position): a 10,000-entry ignore
  *  list is 330 KB, and /sync would otherwise parse it again for every response that carries it. A
  *  write keeps the object it was given; positions change with every write, so entries never go
  *  stale; the size is bounded. One per app instance. */
 export class ParsedContents {
-  private readonly byKey = new Map<string, JsonObject>();
   private static readonly LARGE = 16 * 1024;
   private static readonly MAX = 256;
+  private readonly byKey = new Lru<string, JsonObject>(ParsedContents.MAX);
 
   private static key(userId: string, roomId: string, type: string, ordering: number): string {
     return `${userId}\u0000${roomId}\u0000${type}\u0000${ordering}`;
@@ -25,7 +26,6 @@ export class ParsedContents {
 
   remember(userId: string, roomId: string, type: string, ordering: number, length: number, content: JsonObject): void {
     if (length < ParsedContents.LARGE) return;
-    if (this.byKey.size >= ParsedContents.MAX) this.byKey.clear();
     this.byKey.set(ParsedContents.key(userId, roomId, type, ordering), content);
   }
 
@@ -43,18 +43,22 @@ export class ParsedContents {
 }
 
 /** Types the server manages itself ("405 M_BAD_JSON" in the spec). */
-const SERVER_MANAGED = new Set(['m.fully_read', 'm.push_rules']);
+const SERVER_MANAGED: ReadonlySet<string> = new Set(['m.fully_read', 'm.push_rules']);
 const MAX_TYPE_LENGTH = 255;
 
-export class AccountDataService {
-  /** Called after one of the user's ignore lists changed (invite rejection, …). */
-  onIgnoreListChanged: ((userId: string) => Promise<void>) | null = null;
-  /** Large contents as parsed objects, for the /sync responses that carry them. */
-  readonly parsed = new ParsedContents();
+/** What an account-data write tells the rest of the app, given at construction. */
+export interface AccountDataListeners {
+  /** After one of the user's ignore lists changed (invite rejection, …). */
+  ignoreListChanged?: (userId: string) => Promise<void>;
+}
 
+export class AccountDataService {
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
+    /** The app's loaded ignore views (a write builds the new one) and parsed large contents. */
+    private readonly caches: { readonly ignoreViews: IgnoreViews; readonly accountData: ParsedContents },
+    private readonly listeners: AccountDataListeners = {},
   ) {}
 
   private check(r: Requester, userId: string, type: string, roomId: string): void {
@@ -76,10 +80,10 @@ export class AccountDataService {
       await accountDataStore.put(tx, userId, roomId, type, json, p);
       return { before, pos: p };
     });
-    if (list) noteIgnoreListWrite(userId, type, parsed, before, pos, this.notifier.shared());
-    this.parsed.remember(userId, roomId, type, pos, json.length, content);
+    if (list) this.caches.ignoreViews.noteWrite(userId, type, parsed, before, pos, this.notifier.shared());
+    this.caches.accountData.remember(userId, roomId, type, pos, json.length, content);
     this.notifier.notify({ stream: pos }, { users: [userId] });
-    if (list && this.onIgnoreListChanged) await this.onIgnoreListChanged(userId);
+    if (list && this.listeners.ignoreListChanged) await this.listeners.ignoreListChanged(userId);
   }
 
   async get(r: Requester, userId: string, roomId: string, type: string): Promise<JsonObject> {

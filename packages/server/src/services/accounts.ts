@@ -64,14 +64,18 @@ interface TokenWatch {
   abort: AbortController;
 }
 
+/** What account changes tell the rest of the app, given at construction. */
+export interface AccountListeners {
+  /** After a profile change (rooms update the member events). */
+  profileChanged?: ProfileChangeListener;
+  /** Inside every transaction that revokes tokens (and so may delete devices): the end-to-end
+   *  keys of deleted devices go with them; returns what to announce after commit. */
+  devicesRemoved?: (tx: Tx, userId: string) => Promise<(() => void) | undefined>;
+}
+
 export class AccountService {
-  /** Called after a profile change (rooms update the member events). */
-  onProfileChange: ProfileChangeListener | null = null;
   /** Set when federation is on: another server's user's profile, asked of that server. */
   remoteProfile: ((userId: UserId) => Promise<{ displayname: string | null; avatar_url: string | null }>) | null = null;
-  /** Called inside every transaction that revokes tokens (and so may delete devices): the
-   *  end-to-end keys of deleted devices go with them; returns what to announce after commit. */
-  onDevicesRemoved: ((tx: Tx, userId: string) => Promise<(() => void) | undefined>) | null = null;
   private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
   /** Bumped by every revocation: a lookup that raced one is not cached. */
   private revocations = 0;
@@ -86,6 +90,7 @@ export class AccountService {
     /** User-interactive-auth sessions, shared with account management. */
     readonly uia: UiaSessions,
     private readonly notifier?: Notifier,
+    private readonly listeners: AccountListeners = {},
   ) {
     // A process (this one too) revoked tokens: drop them from this cache.
     notifier?.on('tokens', (m) => this.dropCached(m.user, m.device));
@@ -250,7 +255,7 @@ export class AccountService {
     try {
       const result = await this.db.transaction().execute(async (tx) => {
         const out = await fn(tx);
-        devicesRemoved = await this.onDevicesRemoved?.(tx, userId);
+        devicesRemoved = await this.listeners.devicesRemoved?.(tx, userId);
         if (this.notifier && acks) await announceIn(tx, this.notifier, { k: 'tokens', user: userId, ...(deviceId !== undefined ? { device: deviceId } : {}), id: acks.id });
         return out;
       });
@@ -329,7 +334,7 @@ export class AccountService {
   async setProfileField(r: Requester, userId: UserId, field: 'displayname' | 'avatar_url', value: string | null): Promise<void> {
     if (userId !== r.userId) throw forbidden("Cannot change another user's profile");
     await accountsStore.updateProfile(this.db, userId, { [field]: value });
-    if (this.onProfileChange) await this.onProfileChange(userId, await this.profile(userId));
+    if (this.listeners.profileChanged) await this.listeners.profileChanged(userId, await this.profile(userId));
   }
 
   async devices(r: Requester): Promise<DeviceInfo[]> {

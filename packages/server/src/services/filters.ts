@@ -1,7 +1,7 @@
 // Sync and event filters (spec "Filtering"): stored per user, given inline as JSON, compiled once
 // per request into predicates over event rows.
 
-import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFilter } from '@hush/protocol';
+import { ErrCode, MatrixError, badJson, forbidden, type Filter, type RoomEventFilter, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { filtersStore } from '../storage/filters.store.ts';
 import type { EventRow } from '../storage/events.store.ts';
@@ -129,7 +129,7 @@ export class FilterService {
   }
 
   /** The `filter` query parameter of /sync: inline JSON or a stored filter id. */
-  async resolve(tx: Tx, userId: string, param: string | undefined): Promise<SyncFilterJson> {
+  async resolve(tx: Tx, userId: UserId, param: string | undefined): Promise<SyncFilterJson> {
     if (param === undefined || param === '') return {};
     if (param.trimStart().startsWith('{')) return validateSyncFilter(parseFilterParam(param));
     const json = /^[0-9]{1,9}$/.test(param) ? await filtersStore.get(tx, userId, Number(param)) : undefined;

@@ -37,11 +37,14 @@ import { MediaService } from './media/media.ts';
 import { SearchService } from './search.ts';
 import { TagService } from './tags.ts';
 import { ReportService } from './reports.ts';
+import { createCaches, type Caches } from './caches.ts';
 
 export interface Services {
   config: Config;
   database: DatabaseHandle;
   notifier: Notifier;
+  /** The app's in-memory caches (services/caches.ts): per app instance, never module state. */
+  caches: Caches;
   accounts: AccountService;
   accountManagement: AccountManagementService;
   accountData: AccountDataService;
@@ -94,27 +97,32 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     await bus?.close();
     throw err;
   }
-  const accounts = new AccountService(db, config, UiaSessions.fromSigningKey(signingKey.privateKey), notifier);
-  const persister = new EventPersister(config.serverName, signingKey);
-  const writer = new RoomWriter(db, persister, notifier);
-  const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
-  const accountData = new AccountDataService(db, notifier);
-  const presence = new PresenceService(db, notifier, config.presence);
-  accountData.onIgnoreListChanged = (userId) => rooms.rejectIgnoredInvites(userId);
-  accounts.onProfileChange = (userId, profile) => rooms.updateProfile(userId, profile);
-  const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
-  accounts.onDevicesRemoved = (tx, userId) => e2eKeys.forgetDeletedDevices(tx, userId);
+  // Every service that reads through a cache is handed this app's, and what a service tells another
+  // is given to it here, at construction: no setter to forget, nothing shared between two apps.
+  const caches = createCaches();
   // Push: rules evaluated per recipient as events are written; HTTP pushers fed from a durable queue.
   const pushRules = new PushRulesService(db, notifier);
-  const pushRecorder = new PushRecorder(pushRules);
-  const pushDelivery = new PushDelivery(db, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
-  writer.onPersisted = (tx, row, pdu) => pushRecorder.record(tx, row, pdu);
-  writer.onQueued = () => pushDelivery.poke();
+  const pushRecorder = new PushRecorder(pushRules, caches);
+  const pushDelivery = new PushDelivery(db, caches.ignoreViews, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
+  const persister = new EventPersister(config.serverName, signingKey, caches.pdus);
+  const writer = new RoomWriter(db, persister, notifier, {
+    persisted: (tx, row, pdu) => pushRecorder.record(tx, row, pdu),
+    queued: () => pushDelivery.poke(),
+  });
+  const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
+  const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
+  const accounts = new AccountService(db, config, UiaSessions.fromSigningKey(signingKey.privateKey), notifier, {
+    profileChanged: (userId, profile) => rooms.updateProfile(userId, profile),
+    devicesRemoved: (tx, userId) => e2eKeys.forgetDeletedDevices(tx, userId),
+  });
+  const accountData = new AccountDataService(db, notifier, caches, { ignoreListChanged: (userId) => rooms.rejectIgnoredInvites(userId) });
+  const presence = new PresenceService(db, notifier, caches.ignoreViews, config.presence);
   pushDelivery.start();
   return {
     config,
     database,
     notifier,
+    caches,
     accounts,
     accountManagement: new AccountManagementService(db, accounts, rooms),
     accountData,
@@ -122,10 +130,10 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     receipts: new ReceiptService(db, notifier),
     typing,
     rooms,
-    reads: new RoomReads(db),
-    sync: new SyncService(db, notifier, typing, filters, accountData.parsed, presence),
-    relations: new RelationsService(db),
-    notifications: new NotificationService(db),
+    reads: new RoomReads(db, caches),
+    sync: new SyncService(db, notifier, typing, filters, caches, presence),
+    relations: new RelationsService(db, caches),
+    notifications: new NotificationService(db, caches),
     toDevice: new ToDeviceService(db, notifier, config.serverName),
     e2eKeys,
     crossSigning: new CrossSigningService(db, notifier, accounts),
@@ -137,7 +145,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     pushers: new PusherService(db, config.outboundAllowPrivate),
     pushDelivery,
     media: new MediaService(db, config.serverName, config.media),
-    search: new SearchService(db),
+    search: new SearchService(db, caches),
     tags: new TagService(db, notifier),
     reports: new ReportService(db),
     presence,

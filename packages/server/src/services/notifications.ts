@@ -11,7 +11,7 @@ import { pushStore } from '../storage/push.store.ts';
 import { receiptsStore } from '../storage/receipts.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Requester } from './requester.ts';
-import { loadIgnoreView } from '../policy/ignore-lists.ts';
+import type { Caches } from './caches.ts';
 import { hidesInvite, type IgnoreView } from '../policy/ignore.ts';
 import type { RoomViewer, VisibleEvent } from '../policy/visibility.ts';
 import { parsePdu } from './events/format.ts';
@@ -22,12 +22,15 @@ import { pageToken, parsePageToken } from './sync/tokens.ts';
 const BATCH = 100;
 
 export class NotificationService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+  ) {}
 
   async list(r: Requester, q: { from?: string; limit?: number; only?: string }): Promise<NotificationsResponse> {
     const limit = Math.max(1, Math.min(q.limit ?? 20, 100));
     return this.db.transaction().execute(async (tx) => {
-      const ignore = await loadIgnoreView(tx, r.userId);
+      const ignore = await this.caches.ignoreViews.load(tx, r.userId);
       const viewers = new Map<string, RoomViewer>();
       const viewer = async (roomId: string) => {
         let v = viewers.get(roomId);
@@ -55,7 +58,7 @@ export class NotificationService {
       const notifications: NotificationItem[] = [];
       const readUpTo = new Map<string, number>();
       for (const { row, actions } of found) {
-        const [event] = await presentTimeline(tx, await viewer(row.room_id), r, [row]);
+        const [event] = await presentTimeline(tx, this.caches.pdus, await viewer(row.room_id), r, [row]);
         if (!readUpTo.has(row.room_id)) readUpTo.set(row.room_id, await readPosition(tx, row.room_id, r.userId));
         notifications.push({
           actions,

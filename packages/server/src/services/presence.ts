@@ -5,7 +5,7 @@
 // typing, an explicit PUT) for IDLE_MS become unavailable; users with no sync for OFFLINE_MS
 // after their last one ended become offline. With `presence off` nothing is stored or sent.
 
-import { forbidden, isUserId, MatrixError, ErrCode, type JsonObject, type PresenceEvent, type PresenceResponse, type PresenceState } from '@hush/protocol';
+import { forbidden, isUserId, MatrixError, ErrCode, type JsonObject, type PresenceEvent, type PresenceResponse, type PresenceState, type UserId } from '@hush/protocol';
 import type { Db, Tx } from '../storage/db.ts';
 import { presenceStore, type PresenceRow } from '../storage/presence.store.ts';
 import { stateStore } from '../storage/state.store.ts';
@@ -13,7 +13,7 @@ import { streamStore } from '../storage/stream.store.ts';
 import { accountsStore } from '../storage/accounts.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
-import { loadIgnoreView } from '../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../policy/ignore-lists.ts';
 import { showsUser } from '../policy/shown.ts';
 
 export const IDLE_MS = 5 * 60_000;
@@ -39,6 +39,8 @@ export class PresenceService {
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
+    /** The app's loaded ignore views (someone ignored is reported offline). */
+    private readonly ignoreViews: IgnoreViews,
     readonly enabled: boolean,
     private readonly now: () => number = Date.now,
   ) {}
@@ -85,7 +87,7 @@ export class PresenceService {
           if ((await accountsStore.getUser(tx, userId)) === undefined) throw new MatrixError(404, ErrCode.NOT_FOUND, 'Unknown user');
           throw forbidden('You do not share a room with this user');
         }
-        if (!showsUser(await loadIgnoreView(tx, r.userId), userId)) return { presence: 'offline' };
+        if (!showsUser(await this.ignoreViews.load(tx, r.userId), userId)) return { presence: 'offline' };
       }
       const row = this.enabled ? await presenceStore.get(tx, userId) : undefined;
       return row ? this.stateOf(row) : { presence: 'offline' };
@@ -94,7 +96,7 @@ export class PresenceService {
 
   /** Activity that is not a presence change (a send, a receipt, typing): an idle (unavailable)
    *  user who syncs here is online again. Costs nothing for users this process does not serve. */
-  async active(userId: string): Promise<void> {
+  async active(userId: UserId): Promise<void> {
     const l = this.enabled ? this.local.get(userId) : undefined;
     if (!l) return;
     l.lastActive = this.now();
@@ -102,7 +104,7 @@ export class PresenceService {
   }
 
   /** A /sync begins: `set_presence` (default online) applies; the returned function ends it. */
-  async syncing(userId: string, setPresence: PresenceState | undefined): Promise<() => void> {
+  async syncing(userId: UserId, setPresence: PresenceState | undefined): Promise<() => void> {
     if (!this.enabled) return () => undefined;
     const l = this.localOf(userId);
     l.syncing++;

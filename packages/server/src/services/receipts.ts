@@ -1,6 +1,6 @@
 // Read receipts and read markers (spec "Receipts", "Fully read markers").
 
-import { ErrCode, MatrixError, forbidden, notFound, api } from '@hush/protocol';
+import { ErrCode, MatrixError, forbidden, notFound, api, type RoomId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { receiptsStore } from '../storage/receipts.store.ts';
@@ -27,7 +27,7 @@ export class ReceiptService {
     if (!ev || ev.room_id !== roomId) throw notFound('Event not found');
   }
 
-  async postReceipt(r: Requester, roomId: string, type: string, eventId: string, threadId?: string): Promise<void> {
+  async postReceipt(r: Requester, roomId: RoomId, type: string, eventId: string, threadId?: string): Promise<void> {
     if (!(api.RECEIPT_TYPES as readonly string[]).includes(type)) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Unknown receipt type ${type}`);
     await this.checkTarget(r, roomId, eventId);
     if (type === 'm.fully_read') {
@@ -71,7 +71,7 @@ export class ReceiptService {
     this.notifier.notify({ stream: pos }, { users: [userId] });
   }
 
-  async setReadMarkers(r: Requester, roomId: string, body: { fullyRead?: string; read?: string; readPrivate?: string }): Promise<void> {
+  async setReadMarkers(r: Requester, roomId: RoomId, body: { fullyRead?: string; read?: string; readPrivate?: string }): Promise<void> {
     if (body.fullyRead !== undefined) {
       await this.checkTarget(r, roomId, body.fullyRead);
       await this.setFullyRead(roomId, r.userId, body.fullyRead);

@@ -6,7 +6,7 @@
 // reporter nothing (decision 0022).
 
 import { randomBytes } from 'node:crypto';
-import { notFound } from '@hush/protocol';
+import { notFound, type EventId, type RoomId, type UserId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { eventsStore } from '../storage/events.store.ts';
 import { reportsStore, type ReportRow } from '../storage/reports.store.ts';
@@ -24,7 +24,7 @@ function newId(): string {
 export class ReportService {
   constructor(private readonly db: Db) {}
 
-  async reportEvent(r: Requester, roomId: string, eventId: string, reason: string | undefined, score: number | undefined): Promise<void> {
+  async reportEvent(r: Requester, roomId: RoomId, eventId: EventId, reason: string | undefined, score: number | undefined): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       // History visibility alone: the reporter may well have ignored the sender already.
       const viewer = await loadHistoryViewer(tx, roomId, r.userId);
@@ -46,7 +46,7 @@ export class ReportService {
     });
   }
 
-  async reportRoom(r: Requester, roomId: string, reason: string): Promise<void> {
+  async reportRoom(r: Requester, roomId: RoomId, reason: string): Promise<void> {
     await reportsStore.insert(this.db, {
       report_id: newId(),
       kind: 'room',
@@ -60,7 +60,7 @@ export class ReportService {
     });
   }
 
-  async reportUser(r: Requester, userId: string, reason: string): Promise<void> {
+  async reportUser(r: Requester, userId: UserId, reason: string): Promise<void> {
     await reportsStore.insert(this.db, {
       report_id: newId(),
       kind: 'user',

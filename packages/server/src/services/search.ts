@@ -11,7 +11,7 @@ import { searchStore, type SearchScope } from '../storage/search.store.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
 import type { Requester } from './requester.ts';
-import { loadIgnoreView } from '../policy/ignore-lists.ts';
+import type { Caches } from './caches.ts';
 import { hidesEvent, type IgnoreView } from '../policy/ignore.ts';
 import type { RoomViewer, VisibleEvent } from '../policy/visibility.ts';
 import { compileEventFilter, validateEventFilter } from './filters.ts';
@@ -65,7 +65,10 @@ interface Candidate {
 }
 
 export class SearchService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+  ) {}
 
   async search(r: Requester, body: { search_categories: { room_events?: SearchCriteria } }, nextBatch?: string): Promise<api.SearchResponse> {
     const criteria = body.search_categories.room_events;
@@ -82,7 +85,7 @@ export class SearchService {
     const groupBy = new Set((criteria.groupings?.group_by ?? []).map((g) => g.key).filter((k): k is 'room_id' | 'sender' => k !== undefined));
 
     return this.db.transaction().execute(async (tx) => {
-      const ignore = await loadIgnoreView(tx, r.userId);
+      const ignore = await this.caches.ignoreViews.load(tx, r.userId);
       const rooms = new Map<string, Candidate>();
       const ranges = new Map<string, [number, number][]>();
       for (const m of await stateStore.membershipsOfUser(tx, r.userId)) {
@@ -104,7 +107,7 @@ export class SearchService {
       const results: api.SearchResponse['search_categories']['room_events'] & object = { count, highlights: words, results: [] };
       for (const { row, rank } of hits.events) {
         const viewer = (rooms.get(row.room_id) as Candidate).viewer;
-        const [event] = await presentTimeline(tx, viewer, r, [row]);
+        const [event] = await presentTimeline(tx, this.caches.pdus, viewer, r, [row]);
         const result: api.SearchResult = { rank, result: event as ClientEvent };
         if (ctxOpts) result.context = await this.context(tx, r, viewer, row, now, ctxOpts);
         results.results.push(result);
@@ -114,7 +117,7 @@ export class SearchService {
         const state: Record<string, ClientEvent[]> = {};
         for (const roomId of new Set(hits.events.map((h) => h.row.room_id))) {
           const viewer = (rooms.get(roomId) as Candidate).viewer;
-          state[roomId] = presentState(r, await visibleStateAt(tx, viewer, roomId, 'current'));
+          state[roomId] = presentState(this.caches.pdus, r, await visibleStateAt(tx, viewer, roomId, 'current'));
         }
         results.state = state;
       }
@@ -195,8 +198,8 @@ export class SearchService {
     const out: NonNullable<api.SearchResult['context']> = {
       start: pageToken(before.last),
       end: pageToken(after.last),
-      events_before: await presentTimeline(tx, viewer, r, before.events),
-      events_after: await presentTimeline(tx, viewer, r, after.events),
+      events_before: await presentTimeline(tx, this.caches.pdus, viewer, r, before.events),
+      events_after: await presentTimeline(tx, this.caches.pdus, viewer, r, after.events),
     };
     if (opts.include_profile === true) {
       const senders = new Set([row, ...before.events, ...after.events].map((e) => e.sender));

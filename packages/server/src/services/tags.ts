@@ -2,7 +2,7 @@
 // {name: {order?: 0…1, …}}}` — so /sync delivers them as room account data, and a write wakes the
 // owner's waiting syncs like any account-data write. Only the owner reads or writes them.
 
-import { ErrCode, MatrixError, forbidden, type JsonObject } from '@hush/protocol';
+import { ErrCode, MatrixError, forbidden, type JsonObject, type RoomId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
@@ -35,12 +35,12 @@ export class TagService {
     if (userId !== r.userId) throw forbidden("Cannot access another user's tags");
   }
 
-  async get(r: Requester, userId: string, roomId: string): Promise<{ tags: Record<string, JsonObject> }> {
+  async get(r: Requester, userId: string, roomId: RoomId): Promise<{ tags: Record<string, JsonObject> }> {
     this.check(r, userId);
     return { tags: tagsOf((await accountDataStore.get(this.db, userId, roomId, TAG_TYPE))?.content) };
   }
 
-  async set(r: Requester, userId: string, roomId: string, tag: string, info: JsonObject): Promise<void> {
+  async set(r: Requester, userId: string, roomId: RoomId, tag: string, info: JsonObject): Promise<void> {
     this.check(r, userId);
     if (tag.length === 0 || Buffer.byteLength(tag) > MAX_TAG_BYTES) throw new MatrixError(400, ErrCode.INVALID_PARAM, `Tag names are 1 to ${MAX_TAG_BYTES} bytes`);
     const order = info['order'];
@@ -50,7 +50,7 @@ export class TagService {
     });
   }
 
-  async remove(r: Requester, userId: string, roomId: string, tag: string): Promise<void> {
+  async remove(r: Requester, userId: string, roomId: RoomId, tag: string): Promise<void> {
     this.check(r, userId);
     await this.change(userId, roomId, (tags) => {
       delete tags[tag];

@@ -6,7 +6,7 @@
 // number, which therefore means the same on every process. A change to a room's list wakes the
 // room's waiting syncs.
 
-import { forbidden } from '@hush/protocol';
+import { forbidden, type RoomId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
 import { stateStore } from '../storage/state.store.ts';
 import { streamStore } from '../storage/stream.store.ts';
@@ -63,7 +63,7 @@ export class TypingService {
     this.settleEchoes();
   }
 
-  async setTyping(r: Requester, roomId: string, userId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {
+  async setTyping(r: Requester, roomId: RoomId, userId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {
     if (userId !== r.userId) throw forbidden('Cannot set typing for another user');
     const m = await stateStore.membership(this.db, roomId, r.userId);
     if (m?.membership !== 'join') throw forbidden('You are not in this room');

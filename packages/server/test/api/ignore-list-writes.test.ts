@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { viewFromLists, type IgnoreView } from '@hush/protocol';
 import { createTestApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
-import { loadIgnoreView } from '../../src/policy/ignore-lists.ts';
 import { accountDataStore } from '../../src/storage/account-data.store.ts';
 import { IGNORE_LIST_TYPES } from '../../src/policy/ignore-lists.ts';
 
@@ -49,7 +48,7 @@ function shape(v: IgnoreView) {
 /** The view as read now, and one built from scratch from the stored lists (same policy rules). */
 async function both(): Promise<[ReturnType<typeof shape>, ReturnType<typeof shape>]> {
   const db = t.database.db;
-  const now = await loadIgnoreView(db, me.userId);
+  const now = await t.services.caches.ignoreViews.load(db, me.userId);
   const rows = await accountDataStore.getMany(db, me.userId, '', [...IGNORE_LIST_TYPES]);
   const fresh = viewFromLists(me.userId, new Map(rows.map((x) => [x.type, x.content])), now.version, {
     rules: now.policyRules,
@@ -76,7 +75,7 @@ test('after each write the view equals one loaded from the stored lists', async 
     ['m.ignored_room_list', { ignored_rooms: { '!x:localhost': {} } }],
   ];
   for (const [i, [type, content]] of steps.entries()) {
-    await loadIgnoreView(t.database.db, me.userId); // a cached view before the write, as a waiting /sync holds
+    await t.services.caches.ignoreViews.load(t.database.db, me.userId); // a cached view before the write, as a waiting /sync holds
     await put(type, content);
     const [now, fresh] = await both();
     assert.deepEqual(now, fresh, `step ${i} (${type})`);
@@ -92,9 +91,9 @@ test('after each write the view equals one loaded from the stored lists', async 
 
 test('a write of another account-data type keeps the view', async () => {
   await put('m.ignored_user_list', { ignored_users: { '@g:localhost': {} } });
-  const before = await loadIgnoreView(t.database.db, me.userId);
+  const before = await t.services.caches.ignoreViews.load(t.database.db, me.userId);
   await put('org.example.other', { x: 1 });
-  const afterView = await loadIgnoreView(t.database.db, me.userId);
+  const afterView = await t.services.caches.ignoreViews.load(t.database.db, me.userId);
   assert.deepEqual(shape(afterView), shape(before));
   assert.ok(afterView.ignoredUsers.has('@g:localhost'));
 });

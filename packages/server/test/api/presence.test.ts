@@ -4,6 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseUserId } from '@hush/protocol';
 import { createSuiteApp, createTestApp, type Session, type TestApp } from '../helpers.ts';
 import { roomSteps, type RoomSteps } from '../room-helpers.ts';
 import { IDLE_MS, OFFLINE_MS, PresenceService } from '../../src/services/presence.ts';
@@ -115,15 +116,15 @@ describe('idle and offline', () => {
   test('online → unavailable after idling, online again on activity, offline once no sync for a while', async () => {
     const u = await t.register('p6_idle');
     let clock = Date.now();
-    const p = new PresenceService(t.database.db, t.services.notifier, true, () => clock);
+    const p = new PresenceService(t.database.db, t.services.notifier, t.services.caches.ignoreViews, true, () => clock);
     try {
-      const end = await p.syncing(u.userId, undefined);
+      const end = await p.syncing(parseUserId(u.userId), undefined);
       const state = async () => (await presenceStore.get(t.database.db, u.userId))?.presence;
       assert.equal(await state(), 'online');
       clock += IDLE_MS + 1_000;
       await p.sweep();
       assert.equal(await state(), 'unavailable', 'idle');
-      await p.active(u.userId);
+      await p.active(parseUserId(u.userId));
       assert.equal(await state(), 'online', 'active again');
       end();
       clock += OFFLINE_MS + 1_000;

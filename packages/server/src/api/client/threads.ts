@@ -6,6 +6,6 @@ import type { Services } from '../../services/index.ts';
 import { ThreadsService } from '../../services/rooms/threads.ts';
 
 export function routes(s: Services): RouteDef[] {
-  const threads = new ThreadsService(s.database.db);
+  const threads = new ThreadsService(s.database.db, s.caches);
   return [defineRoute(api.getThreadRoots, ({ requester, params, query }) => threads.threadRoots(requester, parseRoomId(params.roomId), query))];
 }

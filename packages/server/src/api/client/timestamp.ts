@@ -6,5 +6,5 @@ import type { Services } from '../../services/index.ts';
 import { eventByTimestamp } from '../../services/rooms/timestamp.ts';
 
 export function routes(s: Services): RouteDef[] {
-  return [defineRoute(api.getEventByTimestamp, ({ requester, params, query }) => eventByTimestamp(s.database.db, requester, parseRoomId(params.roomId), query.ts, query.dir))];
+  return [defineRoute(api.getEventByTimestamp, ({ requester, params, query }) => eventByTimestamp(s.database.db, s.caches.ignoreViews, requester, parseRoomId(params.roomId), query.ts, query.dir))];
 }

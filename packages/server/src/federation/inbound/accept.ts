@@ -20,7 +20,6 @@ import { stateStore, type StateRef } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
-import { rememberPdu } from '../../services/events/pdu-cache.ts';
 import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { eventRowOf, MAX_EVENT_BYTES, stateValue } from '../../services/rooms/persist.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
@@ -408,7 +407,6 @@ export class RemotePduAcceptor {
         if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
       }
       const row = eventRowOf(pdu, eventId, ordering, JSON.stringify(pdu), { prevContent });
-      rememberPdu(eventId, pdu);
       await eventsStore.insert(tx, row);
       // The state history at ordering − 1 is the current state (both are written together, under
       // this lock): where the true state before the event differs, the keys are kept per event.

@@ -6,9 +6,11 @@ import type { ClientEvent, JsonObject, Pdu } from '@hush/protocol';
 import type { VisibleEvent } from '../../policy/visibility.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { redactEvent } from './crypto.ts';
-import { cachedPdu, rememberPdu } from './pdu-cache.ts';
+import type { PduCache } from './pdu-cache.ts';
 
 export interface FormatContext {
+  /** The app's parsed PDUs. */
+  pdus: PduCache;
   userId: string;
   deviceId?: string;
   now: number;
@@ -18,14 +20,10 @@ export interface FormatContext {
   relations?: ReadonlyMap<string, JsonObject>;
 }
 
-/** The stored PDU of a row (parsed once per event id; callers must not mutate it). */
+/** The stored PDU of a row, parsed afresh: for one-off reads. Hot paths parse through the app's
+ *  PduCache (`caches.pdus.parse`). */
 export function parsePdu(row: Pick<EventRow, 'event_id' | 'json'>): Pdu {
-  let pdu = cachedPdu(row.event_id);
-  if (pdu === undefined) {
-    pdu = JSON.parse(row.json) as Pdu;
-    rememberPdu(row.event_id, pdu);
-  }
-  return pdu;
+  return JSON.parse(row.json) as Pdu;
 }
 
 function plain(row: EventRow, pdu: Pdu, now: number): ClientEvent {
@@ -46,13 +44,13 @@ function plain(row: EventRow, pdu: Pdu, now: number): ClientEvent {
 }
 
 export function formatEvent(row: VisibleEvent, ctx: FormatContext): ClientEvent {
-  let pdu = parsePdu(row);
+  let pdu = ctx.pdus.parse(row);
   const unsigned: JsonObject = {};
   if (row.redacted_by !== null) {
     pdu = redactEvent(pdu);
     const redaction = ctx.redactions?.get(row.redacted_by);
     unsigned['redacted_because'] = (redaction
-      ? plain(redaction, parsePdu(redaction), ctx.now)
+      ? plain(redaction, ctx.pdus.parse(redaction), ctx.now)
       : { event_id: row.redacted_by, type: 'm.room.redaction', content: {} }) as unknown as JsonObject;
   }
   const ev = plain(row, pdu, ctx.now);

@@ -1,22 +1,31 @@
-// Parsed PDUs by event id. Events never change once stored (redaction is applied when formatting),
-// so this cache is valid for every process sharing the database; it only bounds its size.
+// Parsed PDUs by event id, one cache per app instance (services/caches.ts). Events never change once
+// stored (redaction is applied when formatting), so the cache is valid for every process sharing
+// the database; it only bounds its size (least recently used forgotten first).
 
 import type { Pdu } from '@hush/protocol';
+import type { EventRow } from '../../storage/events.store.ts';
+import { Lru } from '../../lib/lru.ts';
 
 const MAX = 20_000;
-const cache = new Map<string, Pdu>();
 
-export function cachedPdu(eventId: string): Pdu | undefined {
-  const pdu = cache.get(eventId);
-  if (pdu !== undefined) {
-    // Refresh recency: Maps iterate in insertion order, so the oldest entry is evicted first.
-    cache.delete(eventId);
-    cache.set(eventId, pdu);
+export class PduCache {
+  private readonly pdus = new Lru<string, Pdu>(MAX);
+
+  get(eventId: string): Pdu | undefined {
+    return this.pdus.get(eventId);
   }
-  return pdu;
-}
 
-export function rememberPdu(eventId: string, pdu: Pdu): void {
-  cache.set(eventId, pdu);
-  if (cache.size > MAX) cache.delete(cache.keys().next().value as string);
+  remember(eventId: string, pdu: Pdu): void {
+    this.pdus.set(eventId, pdu);
+  }
+
+  /** The stored PDU of a row (parsed once per event id; callers must not mutate it). */
+  parse(row: Pick<EventRow, 'event_id' | 'json'>): Pdu {
+    let pdu = this.pdus.get(row.event_id);
+    if (pdu === undefined) {
+      pdu = JSON.parse(row.json) as Pdu;
+      this.pdus.set(row.event_id, pdu);
+    }
+    return pdu;
+  }
 }

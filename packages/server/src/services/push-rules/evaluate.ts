@@ -4,6 +4,7 @@
 // conditions all hold decides; "If no rules match an event, the homeserver MUST NOT notify".
 
 import type { JsonObject, JsonValue, PushAction, PushCondition, PushRule, PushRuleset } from '@hush/protocol';
+import { Lru } from '../../lib/lru.ts';
 
 /** What the evaluator may ask about the room and the recipient; each is asked only when a rule
  *  reaches the condition that needs it. */
@@ -45,7 +46,7 @@ export interface CompiledRules {
 export const RULE_KINDS = ['override', 'content', 'room', 'sender', 'underride'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
-const HISTORICAL_ACTIONS = new Set(['dont_notify', 'coalesce']);
+const HISTORICAL_ACTIONS: ReadonlySet<string> = new Set(['dont_notify', 'coalesce']);
 const NO_MATCH: Test = () => false;
 
 /** A dot-separated property path (appendix "Dot-separated property paths"): `.` separates, `\.`
@@ -164,16 +165,16 @@ function compileCondition(c: PushCondition): Test {
   }
 }
 
-const literalMatchers = new Map<string, RegExp>();
+/** Compiled per name: a pure function's memo, the same for every app in the process. */
+const literalMatchers = new Lru<string, RegExp>(1000);
 
 /** A display name is matched as literal text (its `*` and `?` are not wildcards), at word
- *  boundaries, case-insensitive. The expressions are kept per name (a bounded map). */
+ *  boundaries, case-insensitive. The expressions are kept per name (least recently used forgotten). */
 function wordLiteral(name: string, body: string): boolean {
   let re = literalMatchers.get(name);
   if (!re) {
     const src = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     re = new RegExp(`(?<![${WORD}])${src}(?![${WORD}])`, 'iu');
-    if (literalMatchers.size >= 1000) literalMatchers.clear();
     literalMatchers.set(name, re);
   }
   return re.test(body);
@@ -181,7 +182,7 @@ function wordLiteral(name: string, body: string): boolean {
 
 /** The deprecated body-text mention rules "should only be enabled if the event does not have an
  *  m.mentions property" (v1.7). */
-const LEGACY_MENTION_RULES = new Set(['.m.rule.contains_display_name', '.m.rule.roomnotif', '.m.rule.contains_user_name']);
+const LEGACY_MENTION_RULES: ReadonlySet<string> = new Set(['.m.rule.contains_display_name', '.m.rule.roomnotif', '.m.rule.contains_user_name']);
 
 function hasMentions(ev: JsonObject): boolean {
   const content = ev['content'];

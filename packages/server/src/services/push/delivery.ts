@@ -9,7 +9,7 @@ import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PusherRow, type PushQueueRow } from '../../storage/push.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import { hidesUser } from '../../policy/ignore.ts';
 import { parsePdu } from '../events/format.ts';
 import { countUnread } from '../sync/unread.ts';
@@ -48,6 +48,8 @@ export class PushDelivery {
 
   constructor(
     private readonly db: Db,
+    /** The app's loaded ignore views (a queued push whose sender is now ignored is dropped). */
+    private readonly ignoreViews: IgnoreViews,
     private readonly opts: DeliveryOptions,
   ) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -175,7 +177,7 @@ export class PushDelivery {
     return this.db.transaction().execute(async (tx) => {
       const ev = await eventsStore.byId(tx, row.event_id);
       if (!ev || ev.redacted_by !== null) return null;
-      const ignore = await loadIgnoreView(tx, row.user_id);
+      const ignore = await this.ignoreViews.load(tx, row.user_id);
       if (hidesUser(ignore, ev.sender)) return null;
       const { url: _url, ...deviceData } = data;
       const device: Record<string, JsonValue> = {

@@ -3,7 +3,7 @@
 // app id and pushkey away from other users. `http` pushers are delivered to (push/delivery.ts);
 // `email` pushers are stored and listed, but Hush sends no email.
 
-import { ErrCode, MatrixError, type api, type JsonObject } from '@hush/protocol';
+import { ErrCode, MatrixError, type api, type JsonObject, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { pushStore, type PusherRow } from '../../storage/push.store.ts';
 import { isPrivateLiteral } from './outbound.ts';
@@ -70,11 +70,11 @@ export class PusherService {
     private readonly allowPrivate: boolean,
   ) {}
 
-  async list(userId: string): Promise<{ pushers: Pusher[] }> {
+  async list(userId: UserId): Promise<{ pushers: Pusher[] }> {
     return { pushers: (await pushStore.pushersOf(this.db, userId)).map(toWire) };
   }
 
-  async set(userId: string, deviceId: string, b: PusherSetBody): Promise<void> {
+  async set(userId: UserId, deviceId: string, b: PusherSetBody): Promise<void> {
     const missing = (['pushkey', 'app_id'] as const).filter((k) => b[k] === undefined);
     if (!('kind' in b)) missing.push('kind' as never);
     if (missing.length > 0) throw new MatrixError(400, ErrCode.MISSING_PARAM, `Missing parameters: ${missing.join(', ')}`);

@@ -11,10 +11,9 @@ import type { EventRow } from '../../storage/events.store.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PushActionRow, type PushQueueRow } from '../../storage/push.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { hidesInvite, hidesUser } from '../../policy/ignore.ts';
-import { cachedPdu } from '../events/pdu-cache.ts';
-import { parsePdu } from '../events/format.ts';
+import type { Caches } from '../caches.ts';
+import type { PduCache } from '../events/pdu-cache.ts';
 import { canNotify, powerLevelsFrom, type PowerLevels } from '../rooms/power-levels.ts';
 import { evaluate, type EvalContext, type PushVerdict } from '../push-rules/evaluate.ts';
 import type { PushRulesService } from '../push-rules/service.ts';
@@ -33,21 +32,24 @@ export function threadOf(content: JsonObject): string {
   return 'main';
 }
 
-async function statePdus(tx: Tx, roomId: string, keys: [string, string][]): Promise<Map<string, Pdu>> {
+async function statePdus(tx: Tx, cache: PduCache, roomId: string, keys: [string, string][]): Promise<Map<string, Pdu>> {
   const refs = await stateStore.currentStateRefs(tx, roomId, keys);
   const out = new Map<string, Pdu>();
   const missing: string[] = [];
   for (const ref of refs) {
-    const pdu = cachedPdu(ref.eventId);
+    const pdu = cache.get(ref.eventId);
     if (pdu) out.set(`${ref.type}\u0000${ref.stateKey}`, pdu);
     else missing.push(ref.eventId);
   }
-  for (const row of await eventsStore.byIds(tx, missing)) out.set(`${row.type}\u0000${row.state_key ?? ''}`, parsePdu(row));
+  for (const row of await eventsStore.byIds(tx, missing)) out.set(`${row.type}\u0000${row.state_key ?? ''}`, cache.parse(row));
   return out;
 }
 
 export class PushRecorder {
-  constructor(private readonly rules: PushRulesService) {}
+  constructor(
+    private readonly rules: PushRulesService,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+  ) {}
 
   /** Records the push actions of one persisted event; true when something was queued for delivery. */
   async record(tx: Tx, row: EventRow, pdu: Pdu): Promise<boolean> {
@@ -119,7 +121,7 @@ export class PushRecorder {
     for (const p of pushers) {
       let ok = allowed.get(p.user_id);
       if (ok === undefined) {
-        const view = await loadIgnoreView(tx, p.user_id);
+        const view = await this.caches.ignoreViews.load(tx, p.user_id);
         ok = !hidesUser(view, row.sender) && !(invitee === p.user_id && hidesInvite(view, row.sender, roomId));
         allowed.set(p.user_id, ok);
       }
@@ -143,7 +145,7 @@ export class PushRecorder {
 
   /** Each recipient's display name in the room, from their current member event. */
   private async displayNames(tx: Tx, roomId: string, users: string[]): Promise<Map<string, string | null>> {
-    const pdus = await statePdus(tx, roomId, users.map((u) => ['m.room.member', u]));
+    const pdus = await statePdus(tx, this.caches.pdus, roomId, users.map((u) => ['m.room.member', u]));
     return new Map(
       users.map((u) => {
         const name = pdus.get(`m.room.member\u0000${u}`)?.content['displayname'];
@@ -153,7 +155,7 @@ export class PushRecorder {
   }
 
   private async powerLevels(tx: Tx, roomId: string): Promise<PowerLevels> {
-    const pdus = await statePdus(tx, roomId, [
+    const pdus = await statePdus(tx, this.caches.pdus, roomId, [
       ['m.room.power_levels', ''],
       ['m.room.create', ''],
     ]);

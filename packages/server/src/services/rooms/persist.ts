@@ -13,8 +13,7 @@ import { predecessorOf, roomUpgradesStore } from '../../storage/room-upgrades.st
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { hashAndSignEvent, type UnhashedPdu } from '../events/crypto.ts';
-import { parsePdu } from '../events/format.ts';
-import { cachedPdu, rememberPdu } from '../events/pdu-cache.ts';
+import type { PduCache } from '../events/pdu-cache.ts';
 import { authEventKeys, checkAuth } from './auth-rules.ts';
 import { requireRoomVersion, type RoomVersion } from './versions/index.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from './versions/events.ts';
@@ -42,7 +41,14 @@ export class EventPersister {
   constructor(
     private readonly serverName: ServerName,
     private readonly signingKey: SigningKey,
+    /** The app's parsed PDUs: auth state is read from it, and every event persisted goes in. */
+    private readonly pdus: PduCache,
   ) {}
+
+  /** An event stored by another path (a remote PDU): later reads find it parsed. */
+  remember(eventId: string, pdu: Pdu): void {
+    this.pdus.remember(eventId, pdu);
+  }
 
   /** Current state events needed to authorise `ev`, keyed by (type, state_key), with their
    *  event ids in stream order. PDUs come from the cache when they can. */
@@ -52,11 +58,11 @@ export class EventPersister {
     const pdus = new Map<string, Pdu>();
     const missing: string[] = [];
     for (const ref of refs) {
-      const pdu = cachedPdu(ref.eventId);
+      const pdu = this.pdus.get(ref.eventId);
       if (pdu) pdus.set(key(ref.type, ref.stateKey), pdu);
       else missing.push(ref.eventId);
     }
-    for (const row of await eventsStore.byIds(tx, missing)) pdus.set(key(row.type, row.state_key ?? ''), parsePdu(row));
+    for (const row of await eventsStore.byIds(tx, missing)) pdus.set(key(row.type, row.state_key ?? ''), this.pdus.parse(row));
     return { pdus, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
   }
 
@@ -65,11 +71,11 @@ export class EventPersister {
     const out = new Map<string, Pdu>();
     const missing: string[] = [];
     for (const id of ids) {
-      const pdu = cachedPdu(id);
+      const pdu = this.pdus.get(id);
       if (pdu) out.set(id, pdu);
       else missing.push(id);
     }
-    for (const row of await eventsStore.byIds(tx, missing)) out.set(row.event_id, parsePdu(row));
+    for (const row of await eventsStore.byIds(tx, missing)) out.set(row.event_id, this.pdus.parse(row));
     return out;
   }
 
@@ -113,7 +119,7 @@ export class EventPersister {
     }
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new MatrixError(413, ErrCode.TOO_LARGE, 'Event is larger than 65536 bytes');
     const eventId = eventIdIn(pdu, rv);
-    rememberPdu(eventId, pdu);
+    this.pdus.remember(eventId, pdu);
     const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) }, { roomVersion: rv });
     if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
 
@@ -123,7 +129,7 @@ export class EventPersister {
     if (ev.stateKey !== undefined) {
       const prevId = await stateStore.currentStateEventId(tx, room.room_id, ev.type, ev.stateKey);
       const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
-      if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
+      if (prev) prevContent = JSON.stringify(this.pdus.parse(prev).content);
     }
     const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, txn: ev.txn });
     await eventsStore.insert(tx, row);

@@ -8,6 +8,7 @@ import type { Requester } from '../requester.ts';
 import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { formatEvent, type FormatContext } from '../events/format.ts';
+import type { PduCache } from '../events/pdu-cache.ts';
 import { redactionsFor } from './timeline.ts';
 
 /** Thread summaries for the thread roots among `rows`, as the viewer sees them. */
@@ -35,14 +36,14 @@ export async function bundledRelations(tx: Tx, viewer: RoomViewer, rows: readonl
   return out;
 }
 
-export async function presentTimeline(tx: Tx, viewer: RoomViewer, r: Requester, rows: VisibleEvent[]): Promise<ClientEvent[]> {
+export async function presentTimeline(tx: Tx, pdus: PduCache, viewer: RoomViewer, r: Requester, rows: VisibleEvent[]): Promise<ClientEvent[]> {
   if (rows.length === 0) return [];
-  const base = { userId: r.userId, deviceId: r.deviceId, now: Date.now(), redactions: await redactionsFor(tx, rows) };
+  const base = { pdus, userId: r.userId, deviceId: r.deviceId, now: Date.now(), redactions: await redactionsFor(tx, rows) };
   const ctx = { ...base, relations: await bundledRelations(tx, viewer, rows, base) };
   return rows.map((row) => formatEvent(row, ctx));
 }
 
-export function presentState(r: Requester, rows: VisibleEvent[]): ClientEvent[] {
-  const ctx = { userId: r.userId, deviceId: r.deviceId, now: Date.now() };
+export function presentState(pdus: PduCache, r: Requester, rows: VisibleEvent[]): ClientEvent[] {
+  const ctx = { pdus, userId: r.userId, deviceId: r.deviceId, now: Date.now() };
   return rows.map((row) => formatEvent(row, ctx));
 }

@@ -2,7 +2,7 @@
 // rooms are listed, who may list or withdraw one, and the pages of GET/POST /publicRooms. A listed
 // room is described as a room preview is (preview.ts); the page token is an offset (`o<n>`).
 
-import { ErrCode, MatrixError, forbidden, invalidParam, notFound, type PublicRoomsChunk, type PublicRoomsResponse, type ServerName } from '@hush/protocol';
+import { ErrCode, MatrixError, forbidden, invalidParam, notFound, type PublicRoomsChunk, type PublicRoomsResponse, type ServerName, type RoomId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
@@ -33,7 +33,7 @@ export class PublicRoomsService {
     private readonly serverName: ServerName,
   ) {}
 
-  async visibility(roomId: string): Promise<{ visibility: 'public' | 'private' }> {
+  async visibility(roomId: RoomId): Promise<{ visibility: 'public' | 'private' }> {
     const room = await roomsStore.getRoom(this.db, roomId);
     if (!room) throw notFound('Room not found');
     return { visibility: room.is_public ? 'public' : 'private' };
@@ -41,7 +41,7 @@ export class PublicRoomsService {
 
   /** Listing or withdrawing a room takes a member who may change its canonical alias ("Servers may
    *  choose to implement additional access control checks here"). */
-  async setVisibility(r: Requester, roomId: string, visibility: 'public' | 'private'): Promise<void> {
+  async setVisibility(r: Requester, roomId: RoomId, visibility: 'public' | 'private'): Promise<void> {
     if (!(await roomsStore.getRoom(this.db, roomId))) throw notFound('Room not found');
     if ((await stateStore.membership(this.db, roomId, r.userId))?.membership !== 'join') throw forbidden('You are not in this room');
     if (!canSend(await this.rooms.powerLevels(roomId), r.userId, 'm.room.canonical_alias', true)) {

@@ -2,13 +2,13 @@
 // passes the viewer (history visibility ∘ ignore); state is what the viewer's membership allows
 // (timeline.visibleStateAt). Who may read at all, and what an outsider is told: decision 0016.
 
-import { ErrCode, MatrixError, forbidden, type ClientEvent } from '@hush/protocol';
+import { ErrCode, MatrixError, forbidden, type ClientEvent, type EventId, type RoomId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../requester.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { Caches } from '../caches.ts';
 import type { RoomViewer, VisibleEvent } from '../../policy/visibility.ts';
 import { parsePdu } from '../events/format.ts';
 import { compileEventFilter, parseFilterParam, validateEventFilter, type CompiledEventFilter } from '../filters.ts';
@@ -41,7 +41,10 @@ export class RoomReads {
    *  hold; answers how many events it stored. */
   backfill: ((roomId: string, wanted: number) => Promise<number>) | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+  ) {}
 
   /**
    * The viewer of a room, or the one 403 for anyone who may not read it. The same two reads (the
@@ -50,7 +53,7 @@ export class RoomReads {
    * the answer nor its timing tells an outsider that a private room exists.
    */
   private async viewerFor(tx: Tx, r: Requester, roomId: string): Promise<RoomViewer> {
-    const viewer = await loadViewer(tx, roomId, await loadIgnoreView(tx, r.userId));
+    const viewer = await loadViewer(tx, roomId, await this.caches.ignoreViews.load(tx, r.userId));
     if (!viewer.mayRead()) throw forbidden(NOT_READABLE);
     return viewer;
   }
@@ -63,25 +66,25 @@ export class RoomReads {
     return viewer;
   }
 
-  async state(r: Requester, roomId: string): Promise<ClientEvent[]> {
+  async state(r: Requester, roomId: RoomId): Promise<ClientEvent[]> {
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.stateViewerFor(tx, r, roomId);
-      return presentState(r, await visibleStateAt(tx, viewer, roomId, 'current'));
+      return presentState(this.caches.pdus, r, await visibleStateAt(tx, viewer, roomId, 'current'));
     });
   }
 
-  async stateEvent(r: Requester, roomId: string, type: string, stateKey: string): Promise<ClientEvent> {
+  async stateEvent(r: Requester, roomId: RoomId, type: string, stateKey: string): Promise<ClientEvent> {
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.stateViewerFor(tx, r, roomId);
       const row = (await visibleStateAt(tx, viewer, roomId, 'current')).find((x) => x.type === type && x.state_key === stateKey);
       if (!row) throw new MatrixError(404, ErrCode.NOT_FOUND, 'State event not found');
-      return presentState(r, [row])[0] as ClientEvent;
+      return presentState(this.caches.pdus, r, [row])[0] as ClientEvent;
     });
   }
 
   async members(
     r: Requester,
-    roomId: string,
+    roomId: RoomId,
     q: { membership?: string; not_membership?: string; at?: string },
   ): Promise<ClientEvent[]> {
     return this.db.transaction().execute(async (tx) => {
@@ -92,11 +95,11 @@ export class RoomReads {
         const m = parsePdu(e).content['membership'];
         return (q.membership === undefined || m === q.membership) && (q.not_membership === undefined || m !== q.not_membership);
       });
-      return presentState(r, rows);
+      return presentState(this.caches.pdus, r, rows);
     });
   }
 
-  async joinedMembers(r: Requester, roomId: string): Promise<Record<string, { display_name?: string; avatar_url?: string }>> {
+  async joinedMembers(r: Requester, roomId: RoomId): Promise<Record<string, { display_name?: string; avatar_url?: string }>> {
     const m = await stateStore.membership(this.db, roomId, r.userId);
     if (m?.membership !== 'join') throw forbidden('You are not in this room');
     const rows = await stateStore.members(this.db, roomId, 'join');
@@ -117,11 +120,11 @@ export class RoomReads {
   }
 
   /** One event by id; 404 when it is not in the room or the viewer may not see it. */
-  async event(r: Requester, roomId: string, eventId: string): Promise<ClientEvent> {
+  async event(r: Requester, roomId: RoomId, eventId: string): Promise<ClientEvent> {
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
       const row = visibleOr404(viewer, await eventsStore.byId(tx, eventId), roomId);
-      return (await presentTimeline(tx, viewer, r, [row]))[0] as ClientEvent;
+      return (await presentTimeline(tx, this.caches.pdus, viewer, r, [row]))[0] as ClientEvent;
     });
   }
 
@@ -133,7 +136,7 @@ export class RoomReads {
     return state.filter((e) => e.type === 'm.room.member' && senders.has(e.state_key ?? ''));
   }
 
-  async messages(r: Requester, roomId: string, q: MessagesQuery): Promise<{ chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }> {
+  async messages(r: Requester, roomId: RoomId, q: MessagesQuery): Promise<{ chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] }> {
     // A backward page that reaches the start of what we hold asks other servers for older events
     // (outside the read transaction), then is read again; at most 3 rounds.
     for (let round = 0; ; round++) {
@@ -163,18 +166,18 @@ export class RoomReads {
       const short = mayBackfill && q.dir === 'b' && to === undefined && res.exhausted && limit > 0 ? limit - res.events.length : 0;
       if (short > 0 && res.events.length > 0) res.last = Math.min(...res.events.map((e) => e.stream_ordering)) - 1;
       const out: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] } = {
-        chunk: await presentTimeline(tx, viewer, r, res.events),
+        chunk: await presentTimeline(tx, this.caches.pdus, viewer, r, res.events),
         start: pageToken(from),
       };
       // `end` whenever the chunk holds events, in both directions (clients such as nheko drop a page
       // without one); an empty chunk has none, so a client paging on stops there.
       if (res.events.length > 0) out.end = pageToken(res.last);
-      if (filter.lazyLoadMembers) out.state = presentState(r, await this.lazyMembers(tx, viewer, roomId, res.events, 'current'));
+      if (filter.lazyLoadMembers) out.state = presentState(this.caches.pdus, r, await this.lazyMembers(tx, viewer, roomId, res.events, 'current'));
       return { page: out, short };
     });
   }
 
-  async context(r: Requester, roomId: string, eventId: string, limit: number, filterParam?: string) {
+  async context(r: Requester, roomId: RoomId, eventId: EventId, limit: number, filterParam?: string) {
     const filter = compileFilterParam(filterParam);
     return this.db.transaction().execute(async (tx) => {
       const viewer = await this.viewerFor(tx, r, roomId);
@@ -191,10 +194,10 @@ export class RoomReads {
       return {
         start: pageToken(before.last),
         end: pageToken(after.last),
-        events_before: await presentTimeline(tx, viewer, r, before.events),
-        event: (await presentTimeline(tx, viewer, r, [target]))[0] as ClientEvent,
-        events_after: await presentTimeline(tx, viewer, r, after.events),
-        state: presentState(r, stateRows),
+        events_before: await presentTimeline(tx, this.caches.pdus, viewer, r, before.events),
+        event: (await presentTimeline(tx, this.caches.pdus, viewer, r, [target]))[0] as ClientEvent,
+        events_after: await presentTimeline(tx, this.caches.pdus, viewer, r, after.events),
+        state: presentState(this.caches.pdus, r, stateRows),
       };
     });
   }

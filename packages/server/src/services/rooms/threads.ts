@@ -4,7 +4,7 @@
 // spec's "returned redacted") is left out, as is a thread with no reply the viewer may see; pages
 // are refilled so they stay full.
 
-import { forbidden, type ClientEvent } from '@hush/protocol';
+import { forbidden, type ClientEvent, type RoomId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
@@ -12,7 +12,7 @@ import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { threadsStore } from '../../storage/threads.store.ts';
 import type { Requester } from '../requester.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { Caches } from '../caches.ts';
 import type { VisibleEvent } from '../../policy/visibility.ts';
 import { parsePdu } from '../events/format.ts';
 import { pageToken, parsePageToken } from '../sync/tokens.ts';
@@ -26,14 +26,17 @@ export interface ThreadsQuery {
 }
 
 export class ThreadsService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+  ) {}
 
-  async threadRoots(r: Requester, roomId: string, q: ThreadsQuery): Promise<{ chunk: ClientEvent[]; next_batch?: string }> {
+  async threadRoots(r: Requester, roomId: RoomId, q: ThreadsQuery): Promise<{ chunk: ClientEvent[]; next_batch?: string }> {
     const limit = q.limit ?? 20;
     return this.db.transaction().execute(async (tx) => {
       // "The room does not exist" is a 403 like a room the user may not view.
       if (!(await roomsStore.getRoom(tx, roomId)) || !(await this.mayAsk(tx, r.userId, roomId))) throw forbidden('You are not allowed to view this room');
-      const viewer = await loadViewer(tx, roomId, await loadIgnoreView(tx, r.userId));
+      const viewer = await loadViewer(tx, roomId, await this.caches.ignoreViews.load(tx, r.userId));
       let upTo = q.from !== undefined ? parsePageToken(q.from) : await streamStore.current(tx);
       const roots: VisibleEvent[] = [];
       const batch = Math.min(Math.max(limit * 2, 20), 200);
@@ -49,9 +52,9 @@ export class ThreadsService {
           if (mine.length === 0) continue;
           if (q.include === 'participated' && root.sender !== r.userId && !mine.some((e) => e.sender === r.userId)) continue;
           roots.push(root);
-          if (roots.length === limit) return { chunk: await presentTimeline(tx, viewer, r, roots), next_batch: pageToken(upTo) };
+          if (roots.length === limit) return { chunk: await presentTimeline(tx, this.caches.pdus, viewer, r, roots), next_batch: pageToken(upTo) };
         }
-        if (refs.length < batch) return { chunk: await presentTimeline(tx, viewer, r, roots) };
+        if (refs.length < batch) return { chunk: await presentTimeline(tx, this.caches.pdus, viewer, r, roots) };
       }
     });
   }

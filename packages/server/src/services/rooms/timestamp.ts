@@ -3,11 +3,11 @@
 // lists this endpoint among those that skip ignored senders' events). 404 M_NOT_FOUND when there
 // is none, also for unknown rooms and rooms whose history the viewer may not read.
 
-import { notFound } from '@hush/protocol';
+import { notFound, type RoomId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { timestampsStore, type TimePoint } from '../../storage/timestamps.store.ts';
 import type { Requester } from '../requester.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import { loadViewer } from './timeline.ts';
 
 /** Rows read per query while looking for a visible event. */
@@ -15,9 +15,9 @@ const BATCH = 100;
 /** Rows looked at in all, at most, before answering that nothing is close. */
 const MAX_ROWS = 10_000;
 
-export async function eventByTimestamp(db: Db, r: Requester, roomId: string, ts: number, dir: 'f' | 'b'): Promise<{ event_id: string; origin_server_ts: number }> {
+export async function eventByTimestamp(db: Db, ignoreViews: IgnoreViews, r: Requester, roomId: RoomId, ts: number, dir: 'f' | 'b'): Promise<{ event_id: string; origin_server_ts: number }> {
   return db.transaction().execute(async (tx) => {
-    const viewer = await loadViewer(tx, roomId, await loadIgnoreView(tx, r.userId));
+    const viewer = await loadViewer(tx, roomId, await ignoreViews.load(tx, r.userId));
     // Inclusive of `ts` itself: start just before it in the direction of travel.
     let from: TimePoint = dir === 'f' ? { ts, ordering: -1 } : { ts, ordering: Number.MAX_SAFE_INTEGER };
     for (let read = 0; read < MAX_ROWS; read += BATCH) {

@@ -45,6 +45,15 @@ interface Job {
   reject: (err: unknown) => void;
 }
 
+/** What the writer tells the rest of the app about the events it persists, given at construction. */
+export interface WriterListeners {
+  /** For each persisted event inside its transaction (push actions); true when it queued
+   *  something for delivery after commit. */
+  persisted?: (tx: Tx, row: EventRow, pdu: Pdu) => Promise<boolean>;
+  /** After a commit whose events queued push deliveries. */
+  queued?: () => void;
+}
+
 export class RoomWriter {
   /** Group commit (SQLite): writes waiting for the next transaction, and whether one is due. */
   private readonly queue: Job[] = [];
@@ -55,6 +64,7 @@ export class RoomWriter {
     private readonly db: Db,
     private readonly persister: EventPersister,
     readonly notifier: Notifier,
+    private readonly listeners: WriterListeners = {},
     opts: { groupCommit?: boolean } = {},
   ) {
     // PostgreSQL runs writes to different rooms side by side under their row locks: one
@@ -62,11 +72,6 @@ export class RoomWriter {
     this.groupCommit = opts.groupCommit ?? db.getExecutor().adapter instanceof SqliteAdapter;
   }
 
-  /** Called for each persisted event inside its transaction (push actions); true when it queued
-   *  something for delivery after commit. */
-  onPersisted: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<boolean>) | null = null;
-  /** Called after a commit whose events queued push deliveries. */
-  onQueued: (() => void) | null = null;
   /** Federation's outbound queue (federation/outbound/queue.ts): queues each persisted event to
    *  the room's other servers inside its transaction; returns the destinations, poked after commit. */
   onFederate: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<readonly string[]>) | null = null;
@@ -160,7 +165,7 @@ export class RoomWriter {
     const room = await getRoom(tx);
     effects.roomId = room.room_id;
     const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
-      if (this.onPersisted && (await this.onPersisted(tx, row, pdu))) effects.queued = true;
+      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu))) effects.queued = true;
       if (this.onFederate) for (const d of await this.onFederate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
@@ -174,7 +179,10 @@ export class RoomWriter {
         return row;
       },
       alsoNotify: (u) => effects.users.add(u),
-      adopt,
+      adopt: async (row, pdu) => {
+        this.persister.remember(row.event_id, pdu);
+        await adopt(row, pdu);
+      },
     };
     return fn(rt);
   }
@@ -196,7 +204,7 @@ export class RoomWriter {
       for (const d of e.destinations) destinations.add(d);
     }
     if (last > 0) this.notifier.notify({ stream: last }, { rooms: [...rooms], users: [...users] });
-    if (queued) this.onQueued?.();
+    if (queued) this.listeners.queued?.();
     if (destinations.size > 0) this.onFederateQueued?.([...destinations]);
   }
 }

@@ -9,7 +9,7 @@ import type { Notifier, Position } from '../../notifier/notifier.ts';
 import type { PolicyView } from '../../policy/ignore.ts';
 import { compileEventFilter, type CompiledEventFilter, type SyncFilterJson } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
-import type { ParsedContents } from '../account-data.ts';
+import type { Caches } from '../caches.ts';
 import type { PresenceService } from '../presence.ts';
 import type { SentMembers } from './lazy-members.ts';
 import type { SyncPosition } from './tokens.ts';
@@ -44,7 +44,8 @@ export interface SyncDeps {
   notifier: Notifier;
   typing: TypingService;
   presence: PresenceService;
-  contents: ParsedContents;
+  /** The app's caches: loaded ignore views, parsed PDUs, large account-data contents. */
+  caches: Caches;
   sentMembers: SentMembers;
 }
 

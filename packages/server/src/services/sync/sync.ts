@@ -9,10 +9,9 @@ import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Requester } from '../requester.ts';
 import type { Notifier, Position } from '../../notifier/notifier.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import type { FilterService } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
-import type { ParsedContents } from '../account-data.ts';
+import type { Caches } from '../caches.ts';
 import type { PresenceService } from '../presence.ts';
 import { compileSyncFilter, type SyncContext, type SyncDeps, type SyncFilter } from './context.ts';
 import { SentMembers } from './lazy-members.ts';
@@ -56,11 +55,11 @@ export class SyncService {
     private readonly notifier: Notifier,
     typing: TypingService,
     private readonly filters: FilterService,
-    contents: ParsedContents,
+    private readonly caches: Caches,
     private readonly presence: PresenceService,
   ) {
     this.startStream = notifier.position().stream;
-    this.deps = { notifier, typing, presence, contents, sentMembers: new SentMembers() };
+    this.deps = { notifier, typing, presence, caches, sentMembers: new SentMembers() };
   }
 
   /** True when the notifier vouches that nothing concerning the user happened after `since`. */
@@ -121,7 +120,7 @@ export class SyncService {
     // Typing numbers mean the same on every process; a token from another may be ahead of this one
     // (its changes not applied here yet): the client has seen those already.
     const position: Position = { stream: await streamStore.current(tx), typing: Math.max(this.deps.typing.current(), since?.typing ?? 0) };
-    const ignore = await loadIgnoreView(tx, r.userId);
+    const ignore = await this.caches.ignoreViews.load(tx, r.userId);
     const all = await stateStore.membershipsOfUser(tx, r.userId);
     const memberships = all.filter((m) => filter.rooms.matchesRoom(m.room_id));
     const ctx: SyncContext = { tx, r, since, position, filter, fullState, ignore, memberships, deps: this.deps };
@@ -146,7 +145,7 @@ export class SyncService {
 
   /** The invites the user's lists hide, each with the rule that hid it. */
   hiddenInvites(r: Requester): Promise<HiddenInvite[]> {
-    return hiddenInvites(this.db, r);
+    return hiddenInvites(this.db, this.caches.ignoreViews, r);
   }
 }
 

@@ -14,7 +14,7 @@ export interface AccountDataStream {
 
 export async function accountDataStream(ctx: SyncContext): Promise<AccountDataStream> {
   const { tx, r, since, position, filter, deps } = ctx;
-  const event = (a: AccountDataRow): BasicEvent => ({ type: a.type, content: deps.contents.parse(r.userId, a.roomId, a.type, a.ordering, a.content) });
+  const event = (a: AccountDataRow): BasicEvent => ({ type: a.type, content: deps.caches.accountData.parse(r.userId, a.roomId, a.type, a.ordering, a.content) });
   const rows = await accountDataStore.changedSince(tx, r.userId, since?.stream ?? 0, position.stream);
   const global = rows.filter((a) => a.roomId === '' && filter.accountData.matchesType(a.type)).map(event);
   const byRoom = new Map<string, BasicEvent[]>();

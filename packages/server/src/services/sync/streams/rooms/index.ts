@@ -7,7 +7,6 @@ import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore } from '../../../../storage/state.store.ts';
 import { readPositionsIn } from '../../unread.ts';
 import { loadViewers } from '../../../../policy/visibility.ts';
-import { ignoreViewAt } from '../../../../policy/ignore-lists.ts';
 import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
 import { joinedRoom, listEffectIn } from './joined.ts';
@@ -29,7 +28,7 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   // rooms where it only hid someone come with their new counts; judged against the view the token
   // was answered with.
   const ignoreChanged = since !== undefined && ignore.version > since.stream;
-  const seen = ignoreChanged ? ignoreViewAt(r.userId, since.stream, deps.notifier.shared()) : undefined;
+  const seen = ignoreChanged ? deps.caches.ignoreViews.at(r.userId, since.stream, deps.notifier.shared()) : undefined;
   const withEvents = since ? await eventsStore.roomsWithEvents(tx, joinedIds, since.stream, position.stream) : new Set(joinedIds);
   // Every joined room gets an entry (initial or full-state sync): what each entry reads per room
   // that a few queries over all of them can give is read here, not in a round trip per room.

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../../../../storage/db.ts';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore, type MembershipRow } from '../../../../storage/state.store.ts';
 import type { Requester } from '../../../requester.ts';
-import { loadIgnoreView } from '../../../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../../../policy/ignore-lists.ts';
 import { inviteRule } from '../../../../policy/ignore.ts';
 import { strippedState } from '../../../events/format.ts';
 
@@ -25,9 +25,9 @@ export async function strippedStateOf(tx: Tx, m: MembershipRow): Promise<Strippe
 
 /** The invites the user's lists hide, each with the rule that hid it (reviewable, so that one can
  *  be un-ignored on its own). */
-export async function hiddenInvites(db: Db, r: Requester): Promise<HiddenInvite[]> {
+export async function hiddenInvites(db: Db, ignoreViews: IgnoreViews, r: Requester): Promise<HiddenInvite[]> {
   return db.transaction().execute(async (tx) => {
-    const ignore = await loadIgnoreView(tx, r.userId);
+    const ignore = await ignoreViews.load(tx, r.userId);
     const out: HiddenInvite[] = [];
     for (const m of await stateStore.membershipsOfUser(tx, r.userId)) {
       if (m.membership !== 'invite') continue;

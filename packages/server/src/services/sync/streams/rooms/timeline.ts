@@ -77,11 +77,11 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
   }
   state = state.filter((e) => filter.state.matches(e));
   if (filter.state.lazyLoadMembers) state = await lazyMembers(ctx, viewer, roomId, events, state, full);
-  const timeline = await presentTimeline(tx, viewer, r, events);
+  const timeline = await presentTimeline(tx, deps.caches.pdus, viewer, r, events);
   if (filter.state.lazyLoadMembers) deps.sentMembers.record(r.userId, r.deviceId, roomId, [...state, ...events], position.stream);
   return {
     timeline: { events: timeline, limited, prev_batch: pageToken(start) },
-    state: { events: presentState(r, state) },
+    state: { events: presentState(deps.caches.pdus, r, state) },
   };
 }
 

@@ -1,0 +1,20 @@
+// The in-memory caches of one app instance, made by createServices and handed to the services that
+// read through them: nothing cached is module state, so two apps in one process (two databases)
+// never see each other's entries. Every cache is bounded (least recently used forgotten first).
+
+import { IgnoreViews } from '../policy/ignore-lists.ts';
+import { PduCache } from './events/pdu-cache.ts';
+import { ParsedContents } from './account-data.ts';
+
+export interface Caches {
+  /** Users' loaded ignore views (policy/ignore-lists.ts), by user. */
+  readonly ignoreViews: IgnoreViews;
+  /** Parsed PDUs by event id. */
+  readonly pdus: PduCache;
+  /** Large account-data contents as objects, for /sync. */
+  readonly accountData: ParsedContents;
+}
+
+export function createCaches(): Caches {
+  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents() };
+}
