@@ -20,7 +20,7 @@ import { stateStore, type StateRef } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
-import { authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
+import { authEventKeys, authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { eventRowOf, MAX_EVENT_BYTES, stateValue } from '../../services/rooms/persist.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
 import { resolveState, splitStateKey, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
@@ -266,9 +266,7 @@ export class RemotePduAcceptor {
 
     // The state before the event: after its prev events (resolved when several), else the current state.
     const before = await this.stateBefore(roomId, statefulPrevs, rv);
-    const beforeEvents = await this.loadEvents(this.db, [...before.values()]);
-    const beforeState = stateOf(before, beforeEvents);
-    const byState = checkAuth({ ...pdu, event_id: eventId }, beforeState, { roomVersion: rv, isSignedBy });
+    const byState = await this.checkAgainst(this.db, { ...pdu, event_id: eventId }, before, rv, isSignedBy);
     if (!byState.ok) throw new Rejection(`not allowed by the state before it: ${byState.reason}`, hashOk);
 
     return this.persist(pdu, eventId, rv, prevIds, missingPrev, before, isSignedBy);
@@ -340,6 +338,27 @@ export class RemotePduAcceptor {
     }
   }
 
+  /** The auth rules for `ev` against the state `map`, loading only the events of the keys they read
+   *  (authEventKeys), not the whole state; should they read another key, with every event loaded. */
+  private async checkAgainst(tx: Tx, ev: ResEvent, map: ReadonlyMap<string, string>, rv: RoomVersion, isSignedBy: (ev: Pdu, server: string) => boolean) {
+    const keys = authEventKeys(ev.type, ev.state_key, ev.sender, ev.content, rv);
+    const ids = keys.map(([t, k]) => map.get(stateKey(t, k))).filter((id): id is string => id !== undefined);
+    const events = await this.loadEvents(tx, ids);
+    let unloaded = false;
+    const state: AuthState = {
+      get: (type, key) => {
+        const id = map.get(stateKey(type, key));
+        if (id === undefined) return undefined;
+        const found = events.get(id);
+        if (!found) unloaded = true;
+        return found;
+      },
+    };
+    const verdict = checkAuth(ev, state, { roomVersion: rv, isSignedBy });
+    if (!unloaded) return verdict;
+    return checkAuth(ev, stateOf(map, await this.loadEvents(tx, [...map.values()])), { roomVersion: rv, isSignedBy });
+  }
+
   /** (type, state_key) → event id before an event with these prev events: the states after them
    *  (exact on forks, decision 0037), resolved when several. A prev event whose state is not known
    *  (backfilled) counts as missing; with none known, the current state. */
@@ -388,8 +407,7 @@ export class RemotePduAcceptor {
       if (await eventsStore.byId(tx, eventId)) return { outcome: 'duplicate', eventId } as AcceptResult;
       const current = refsToMap(await stateStore.currentState(tx, roomId));
       if (!sameState(current, before)) {
-        const currentEvents = await this.loadEvents(tx, [...current.values()]);
-        const verdict = checkAuth({ ...pdu, event_id: eventId }, stateOf(current, currentEvents), { roomVersion: rv, isSignedBy });
+        const verdict = await this.checkAgainst(tx, { ...pdu, event_id: eventId }, current, rv, isSignedBy);
         if (!verdict.ok) {
           const reason = `soft-failed: not allowed by the current state: ${verdict.reason}`.slice(0, 500);
           await federationInboundStore.insertOutlier(tx, { event_id: eventId, room_id: roomId, status: 'soft_failed', reason, json: JSON.stringify(pdu), received_ts: this.now() });
