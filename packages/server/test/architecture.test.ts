@@ -108,3 +108,83 @@ test('services are wired at construction, not by assigning callbacks afterwards'
     .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\s+(on[A-Z]\w*)\??: .*\| null = null;/gm)].map((m) => `${relative(SRC, f)} ${m[1]}`));
   assert.deepEqual(setters.filter((s) => !FEDERATION_SETTERS.has(s)), []);
 });
+
+/** Parameters of services' public methods named like an id but typed `string`, and why each stays
+ *  so. Everything else takes the branded type its handler parsed (@hush/protocol ids.ts): a new
+ *  method taking `roomId: string` fails here. */
+const STRING_IDS: [reason: string, where: string[]][] = [
+  [
+    "a path segment the service checks itself: another user's id is 403 (parsing it in the handler would make a bad one 400)",
+    ['account-data.ts put(userId)', 'account-data.ts put(roomId)', 'account-data.ts get(userId)', 'account-data.ts get(roomId)', 'filters.ts define(userId)', 'filters.ts get(userId)',
+      'presence.ts set(userId)', 'presence.ts get(userId)', 'tags.ts get(userId)', 'tags.ts set(userId)', 'tags.ts remove(userId)', 'typing.ts setTyping(userId)',
+      'rooms/reads.ts event(eventId)', 'receipts.ts postReceipt(eventId)', 'e2e/key-backup.ts getKeys(roomId?)', 'e2e/key-backup.ts deleteKeys(roomId?)'],
+  ],
+  [
+    'ids read from stored rows or used as cache keys (stores keep `string`)',
+    ['account-data.ts remember(userId)', 'account-data.ts remember(roomId)', 'account-data.ts parse(userId)', 'account-data.ts parse(roomId)', 'accounts.ts revoking(userId)',
+      'e2e/keys.ts forgetDeletedDevices(userId)', 'e2e/keys.ts previousChanges(userId)', 'events/pdu-cache.ts get(eventId)', 'events/pdu-cache.ts remember(eventId)', 'rooms/persist.ts remember(eventId)',
+      'filters.ts matchesRoom(roomId)', 'filters.ts matchesSender(sender)', 'push-rules/service.ts get(userId)', 'push-rules/service.ts set(userId)', 'push-rules/service.ts ruleset(userId)',
+      'rooms/writer.ts alsoNotify(userId)', 'rooms/writer.ts write(roomId)', 'rooms/rooms.ts profileContent(userId)', 'rooms/rooms.ts inviteIn(sender)', 'rooms/rooms.ts inviteIn(target)',
+      'rooms/rooms.ts leaveAll(userId)', 'rooms/rooms.ts powerLevels(roomId)', 'rooms/rooms.ts rejectIgnoredInvites(userId)',
+      'sync/lazy-members.ts has(userId)', 'sync/lazy-members.ts has(roomId)', 'sync/lazy-members.ts has(eventId)', 'sync/lazy-members.ts knows(userId)', 'sync/lazy-members.ts knows(roomId)',
+      'sync/lazy-members.ts record(userId)', 'sync/lazy-members.ts record(roomId)', 'typing.ts changedSince(roomId)', 'typing.ts typingIn(roomId)'],
+  ],
+  [
+    'what another server sent (EDU content, federation/inbound checks it): to be branded where federation parses it',
+    ['e2e/keys.ts devicesForServer(userId)', 'e2e/keys.ts remoteDeviceListChanged(userId)', 'presence.ts setRemote(userId)', 'receipts.ts putRemote(roomId)', 'receipts.ts putRemote(userId)',
+      'receipts.ts putRemote(eventId)', 'to-device.ts receiveRemote(sender)', 'typing.ts setRemote(roomId)', 'typing.ts setRemote(userId)',
+      'rooms/rooms.ts isRemote(roomId)', 'rooms/rooms.ts join(userId)', 'rooms/rooms.ts join(roomId)', 'rooms/rooms.ts leave(userId)', 'rooms/rooms.ts leave(roomId)', 'rooms/rooms.ts knock(userId)',
+      'rooms/rooms.ts knock(roomId)', 'rooms/rooms.ts invite(roomId)', 'rooms/rooms.ts invite(sender)', 'rooms/rooms.ts invite(target)'],
+  ],
+  [
+    'invite rejections were being reworked at the time of issue 20: to be branded with them',
+    ['rooms/rooms.ts rejectArrivedInvite(userId)', 'rooms/rooms.ts rejectArrivedInvite(roomId)', 'rooms/rooms.ts rejectArrivedInvite(sender)'],
+  ],
+];
+/** Whole files being reworked at the time of issue 20 (by other hands): to be branded with that work. */
+const STRING_IDS_IN_REWORK = ['rooms/invite-rejections.ts', 'rooms/preview.ts', 'rooms/space-hierarchy.ts'];
+
+/** `file method(param)` for every public method parameter in services/ named like an id and typed `string`. */
+function stringIdParams(): string[] {
+  const out: string[] = [];
+  const SERVICES = join(SRC, 'services');
+  for (const file of files(SERVICES)) {
+    const text = readFileSync(file, 'utf8');
+    // Methods of classes and interfaces (two-space indent), not private ones or constructors.
+    for (const m of text.matchAll(/^ {2}(?!private |protected |constructor)(?:static )?(?:async )?(\w+)(?:<[^>(]*>)?\(/gm)) {
+      let i = (m.index ?? 0) + m[0].length;
+      const start = i;
+      for (let depth = 1; depth > 0 && i < text.length; i++) {
+        const c = text[i] as string;
+        if ('({[<'.includes(c)) depth++;
+        else if (')}]>'.includes(c)) depth--;
+      }
+      let depth = 0;
+      let current = '';
+      const params: string[] = [];
+      for (const c of text.slice(start, i - 1)) {
+        if ('({[<'.includes(c)) depth++;
+        if (')}]>'.includes(c)) depth--;
+        if (c === ',' && depth === 0) {
+          params.push(current);
+          current = '';
+        } else current += c;
+      }
+      params.push(current);
+      for (const p of params) {
+        const pm = /^\s*(?:readonly )?(\w+\??)\s*:\s*([^=]+?)\s*(?:=.*)?$/s.exec(p);
+        if (pm && /^(userId|roomId|eventId|sender|target)\??$/.test(pm[1] as string) && /^string(\s*\|\s*undefined)?$/.test((pm[2] as string).trim())) {
+          out.push(`${relative(SERVICES, file)} ${m[1]}(${pm[1]})`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+test('services take branded ids (UserId, RoomId, EventId) where their handlers parsed them', () => {
+  const found = stringIdParams().filter((x) => !STRING_IDS_IN_REWORK.includes(x.split(' ')[0] as string));
+  const allowed = new Set(STRING_IDS.flatMap(([, where]) => where));
+  assert.deepEqual(found.filter((x) => !allowed.has(x)), [], 'a service method takes an id as `string`: take the branded type (or add it to STRING_IDS with a reason)');
+  assert.deepEqual([...allowed].filter((x) => !found.includes(x)), [], 'in STRING_IDS but branded or gone: remove it');
+});

@@ -41,4 +41,9 @@ export class Lru<K, V> {
   clear(): void {
     this.entries.clear();
   }
+
+  /** Every entry, least recently used first (deleting while iterating is allowed). */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries.entries();
+  }
 }

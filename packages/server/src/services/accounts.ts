@@ -23,6 +23,7 @@ import type { Requester } from './requester.ts';
 import type { Config } from '../config/config.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import { announceIn } from './announce.ts';
+import { Lru } from '../lib/lru.ts';
 import { checkPassword, uiaChallenge, type UiaSessions } from './accounts-uia.ts';
 
 export interface RegisterInput {
@@ -76,7 +77,7 @@ export interface AccountListeners {
 export class AccountService {
   /** Set when federation is on: another server's user's profile, asked of that server. */
   remoteProfile: ((userId: UserId) => Promise<{ displayname: string | null; avatar_url: string | null }>) | null = null;
-  private readonly tokenCache = new Map<string, { requester: Requester; until: number }>();
+  private readonly tokenCache = new Lru<string, { requester: Requester; until: number }>(TOKEN_CACHE_MAX);
   /** Bumped by every revocation: a lookup that raced one is not cached. */
   private revocations = 0;
   /** The revocation count when each requester's token was last found valid. */
@@ -238,7 +239,6 @@ export class AccountService {
     this.checkedAt.set(requester, generation);
     // The row may predate a revocation that arrived while it was read: then it is not kept.
     if (generation !== this.revocations) return requester;
-    if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
     this.tokenCache.set(hash, { requester, until: now + TOKEN_CACHE_MS });
     return requester;
   }

@@ -3,13 +3,14 @@
 // /sync account data ("When a user changes their push rules a m.push_rules event is sent"). Reads
 // merge it with the current server defaults; compiled rulesets are kept per (user, position).
 
-import type { JsonObject, PushAction, PushRule, PushRuleset, PushRulesResponse } from '@hush/protocol';
+import type { JsonObject, PushAction, PushRule, PushRuleset, PushRulesResponse, UserId } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import { accountDataStore } from '../../storage/account-data.store.ts';
 import { pushStore } from '../../storage/push.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
 import { compileRuleset, type CompiledRules } from './evaluate.ts';
+import { Lru } from '../../lib/lru.ts';
 import { deleteRule, findRule, mergeWithDefaults, parseKind, putRule, setActions, setEnabled, validateActions, validateNewRule, type RuleKind } from './ruleset.ts';
 
 export const PUSH_RULES_TYPE = 'm.push_rules';
@@ -17,8 +18,8 @@ export const PUSH_RULES_TYPE = 'm.push_rules';
 /** Compiled rulesets by user, tagged with the account-data position they were built from; a
  *  position that moved (another process wrote) rebuilds. Bounded; one per app instance. */
 class CompiledCache {
-  private readonly byUser = new Map<string, { ordering: number; rules: CompiledRules }>();
   private static readonly MAX = 10_000;
+  private readonly byUser = new Lru<string, { ordering: number; rules: CompiledRules }>(CompiledCache.MAX);
 
   get(userId: string, ordering: number): CompiledRules | undefined {
     const hit = this.byUser.get(userId);
@@ -26,7 +27,6 @@ class CompiledCache {
   }
 
   set(userId: string, ordering: number, rules: CompiledRules): void {
-    if (this.byUser.size >= CompiledCache.MAX) this.byUser.clear();
     this.byUser.set(userId, { ordering, rules });
   }
 }
@@ -64,36 +64,36 @@ export class PushRulesService {
     return out;
   }
 
-  async getAll(userId: string): Promise<PushRulesResponse> {
+  async getAll(userId: UserId): Promise<PushRulesResponse> {
     return { global: await this.ruleset(this.db, userId) };
   }
 
-  async getGlobal(userId: string): Promise<PushRuleset> {
+  async getGlobal(userId: UserId): Promise<PushRuleset> {
     return this.ruleset(this.db, userId);
   }
 
-  async getRule(userId: string, kind: string, ruleId: string): Promise<PushRule> {
+  async getRule(userId: UserId, kind: string, ruleId: string): Promise<PushRule> {
     const k = parseKind(kind);
     return findRule(await this.ruleset(this.db, userId), k, ruleId);
   }
 
-  async put(userId: string, kind: string, ruleId: string, body: JsonObject, pos: { before?: string; after?: string }): Promise<void> {
+  async put(userId: UserId, kind: string, ruleId: string, body: JsonObject, pos: { before?: string; after?: string }): Promise<void> {
     const k = parseKind(kind);
     const rule = validateNewRule(k, ruleId, body);
     await this.edit(userId, (rs) => putRule(rs, k, rule, pos));
   }
 
-  async delete(userId: string, kind: string, ruleId: string): Promise<void> {
+  async delete(userId: UserId, kind: string, ruleId: string): Promise<void> {
     const k = parseKind(kind);
     await this.edit(userId, (rs) => deleteRule(rs, k, ruleId));
   }
 
-  async setEnabled(userId: string, kind: string, ruleId: string, enabled: boolean): Promise<void> {
+  async setEnabled(userId: UserId, kind: string, ruleId: string, enabled: boolean): Promise<void> {
     const k = parseKind(kind);
     await this.edit(userId, (rs) => setEnabled(rs, k, ruleId, enabled));
   }
 
-  async setActions(userId: string, kind: string, ruleId: string, actions: unknown): Promise<void> {
+  async setActions(userId: UserId, kind: string, ruleId: string, actions: unknown): Promise<void> {
     const k: RuleKind = parseKind(kind);
     const valid: PushAction[] = validateActions(actions);
     await this.edit(userId, (rs) => setActions(rs, k, ruleId, valid));

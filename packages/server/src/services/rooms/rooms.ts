@@ -10,7 +10,9 @@ import {
   isRoomId,
   notFound,
   serverNameOf,
+  type EventId,
   type JsonObject,
+  type RoomId,
   type ServerName,
   type UserId,
 } from '@hush/protocol';
@@ -93,7 +95,7 @@ export class RoomService {
     return rt.persist({ type: 'm.room.member', stateKey: target, sender, content });
   }
 
-  async invite(r: Requester, roomId: string, target: UserId, opts: MembershipOptions = {}): Promise<void> {
+  async invite(r: Requester, roomId: RoomId, target: UserId, opts: MembershipOptions = {}): Promise<void> {
     if (this.remote && serverNameOf(target) !== this.serverName) {
       const content: JsonObject = { membership: 'invite' };
       if (opts.reason !== undefined) content['reason'] = opts.reason;
@@ -203,7 +205,7 @@ export class RoomService {
     return roomId;
   }
 
-  async leave(r: Requester, roomId: string, reason?: string): Promise<void> {
+  async leave(r: Requester, roomId: RoomId, reason?: string): Promise<void> {
     if (this.remote && (await this.remote.isRemote(roomId))) {
       const current = await stateStore.membership(this.db, roomId, r.userId);
       if (current && current.membership !== 'leave' && current.membership !== 'ban') return this.remote.leave(r.userId, roomId, reason);
@@ -233,7 +235,7 @@ export class RoomService {
   }
 
   /** Kick (leave), ban and unban (leave from ban) of another user. */
-  async moderate(r: Requester, roomId: string, target: UserId, action: 'kick' | 'ban' | 'unban', reason?: string): Promise<void> {
+  async moderate(r: Requester, roomId: RoomId, target: UserId, action: 'kick' | 'ban' | 'unban', reason?: string): Promise<void> {
     await this.writer.write(roomId, async (rt) => {
       const current = await stateStore.membership(rt.tx, roomId, target);
       if (action === 'kick' && (!current || current.membership === 'leave' || current.membership === 'ban')) {
@@ -247,7 +249,7 @@ export class RoomService {
   }
 
   /** A profile change is mirrored into the user's member event in every joined room. */
-  async updateProfile(userId: string, profile: { displayname: string | null; avatar_url: string | null }): Promise<void> {
+  async updateProfile(userId: UserId, profile: { displayname: string | null; avatar_url: string | null }): Promise<void> {
     const joined = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'join');
     for (const m of joined) {
       const content: JsonObject = { membership: 'join' };
@@ -271,7 +273,7 @@ export class RoomService {
     return { room_id: found.roomId, servers: [this.serverName] };
   }
 
-  async setAlias(r: Requester, alias: string, roomId: string): Promise<void> {
+  async setAlias(r: Requester, alias: string, roomId: RoomId): Promise<void> {
     if (serverNameOf(alias as UserId) !== this.serverName) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Alias must be on this server');
     const m = await stateStore.membership(this.db, roomId, r.userId);
     if (m?.membership !== 'join') throw forbidden('You must be in the room to give it an alias');
@@ -288,7 +290,7 @@ export class RoomService {
     await roomsStore.deleteAlias(this.db, alias);
   }
 
-  async localAliases(r: Requester, roomId: string): Promise<string[]> {
+  async localAliases(r: Requester, roomId: RoomId): Promise<string[]> {
     const m = await stateStore.membership(this.db, roomId, r.userId);
     if (m?.membership !== 'join') throw forbidden('You are not in this room');
     return roomsStore.aliasesOf(this.db, roomId);
@@ -302,7 +304,7 @@ export class RoomService {
     return powerLevelsFrom(pl ? parsePdu(pl).content : undefined, create ? parsePdu(create) : undefined);
   }
 
-  async forget(r: Requester, roomId: string): Promise<void> {
+  async forget(r: Requester, roomId: RoomId): Promise<void> {
     const current = await stateStore.membership(this.db, roomId, r.userId);
     if (!current) throw notFound('You have never been in this room');
     if (current.membership === 'join' || current.membership === 'invite' || current.membership === 'knock') {
@@ -311,7 +313,7 @@ export class RoomService {
     await stateStore.forget(this.db, roomId, r.userId);
   }
 
-  async send(r: Requester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<string> {
+  async send(r: Requester, roomId: RoomId, type: string, txnId: string, content: JsonObject): Promise<string> {
     return this.writer.write(roomId, async (rt) => {
       // A retry of an earlier request (checked under the room lock, so racing retries agree).
       const earlier = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
@@ -320,7 +322,7 @@ export class RoomService {
     });
   }
 
-  async setState(r: Requester, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<string> {
+  async setState(r: Requester, roomId: RoomId, type: string, stateKey: string, content: JsonObject): Promise<string> {
     if (type === 'm.room.member' && content['membership'] === 'invite' && stateKey !== r.userId) {
       await this.ensureLocalUser(stateKey as UserId);
     }
@@ -349,7 +351,7 @@ export class RoomService {
     return (await stateStore.membership(rt.tx, rt.room.room_id, sender))?.membership === 'join';
   }
 
-  async redact(r: Requester, roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
+  async redact(r: Requester, roomId: RoomId, eventId: EventId, txnId: string, reason?: string): Promise<string> {
     return this.writer.write(roomId, async (rt) => {
       // A retry of an earlier request, checked under the room lock like send's, so racing retries
       // (on two processes too) agree on one redaction.
