@@ -25,6 +25,7 @@ export function serveCommand(): Command {
     .option('--media-path <dir>', 'where uploaded media is kept (default: media/ beside the SQLite file, else ./data/media)')
     .option('--max-upload-size <size>', 'largest upload: bytes or 512K, 50M, 2G (default 50M)')
     .option('--media-user-quota <size>', 'total size of one user\'s uploads: bytes or 512K, 50M, 2G (default 0: no limit)')
+    .option('--remote-media-cache-size <size>', "other servers' media kept in the cache, least recently used out first: bytes or 512M, 10G (default 1G, 0: no bound)")
     .addOption(new Option('--legacy-media <onoff>', 'serve the deprecated unauthenticated /_matrix/media/v3 downloads (default off)').choices(['on', 'off']))
     .addOption(new Option('--federation <onoff>', 'serve and speak the federation API (default on, off for a server named localhost or a loopback address)').choices(['on', 'off']))
     .option('--federation-port <port>', 'a TLS listener for the federation (and client) API, e.g. 8448; needs --tls-cert and --tls-key')

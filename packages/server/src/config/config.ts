@@ -40,7 +40,7 @@ export interface Config {
   turn?: TurnConfig;
   /** Federation: on/off, the TLS listener, certificate checks, notaries (config/federation.ts). */
   federation: FederationConfig;
-  /** The content repository (`media-path`, `max-upload-size`, `media-user-quota`, `legacy-media`). */
+  /** The content repository (`media-path`, `max-upload-size`, `media-user-quota`, `remote-media-cache-size`, `legacy-media`). */
   media: MediaConfig;
 }
 

@@ -5,7 +5,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -110,15 +110,32 @@ export class MediaFiles {
   }
 
   /** Moves a received file to its content name; a file with that digest already there is the same
-   *  bytes, so the temp file is dropped instead. */
+   *  bytes, so the temp file is dropped instead and the file's time is renewed: the remote cache's
+   *  eviction leaves a file renewed this recently alone, as the row that will use it may not be
+   *  committed yet. */
   async keep(r: Received): Promise<void> {
     const dest = this.contentPath(r.sha256);
     if (await exists(dest)) {
       await rm(r.tmpPath, { force: true });
-      return;
+      const now = new Date();
+      await utimes(dest, now, now).catch(() => undefined);
+      if (await exists(dest)) return;
     }
     await mkdir(join(dest, '..'), { recursive: true });
     await rename(r.tmpPath, dest);
+  }
+
+  /** Whether the file of `sha256` was kept (or renewed by `keep`) less than `ms` ago. */
+  async keptWithin(sha256: string, ms: number, now = Date.now()): Promise<boolean> {
+    const st = await stat(this.contentPath(sha256)).catch(() => undefined);
+    return st !== undefined && st.mtimeMs > now - ms;
+  }
+
+  /** Removes the bytes of `sha256` and their thumbnails (the caller knows no row holds them). */
+  async remove(sha256: string): Promise<void> {
+    await rm(this.contentPath(sha256), { force: true });
+    const h = checkDigest(sha256);
+    await rm(join(this.root, 'thumbnails', h.slice(0, 2), h), { recursive: true, force: true });
   }
 
   async discard(r: Received): Promise<void> {

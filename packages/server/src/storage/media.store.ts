@@ -132,6 +132,54 @@ export const mediaStore = {
       .execute();
   },
 
+  /** Another server's cached media served again: its last use moves to `now` when it is older than
+   *  `staleBefore` (a write per use at most that often). */
+  async touchRemote(tx: Tx, key: string, now: number, staleBefore: number): Promise<void> {
+    await tx
+      .updateTable('media')
+      .set({ last_access_ts: now })
+      .where('media_id', '=', key)
+      .where((eb) => eb.or([eb('last_access_ts', 'is', null), eb('last_access_ts', '<', staleBefore)]))
+      .execute();
+  },
+
+  /** Bytes of every cached remote media row (a file two rows share counts twice). */
+  async remoteBytes(tx: Tx): Promise<number> {
+    const r = await tx.selectFrom('media').select(sql<number | string | null>`sum(size)`.as('n')).where('media_id', 'like', '%/%').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+
+  /** The least recently used cached remote media, oldest first. */
+  async leastRecentRemote(tx: Tx, limit: number): Promise<{ key: string; sha256: string | null; size: number; lastAccessTs: number }[]> {
+    const rows = await tx
+      .selectFrom('media')
+      .select(['media_id', 'sha256', 'size', sql<number | string>`coalesce(last_access_ts, uploaded_ts, created_ts)`.as('used')])
+      .where('media_id', 'like', '%/%')
+      .orderBy(sql`coalesce(last_access_ts, uploaded_ts, created_ts)`)
+      .orderBy('media_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ key: r.media_id, sha256: r.sha256, size: Number(r.size ?? 0), lastAccessTs: Number(r.used) }));
+  },
+
+  /** Drops a cached remote row unless it was used after `usedAtMost` meanwhile; true when dropped.
+   *  Never a local upload: local media ids hold no `/`. */
+  async deleteRemote(tx: Tx, key: string, usedAtMost: number): Promise<boolean> {
+    if (!key.includes('/')) return false;
+    const res = await tx
+      .deleteFrom('media')
+      .where('media_id', '=', key)
+      .where(sql<boolean>`coalesce(last_access_ts, uploaded_ts, created_ts) <= ${usedAtMost}`)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
+  },
+
+  /** Whether any row (local or remote) but `except` has these bytes. */
+  async contentInUse(tx: Tx, sha256: string, except: string): Promise<boolean> {
+    const r = await tx.selectFrom('media').select('media_id').where('sha256', '=', sha256).where('media_id', '!=', except).limit(1).executeTakeFirst();
+    return r !== undefined;
+  },
+
   /** Forgets ids whose upload never came before their deadline. */
   async deleteExpired(tx: Tx, now: number): Promise<number> {
     const res = await tx.deleteFrom('media').where('sha256', 'is', null).where('unused_expires_ts', '<=', now).executeTakeFirst();

@@ -3,8 +3,10 @@
 // our own media, the upload limit and a per-user quota. Another server's media is fetched once
 // through `remote` (federation, decision 0036), checked against the upload limit and cached: a row
 // keyed `<server>/<mediaId>` (local ids never hold a `/`) whose user_id is the server name, over the
-// same content-addressed files. "homeservers MUST sanitise mxc:// URIs": server names are parsed,
-// media ids are [A-Za-z0-9_-] only, and file names on disk are content digests (storage/media-files.ts).
+// same content-addressed files, within `remote-media-cache-size`: the least recently used remote
+// media leaves first, never a local upload (decision 0038). "homeservers MUST sanitise mxc:// URIs":
+// server names are parsed, media ids are [A-Za-z0-9_-] only, and file names on disk are content
+// digests (storage/media-files.ts).
 
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
@@ -23,6 +25,13 @@ export const MAX_PENDING_UPLOADS = 5;
 /** How long a download waits for a pending upload when the client does not say. */
 const DEFAULT_TIMEOUT_MS = 20_000;
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,255}$/;
+/** A cached remote media's last use is written again at most this often. */
+export const REMOTE_TOUCH_EVERY_MS = 60_000;
+/** A remote media whose file was kept (or found already there) this recently is not evicted when it
+ *  is the file's last holder: an upload of the same bytes may not have committed its row yet. */
+const FILE_GRACE_MS = 5 * 60_000;
+/** Rounds of the eviction loop at most, each over the least recently used rows. */
+const MAX_TRIM_ROUNDS = 20;
 
 export interface UploadBody {
   stream: Readable;
@@ -215,7 +224,11 @@ export class MediaService {
   private async remoteContent(serverName: ServerName, mediaId: string): Promise<MediaContent> {
     const key = `${serverName}/${mediaId}`;
     const cached = await mediaStore.get(this.db, key);
-    if (cached?.content) return cached.content;
+    if (cached?.content) {
+      const now = Date.now();
+      await mediaStore.touchRemote(this.db, key, now, now - REMOTE_TOUCH_EVERY_MS);
+      return cached.content;
+    }
     const remote = this.remote;
     if (!remote) throw notFound('Media not found (federation is off)');
     let p = this.fetching.get(key);
@@ -238,11 +251,41 @@ export class MediaService {
         } finally {
           await this.files.discard(received);
         }
+        await this.trimRemoteCache(key);
         return content;
       })().finally(() => this.fetching.delete(key));
       this.fetching.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Brings the remote cache within `remote-media-cache-size` (0: no bound): the least recently used
+   * remote media goes first — never a local upload, never `keep` (the media being served now) — and
+   * its file and thumbnails with it when no other row holds the same bytes. A row used while this
+   * runs stays. Answers how many rows went.
+   */
+  async trimRemoteCache(keep?: string): Promise<number> {
+    const limit = this.config.remoteCacheBytes;
+    if (limit === 0) return 0;
+    let total = await mediaStore.remoteBytes(this.db);
+    let evicted = 0;
+    for (let round = 0; total > limit && round < MAX_TRIM_ROUNDS; round++) {
+      const batch = (await mediaStore.leastRecentRemote(this.db, 50)).filter((c) => c.key !== keep);
+      if (batch.length === 0) break;
+      for (const c of batch) {
+        if (total <= limit) break;
+        // The bytes go too when no other row holds them — unless their file was kept moments ago:
+        // an upload of the same bytes may not have committed its row yet, so the media waits.
+        const lastHolder = c.sha256 !== null && !(await mediaStore.contentInUse(this.db, c.sha256, c.key));
+        if (lastHolder && (await this.files.keptWithin(c.sha256!, FILE_GRACE_MS))) continue;
+        if (!(await mediaStore.deleteRemote(this.db, c.key, c.lastAccessTs))) continue;
+        total -= c.size;
+        evicted++;
+        if (lastHolder) await this.files.remove(c.sha256!);
+      }
+    }
+    return evicted;
   }
 
   private async contentOf(serverName: string, mediaId: string, timeoutMs: number | undefined): Promise<MediaContent> {
