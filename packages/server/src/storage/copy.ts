@@ -51,6 +51,7 @@ export const COPY_ORDER = [
   'federation_destinations',
   'federation_queue',
   'remote_e2e_keys',
+  'invite_rejections',
   'event_push_actions',
   'pushers',
   'push_queue',

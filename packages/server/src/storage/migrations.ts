@@ -582,6 +582,25 @@ export const migrations: Migration[] = [
       await db.schema.alterTable('media').addColumn('last_access_ts', 'bigint').execute();
     },
   },
+  {
+    // Rejections of remote invites still to be made through the inviting server (decision 0039):
+    // they survive a restart and are retried with backoff for hours.
+    version: 18,
+    name: 'pending invite rejections',
+    async up(db) {
+      await db.schema
+        .createTable('invite_rejections')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_ts', 'bigint', (c) => c.notNull())
+        .addColumn('created_ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('invite_rejections_pk', ['user_id', 'room_id'])
+        .execute();
+      await db.schema.createIndex('invite_rejections_next').on('invite_rejections').column('next_ts').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

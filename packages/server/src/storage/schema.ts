@@ -389,6 +389,18 @@ export interface EventRejectionsTable {
   received_ts: number;
 }
 
+/** An invite from another server the user's lists reject, whose leave is still to be made through
+ *  the inviting server (decision 0039): tried again at `next_ts` until it succeeds or is moot. */
+export interface InviteRejectionsTable {
+  user_id: string;
+  room_id: string;
+  /** The inviter (the lists are asked about them again at each try). */
+  sender: string;
+  attempts: number;
+  next_ts: number;
+  created_ts: number;
+}
+
 /** PUT /send transactions received, with the answer given (a retry gets the same answer). */
 export interface FederationInboundTxnsTable {
   origin: string;
@@ -439,6 +451,7 @@ export interface Database {
   event_rejections: EventRejectionsTable;
   event_state_deltas: EventStateDeltasTable;
   federation_inbound_txns: FederationInboundTxnsTable;
+  invite_rejections: InviteRejectionsTable;
   federation_queue: FederationQueueTable;
   federation_destinations: FederationDestinationsTable;
   remote_e2e_keys: RemoteE2eKeysTable;

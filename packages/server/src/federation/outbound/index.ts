@@ -35,6 +35,8 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   const backfiller = new Backfiller(db, f);
   s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
   membership.onInviteStored = (userId, roomId, sender) => s.rooms.rejectArrivedInvite(userId, roomId, sender);
+  // Invite rejections left pending, before a restart too (decision 0039).
+  s.rooms.rejections.start();
   const stopEdus = startOutboundEdus(f, s, queue, log);
   queue.start();
   const woken = new Map<string, number>();
@@ -47,6 +49,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
       if (woken.size > 10_000) woken.clear();
       woken.set(origin, now);
       queue.wake(origin);
+      void s.rooms.rejections.wake(origin).catch(() => undefined);
     },
     stop: async () => {
       stopEdus();
@@ -55,6 +58,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
       s.rooms.remote = null;
       s.publicRooms.remote = null;
       s.spaces.remote = null;
+      await s.rooms.rejections.stop();
       s.reads.backfill = null;
       await queue.stop();
     },

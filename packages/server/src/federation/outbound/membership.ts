@@ -215,7 +215,9 @@ export class FederatedMembership {
 
   /** Our user leaves (or rejects an invite to, or retracts a knock on) a room resident elsewhere.
    *  When no server takes the leave, it is recorded here all the same (the invite is gone for us). */
-  async leave(userId: string, roomId: string, reason?: string): Promise<void> {
+  /** `localIfUnreachable: false`: no server takes the leave → throw, rather than keep a leave of our
+   *  own (an invite rejection is retried instead, decision 0039). */
+  async leave(userId: string, roomId: string, reason?: string, opts: { localIfUnreachable?: boolean } = {}): Promise<void> {
     const current = await stateStore.membership(this.db, roomId, userId);
     if (!current || current.membership === 'leave') throw forbidden('You are not in this room');
     let stored: CheckedPdu;
@@ -225,7 +227,7 @@ export class FederatedMembership {
       stored = signTemplate({ ...template, content }, rv, this.serverName, this.f.ourKeys.signing);
       await this.sendMembership('leave', server, roomId, stored.eventId, stored.pdu);
     } catch (err) {
-      if (err instanceof MatrixError && err.status === 403) throw err;
+      if ((err instanceof MatrixError && err.status === 403) || opts.localIfUnreachable === false) throw err;
       // Unreachable: a leave of our own, after the invite, kept locally.
       const room = await roomsStore.getRoom(this.db, roomId);
       if (!room) throw err;

@@ -29,6 +29,7 @@ import { loadIgnoreView } from '../../policy/ignore-lists.ts';
 import { inviteBlockRule, rejectsInviteFrom, type IgnoreView } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 import { checkNewAliases } from './canonical-alias.ts';
+import { InviteRejections } from './invite-rejections.ts';
 
 /** Equal as canonical JSON; content that has none (a float, say) equals nothing. */
 function sameJson(a: JsonObject, b: JsonObject): boolean {
@@ -50,7 +51,7 @@ export interface RemoteMembership {
   isRemote(roomId: string): Promise<boolean>;
   resolveAlias(alias: string): Promise<{ roomId: string; servers: string[] }>;
   join(userId: string, roomId: string, via: readonly string[], content: JsonObject): Promise<void>;
-  leave(userId: string, roomId: string, reason?: string): Promise<void>;
+  leave(userId: string, roomId: string, reason?: string, opts?: { localIfUnreachable?: boolean }): Promise<void>;
   knock(userId: string, roomId: string, via: readonly string[], content: JsonObject): Promise<void>;
   invite(roomId: string, sender: string, target: string, content: JsonObject): Promise<void>;
 }
@@ -58,6 +59,8 @@ export interface RemoteMembership {
 export class RoomService {
   /** Set by the app when federation is on. */
   remote: RemoteMembership | null = null;
+  /** Rejections of remote invites still to be made, kept in the database (started with federation). */
+  readonly rejections: InviteRejections;
 
   constructor(
     readonly db: Db,
@@ -65,7 +68,14 @@ export class RoomService {
     readonly serverName: ServerName,
     /** `ignored-user-invites`: hide invites from ignored users (kept), or reject them for the user. */
     private readonly ignoredUserInvites: 'hide' | 'reject' = 'hide',
-  ) {}
+  ) {
+    this.rejections = new InviteRejections(db, {
+      stillRejected: async (userId, roomId, sender) =>
+        rejectsInviteFrom(await loadIgnoreView(db, userId), sender, ignoredUserInvites === 'reject') &&
+        (await stateStore.membership(db, roomId, userId))?.membership === 'invite',
+      leave: (userId, roomId) => this.leaveInvite(userId, roomId),
+    });
+  }
 
   /** Display name and avatar for a local user's member event. */
   async profileContent(userId: string): Promise<JsonObject> {
@@ -145,7 +155,8 @@ export class RoomService {
       // An invite to a room resident on another server is rejected through it (make_leave/send_leave),
       // so the inviter sees the decline; a local leave event would never leave this server.
       if (this.remote && (await this.remote.isRemote(m.room_id))) {
-        await this.remote.leave(userId, m.room_id).catch(() => undefined);
+        // Unreachable or refusing now: tried again later, across restarts too (decision 0039).
+        await this.remote.leave(userId, m.room_id, undefined, { localIfUnreachable: false }).catch(() => this.rejections.schedule(userId, m.room_id, m.sender, 1000).catch(() => undefined));
         continue;
       }
       await this.writer.write(m.room_id, async (rt) => {
@@ -156,31 +167,26 @@ export class RoomService {
   }
 
   /** An invite from another server was stored for `userId` (federation/outbound/membership.ts):
-   *  rejected at once when the user's lists reject it, as a local one is (MSC4294,
-   *  `ignored-user-invites reject`) — through the inviting server when we are not in the room. That
-   *  server stores the invite only after our answer, so the leave is tried after it, again while
-   *  it is refused (403). */
-  rejectArrivedInvite(userId: string, roomId: string, sender: string, delaysMs: readonly number[] = [100, 400, 1500, 5000]): void {
-    const attempt = async (i: number): Promise<void> => {
-      const remote = this.remote;
-      if (!remote) return;
-      const view = await loadIgnoreView(this.db, userId);
-      if (!rejectsInviteFrom(view, sender, this.ignoredUserInvites === 'reject')) return;
-      if ((await stateStore.membership(this.db, roomId, userId))?.membership !== 'invite') return;
-      try {
-        if (await remote.isRemote(roomId)) await remote.leave(userId, roomId);
-        else {
-          // We are in the room: an ordinary leave of ours, sent to the room's servers by the queue.
-          await this.writer.write(roomId, async (rt) => {
-            if ((await stateStore.membership(rt.tx, roomId, userId))?.membership === 'invite') await this.member(rt, userId, userId, { membership: 'leave' });
-          });
-        }
-      } catch {
-        const next = delaysMs[i + 1];
-        if (next !== undefined) setTimeout(() => void attempt(i + 1).catch(() => undefined), next).unref();
-      }
-    };
-    setTimeout(() => void attempt(0).catch(() => undefined), delaysMs[0] ?? 0).unref();
+   *  rejected when the user's lists reject it, as a local one is (MSC4294, `ignored-user-invites
+   *  reject`) — through the inviting server when we are not in the room. That server stores the
+   *  invite only after our answer, so the leave is tried just after it, and again while refused or
+   *  unreachable, from a table that survives restarts (InviteRejections, decision 0039). */
+  rejectArrivedInvite(userId: string, roomId: string, sender: string): void {
+    void (async () => {
+      if (!rejectsInviteFrom(await loadIgnoreView(this.db, userId), sender, this.ignoredUserInvites === 'reject')) return;
+      await this.rejections.schedule(userId, roomId, sender);
+    })().catch(() => undefined);
+  }
+
+  /** The user's leave of a room they are invited to: through another server when we are not in the
+   *  room, else an ordinary leave of ours (sent to the room's servers by the queue). */
+  private async leaveInvite(userId: string, roomId: string): Promise<void> {
+    const remote = this.remote;
+    if (!remote) throw new Error('federation is off');
+    if (await remote.isRemote(roomId)) return remote.leave(userId, roomId, undefined, { localIfUnreachable: false });
+    await this.writer.write(roomId, async (rt) => {
+      if ((await stateStore.membership(rt.tx, roomId, userId))?.membership === 'invite') await this.member(rt, userId, userId, { membership: 'leave' });
+    });
   }
 
   async join(r: Requester, roomIdOrAlias: string, reason?: string, via: readonly string[] = []): Promise<string> {
