@@ -103,8 +103,8 @@ export const BEHAVIOUR_REVIEW: Record<string, BehaviourChange[]> = {
   ],
   'v1.16': [
     { change: 'extended profile fields (MSC4133), m.tz, m.profile_fields capability', met: false, how: 'only displayname and avatar_url' },
-    { change: '`format=event` on GET /rooms/{roomId}/state/{eventType}/{stateKey}', met: false, how: 'the content is answered whatever the format' },
-    { change: '`use_state_after` / `state_after` in /sync (MSC4222)', met: false, how: 'the parameter is accepted and ignored' },
+    { change: '`format=event` on GET /rooms/{roomId}/state/{eventType}/{stateKey}', met: true, how: 'spec-v1-16.test.ts "format=event answers the whole event …"' },
+    { change: '`use_state_after` / `state_after` in /sync (MSC4222)', met: true, how: 'spec-v1-16.test.ts "/sync?use_state_after=true"' },
     { change: 'room version 12 (creators, room ids without a domain, additional_creators, its power levels)', met: true, how: 'room versions are negotiated by m.room_versions, which lists 1–11; the spec asks servers to keep creating v11 rooms. Joining v12 rooms over federation is its own issue' },
     { change: 'stripped state of invites and knocks includes m.room.create', met: true, how: 'services/sync/streams/rooms/invited.ts' },
   ],

@@ -7,12 +7,15 @@ import type { Services } from '../../services/index.ts';
 export function routes(s: Services): RouteDef[] {
   return [
     defineRoute(api.getRoomState, ({ requester, params }) => s.reads.state(requester, parseRoomId(params.roomId))),
-    defineRoute(api.getRoomStateWithKey, async ({ requester, params }) =>
-      (await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, params.stateKey)).content,
-    ),
-    defineRoute(api.getRoomStateWithKeyEmpty, async ({ requester, params }) =>
-      (await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, '')).content,
-    ),
+    // `format=event` (v1.16): the whole event, as /state lists it; by default its content only.
+    defineRoute(api.getRoomStateWithKey, async ({ requester, params, query }) => {
+      const ev = await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, params.stateKey);
+      return query.format === 'event' ? ev : ev.content;
+    }),
+    defineRoute(api.getRoomStateWithKeyEmpty, async ({ requester, params, query }) => {
+      const ev = await s.reads.stateEvent(requester, parseRoomId(params.roomId), params.eventType, '');
+      return query.format === 'event' ? ev : ev.content;
+    }),
     defineRoute(api.setRoomStateWithKey, async ({ requester, params, body }) => ({
       event_id: await s.rooms.setState(requester, parseRoomId(params.roomId), params.eventType, params.stateKey, body as JsonObject),
     })),

@@ -10,7 +10,7 @@ export function routes(s: Services): RouteDef[] {
   return [
     defineRoute(api.sync, ({ requester, query, req }) =>
       whileTokenValid(s.accounts, requester, req, (signal) =>
-        s.sync.sync(requester, { since: query.since, timeout: query.timeout, fullState: query.full_state, filter: query.filter, setPresence: query.set_presence }, signal),
+        s.sync.sync(requester, { since: query.since, timeout: query.timeout, fullState: query.full_state, useStateAfter: query.use_state_after, filter: query.filter, setPresence: query.set_presence }, signal),
       ),
     ),
     defineRoute(api.defineFilter, async ({ requester, params, body }) => ({ filter_id: await s.filters.define(requester, params.userId, body) })),

@@ -58,6 +58,8 @@ export interface SyncContext {
   position: Position;
   filter: SyncFilter;
   fullState: boolean;
+  /** `use_state_after`: the state section runs to the timeline's end and is named `state_after`. */
+  stateAfter: boolean;
   ignore: PolicyView;
   /** The requester's memberships in the rooms the filter lets through. */
   memberships: MembershipRow[];

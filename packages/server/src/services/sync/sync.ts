@@ -30,6 +30,8 @@ export interface SyncParams {
   setPresence?: PresenceState;
   timeout?: number;
   fullState?: boolean;
+  /** `use_state_after` (v1.16, MSC4222): rooms carry `state_after` (up to the timeline's end) instead of `state`. */
+  useStateAfter?: boolean;
   filter?: string;
 }
 
@@ -102,7 +104,7 @@ export class SyncService {
     }
     for (;;) {
       const epoch = this.notifier.epoch();
-      const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
+      const result = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true, params.useStateAfter === true));
       this.roomsOf.set(r.userId, { rooms: result.joinedRooms, epoch, asOf: result.position.stream });
       const remaining = deadline - Date.now();
       if (!since || result.hasData || remaining <= 0 || signal?.aborted) return result.response;
@@ -110,20 +112,20 @@ export class SyncService {
       if (signal?.aborted) return result.response;
       if (Date.now() >= deadline) {
         // Timed out; one last look in case the wake-up raced the deadline.
-        const last = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true));
+        const last = await this.db.transaction().execute((tx) => this.compute(tx, r, since, filter, params.fullState === true, params.useStateAfter === true));
         return last.response;
       }
     }
   }
 
-  private async compute(tx: Tx, r: Requester, since: SyncPosition | undefined, filter: SyncFilter, fullState: boolean): Promise<SyncResult> {
+  private async compute(tx: Tx, r: Requester, since: SyncPosition | undefined, filter: SyncFilter, fullState: boolean, stateAfter: boolean): Promise<SyncResult> {
     // Typing numbers mean the same on every process; a token from another may be ahead of this one
     // (its changes not applied here yet): the client has seen those already.
     const position: Position = { stream: await streamStore.current(tx), typing: Math.max(this.deps.typing.current(), since?.typing ?? 0) };
     const ignore = await this.caches.ignoreViews.load(tx, r.userId);
     const all = await stateStore.membershipsOfUser(tx, r.userId);
     const memberships = all.filter((m) => filter.rooms.matchesRoom(m.room_id));
-    const ctx: SyncContext = { tx, r, since, position, filter, fullState, ignore, memberships, deps: this.deps };
+    const ctx: SyncContext = { tx, r, since, position, filter, fullState, stateAfter, ignore, memberships, deps: this.deps };
     const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
 
     const accountData = await accountDataStream(ctx);

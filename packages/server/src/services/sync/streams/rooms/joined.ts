@@ -44,7 +44,7 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   const carries = timeline.events.length > 0 || state.events.length > 0 || ephemeral.length > 0 || inputs.accountData.length > 0;
   // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
   if (since && !full && inputs.listEffect === null && !carries) return undefined;
-  const room: JoinedRoom = { timeline, state, ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
+  const room: JoinedRoom = { timeline, ...(ctx.stateAfter ? { state_after: state } : { state }), ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
   const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications, inputs.batched?.read);
   room.unread_notifications = unread.main;
   if (unread.threads !== null) room.unread_thread_notifications = unread.threads;

@@ -18,7 +18,7 @@ export async function leftRoom(ctx: SyncContext, m: MembershipRow): Promise<Left
   // back before leaving: the client does not hold the room as it was, so it comes whole.
   const full = !since || viewer.membershipBefore(since.stream + 1) !== 'join' || viewer.joinedAfter(since.stream);
   const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: m.stream_ordering, full });
-  return { timeline, state, account_data: { events: [] } };
+  return { timeline, ...(ctx.stateAfter ? { state_after: state } : { state }), account_data: { events: [] } };
 }
 
 /** A leave by which the server declined, on the user's behalf, an invite the user's lists hide

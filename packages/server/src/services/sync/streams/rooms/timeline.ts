@@ -1,6 +1,7 @@
 // A room's timeline and state for /sync (joined and left rooms): the timeline filled to the filter's
 // limit with what the viewer may see, `limited` when visible events were cut (or the room's visible
-// history changed), and the state before it as the viewer may see it — with lazy-loaded members sent
+// history changed), and the state before it as the viewer may see it — or, with `use_state_after`
+// (v1.16), the state up to its end, timeline state events included — with lazy-loaded members sent
 // only to devices that do not hold them yet.
 
 import type { StateEventBatch, TimelineBatch } from '@hush/protocol';
@@ -59,7 +60,11 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
   // State as the viewer may see it: never past their leave (a room left and later banned from
   // shows the state at the leave), for one who never joined only what history visibility shows.
   let state: VisibleEvent[];
-  if (full) {
+  if (ctx.stateAfter) {
+    // Up to the timeline's end: all of it when the client holds nothing, else every change since
+    // the token (those the timeline shows too: the client takes state from here alone).
+    state = full ? await visibleStateAt(tx, viewer, roomId, upTo) : viewer.visibleState(await eventsStore.byIds(tx, [...(await latestChanges(tx, roomId, bound, upTo)).values()]));
+  } else if (full) {
     state = await visibleStateAt(tx, viewer, roomId, start);
     // State set inside the timeline's span by events it does not show (sent while the viewer was
     // away, history visibility `joined`): the client learns the outcome here, or never.
@@ -110,7 +115,7 @@ async function lazyMembers(ctx: SyncContext, viewer: RoomViewer, roomId: string,
   const out = state.filter((e) => {
     if (e.type !== 'm.room.member') return true;
     const member = e.state_key ?? '';
-    if (inTimeline.has(member) || held(e)) return false;
+    if ((inTimeline.has(member) && !ctx.stateAfter) || held(e)) return false;
     if (needed.has(member)) return true;
     const membership = (JSON.parse(e.json) as { content?: { membership?: unknown } }).content?.membership;
     return incremental && (known(member) || membership === 'leave' || membership === 'ban');
@@ -118,7 +123,7 @@ async function lazyMembers(ctx: SyncContext, viewer: RoomViewer, roomId: string,
   if (!full) {
     // Senders whose membership did not change in the window: as of now, unless the device holds it.
     const have = new Set(out.filter((e) => e.type === 'm.room.member').map((e) => e.state_key));
-    const missing = [...needed].filter((u) => !have.has(u) && !inTimeline.has(u) && u !== r.userId);
+    const missing = [...needed].filter((u) => !have.has(u) && (ctx.stateAfter || !inTimeline.has(u)) && u !== r.userId);
     if (missing.length > 0) {
       const refs = await stateStore.currentStateRefs(tx, roomId, missing.map((u) => ['m.room.member', u] as const));
       for (const e of viewer.visibleState(await eventsStore.byIds(tx, refs.map((x) => x.eventId)))) if (!held(e)) out.push(e);
