@@ -71,7 +71,6 @@ const PROCESS_WIDE: Record<string, string> = {
   'services/media/thumbnails.ts sharpLoaded': 'the image library, loaded once per process',
   'services/media/thumbnails.ts SOURCE_FORMATS': 'a constant set, never written',
   'services/push-rules/evaluate.ts literalMatchers': "compiled expressions of display names: a pure function's memo, holding no app's data",
-  'services/e2e/device-changes.ts hooks': "outbound federation's device-list hook, keyed by the app's notifier (so per app); to be handed in like the other federation hooks",
 };
 
 test('no module-level mutable state in services/ or policy/ but the allowed', () => {
@@ -90,23 +89,14 @@ test('no module-level mutable state in services/ or policy/ but the allowed', ()
   assert.deepEqual(Object.keys(PROCESS_WIDE).filter((k) => !found.includes(k)), [], 'allowed but gone: remove from PROCESS_WIDE');
 });
 
-/** Hooks outbound federation still assigns when it starts (federation/outbound): to be handed in. */
-const FEDERATION_SETTERS = new Set([
-  'services/rooms/writer.ts onFederate',
-  'services/rooms/writer.ts onFederateQueued',
-  'services/typing.ts onLocal',
-  'services/receipts.ts onLocal',
-  'services/presence.ts onLocal',
-  'services/to-device.ts onRemote',
-]);
-
 test('services are wired at construction, not by assigning callbacks afterwards', () => {
   // A setter field (`onX: … | null = null`) assigned after construction can be forgotten; what a
-  // service tells another is a listener given to its constructor (services/index.ts).
+  // service tells another is a listener given to its constructor (services/index.ts), and what it
+  // tells outbound federation goes through the app's OutboundHooks, also given at construction.
   const setters = files(SRC)
     .filter((f) => layer(f) === 'services')
     .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\s+(on[A-Z]\w*)\??: .*\| null = null;/gm)].map((m) => `${relative(SRC, f)} ${m[1]}`));
-  assert.deepEqual(setters.filter((s) => !FEDERATION_SETTERS.has(s)), []);
+  assert.deepEqual(setters, []);
 });
 
 /** Parameters of services' public methods named like an id but typed `string`, and why each stays

@@ -38,6 +38,7 @@ import { SearchService } from './search.ts';
 import { TagService } from './tags.ts';
 import { ReportService } from './reports.ts';
 import { createCaches, type Caches } from './caches.ts';
+import type { OutboundHooks } from './outbound-hooks.ts';
 
 export interface Services {
   config: Config;
@@ -45,6 +46,8 @@ export interface Services {
   notifier: Notifier;
   /** The app's in-memory caches (services/caches.ts): per app instance, never module state. */
   caches: Caches;
+  /** What the services tell outbound federation: filled in by federation/outbound when it starts. */
+  outbound: OutboundHooks;
   accounts: AccountService;
   accountManagement: AccountManagementService;
   accountData: AccountDataService;
@@ -87,7 +90,9 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   // PostgreSQL positions commit out of order: wake-ups wait until the stream is persisted up to them.
   if (database.dialect === 'postgres') notifier.gate(streamStore.gate(db));
   const filters = new FilterService(db);
-  const typing = new TypingService(db, notifier);
+  // The services that report to outbound federation are given this list; federation fills it in.
+  const outbound: OutboundHooks = {};
+  const typing = new TypingService(db, notifier, outbound);
   let signingKey;
   try {
     notifier.advanceTo(await streamStore.current(db));
@@ -105,38 +110,42 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   const pushRecorder = new PushRecorder(pushRules, caches);
   const pushDelivery = new PushDelivery(db, caches.ignoreViews, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
   const persister = new EventPersister(config.serverName, signingKey, caches.pdus);
-  const writer = new RoomWriter(db, persister, notifier, {
-    persisted: (tx, row, pdu) => pushRecorder.record(tx, row, pdu),
-    queued: () => pushDelivery.poke(),
-  });
+  const writer = new RoomWriter(
+    db,
+    persister,
+    notifier,
+    { persisted: (tx, row, pdu) => pushRecorder.record(tx, row, pdu), queued: () => pushDelivery.poke() },
+    outbound,
+  );
   const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
-  const e2eKeys = new E2eKeysService(db, notifier, config.serverName);
+  const e2eKeys = new E2eKeysService(db, notifier, config.serverName, outbound);
   const accounts = new AccountService(db, config, UiaSessions.fromSigningKey(signingKey.privateKey), notifier, {
     profileChanged: (userId, profile) => rooms.updateProfile(userId, profile),
     devicesRemoved: (tx, userId) => e2eKeys.forgetDeletedDevices(tx, userId),
   });
   const accountData = new AccountDataService(db, notifier, caches, { ignoreListChanged: (userId) => rooms.rejectIgnoredInvites(userId) });
-  const presence = new PresenceService(db, notifier, caches.ignoreViews, config.presence);
+  const presence = new PresenceService(db, notifier, caches.ignoreViews, outbound, config.presence);
   pushDelivery.start();
   return {
     config,
     database,
     notifier,
     caches,
+    outbound,
     accounts,
     accountManagement: new AccountManagementService(db, accounts, rooms),
     accountData,
     filters,
-    receipts: new ReceiptService(db, notifier),
+    receipts: new ReceiptService(db, notifier, outbound),
     typing,
     rooms,
     reads: new RoomReads(db, caches),
     sync: new SyncService(db, notifier, typing, filters, caches, presence),
     relations: new RelationsService(db, caches),
     notifications: new NotificationService(db, caches),
-    toDevice: new ToDeviceService(db, notifier, config.serverName),
+    toDevice: new ToDeviceService(db, notifier, config.serverName, outbound),
     e2eKeys,
-    crossSigning: new CrossSigningService(db, notifier, accounts),
+    crossSigning: new CrossSigningService(db, notifier, accounts, outbound),
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     spaces: new SpaceHierarchyService(db, config.serverName),

@@ -14,6 +14,7 @@ import { accountsStore } from '../storage/accounts.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
 import type { IgnoreViews } from '../policy/ignore-lists.ts';
+import type { OutboundHooks } from './outbound-hooks.ts';
 import { showsUser } from '../policy/shown.ts';
 
 export const IDLE_MS = 5 * 60_000;
@@ -32,15 +33,14 @@ interface Local {
 export class PresenceService {
   private readonly local = new Map<string, Local>();
   private timer: NodeJS.Timeout | undefined;
-  /** Outbound federation's hook (decision 0032): a local user's presence changed (the rooms they
-   *  are joined to say which servers to tell). */
-  onLocal: ((event: PresenceEvent, rooms: readonly string[]) => void) | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
     /** The app's loaded ignore views (someone ignored is reported offline). */
     private readonly ignoreViews: IgnoreViews,
+    /** The app's outbound federation hooks (`presence`: a local user's presence changed). */
+    private readonly outbound: OutboundHooks,
     readonly enabled: boolean,
     private readonly now: () => number = Date.now,
   ) {}
@@ -163,9 +163,9 @@ export class PresenceService {
     const l = this.local.get(userId);
     if (l) l.state = presence;
     if (pos > 0) this.notifier.notify({ stream: pos }, { rooms, users: [userId] });
-    if (pos > 0 && this.onLocal && rooms.length > 0) {
+    if (pos > 0 && this.outbound.presence && rooms.length > 0) {
       const row = await presenceStore.get(this.db, userId);
-      if (row) this.onLocal(this.present(row), rooms);
+      if (row) this.outbound.presence(this.present(row), rooms);
     }
   }
 

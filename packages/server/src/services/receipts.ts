@@ -9,15 +9,15 @@ import { streamStore } from '../storage/stream.store.ts';
 import { accountDataStore } from '../storage/account-data.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
+import type { OutboundHooks } from './outbound-hooks.ts';
 
 
 export class ReceiptService {
-  /** Outbound federation's hook (decision 0032): a local user's public receipt, after commit. */
-  onLocal: ((roomId: string, type: string, userId: string, eventId: string, threadId: string | undefined, ts: number) => void) | null = null;
-
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
+    /** The app's outbound federation hooks (`receipt`: a local user's public receipt, after commit). */
+    private readonly outbound: OutboundHooks = {},
   ) {}
 
   private async checkTarget(r: Requester, roomId: string, eventId: string): Promise<void> {
@@ -42,7 +42,7 @@ export class ReceiptService {
     });
     // Private receipts are only ever shown to their owner.
     this.notifier.notify({ stream: pos }, type === 'm.read.private' ? { users: [r.userId] } : { rooms: [roomId], users: [r.userId] });
-    if (type !== 'm.read.private') this.onLocal?.(roomId, type, r.userId, eventId, threadId, ts);
+    if (type !== 'm.read.private') this.outbound.receipt?.(roomId, type, r.userId, eventId, threadId, ts);
   }
 
   /** A receipt in an m.receipt EDU (federation/inbound): a joined remote user's public receipt on an

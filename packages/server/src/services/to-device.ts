@@ -10,18 +10,18 @@ import { streamStore } from '../storage/stream.store.ts';
 import { toDeviceStore, type ToDeviceRow } from '../storage/to-device.store.ts';
 import type { Notifier } from '../notifier/notifier.ts';
 import type { Requester } from './requester.ts';
+import type { OutboundHooks } from './outbound-hooks.ts';
 
 /** A send's messages to the users of one other server. */
 export type RemoteToDevice = Record<string, Record<string, JsonObject>>;
 
 export class ToDeviceService {
-  /** Outbound federation's hook: after a send committed, its messages per remote server. */
-  onRemote: ((sender: string, eventType: string, byServer: Map<string, RemoteToDevice>) => void) | null = null;
-
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly serverName: ServerName,
+    /** The app's outbound federation hooks (`toDevice`: a send's messages per remote server). */
+    private readonly outbound: OutboundHooks = {},
   ) {}
 
   /** An m.direct_to_device EDU (federation/inbound): messages from a remote `sender` to our users'
@@ -76,6 +76,6 @@ export class ToDeviceService {
       return p;
     });
     if (pos !== null && users.length > 0) this.notifier.notify({ stream: pos }, { users });
-    if (pos !== null && remote.size > 0) this.onRemote?.(r.userId, eventType, remote);
+    if (pos !== null && remote.size > 0) this.outbound.toDevice?.(r.userId, eventType, remote);
   }
 }

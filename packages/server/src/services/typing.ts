@@ -14,6 +14,7 @@ import type { Notifier } from '../notifier/notifier.ts';
 import type { BusMessage } from '../notifier/bus.ts';
 import type { Requester } from './requester.ts';
 import { announceIn } from './announce.ts';
+import type { OutboundHooks } from './outbound-hooks.ts';
 
 /** `user` types in `room` until `until` (ms since the epoch), or stops (`until` 0) — for an expiry,
  *  only if the entry still ends at `if` (a refresh may have overtaken it). */
@@ -43,12 +44,12 @@ export class TypingService {
   /** Expiries sent and not yet applied (`room \0 user \0 until`), so each is sent once. */
   private readonly expiring = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  /** Outbound federation's hook (decision 0032): a local user's typing change, after it applied. */
-  onLocal: ((roomId: string, userId: string, typing: boolean, timeoutMs: number) => void) | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly notifier: Notifier,
+    /** The app's outbound federation hooks (`typing`: a local user's typing change, after it applied). */
+    private readonly outbound: OutboundHooks = {},
     private readonly now: () => number = Date.now,
   ) {
     notifier.on('typing', (m, own) => this.apply(m, m.t, own));
@@ -69,7 +70,7 @@ export class TypingService {
     if (m?.membership !== 'join') throw forbidden('You are not in this room');
     const until = typing ? this.now() + Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS) : 0;
     await this.append({ room: roomId, user: userId, until });
-    this.onLocal?.(roomId, userId, typing, Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS));
+    this.outbound.typing?.(roomId, userId, typing, Math.min(Math.max(timeoutMs, 0), MAX_TIMEOUT_MS));
   }
 
   /** An m.typing EDU (federation/inbound): a remote user typing in a room they are joined to;

@@ -116,7 +116,7 @@ describe('idle and offline', () => {
   test('online → unavailable after idling, online again on activity, offline once no sync for a while', async () => {
     const u = await t.register('p6_idle');
     let clock = Date.now();
-    const p = new PresenceService(t.database.db, t.services.notifier, t.services.caches.ignoreViews, true, () => clock);
+    const p = new PresenceService(t.database.db, t.services.notifier, t.services.caches.ignoreViews, {}, true, () => clock);
     try {
       const end = await p.syncing(parseUserId(u.userId), undefined);
       const state = async () => (await presenceStore.get(t.database.db, u.userId))?.presence;

@@ -1,4 +1,5 @@
-// Outbound EDUs (decision 0032): the services' hooks, set here, turn our users' typing, public read
+// Outbound EDUs (decision 0032): the app's outbound hooks (services/outbound-hooks.ts), filled in
+// here, turn our users' typing, public read
 // receipts, presence, to-device messages to other servers' users, device-list and cross-signing
 // changes into EDUs queued (federation/outbound/queue.ts) for every other server with members in
 // the rooms concerned — or the target users' servers for to-device — and the e2e keys service asks
@@ -9,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { isUserId, serverNameOf } from '@hush/protocol';
 import type { Services } from '../../services/index.ts';
 import type { Federation } from '../index.ts';
-import { setDeviceListHook, type DeviceListAnnouncement } from '../../services/e2e/device-changes.ts';
+import type { DeviceListAnnouncement } from '../../services/e2e/device-changes.ts';
 import { deviceListStreamId, type RemoteKeys } from '../../services/e2e/keys.ts';
 import type { Edu, OutboundQueue } from './queue.ts';
 
@@ -71,17 +72,18 @@ async function deviceListEdus(f: Federation, s: Services, a: DeviceListAnnouncem
   return edus;
 }
 
-/** Sets the services' federation hooks; the returned function unsets them. */
+/** Fills in the app's outbound hooks for EDUs; the returned function empties them. */
 export function startOutboundEdus(f: Federation, s: Services, queue: OutboundQueue, log?: Log): () => void {
   const run = (what: string, p: () => Promise<void>): void => {
     void p().catch((err: unknown) => log?.('warn', `federation: queueing ${what} failed`, { err: String(err) }));
   };
   const toRooms = (rooms: readonly string[], edu: Edu): Promise<void> => destinationsOf(queue, s, rooms).then((d) => queue.queueEdu(d, edu));
 
-  s.typing.onLocal = (roomId, userId, typing, timeoutMs) =>
+  const hooks = s.outbound;
+  hooks.typing = (roomId, userId, typing, timeoutMs) =>
     run('m.typing', () => toRooms([roomId], { edu_type: 'm.typing', content: { room_id: roomId, user_id: userId, typing, ...(typing ? { timeout: timeoutMs } : {}) } }));
 
-  s.receipts.onLocal = (roomId, type, userId, eventId, threadId, ts) =>
+  hooks.receipt = (roomId, type, userId, eventId, threadId, ts) =>
     run('m.receipt', () =>
       toRooms([roomId], {
         edu_type: 'm.receipt',
@@ -89,33 +91,32 @@ export function startOutboundEdus(f: Federation, s: Services, queue: OutboundQue
       }),
     );
 
-  s.presence.onLocal = (event, rooms) =>
+  hooks.presence = (event, rooms) =>
     run('m.presence', () => toRooms(rooms, { edu_type: 'm.presence', content: { push: [{ user_id: event.sender, ...event.content }] } }));
 
-  s.toDevice.onRemote = (sender, type, byServer) =>
+  hooks.toDevice = (sender, type, byServer) =>
     run('m.direct_to_device', async () => {
       for (const [server, messages] of byServer) {
         await queue.queueEdu([server], { edu_type: 'm.direct_to_device', content: { sender, type, message_id: randomUUID(), messages } });
       }
     });
 
-  setDeviceListHook(s.notifier, (a) =>
+  hooks.deviceList = (a) =>
     run('device list update', async () => {
       if (!a.users.some((u) => isUserId(u) && serverNameOf(u) === f.serverName)) return;
       const destinations = await destinationsOf(queue, s, a.rooms);
       if (destinations.length === 0) return;
       for (const edu of await deviceListEdus(f, s, a)) await queue.queueEdu(destinations, edu);
-    }),
-  );
+    });
 
   s.e2eKeys.remote = remoteKeys(f);
 
   return () => {
-    s.typing.onLocal = null;
-    s.receipts.onLocal = null;
-    s.presence.onLocal = null;
-    s.toDevice.onRemote = null;
+    delete hooks.typing;
+    delete hooks.receipt;
+    delete hooks.presence;
+    delete hooks.toDevice;
+    delete hooks.deviceList;
     s.e2eKeys.remote = null;
-    setDeviceListHook(s.notifier, null);
   };
 }

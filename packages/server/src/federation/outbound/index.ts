@@ -26,8 +26,8 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   const db = s.database.db;
   const queue = new OutboundQueue(db, f.serverName, f, log ? { log } : {});
   const writer = s.rooms.writer;
-  writer.onFederate = (tx, row, pdu) => queue.queueEvent(tx, row, pdu);
-  writer.onFederateQueued = (destinations) => queue.poke(destinations);
+  s.outbound.federate = (tx, row, pdu) => queue.queueEvent(tx, row, pdu);
+  s.outbound.federateQueued = (destinations) => queue.poke(destinations);
   const membership = new FederatedMembership(db, f, writer, queue);
   s.rooms.remote = membership;
   s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
@@ -53,8 +53,8 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
     },
     stop: async () => {
       stopEdus();
-      writer.onFederate = null;
-      writer.onFederateQueued = null;
+      delete s.outbound.federate;
+      delete s.outbound.federateQueued;
       s.rooms.remote = null;
       s.publicRooms.remote = null;
       s.spaces.remote = null;

@@ -11,6 +11,7 @@ import type { Requester } from '../requester.ts';
 import { passwordStage } from '../accounts-uia.ts';
 import type { AccountService } from '../accounts.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';
+import type { OutboundHooks } from '../outbound-hooks.ts';
 import { INVALID_SIGNATURE, crossSigningPublicKey, signaturesOf, signedBy, signedContent, storedForm, type JsonRecord } from './signed.ts';
 
 type Usage = 'master' | 'self_signing' | 'user_signing';
@@ -43,6 +44,8 @@ export class CrossSigningService {
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly accounts: Pick<AccountService, 'userIdFor' | 'uia'>,
+    /** The app's outbound federation hooks (`deviceList`: other servers hear of key changes). */
+    private readonly outbound: OutboundHooks = {},
   ) {}
 
   async uploadKeys(r: Requester, body: BodyOf<typeof api.uploadCrossSigningKeys>): Promise<void> {
@@ -81,7 +84,7 @@ export class CrossSigningService {
       }
       return recordDeviceListChange(tx, [r.userId], { crossSigning: true });
     });
-    announceDeviceListChange(this.notifier, announcement);
+    announceDeviceListChange(this.notifier, this.outbound, announcement);
   }
 
   async uploadSignatures(r: Requester, body: BodyOf<typeof api.uploadCrossSigningSignatures>): Promise<{ failures: Record<string, Record<string, Failure>> }> {
@@ -106,7 +109,7 @@ export class CrossSigningService {
       await e2eKeysStore.putSignatures(tx, rows);
       return recordDeviceListChange(tx, targets);
     });
-    announceDeviceListChange(this.notifier, announcement);
+    announceDeviceListChange(this.notifier, this.outbound, announcement);
     return { failures };
   }
 

@@ -1,14 +1,15 @@
 // Device-list changes: a user's device keys, device set or cross-signing keys changed. Each change
 // takes a stream position (so sync tokens order it with everything else) and is recorded for /sync
 // and /keys/changes; after commit, the user and every room they are joined to are notified, so the
-// waiting syncs of everyone sharing a room with them wake, and outbound federation's hook (decision
-// 0032) tells the other servers sharing those rooms.
+// waiting syncs of everyone sharing a room with them wake, and the app's outbound federation hook
+// (decision 0032, services/outbound-hooks.ts) tells the other servers sharing those rooms.
 
 import type { Tx } from '../../storage/db.ts';
 import { e2eKeysStore } from '../../storage/e2e-keys.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
+import type { OutboundHooks } from '../outbound-hooks.ts';
 
 export interface DeviceListAnnouncement {
   stream: number;
@@ -18,15 +19,6 @@ export interface DeviceListAnnouncement {
   crossSigning?: boolean;
   /** Devices that were deleted. */
   deleted?: string[];
-}
-
-export type DeviceListHook = (a: DeviceListAnnouncement) => void;
-/** Per app (its notifier): outbound federation's hook, set when federation is on. */
-const hooks = new WeakMap<Notifier, DeviceListHook>();
-
-export function setDeviceListHook(notifier: Notifier, hook: DeviceListHook | null): void {
-  if (hook) hooks.set(notifier, hook);
-  else hooks.delete(notifier);
 }
 
 /** Records, inside the writing transaction, that these users' device lists changed. */
@@ -43,8 +35,8 @@ export async function recordDeviceListChange(tx: Tx, userIds: readonly string[],
 }
 
 /** After commit: wakes the syncs the change concerns. */
-export function announceDeviceListChange(notifier: Notifier, a: DeviceListAnnouncement | undefined): void {
+export function announceDeviceListChange(notifier: Notifier, outbound: OutboundHooks, a: DeviceListAnnouncement | undefined): void {
   if (!a) return;
   notifier.notify({ stream: a.stream }, { users: a.users, rooms: a.rooms });
-  hooks.get(notifier)?.(a);
+  outbound.deviceList?.(a);
 }

@@ -14,6 +14,7 @@ import type { Requester } from '../requester.ts';
 import { parseSyncToken } from '../sync/tokens.ts';
 import { deviceListChanges, oneTimeKeyCounts } from '../sync/device-lists.ts';
 import { announceDeviceListChange, recordDeviceListChange } from './device-changes.ts';
+import type { OutboundHooks } from '../outbound-hooks.ts';
 import { INVALID_SIGNATURE, isRecord, mergedSignatures, signedBy, signedContent, storedForm, type JsonRecord } from './signed.ts';
 
 /** What a query or claim answers for a server it cannot reach. */
@@ -156,6 +157,8 @@ export class E2eKeysService {
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly serverName: ServerName,
+    /** The app's outbound federation hooks (`deviceList`: other servers hear of key changes). */
+    private readonly outbound: OutboundHooks = {},
   ) {}
 
   async upload(r: Requester, body: BodyOf<typeof api.uploadKeys>): Promise<{ one_time_key_counts: Record<string, number> }> {
@@ -188,7 +191,7 @@ export class E2eKeysService {
       }
       return { counts: await oneTimeKeyCounts(tx, r.userId, r.deviceId), announcement };
     });
-    announceDeviceListChange(this.notifier, announcement);
+    announceDeviceListChange(this.notifier, this.outbound, announcement);
     return { one_time_key_counts: counts };
   }
 
@@ -366,7 +369,7 @@ export class E2eKeysService {
       const joined = (await stateStore.membershipsOfUser(tx, userId)).some((m) => m.membership === 'join');
       return joined ? recordDeviceListChange(tx, [userId]) : undefined;
     });
-    announceDeviceListChange(this.notifier, announcement);
+    announceDeviceListChange(this.notifier, this.outbound, announcement);
     return announcement !== undefined;
   }
 
@@ -388,6 +391,6 @@ export class E2eKeysService {
     await e2eKeysStore.deleteDeviceKeys(tx, userId, gone.map((g) => g.deviceId));
     if (!gone.some((g) => g.hadDeviceKeys)) return undefined;
     const announcement = await recordDeviceListChange(tx, [userId], { deleted: gone.filter((g) => g.hadDeviceKeys).map((g) => g.deviceId) });
-    return () => announceDeviceListChange(this.notifier, announcement);
+    return () => announceDeviceListChange(this.notifier, this.outbound, announcement);
   }
 }

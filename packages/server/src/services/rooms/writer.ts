@@ -12,6 +12,7 @@ import type { RoomsTable } from '../../storage/schema.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import type { Notifier } from '../../notifier/notifier.ts';
 import type { EventPersister, NewEvent } from './persist.ts';
+import type { OutboundHooks } from '../outbound-hooks.ts';
 import type { Pdu } from '@hush/protocol';
 
 /** At most this many writes share one transaction (the rest wait for the next). */
@@ -65,6 +66,8 @@ export class RoomWriter {
     private readonly persister: EventPersister,
     readonly notifier: Notifier,
     private readonly listeners: WriterListeners = {},
+    /** The app's outbound federation hooks: each persisted event queued to the room's other servers. */
+    private readonly outbound: OutboundHooks = {},
     opts: { groupCommit?: boolean } = {},
   ) {
     // PostgreSQL runs writes to different rooms side by side under their row locks: one
@@ -72,10 +75,6 @@ export class RoomWriter {
     this.groupCommit = opts.groupCommit ?? db.getExecutor().adapter instanceof SqliteAdapter;
   }
 
-  /** Federation's outbound queue (federation/outbound/queue.ts): queues each persisted event to
-   *  the room's other servers inside its transaction; returns the destinations, poked after commit. */
-  onFederate: ((tx: Tx, row: EventRow, pdu: Pdu) => Promise<readonly string[]>) | null = null;
-  onFederateQueued: ((destinations: readonly string[]) => void) | null = null;
 
   /** Runs `fn` against an existing room; 404 when the room is unknown. */
   async write<T>(roomId: string, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
@@ -166,7 +165,7 @@ export class RoomWriter {
     effects.roomId = room.room_id;
     const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
       if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu))) effects.queued = true;
-      if (this.onFederate) for (const d of await this.onFederate(tx, row, pdu)) effects.destinations.add(d);
+      if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
     };
@@ -205,7 +204,7 @@ export class RoomWriter {
     }
     if (last > 0) this.notifier.notify({ stream: last }, { rooms: [...rooms], users: [...users] });
     if (queued) this.listeners.queued?.();
-    if (destinations.size > 0) this.onFederateQueued?.([...destinations]);
+    if (destinations.size > 0) this.outbound.federateQueued?.([...destinations]);
   }
 }
 
