@@ -60,7 +60,7 @@ before(async () => {
   const space = { preset: 'public_chat', creation_content: { type: 'm.space' } };
   // On A: space → public (suggested), private, sub → deep, listed.
   ids['space'] = await createRoom(frank, { ...space, name: 'fp space' });
-  ids['public'] = await createRoom(frank, { preset: 'public_chat', name: 'fp public' });
+  ids['public'] = await createRoom(frank, { preset: 'public_chat', name: 'fp public', room_alias_name: 'fp_public' });
   ids['private'] = await createRoom(frank, { preset: 'private_chat', name: 'fp private' });
   ids['sub'] = await createRoom(frank, { ...space, name: 'fp sub' });
   ids['deep'] = await createRoom(frank, { preset: 'public_chat', name: 'fp deep', topic: 'at the bottom' });
@@ -111,12 +111,15 @@ describe('FP — previews of rooms another server holds', () => {
     assert.equal(unknown.status, 403, 'a room nobody describes is 403 like a private one');
   });
 
-  test('FP2 /room_summary on B of a room only A holds (via A): served; the private room 404 M_NOT_FOUND', async () => {
+  test('FP2 /room_summary on B of a room only A holds (via A, or by A\'s alias): served; the private room 404 M_NOT_FOUND', async () => {
     const res = await summary(bob, ids['public'] as string, a);
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.name, 'fp public');
     assert.equal(res.json.join_rule, 'public');
     assert.equal(res.json.membership, undefined);
+    const byAlias = await summary(bob, `#fp_public:${a.name}`);
+    assert.equal(byAlias.status, 200, `by A's alias, resolved over federation: ${byAlias.text}`);
+    assert.equal(byAlias.json.room_id, ids['public']);
     const noVia = await summary(bob, ids['deep'] as string);
     assert.equal(noVia.status, 200, 'the server in the room id is asked too');
     const priv = await summary(bob, ids['private'] as string, a);

@@ -96,6 +96,15 @@ export class RoomService {
     throw new MatrixError(400, ErrCode.INVALID_PARAM, 'Not a room ID or alias');
   }
 
+  /** A room id or alias → the room and servers likely to hold it: an alias of another server is
+   *  asked of that server when federation is on (the room summary of a room we may not hold). */
+  async locateRoom(roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
+    if (this.remote && isRoomAlias(roomIdOrAlias) && serverNameOf(roomIdOrAlias as unknown as UserId) !== this.serverName) {
+      return this.remote.resolveAlias(roomIdOrAlias);
+    }
+    return { roomId: await this.resolveRoom(roomIdOrAlias), servers: [] };
+  }
+
   async ensureLocalUser(userId: UserId): Promise<void> {
     if (serverNameOf(userId) !== this.serverName) throw forbidden('This server does not federate; only local users can be invited');
     if (!(await accountsStore.userExists(this.db, userId))) throw notFound('Unknown user');
