@@ -162,7 +162,9 @@ export class RemotePduAcceptor {
       } catch (err) {
         throw new Rejection(`No event id: ${(err as Error).message}`);
       }
-      const known = await this.knownStatus(eventId);
+      // An event held only as an outlier (fetched as an auth event) goes on: received as a PDU, it
+      // belongs in the timeline and the state (decision 0040: otherwise it never would).
+      const known = await this.knownStatus(eventId, { outlierIsKnown: false });
       if (known) return known;
       const signers = await this.checkSignatures(pdu, eventId, rv);
       const hashOk = checkContentHash(pdu);
@@ -190,10 +192,10 @@ export class RemotePduAcceptor {
     }
   }
 
-  private async knownStatus(eventId: string): Promise<AcceptResult | undefined> {
+  private async knownStatus(eventId: string, opts: { outlierIsKnown: boolean } = { outlierIsKnown: true }): Promise<AcceptResult | undefined> {
     if (await eventsStore.byId(this.db, eventId)) return { outcome: 'duplicate', eventId };
     const [out] = await federationInboundStore.outliersByIds(this.db, [eventId]);
-    if (out) return out.status === 'soft_failed' ? { outcome: 'soft_failed', eventId, reason: out.reason } : { outcome: 'outlier', eventId };
+    if (out && (opts.outlierIsKnown || out.status === 'soft_failed')) return out.status === 'soft_failed' ? { outcome: 'soft_failed', eventId, reason: out.reason } : { outcome: 'outlier', eventId };
     const rejected = await federationInboundStore.rejection(this.db, eventId);
     if (rejected !== undefined) return { outcome: 'rejected', eventId, reason: `previously rejected: ${rejected}` };
     return undefined;
