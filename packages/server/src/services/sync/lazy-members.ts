@@ -5,23 +5,19 @@
 // is sent them again. Memory only, one per app instance, bounded: a device it forgot is sent its
 // members again (redundant, never missing).
 
+import { Lru } from '../../lib/lru.ts';
+
 const MAX_DEVICES = 10_000;
 
 export class SentMembers {
   /** `user \0 device` → `room \0 member` → the member event sent and the position it went out at. */
-  private readonly byDevice = new Map<string, Map<string, { eventId: string; at: number }>>();
+  private readonly byDevice = new Lru<string, Map<string, { eventId: string; at: number }>>(MAX_DEVICES);
 
   private device(userId: string, deviceId: string, create: boolean): Map<string, { eventId: string; at: number }> | undefined {
     const key = `${userId}\u0000${deviceId}`;
+    // A hit is the most recently used now: the least recently used device goes first when full.
     let sent = this.byDevice.get(key);
-    if (sent) {
-      // Most recently used last, so the oldest go first when the map is full.
-      this.byDevice.delete(key);
-      this.byDevice.set(key, sent);
-    } else if (create) {
-      if (this.byDevice.size >= MAX_DEVICES) this.byDevice.delete(this.byDevice.keys().next().value as string);
-      this.byDevice.set(key, (sent = new Map()));
-    }
+    if (!sent && create) this.byDevice.set(key, (sent = new Map()));
     return sent;
   }
 

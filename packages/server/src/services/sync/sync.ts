@@ -12,6 +12,7 @@ import type { Notifier, Position } from '../../notifier/notifier.ts';
 import type { FilterService } from '../filters.ts';
 import type { TypingService } from '../typing.ts';
 import type { Caches } from '../caches.ts';
+import { Lru } from '../../lib/lru.ts';
 import type { PresenceService } from '../presence.ts';
 import { compileSyncFilter, type SyncContext, type SyncDeps, type SyncFilter } from './context.ts';
 import { SentMembers } from './lazy-members.ts';
@@ -42,12 +43,16 @@ export interface SyncResult {
   joinedRooms: Set<string>;
 }
 
+/** Users whose joined rooms a SyncService remembers, at most. */
+const MAX_KNOWN_USERS = 100_000;
+
 export class SyncService {
   /** Each user's joined rooms as of their last sync here (read at stream position `asOf`): any
    *  change to them is announced to the user, so with these the notifier alone can tell that
    *  nothing is new — as long as nothing was announced to the user after `asOf` (a token from
-   *  another process may already be past a join this process has not read). */
-  private readonly roomsOf = new Map<string, { rooms: ReadonlySet<string>; epoch: number; asOf: number }>();
+   *  another process may already be past a join this process has not read). A user forgotten
+   *  (least recently synced, when full) is simply computed. */
+  private readonly roomsOf = new Lru<string, { rooms: ReadonlySet<string>; epoch: number; asOf: number }>(MAX_KNOWN_USERS);
   /** The notifier only knows what happened since this process started. */
   private readonly startStream: number;
   private readonly deps: SyncDeps;
