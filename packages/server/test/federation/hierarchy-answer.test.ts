@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkHierarchyAnswer } from '../../src/federation/outbound/directory.ts';
+import { checkHierarchyAnswer, remoteHierarchy } from '../../src/federation/outbound/directory.ts';
 
 const child = (roomId: string, extra: Record<string, unknown> = {}) => ({
   type: 'm.space.child',
@@ -73,4 +73,27 @@ test('at most 200 children are read', () => {
   const many = Array.from({ length: 1000 }, (_, i) => child(`!c${i}:remote.example`));
   const got = checkHierarchyAnswer('!space:remote.example', { room: room('!space:remote.example', { children_state: many }), children: [] });
   assert.equal(got?.room.children_state.length, 200);
+});
+
+test('remoteHierarchy: servers asked in turn within the caller\'s deadline; an answer is cached, a cut-short look-up is not', async () => {
+  const asked: string[] = [];
+  let hang = true;
+  const f = {
+    serverName: 'us.example',
+    signedRequest: (server: string) => {
+      asked.push(server);
+      if (hang) return new Promise(() => undefined);
+      return Promise.resolve({ status: 200, json: { room: room('!space:remote.example', { name: 'S' }), children: [] } });
+    },
+  } as unknown as Parameters<typeof remoteHierarchy>[0];
+  const remote = remoteHierarchy(f);
+  const t0 = Date.now();
+  assert.equal(await remote.space('!space:remote.example', ['a.example', 'us.example', 'b.example'], false, Date.now() + 150), undefined);
+  assert.ok(Date.now() - t0 < 1000, 'the deadline bounds the wait');
+  assert.deepEqual(asked, ['a.example'], 'ourselves never asked; the deadline spent on the first');
+  hang = false;
+  const got = await remote.space('!space:remote.example', ['a.example', 'b.example'], false, Date.now() + 1000);
+  assert.equal(got?.room.name, 'S', 'not remembered as a failure: asked again');
+  assert.equal((await remote.space('!space:remote.example', ['a.example'], false))?.room.name, 'S');
+  assert.equal(asked.length, 2, 'the answer is cached');
 });

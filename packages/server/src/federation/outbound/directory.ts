@@ -136,10 +136,10 @@ export function checkHierarchyAnswer(roomId: string, body: unknown): RemoteSpace
 /** The federation hierarchy look-up, with its cache (per process). */
 export function remoteHierarchy(f: Federation): RemoteHierarchy {
   const cache = new Map<string, { until: number; value: RemoteSpace | undefined }>();
-  const ask = async (server: string, roomId: string, suggestedOnly: boolean): Promise<RemoteSpace | undefined> => {
+  const ask = async (server: string, roomId: string, suggestedOnly: boolean, timeoutMs: number): Promise<RemoteSpace | undefined> => {
     const path = `/_matrix/federation/v1/hierarchy/${encodeURIComponent(roomId)}?suggested_only=${suggestedOnly}`;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ASK_TIMEOUT_MS)));
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
     try {
       const res = await Promise.race([f.signedRequest(server, 'GET', path), timeout]);
       return res && res.status === 200 ? checkHierarchyAnswer(roomId, res.json) : undefined;
@@ -150,14 +150,24 @@ export function remoteHierarchy(f: Federation): RemoteHierarchy {
     }
   };
   return {
-    async space(roomId, servers, suggestedOnly) {
+    async space(roomId, servers, suggestedOnly, deadline = Infinity) {
       const key = `${suggestedOnly ? 1 : 0}${roomId}`;
       const now = Date.now();
       const hit = cache.get(key);
       if (hit && hit.until > now) return hit.value;
       let value: RemoteSpace | undefined;
       const asked = [...new Set(servers)].filter((s) => s !== f.serverName && isServerName(s)).slice(0, MAX_SERVERS_ASKED);
-      for (const server of asked) if ((value = await ask(server, roomId, suggestedOnly))) break;
+      let timedOut = false;
+      for (const server of asked) {
+        const left = Math.min(ASK_TIMEOUT_MS, deadline - Date.now());
+        if (left <= 0) {
+          timedOut = true;
+          break;
+        }
+        if ((value = await ask(server, roomId, suggestedOnly, left))) break;
+      }
+      // A look-up cut short by the caller's budget is not remembered as a failure.
+      if (!value && timedOut) return undefined;
       if (cache.size >= MAX_CACHED) cache.clear();
       cache.set(key, { until: Date.now() + (value ? CACHE_MS : FAILURE_CACHE_MS), value });
       return value;

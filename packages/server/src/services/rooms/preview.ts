@@ -22,10 +22,14 @@ export interface RemoteSpace {
   children: HierarchyEntry[];
 }
 
+/** How long one client request may spend asking other servers, in all. */
+export const REMOTE_BUDGET_MS = 20_000;
+
 /** Other servers' hierarchies (federation/outbound/directory.ts), when federation is on. */
 export interface RemoteHierarchy {
-  /** The room and its children as one of `servers` describes them, checked; undefined when none answers. */
-  space(roomId: string, servers: readonly string[], suggestedOnly: boolean): Promise<RemoteSpace | undefined>;
+  /** The room and its children as one of `servers` describes them, checked; undefined when none
+   *  answers (by `deadline`, a time in ms, when given). */
+  space(roomId: string, servers: readonly string[], suggestedOnly: boolean, deadline?: number): Promise<RemoteSpace | undefined>;
 }
 
 const PREVIEW_STATE = [
@@ -191,7 +195,7 @@ export async function roomSummary(
     return withMembership({ ...shown }, access.membership);
   });
   if (local) return local;
-  const described = remote ? await remote.space(roomId, serversFor(roomId, opts.via ?? []), false) : undefined;
+  const described = remote ? await remote.space(roomId, serversFor(roomId, opts.via ?? []), false, Date.now() + REMOTE_BUDGET_MS) : undefined;
   if (!described) {
     // Nobody else answered: our own copy, if we have one (a room everyone here left).
     if (remote) return roomSummary(db, roomId, userId, { ...opts, remote: null });

@@ -3,7 +3,8 @@
 // (rooms their ignore lists name, on an ignored server or made by someone ignored are left out with
 // their subtrees, and `children_state` does not name them; decision 0039). A room we do not hold —
 // the root included — is described by its servers' federation hierarchy (`via`, then the server in
-// its id; at most MAX_REMOTE_LOOKUPS per walk, answers cached by federation/outbound/directory.ts),
+// its id; at most MAX_REMOTE_LOOKUPS per walk within REMOTE_BUDGET_MS, answers cached by
+// federation/outbound/directory.ts),
 // the children of that answer spliced in without asking again. Tokens hold the number of rooms
 // already served and the walk's parameters: the walk is repeated (it is bounded, and the cached
 // answers keep it the same) and continues past them.
@@ -23,6 +24,7 @@ import {
   previewAccess,
   previewOf,
   remotePreviewAccess,
+  REMOTE_BUDGET_MS,
   roomSummary,
   serversFor,
   type HierarchyEntry,
@@ -104,6 +106,8 @@ interface Walk {
   suggestedOnly: boolean;
   learned: Map<string, HierarchyEntry>;
   lookups: number;
+  /** No other server is asked after this time (ms). */
+  deadline: number;
 }
 
 export class SpaceHierarchyService {
@@ -126,7 +130,7 @@ export class SpaceHierarchyService {
     const suggestedOnly = q.suggested_only ?? false;
     const offset = q.from === undefined ? 0 : parseToken(q.from, maxDepth, suggestedOnly);
     const view = await this.db.transaction().execute((tx) => loadIgnoreView(tx, r.userId));
-    const walk: Walk = { r, view, suggestedOnly, learned: new Map(), lookups: 0 };
+    const walk: Walk = { r, view, suggestedOnly, learned: new Map(), lookups: 0, deadline: Date.now() + REMOTE_BUDGET_MS };
     // "The room does not exist" is a 403 like a room the user may not see (or ignores): nothing is revealed.
     const root = await this.entry(walk, roomId, serversFor(roomId, []), maxDepth > 0);
     if (!root) throw forbidden('You are not allowed to view this room');
@@ -193,9 +197,9 @@ export class SpaceHierarchyService {
     if (!this.remote) return undefined;
     let room = w.learned.get(roomId);
     if (!room || (wantChildren && room.room_type === 'm.space')) {
-      if (w.lookups >= MAX_REMOTE_LOOKUPS) return undefined;
+      if (w.lookups >= MAX_REMOTE_LOOKUPS || Date.now() >= w.deadline) return undefined;
       w.lookups++;
-      const answer = await this.remote.space(roomId, via, w.suggestedOnly);
+      const answer = await this.remote.space(roomId, via, w.suggestedOnly, w.deadline);
       if (!answer) return undefined;
       room = answer.room;
       for (const c of answer.children) if (!w.learned.has(c.room_id)) w.learned.set(c.room_id, c);
