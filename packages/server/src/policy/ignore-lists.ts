@@ -121,12 +121,6 @@ function sameRuleRooms(a: IgnoredUserList | undefined, b: IgnoredUserList | unde
   return true;
 }
 
-/** A user's view loaded afresh, cached nowhere: for one-off reads outside the app's services (a
- *  bench, a file not yet handed the app's caches). Services read through `caches.ignoreViews`. */
-export async function loadIgnoreView(tx: Tx, userId: string): Promise<PolicyView> {
-  return new IgnoreViews().load(tx, userId);
-}
-
 /**
  * The loaded views of one app instance's users, by user id: least recently used forgotten first.
  * Two apps in one process (two databases) never see each other's views.

@@ -117,7 +117,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     { persisted: (tx, row, pdu) => pushRecorder.record(tx, row, pdu), queued: () => pushDelivery.poke() },
     outbound,
   );
-  const rooms = new RoomService(db, writer, config.serverName, config.ignoredUserInvites);
+  const rooms = new RoomService(db, writer, config.serverName, caches.ignoreViews, config.ignoredUserInvites);
   const e2eKeys = new E2eKeysService(db, notifier, config.serverName, outbound);
   const accounts = new AccountService(db, config, UiaSessions.fromSigningKey(signingKey.privateKey), notifier, {
     profileChanged: (userId, profile) => rooms.updateProfile(userId, profile),
@@ -148,7 +148,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     crossSigning: new CrossSigningService(db, notifier, accounts, outbound),
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
-    spaces: new SpaceHierarchyService(db, config.serverName),
+    spaces: new SpaceHierarchyService(db, config.serverName, caches.ignoreViews),
     userDirectory: new UserDirectoryService(db),
     pushRules,
     pushers: new PusherService(db, config.outboundAllowPrivate),

@@ -28,7 +28,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   const writer = s.rooms.writer;
   s.outbound.federate = (tx, row, pdu) => queue.queueEvent(tx, row, pdu);
   s.outbound.federateQueued = (destinations) => queue.poke(destinations);
-  const membership = new FederatedMembership(db, f, writer, queue);
+  const membership = new FederatedMembership(db, f, writer, queue, s.caches.ignoreViews);
   s.rooms.remote = membership;
   s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
   s.spaces.remote = remoteHierarchy(f);

@@ -17,7 +17,7 @@ import { signEvent } from '../../services/events/crypto.ts';
 import { checkAuth } from '../../services/rooms/auth-rules.ts';
 import { creatorOf, referencedIds, requireRoomVersion, roomVersion, ROOM_VERSIONS, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import type { RoomWriter } from '../../services/rooms/writer.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import { inviteBlockRule } from '../../policy/ignore.ts';
 import type { Federation } from '../index.ts';
 import { FederationHttpError } from '../transport/http-client.ts';
@@ -41,6 +41,8 @@ export class FederatedMembership {
     private readonly f: Federation,
     private readonly writer: RoomWriter,
     private readonly queue: OutboundQueue,
+    /** The app's loaded ignore views (an invite from another server is checked against them). */
+    private readonly ignoreViews: IgnoreViews,
   ) {}
 
   private get serverName(): string {
@@ -406,7 +408,7 @@ export class FederatedMembership {
     const checked = await checkPdu(this.f.keyRing, raw, rv);
     if (!checked) throw forbidden('The invite is not validly signed by its server');
     if (checked.eventId !== eventId) throw new MatrixError(400, ErrCode.INVALID_PARAM, 'The event id does not match the event');
-    const view = await loadIgnoreView(this.db, target);
+    const view = await this.ignoreViews.load(this.db, target);
     const sender = ev['sender'] as string;
     if ((await inviteBlockRule(view, sender, () => stateStore.sharesNonPublicRoom(this.db, sender, target))) !== null) {
       throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);

@@ -10,7 +10,7 @@ import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { parsePdu } from '../events/format.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import { shownPreview } from '../../policy/shown.ts';
 
 /** One room of a hierarchy: its summary and its `m.space.child` events. */
@@ -182,14 +182,14 @@ export async function roomSummary(
   db: Db,
   roomId: string,
   userId: string | undefined,
-  opts: { serverName?: string; remote?: RemoteHierarchy | null; via?: readonly string[] } = {},
+  opts: { ignoreViews: IgnoreViews; serverName?: string; remote?: RemoteHierarchy | null; via?: readonly string[] },
 ): Promise<Summary> {
   const remote = opts.remote ?? null;
   const local = await db.transaction().execute(async (tx) => {
     const state = await loadPreviewState(tx, roomId);
     if (!(await heldHere(tx, state, opts.serverName ?? '', remote !== null)) || !state) return undefined;
     const access = await previewAccess(tx, state, userId);
-    const view = userId === undefined ? undefined : await loadIgnoreView(tx, userId);
+    const view = userId === undefined ? undefined : await opts.ignoreViews.load(tx, userId);
     const shown = access.may && shownPreview(view, await previewOf(tx, state), { creator: state.creator, joined: access.membership === 'join' });
     if (!shown) throw notFound('Room not found');
     return withMembership({ ...shown }, access.membership);
@@ -204,7 +204,7 @@ export async function roomSummary(
   const { children_state: _, ...room } = described.room;
   return db.transaction().execute(async (tx) => {
     const access = await remotePreviewAccess(tx, room, userId);
-    const view = userId === undefined ? undefined : await loadIgnoreView(tx, userId);
+    const view = userId === undefined ? undefined : await opts.ignoreViews.load(tx, userId);
     const shown = access.may && shownPreview(view, room);
     if (!shown) throw notFound('Room not found');
     return withMembership({ ...shown }, access.membership);

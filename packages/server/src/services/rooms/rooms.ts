@@ -25,7 +25,7 @@ import { searchStore } from '../../storage/search.store.ts';
 import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import { inviteBlockRule, rejectsInviteFrom, type IgnoreView } from '../../policy/ignore.ts';
 import type { RoomTx, RoomWriter } from './writer.ts';
 import { checkNewAliases } from './canonical-alias.ts';
@@ -67,11 +67,13 @@ export class RoomService {
     readonly writer: RoomWriter,
     readonly serverName: ServerName,
     /** `ignored-user-invites`: hide invites from ignored users (kept), or reject them for the user. */
+    /** The app's loaded ignore views (invite permission, invite rejection). */
+    private readonly ignoreViews: IgnoreViews,
     private readonly ignoredUserInvites: 'hide' | 'reject' = 'hide',
   ) {
     this.rejections = new InviteRejections(db, {
       stillRejected: async (userId, roomId, sender) =>
-        rejectsInviteFrom(await loadIgnoreView(db, userId), sender, ignoredUserInvites === 'reject') &&
+        rejectsInviteFrom(await ignoreViews.load(db, userId), sender, ignoredUserInvites === 'reject') &&
         (await stateStore.membership(db, roomId, userId))?.membership === 'invite',
       leave: (userId, roomId) => this.leaveInvite(userId, roomId),
     });
@@ -146,7 +148,7 @@ export class RoomService {
   /** Invite permission (and MSC4155, MSC4494): 403 M_INVITE_BLOCKED when the invitee refuses
    *  invites from the inviter. Returns the invitee's view. */
   private async checkInvitePermission(rt: RoomTx, target: string, inviter: string): Promise<IgnoreView> {
-    const view = await loadIgnoreView(rt.tx, target);
+    const view = await this.ignoreViews.load(rt.tx, target);
     if ((await inviteBlockRule(view, inviter, () => stateStore.sharesNonPublicRoom(rt.tx, inviter, target))) !== null) {
       throw new MatrixError(403, ErrCode.INVITE_BLOCKED, `${target} does not accept invites`);
     }
@@ -156,7 +158,7 @@ export class RoomService {
   /** Rejects every pending invite the user's lists now reject (MSC4294's list; with
    *  `ignored-user-invites reject`, ignored users too). Called after the user's ignore lists change. */
   async rejectIgnoredInvites(userId: string): Promise<void> {
-    const view = await loadIgnoreView(this.db, userId);
+    const view = await this.ignoreViews.load(this.db, userId);
     const rejectIgnored = this.ignoredUserInvites === 'reject';
     if (view.rejectedInviters.size === 0 && !(rejectIgnored && view.ignoredUsers.size > 0)) return;
     const pending = (await stateStore.membershipsOfUser(this.db, userId)).filter((m) => m.membership === 'invite' && rejectsInviteFrom(view, m.sender, rejectIgnored));
@@ -182,7 +184,7 @@ export class RoomService {
    *  unreachable, from a table that survives restarts (InviteRejections, decision 0039). */
   rejectArrivedInvite(userId: string, roomId: string, sender: string): void {
     void (async () => {
-      if (!rejectsInviteFrom(await loadIgnoreView(this.db, userId), sender, this.ignoredUserInvites === 'reject')) return;
+      if (!rejectsInviteFrom(await this.ignoreViews.load(this.db, userId), sender, this.ignoredUserInvites === 'reject')) return;
       await this.rejections.schedule(userId, roomId, sender);
     })().catch(() => undefined);
   }

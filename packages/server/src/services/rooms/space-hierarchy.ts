@@ -13,7 +13,7 @@ import { ErrCode, MatrixError, forbidden, type api } from '@hush/protocol';
 import type { Db, Tx } from '../../storage/db.ts';
 import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
-import { loadIgnoreView } from '../../policy/ignore-lists.ts';
+import type { IgnoreViews } from '../../policy/ignore-lists.ts';
 import type { PolicyView } from '../../policy/ignore.ts';
 import { showsRoom, shownPreview } from '../../policy/shown.ts';
 import { stateStore } from '../../storage/state.store.ts';
@@ -117,11 +117,13 @@ export class SpaceHierarchyService {
   constructor(
     private readonly db: Db,
     private readonly serverName: string,
+    /** The app's loaded ignore views. */
+    private readonly ignoreViews: IgnoreViews,
   ) {}
 
   /** GET /room_summary: see preview.ts (roomSummary); `via` names servers for a room we do not hold. */
   summary(roomId: string, userId: string | undefined, via: readonly string[]) {
-    return roomSummary(this.db, roomId, userId, { serverName: this.serverName, remote: this.remote, via });
+    return roomSummary(this.db, roomId, userId, { ignoreViews: this.ignoreViews, serverName: this.serverName, remote: this.remote, via });
   }
 
   async hierarchy(r: Requester, roomId: string, q: HierarchyQuery): Promise<api.SpaceHierarchyResponse> {
@@ -129,7 +131,7 @@ export class SpaceHierarchyService {
     const maxDepth = q.max_depth ?? 10;
     const suggestedOnly = q.suggested_only ?? false;
     const offset = q.from === undefined ? 0 : parseToken(q.from, maxDepth, suggestedOnly);
-    const view = await this.db.transaction().execute((tx) => loadIgnoreView(tx, r.userId));
+    const view = await this.db.transaction().execute((tx) => this.ignoreViews.load(tx, r.userId));
     const walk: Walk = { r, view, suggestedOnly, learned: new Map(), lookups: 0, deadline: Date.now() + REMOTE_BUDGET_MS };
     // "The room does not exist" is a 403 like a room the user may not see (or ignores): nothing is revealed.
     const root = await this.entry(walk, roomId, serversFor(roomId, []), maxDepth > 0);
