@@ -122,8 +122,11 @@ const STRING_IDS: [reason: string, where: string[]][] = [
   [
     'what another server sent (EDU content, federation/inbound checks it): to be branded where federation parses it',
     ['e2e/keys.ts devicesForServer(userId)', 'e2e/keys.ts remoteDeviceListChanged(userId)', 'presence.ts setRemote(userId)', 'receipts.ts putRemote(roomId)', 'receipts.ts putRemote(userId)',
-      'receipts.ts putRemote(eventId)', 'to-device.ts receiveRemote(sender)', 'typing.ts setRemote(roomId)', 'typing.ts setRemote(userId)',
-      'rooms/rooms.ts isRemote(roomId)', 'rooms/rooms.ts join(userId)', 'rooms/rooms.ts join(roomId)', 'rooms/rooms.ts leave(userId)', 'rooms/rooms.ts leave(roomId)', 'rooms/rooms.ts knock(userId)',
+      'receipts.ts putRemote(eventId)', 'to-device.ts receiveRemote(sender)', 'typing.ts setRemote(roomId)', 'typing.ts setRemote(userId)'],
+  ],
+  [
+    "the port to federation's membership handshakes (RemoteMembership, implemented in federation/outbound): invite rejection calls it with stored rows' ids",
+    ['rooms/rooms.ts isRemote(roomId)', 'rooms/rooms.ts join(userId)', 'rooms/rooms.ts join(roomId)', 'rooms/rooms.ts leave(userId)', 'rooms/rooms.ts leave(roomId)', 'rooms/rooms.ts knock(userId)',
       'rooms/rooms.ts knock(roomId)', 'rooms/rooms.ts invite(roomId)', 'rooms/rooms.ts invite(sender)', 'rooms/rooms.ts invite(target)'],
   ],
   [
