@@ -37,7 +37,8 @@ const createRoom = async (s: Session, body: Record<string, unknown>): Promise<st
 const addChild = (s: Session, space: string, child: string, via: FederatingServer, extra: Record<string, unknown> = {}) =>
   ok(s, 'PUT', `${V3}/rooms/${enc(space)}/state/m.space.child/${enc(child)}`, { via: [via.name], ...extra });
 const hierarchy = (s: Session, roomId: string, query = '') => req(s, 'GET', `${V1}/rooms/${enc(roomId)}/hierarchy${query}`);
-const summary = (s: Session, roomId: string, via?: FederatingServer) => req(s, 'GET', `${V1}/room_summary/${enc(roomId)}${via ? `?via=${enc(via.name)}` : ''}`);
+const summary = (s: Session, roomId: string, via?: FederatingServer | string[]) =>
+  req(s, 'GET', `${V1}/room_summary/${enc(roomId)}${via === undefined ? '' : `?${(Array.isArray(via) ? via : [via.name]).map((v) => `via=${enc(v)}`).join('&')}`}`);
 const names = (res: HttpResult): string[] => res.json.rooms.map((r: Json) => r.name);
 async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -125,6 +126,17 @@ describe('FP — previews of rooms another server holds', () => {
     const priv = await summary(bob, ids['private'] as string, a);
     assert.equal(priv.status, 404);
     assert.equal(priv.json.errcode, 'M_NOT_FOUND');
+  });
+
+  test('FP6 /room_summary of a room B left (its copy stale) reads every via: A, listed before an unreachable server, is asked and its current name served', async () => {
+    const room = await createRoom(bob, { preset: 'public_chat', name: 'fp6 before', power_level_content_override: { users: { [bob.userId]: 100, [frank.userId]: 100 } } });
+    await ok(frank, 'POST', `${V3}/join/${enc(room)}?via=${enc(b.name)}`, {});
+    await ok(bob, 'POST', `${V3}/rooms/${enc(room)}/leave`, {});
+    await until('A sees bob leave', async () => (await ok(frank, 'GET', `${V3}/rooms/${enc(room)}/state/m.room.member/${enc(bob.userId)}`)).membership, (m) => m === 'leave');
+    await ok(frank, 'PUT', `${V3}/rooms/${enc(room)}/state/m.room.name/`, { name: 'fp6 renamed on A' });
+    const res = await summary(bob, room, [a.name, 'localhost:1']);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.name, 'fp6 renamed on A', 'from A, not B\'s stale copy');
   });
 
   test('FP3 MSC2270 ignored_rooms and MSC3840 ignored_room_ids on B hide A\'s rooms: left out of the walk (subtree too) and of children_state, summary 404', async () => {

@@ -58,7 +58,8 @@ export const getRoomSummary = endpoint({
   path: `${V1}/room_summary/{roomIdOrAlias}`,
   // "Servers MAY allow unauthenticated access" to rooms anyone may preview.
   auth: 'optional',
-  // `via`: a server asked for a room this server does not hold (only the last value of the repeated parameter is kept).
+  // `via`: servers asked for a room this server does not hold; the handler reads every value of the
+  // repeated parameter (queryValues), the descriptor validates the last.
   query: { via: { kind: 'string', maxLength: 255 } },
   response: responds<RoomPreview & { membership?: 'invite' | 'join' | 'knock' | 'leave' | 'ban' }>(),
 });

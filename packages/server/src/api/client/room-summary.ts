@@ -4,14 +4,14 @@
 // servers its alias's server names and the server in its id (decision 0039).
 
 import { api } from '@hush/protocol';
-import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
+import { defineRoute, queryValues, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
 
 export function routes(s: Services): RouteDef[] {
   return [
-    defineRoute(api.getRoomSummary, async ({ requester, params, query }) => {
+    defineRoute(api.getRoomSummary, async ({ requester, params, req }) => {
       const { roomId, servers } = await s.rooms.locateRoom(params.roomIdOrAlias);
-      return s.spaces.summary(roomId, requester?.userId, [...(query.via !== undefined ? [query.via] : []), ...servers]);
+      return s.spaces.summary(roomId, requester?.userId, [...queryValues(req, 'via', 255), ...servers]);
     }),
   ];
 }
