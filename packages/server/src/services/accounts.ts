@@ -71,7 +71,7 @@ export interface AccountListeners {
   profileChanged?: ProfileChangeListener;
   /** Inside every transaction that revokes tokens (and so may delete devices): the end-to-end
    *  keys of deleted devices go with them; returns what to announce after commit. */
-  devicesRemoved?: (tx: Tx, userId: string) => Promise<(() => void) | undefined>;
+  devicesRemoved?: (tx: Tx, userId: UserId) => Promise<(() => void) | undefined>;
 }
 
 export class AccountService {
@@ -249,7 +249,7 @@ export class AccountService {
    * cache (or after ACK_WAIT_MS, if one does not answer), so the next request anywhere is refused.
    * Also used by account management (password change, deactivation, device deletion).
    */
-  async revoking<T>(userId: string, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async revoking<T>(userId: UserId, deviceId: string | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const acks = this.notifier?.expectAcks(ACK_WAIT_MS);
     let devicesRemoved: (() => void) | undefined;
     try {

@@ -385,7 +385,7 @@ export class E2eKeysService {
    * deactivation): deletes the keys of devices that are gone; when one of them had device keys,
    * that is a device-list change. Returns what to do after commit.
    */
-  async forgetDeletedDevices(tx: Tx, userId: string): Promise<(() => void) | undefined> {
+  async forgetDeletedDevices(tx: Tx, userId: UserId): Promise<(() => void) | undefined> {
     const gone = await e2eKeysStore.orphanedDevices(tx, userId);
     if (gone.length === 0) return undefined;
     await e2eKeysStore.deleteDeviceKeys(tx, userId, gone.map((g) => g.deviceId));

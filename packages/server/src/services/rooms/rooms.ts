@@ -238,7 +238,7 @@ export class RoomService {
 
   /** Leaves every room the user is in, invited to or knocking on (account deactivation): ordinary
    *  leave events the other members see. A room whose rules refuse the leave is skipped. */
-  async leaveAll(userId: string): Promise<void> {
+  async leaveAll(userId: UserId): Promise<void> {
     const present = (m: { membership: string } | undefined) => m !== undefined && ['join', 'invite', 'knock'].includes(m.membership);
     for (const m of (await stateStore.membershipsOfUser(this.db, userId)).filter(present)) {
       await this.writer
