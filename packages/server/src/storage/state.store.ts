@@ -8,6 +8,8 @@ import { prepared } from './prepared.ts';
 const stateEventIdStatement = prepared((tx, a: { roomId: string; type: string; stateKey: string }) =>
   tx.selectFrom('room_state').select('event_id').where('room_id', '=', a.roomId).where('type', '=', a.type).where('state_key', '=', a.stateKey),
 );
+/** Keys per current-state query: SQLite's expression depth limit is 1,000. */
+const KEYS_PER_QUERY = 500;
 const stateRefsStatement = prepared((tx, a: { roomId: string; keys: readonly (readonly [string, string])[] }) =>
   tx
     .selectFrom('room_state')
@@ -47,11 +49,15 @@ export const stateStore = {
     return (await stateEventIdStatement(tx, { roomId, type, stateKey })).rows[0]?.event_id;
   },
 
-  /** Current state for several (type, state_key) pairs at once. */
+  /** Current state for several (type, state_key) pairs at once (in chunks: SQLite refuses an
+   *  `or` of more than 1,000 terms, and a push to a big room asks for every member's event). */
   async currentStateRefs(tx: Tx, roomId: string, keys: readonly (readonly [string, string])[]): Promise<StateRef[]> {
-    if (keys.length === 0) return [];
-    const { rows } = await stateRefsStatement(tx, { roomId, keys });
-    return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+    const out: StateRef[] = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const { rows } = await stateRefsStatement(tx, { roomId, keys: keys.slice(i, i + KEYS_PER_QUERY) });
+      for (const r of rows) out.push({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering });
+    }
+    return out;
   },
 
   async setCurrent(tx: Tx, roomId: string, type: string, stateKey: string, eventId: string, ordering: number): Promise<void> {
