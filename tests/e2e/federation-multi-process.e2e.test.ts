@@ -160,7 +160,7 @@ test('a process of A killed in the middle of a transaction: the other process ta
   await a1.proc.stop();
   pA.removeBackend(a1.port);
   pB.heal();
-  // More from the survivor; the lease of the dead process expires (60 s) and a2 re-sends.
+  // More from the survivor; the lease of the dead process expires (15 s) and a2 re-sends.
   ids.push(await say(a2, alice2, 'after the kill'));
   const have = await eventually('B has every message', async () => new Set((await messages(b2, bob2)).map(([id]) => id)), (h) => ids.every((id) => h.has(id)), 100_000);
   assert.ok(ids.every((id) => have.has(id)));

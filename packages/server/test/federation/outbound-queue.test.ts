@@ -1,7 +1,8 @@
 // The outbound federation queue (decision 0031) on SQLite with a fake sender: batches of ≤ 50
 // PDUs and ≤ 100 EDUs, a failed batch re-sent with the same transaction id by a new queue (a
 // restart) and nothing lost or sent twice, backoff after a failure and catch-up (wake) clearing
-// it, and a destination's live lease refusing a second process.
+// it, a destination's live lease refusing a second process, and a lease renewed while a slow
+// transaction is in flight (no second process sends it too).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,5 +86,35 @@ test("a live lease of another process is not taken; an expired one is", async ()
   assert.equal(await federationQueueStore.takeLease(h.db, 'b.example', 'p2', now, 60_000), false);
   assert.equal(await federationQueueStore.takeLease(h.db, 'b.example', 'p1', now, 60_000), true, 'renewal');
   assert.equal(await federationQueueStore.takeLease(h.db, 'b.example', 'p2', now + 61_000, 60_000), true, 'expired: taken over');
+  await h.close();
+});
+
+test('a transaction in flight longer than the lease keeps it (renewed while sending): another process does not send it too', async () => {
+  const h = await openDatabase(':memory:');
+  let now = Date.now();
+  const clock = () => now;
+  const sent: Sent[] = [];
+  let release!: () => void;
+  const slow = {
+    async signedRequest(destination: string, method: string, path: string, body?: unknown) {
+      await new Promise<void>((r) => (release = r));
+      return fakeSender(sent, () => 200).signedRequest(destination, method, path, body);
+    },
+  };
+  const first = new OutboundQueue(h.db, 'us.example', slow, { scanMs: 3_600_000, now: clock, heartbeatMs: 10 });
+  const second = new OutboundQueue(h.db, 'us.example', fakeSender(sent, () => 200), { scanMs: 3_600_000, now: clock });
+  await queuePdus(h.db, 'b.example', 1, 3);
+  first.poke(['b.example']);
+  await new Promise((r) => setTimeout(r, 50));
+  // Past any lease's life (the first process's request hangs); its renewals keep the lease.
+  now += 120_000;
+  await new Promise((r) => setTimeout(r, 50));
+  await settle(second, 'b.example');
+  assert.equal(sent.length, 0, 'the second process did not send the transaction in flight');
+  release();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0]?.pdus.map((p) => (p as { n: number }).n), [1, 2, 3]);
+  await Promise.all([first.stop(), second.stop()]);
   await h.close();
 });

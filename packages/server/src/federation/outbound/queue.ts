@@ -6,8 +6,9 @@
 // same transaction, which the receiver de-duplicates), retries with exponential backoff and a
 // "down" mark after repeated failures that catch-up (any request from that server, wake()) clears.
 // Several processes on one PostgreSQL database: a destination is sent by the process holding its
-// lease row (a conditional UPDATE), renewed before each batch; a dead process's lease expires and
-// another process's scan takes the destination over.
+// lease row (a conditional UPDATE), renewed before each batch and every few seconds while a
+// transaction is in flight; a dead process's lease expires (15 s) and another process's scan takes
+// the destination over (decision 0040).
 
 import { randomUUID } from 'node:crypto';
 import { serverNameOf, type Pdu, type UserId } from '@hush/protocol';
@@ -18,7 +19,9 @@ import { federationQueueStore, type QueueRow } from '../../storage/federation-qu
 
 export const MAX_PDUS_PER_TXN = 50;
 export const MAX_EDUS_PER_TXN = 100;
-const LEASE_MS = 60_000;
+/** A lease's life; a live sender renews it every LEASE_MS / 3 while its transaction is in flight
+ *  (a request may take a minute: connect, headers and body timeouts), so only a dead one lapses. */
+const LEASE_MS = 15_000;
 const SCAN_MS = 2_000;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 3600_000;
@@ -32,9 +35,10 @@ export interface OutboundSender {
 export interface OutboundQueueOptions {
   now?: () => number;
   log?: (level: 'info' | 'warn', msg: string, fields?: object) => void;
-  /** Tests: the scan interval and the backoff base. */
+  /** Tests: the scan interval, the backoff base, the lease renewal interval while sending. */
   scanMs?: number;
   backoffBaseMs?: number;
+  heartbeatMs?: number;
 }
 
 export type Edu = { edu_type: string; content: Record<string, unknown> };
@@ -190,7 +194,7 @@ export class OutboundQueue {
           await federationQueueStore.setBatch(this.db, destination, this.owner, null, null);
           continue;
         }
-        const ok = await this.sendTransaction(destination, txnId, items);
+        const ok = await this.whileHoldingLease(destination, () => this.sendTransaction(destination, txnId, items));
         if (!ok) {
           const failures = row.failures + 1;
           const base = this.opts.backoffBaseMs ?? BACKOFF_BASE_MS;
@@ -206,6 +210,20 @@ export class OutboundQueue {
       }
     } finally {
       await federationQueueStore.releaseLease(this.db, destination, this.owner).catch(() => undefined);
+    }
+  }
+
+  /** Runs `send`, renewing the destination's lease meanwhile: a slow destination does not let
+   *  another process take over (and send the same transaction again) while we are alive. */
+  private async whileHoldingLease<T>(destination: string, send: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      federationQueueStore.takeLease(this.db, destination, this.owner, this.now(), LEASE_MS).catch(() => undefined);
+    }, this.opts.heartbeatMs ?? LEASE_MS / 3);
+    renew.unref();
+    try {
+      return await send();
+    } finally {
+      clearInterval(renew);
     }
   }
 
