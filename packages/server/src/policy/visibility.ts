@@ -38,7 +38,9 @@ export class RoomViewer {
     readonly ignore: PolicyView,
   ) {
     for (const h of history) {
-      const change = { ordering: h.ordering, value: h.value ?? '' };
+      // A null value: a membership without one, or a key state resolution dropped (decision 0043:
+      // no membership; no history visibility event, `shared`).
+      const change = { ordering: h.ordering, value: h.value ?? (h.type === 'm.room.member' ? '' : 'shared') };
       if (h.type === 'm.room.member') this.memberships.push(change);
       else this.visibilities.push(change);
     }

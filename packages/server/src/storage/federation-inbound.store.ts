@@ -26,14 +26,35 @@ export const federationInboundStore = {
     await addForwardStatement(tx, { room_id: roomId, event_id: eventId });
   },
 
-  /** prev_events we do not have (and could not fetch): where a backfill would start. */
-  async addBackward(tx: Tx, roomId: string, eventIds: readonly string[]): Promise<void> {
+  /** These stop being forward extremities (pruned, decision 0043). */
+  async dropForward(tx: Tx, roomId: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length > 0) await dropForwardStatement(tx, { roomId, prevIds: eventIds });
+  },
+
+  /** prev_events we do not have (and could not fetch), pointed at by the event at `ordering`:
+   *  where a backfill would start. */
+  async addBackward(tx: Tx, roomId: string, eventIds: readonly string[], ordering: number): Promise<void> {
     if (eventIds.length === 0) return;
     await tx
       .insertInto('backward_extremities')
-      .values(eventIds.map((event_id) => ({ room_id: roomId, event_id })))
+      .values(eventIds.map((event_id) => ({ room_id: roomId, event_id, stream_ordering: ordering })))
       .onConflict((oc) => oc.doNothing())
       .execute();
+  },
+
+  /** Keeps the room's `keep` newest backward extremities (by the position that added them). */
+  async keepNewestBackward(tx: Tx, roomId: string, keep: number): Promise<void> {
+    const rows = await tx
+      .selectFrom('backward_extremities')
+      .select('event_id')
+      .where('room_id', '=', roomId)
+      .orderBy('stream_ordering', 'desc')
+      .orderBy('event_id')
+      .execute();
+    const drop = rows.slice(keep).map((r) => r.event_id);
+    for (let i = 0; i < drop.length; i += 500) {
+      await tx.deleteFrom('backward_extremities').where('room_id', '=', roomId).where('event_id', 'in', drop.slice(i, i + 500)).execute();
+    }
   },
 
   async removeBackward(tx: Tx, roomId: string, eventId: string): Promise<void> {

@@ -601,6 +601,15 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('invite_rejections_next').on('invite_rejections').column('next_ts').execute();
     },
   },
+  {
+    // Backward extremities are bounded per room, the oldest dropped first (decision 0043): the
+    // stream position of the event that pointed at each.
+    version: 19,
+    name: 'backward extremity positions',
+    async up(db) {
+      await db.schema.alterTable('backward_extremities').addColumn('stream_ordering', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -358,6 +358,8 @@ export interface ForwardExtremitiesTable {
 export interface BackwardExtremitiesTable {
   room_id: string;
   event_id: string;
+  /** The position of the event that pointed at it (decision 0043: a room keeps the newest ones). */
+  stream_ordering: number;
 }
 
 /** Remote events stored outside the timeline: 'soft_failed' (passed its auth events, failed the

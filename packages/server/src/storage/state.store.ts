@@ -1,5 +1,8 @@
 // Room state: the current state per (type, state_key), every state change in stream order (for
 // state at a point of the timeline), and current memberships per user. Rows only.
+// A key that leaves the current state (state resolution dropped it, decision 0043) leaves a
+// tombstone in the history: a row whose event id is ABSENT ('') and value null, "absent from here
+// on"; `stateAt` leaves such keys out, `changesBetween` and the membership readers return them.
 
 import type { Tx } from './db.ts';
 import type { MembershipsTable } from './schema.ts';
@@ -39,6 +42,9 @@ export interface StateHistoryRow {
 
 export type MembershipRow = MembershipsTable;
 
+/** The event id of a state-history tombstone (no event id is empty). */
+export const ABSENT = '';
+
 export const stateStore = {
   async currentState(tx: Tx, roomId: string): Promise<StateRef[]> {
     const rows = await tx.selectFrom('room_state').select(['type', 'state_key', 'event_id', 'stream_ordering']).where('room_id', '=', roomId).execute();
@@ -68,6 +74,11 @@ export const stateStore = {
       .execute();
   },
 
+  /** The key leaves the current state (its history gets a tombstone from the caller). */
+  async removeCurrent(tx: Tx, roomId: string, type: string, stateKey: string): Promise<void> {
+    await tx.deleteFrom('room_state').where('room_id', '=', roomId).where('type', '=', type).where('state_key', '=', stateKey).execute();
+  },
+
   async appendHistory(tx: Tx, roomId: string, type: string, stateKey: string, ordering: number, eventId: string, value: string | null): Promise<void> {
     await tx.insertInto('state_events').values({ room_id: roomId, type, state_key: stateKey, stream_ordering: ordering, event_id: eventId, value }).execute();
   },
@@ -90,11 +101,12 @@ export const stateStore = {
       )
       .select(['s.type', 's.state_key', 's.event_id', 's.stream_ordering'])
       .where('s.room_id', '=', roomId)
+      .where('s.event_id', '!=', ABSENT)
       .execute();
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
   },
 
-  /** State changes with after < ordering ≤ upTo. */
+  /** State changes with after < ordering ≤ upTo (a tombstone's eventId is ABSENT). */
   async changesBetween(tx: Tx, roomId: string, after: number, upTo: number): Promise<StateRef[]> {
     const rows = await tx
       .selectFrom('state_events')

@@ -162,6 +162,15 @@ test('a transaction whose PDUs point at 20 missing events each, every fetched ev
   const [fwd, back] = [await count(h.c, 'forward_extremities', h.roomId), await count(h.c, 'backward_extremities', h.roomId)];
   t.diagnostic(`${n} PDUs × ${LIMITS.prevEvents} missing prev_events: ${stored} events stored in ${Math.round(ms)} ms, ${fwd} forward and ${back} backward extremities; /versions answered in ${Math.round(versionsMs)} ms meanwhile`);
   assert.ok(ms < 60_000, `${ms} ms`);
+  // Both extremity sets are bounded per room (decision 0043; 191 and 3,800 before).
+  assert.ok(fwd <= LIMITS.forwardExtremities, `${fwd} forward extremities`);
+  assert.ok(back <= LIMITS.backwardExtremities, `${back} backward extremities`);
+  // The room goes on: a local message points at no more than 10 of them and merges those.
+  const local = await h.c.t.req('PUT', `${V3}/rooms/${encodeURIComponent(h.roomId)}/send/m.room.message/after-flood`, { token: h.c.alice.token, body: { msgtype: 'm.text', body: 'still here' } });
+  assert.equal(local.status, 200, local.text);
+  const prevs = JSON.parse((await eventsStore.byId(h.c.t.database.db, local.json.event_id))?.json ?? '{}').prev_events as string[];
+  assert.ok(prevs.length >= 1 && prevs.length <= 10, `${prevs.length} prev_events`);
+  assert.equal(await count(h.c, 'forward_extremities', h.roomId), fwd - prevs.length + 1);
 });
 
 test('a PDU claiming the largest depth Canonical JSON allows: accepted, and local events after it still have a valid depth (capped, not past 2^53 − 1)', async () => {

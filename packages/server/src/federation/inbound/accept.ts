@@ -16,7 +16,7 @@ import { eventStateStore, type StateDelta } from '../../storage/event-state.stor
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
-import { stateStore, type StateRef } from '../../storage/state.store.ts';
+import { ABSENT, stateStore, type StateRef } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
@@ -40,6 +40,10 @@ export const LIMITS = {
   authFetches: 10,
   /** Events loaded for one state resolution (state sets and their auth chains). */
   resolutionEvents: 5_000,
+  /** Forward extremities a room keeps (the newest; decision 0043). Local events take 10. */
+  forwardExtremities: 20,
+  /** Backward extremities a room keeps (the newest). */
+  backwardExtremities: 100,
 } as const;
 
 /** How another server's events reach us (the real one is signed federation requests). */
@@ -267,11 +271,11 @@ export class RemotePduAcceptor {
     const statefulPrevs = prevIds.filter((id) => !missingPrev.includes(id));
 
     // The state before the event: after its prev events (resolved when several), else the current state.
-    const before = await this.stateBefore(roomId, statefulPrevs, rv);
+    const { before, prevStates } = await this.stateBefore(roomId, statefulPrevs, rv);
     const byState = await this.checkAgainst(this.db, { ...pdu, event_id: eventId }, before, rv, isSignedBy);
     if (!byState.ok) throw new Rejection(`not allowed by the state before it: ${byState.reason}`, hashOk);
 
-    return this.persist(pdu, eventId, rv, prevIds, missingPrev, before, isSignedBy);
+    return this.persist(pdu, eventId, rv, prevIds, missingPrev, before, prevStates, isSignedBy);
   }
 
   private async missingFromTimeline(ids: readonly string[]): Promise<string[]> {
@@ -363,15 +367,16 @@ export class RemotePduAcceptor {
 
   /** (type, state_key) → event id before an event with these prev events: the states after them
    *  (exact on forks, decision 0037), resolved when several. A prev event whose state is not known
-   *  (backfilled) counts as missing; with none known, the current state. */
-  private async stateBefore(roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<Map<string, string>> {
-    const sets: Map<string, string>[] = [];
+   *  (backfilled) counts as missing; with none known, the current state. Also the state after
+   *  each prev event whose state is known. */
+  private async stateBefore(roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<{ before: Map<string, string>; prevStates: Map<string, Map<string, string>> }> {
+    const prevStates = new Map<string, Map<string, string>>();
     for (const id of prevIds) {
       const at = await eventStateStore.stateAtEvent(this.db, id, { after: true });
-      if (at?.state && at.roomId === roomId) sets.push(refsToMap(at.state));
+      if (at?.state && at.roomId === roomId) prevStates.set(id, refsToMap(at.state));
     }
-    if (sets.length === 0) return refsToMap(await stateStore.currentState(this.db, roomId));
-    return this.resolve(this.db, sets, rv);
+    if (prevStates.size === 0) return { before: refsToMap(await stateStore.currentState(this.db, roomId)), prevStates };
+    return { before: await this.resolve(this.db, [...prevStates.values()], rv), prevStates };
   }
 
   /** State resolution over `sets` (identical sets need none), with the events and auth chains it reads. */
@@ -401,6 +406,7 @@ export class RemotePduAcceptor {
     prevIds: readonly string[],
     missingPrev: readonly string[],
     before: Map<string, string>,
+    prevStates: ReadonlyMap<string, Map<string, string>>,
     isSignedBy: (ev: Pdu, server: string) => boolean,
   ): Promise<AcceptResult> {
     const roomId = pdu.room_id as string;
@@ -433,31 +439,32 @@ export class RemotePduAcceptor {
       const deltas = stateDeltas(before, current);
       if (deltas.length > 0) await eventStateStore.insertDeltas(tx, roomId, eventId, deltas);
       await searchStore.index(tx, row, pdu.content);
-      if (pdu.state_key !== undefined) {
-        // The new current state: this event on a linear room; on a fork, resolution of the current
-        // state and the state after this event (every key that changes is written).
-        let changes: [string, string][] = [[stateKey(pdu.type, pdu.state_key), eventId]];
-        if (!linear) {
-          const after = new Map(before);
-          after.set(stateKey(pdu.type, pdu.state_key), eventId);
-          const resolved = await this.resolve(tx, [current, after], rv);
-          changes = [...resolved].filter(([k, id]) => current.get(k) !== id);
-        }
-        const rows = await this.loadEvents(tx, changes.map(([, id]) => id).filter((id) => id !== eventId));
-        rows.set(eventId, { ...pdu, event_id: eventId });
-        for (const [, id] of changes) {
-          const ev = rows.get(id);
-          if (!ev || typeof ev.state_key !== 'string') continue;
-          const value = stateValue(ev.type, ev.content);
-          await stateStore.setCurrent(tx, roomId, ev.type, ev.state_key, id, ordering);
-          await stateStore.appendHistory(tx, roomId, ev.type, ev.state_key, ordering, id, value);
-          if (ev.type === 'm.room.member' && value !== null) {
-            await stateStore.upsertMembership(tx, { room_id: roomId, user_id: ev.state_key, membership: value, event_id: id, stream_ordering: ordering, sender: ev.sender });
-          }
-        }
+      const after = new Map(before);
+      if (pdu.state_key !== undefined) after.set(stateKey(pdu.type, pdu.state_key), eventId);
+      // The forward extremities after this event, the newest LIMITS.forwardExtremities kept.
+      const next = [...extremities.filter((id) => !prevIds.includes(id)), eventId];
+      const pruned = await this.extremitiesToPrune(tx, next, eventId, ordering);
+      // The new current state (decision 0043): the state after this event when it follows every
+      // forward extremity (a merge included); on a fork, the resolution of the states after the
+      // forward extremities — unchanged when the event only replaced extremities whose state
+      // after was its own (a message on a side branch). Every key that differs is written, and
+      // every key that leaves it gets a tombstone.
+      let target = after;
+      if (!linear) {
+        const covered = extremities.filter((id) => prevIds.includes(id));
+        const same = pruned.length === 0 && covered.length > 0 && covered.every((id) => {
+          const s = prevStates.get(id);
+          return s !== undefined && sameState(s, after);
+        });
+        target = same ? current : await this.stateOfExtremities(tx, roomId, next.filter((id) => !pruned.includes(id)), eventId, after, prevStates, current, rv);
       }
+      await this.writeCurrent(tx, roomId, current, target, ordering, { ...pdu, event_id: eventId });
       await federationInboundStore.advanceForward(tx, roomId, prevIds, eventId);
-      await federationInboundStore.addBackward(tx, roomId, missingPrev);
+      await federationInboundStore.dropForward(tx, roomId, pruned);
+      if (missingPrev.length > 0) {
+        await federationInboundStore.addBackward(tx, roomId, missingPrev, ordering);
+        await federationInboundStore.keepNewestBackward(tx, roomId, LIMITS.backwardExtremities);
+      }
       await federationInboundStore.removeBackward(tx, roomId, eventId);
       const depth = Math.max(rt.room.head_depth, pdu.depth);
       await roomsStore.setHead(tx, roomId, eventId, depth);
@@ -468,6 +475,72 @@ export class RemotePduAcceptor {
       this.stats.accepted++;
       return { outcome: 'accepted', eventId, row } as AcceptResult;
     });
+  }
+
+  /** Of the forward extremities `next` (the new event, at `ordering`, last), those past the
+   *  newest LIMITS.forwardExtremities by stream position (ours, not a depth the sender chose). */
+  private async extremitiesToPrune(tx: Tx, next: readonly string[], eventId: string, ordering: number): Promise<string[]> {
+    if (next.length <= LIMITS.forwardExtremities) return [];
+    const at = new Map((await eventsStore.byIds(tx, next.filter((id) => id !== eventId))).map((r) => [r.event_id, Number(r.stream_ordering)]));
+    at.set(eventId, ordering);
+    const newestFirst = [...next].sort((a, b) => (at.get(b) ?? -Infinity) - (at.get(a) ?? -Infinity) || (a < b ? -1 : 1));
+    return newestFirst.slice(LIMITS.forwardExtremities);
+  }
+
+  /** The resolution of the states after the forward extremities `ids` (the new event's is `after`;
+   *  one whose state is unknown here counts for nothing; none known: `current`). */
+  private async stateOfExtremities(
+    tx: Tx,
+    roomId: string,
+    ids: readonly string[],
+    eventId: string,
+    after: Map<string, string>,
+    prevStates: ReadonlyMap<string, Map<string, string>>,
+    current: Map<string, string>,
+    rv: RoomVersion,
+  ): Promise<Map<string, string>> {
+    const sets: Map<string, string>[] = [];
+    for (const id of ids) {
+      let set = id === eventId ? after : prevStates.get(id);
+      if (!set) {
+        const at = await eventStateStore.stateAtEvent(tx, id, { after: true });
+        if (!at?.state || at.roomId !== roomId) continue;
+        set = refsToMap(at.state);
+      }
+      if (!sets.some((s) => sameState(s, set))) sets.push(set);
+    }
+    if (sets.length === 0) return current;
+    return this.resolve(tx, sets, rv);
+  }
+
+  /** Makes `target` the room's current state at `ordering`: each key that differs from `current`
+   *  is written (current state, history, membership); each key `target` lacks gets a history
+   *  tombstone, leaves the current state, and a member's membership becomes `leave` (no event:
+   *  the room's state no longer holds one). */
+  private async writeCurrent(tx: Tx, roomId: string, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, ordering: number, ev: ResEvent): Promise<void> {
+    const changes = [...target].filter(([k, id]) => current.get(k) !== id);
+    const gone = [...current.keys()].filter((k) => !target.has(k));
+    if (changes.length === 0 && gone.length === 0) return;
+    const rows = await this.loadEvents(tx, changes.map(([, id]) => id).filter((id) => id !== ev.event_id));
+    rows.set(ev.event_id, ev);
+    for (const [, id] of changes) {
+      const row = rows.get(id);
+      if (!row || typeof row.state_key !== 'string') continue;
+      const value = stateValue(row.type, row.content);
+      await stateStore.setCurrent(tx, roomId, row.type, row.state_key, id, ordering);
+      await stateStore.appendHistory(tx, roomId, row.type, row.state_key, ordering, id, value);
+      if (row.type === 'm.room.member' && value !== null) {
+        await stateStore.upsertMembership(tx, { room_id: roomId, user_id: row.state_key, membership: value, event_id: id, stream_ordering: ordering, sender: row.sender });
+      }
+    }
+    for (const k of gone) {
+      const [type, key] = splitStateKey(k);
+      await stateStore.removeCurrent(tx, roomId, type, key);
+      await stateStore.appendHistory(tx, roomId, type, key, ordering, ABSENT, null);
+      if (type === 'm.room.member') {
+        await stateStore.upsertMembership(tx, { room_id: roomId, user_id: key, membership: 'leave', event_id: ABSENT, stream_ordering: ordering, sender: ev.sender });
+      }
+    }
   }
 
 }

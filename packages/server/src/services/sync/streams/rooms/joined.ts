@@ -36,7 +36,7 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // may be hidden from the timeline): the room comes with its whole state.
   const full = !since || fullState || viewer.joinedAfter(since.stream);
   const firstPage = inputs.batched?.firstPage;
-  const { timeline, state } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed', ...(firstPage ? { firstPage } : {}) });
+  const { timeline, state, membersDropped } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed', ...(firstPage ? { firstPage } : {}) });
   const ephemeral: BasicEvent[] = [];
   const typing = typingStream(ctx, m.room_id, full || inputs.listEffect !== null);
   if (typing) ephemeral.push(typing);
@@ -48,7 +48,7 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications, inputs.batched?.read);
   room.unread_notifications = unread.main;
   if (unread.threads !== null) room.unread_thread_notifications = unread.threads;
-  if (full || timeline.events.some((e) => e.type === 'm.room.member')) room.summary = summary(inputs.batched?.members ?? (await stateStore.members(tx, m.room_id)), r.userId);
+  if (full || membersDropped || [...timeline.events, ...state.events].some((e) => e.type === 'm.room.member')) room.summary = summary(inputs.batched?.members ?? (await stateStore.members(tx, m.room_id)), r.userId);
   return room;
 }
 

@@ -6,7 +6,7 @@
 
 import type { StateEventBatch, TimelineBatch } from '@hush/protocol';
 import { eventsStore, type EventRow } from '../../../../storage/events.store.ts';
-import { stateStore } from '../../../../storage/state.store.ts';
+import { ABSENT, stateStore } from '../../../../storage/state.store.ts';
 import type { Tx } from '../../../../storage/db.ts';
 import type { RoomViewer, VisibleEvent } from '../../../../policy/visibility.ts';
 import { presentState, presentTimeline } from '../../../rooms/present.ts';
@@ -34,7 +34,7 @@ export function timelineFirstPageSize(limit: number): number {
   return Math.min(Math.max((limit + 1) * 2, 20), 500);
 }
 
-export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Promise<{ timeline: TimelineBatch; state: StateEventBatch }> {
+export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Promise<{ timeline: TimelineBatch; state: StateEventBatch; membersDropped: boolean }> {
   const { tx, r, since, filter, position, deps } = ctx;
   const { viewer, roomId, upTo, full } = q;
   const bound = full ? 0 : (since?.stream ?? 0);
@@ -60,10 +60,18 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
   // State as the viewer may see it: never past their leave (a room left and later banned from
   // shows the state at the leave), for one who never joined only what history visibility shows.
   let state: VisibleEvent[];
+  // Whether a member's key left the room's state in the window (state resolution dropped it,
+  // decision 0043): no event says so, the summary does.
+  let membersDropped = false;
+  const changesIn = async (after: number, to: number) => {
+    const latest = await latestChanges(tx, roomId, after, to);
+    for (const [k, id] of latest) if (id === ABSENT && k.startsWith('m.room.member\u0000')) membersDropped = true;
+    return latest;
+  };
   if (ctx.stateAfter) {
     // Up to the timeline's end: all of it when the client holds nothing, else every change since
     // the token (those the timeline shows too: the client takes state from here alone).
-    state = full ? await visibleStateAt(tx, viewer, roomId, upTo) : viewer.visibleState(await eventsStore.byIds(tx, [...(await latestChanges(tx, roomId, bound, upTo)).values()]));
+    state = full ? await visibleStateAt(tx, viewer, roomId, upTo) : viewer.visibleState(await eventsStore.byIds(tx, [...(await changesIn(bound, upTo)).values()]));
   } else if (full) {
     state = await visibleStateAt(tx, viewer, roomId, start);
     // State set inside the timeline's span by events it does not show (sent while the viewer was
@@ -76,9 +84,18 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
       state = [...byKey.values()];
     }
   } else if (limited) {
-    state = viewer.visibleState(await eventsStore.byIds(tx, [...(await latestChanges(tx, roomId, bound, start)).values()]));
+    state = viewer.visibleState(await eventsStore.byIds(tx, [...(await changesIn(bound, start)).values()]));
   } else {
     state = [];
+    // An event of another server may have changed keys besides its own (a merge of branches, or
+    // keys state resolution dropped, decision 0043), set by events older than the window: the
+    // client learns them here. Rooms with only this server's events in the window have none.
+    const ours = r.userId.slice(r.userId.indexOf(':'));
+    if (events.some((e) => !e.sender.endsWith(ours))) {
+      const shown = new Set(events.map((e) => e.event_id));
+      const unshown = [...(await changesIn(bound, upTo)).values()].filter((id) => id !== ABSENT && !shown.has(id));
+      if (unshown.length > 0) state = viewer.visibleState(await eventsStore.byIds(tx, unshown));
+    }
   }
   state = state.filter((e) => filter.state.matches(e));
   if (filter.state.lazyLoadMembers) state = await lazyMembers(ctx, viewer, roomId, events, state, full);
@@ -87,6 +104,7 @@ export async function timelineAndState(ctx: SyncContext, q: TimelineRequest): Pr
   return {
     timeline: { events: timeline, limited, prev_batch: pageToken(start) },
     state: { events: presentState(deps.caches.pdus, r, state) },
+    membersDropped,
   };
 }
 
