@@ -28,13 +28,12 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   const writer = s.rooms.writer;
   s.outbound.federate = (tx, row, pdu) => queue.queueEvent(tx, row, pdu);
   s.outbound.federateQueued = (destinations) => queue.poke(destinations);
-  const membership = new FederatedMembership(db, f, writer, queue, s.caches.ignoreViews);
+  const membership = new FederatedMembership(db, f, writer, queue, s.caches.ignoreViews, (userId, roomId, sender) => s.rooms.rejectArrivedInvite(userId, roomId, sender));
   s.rooms.remote = membership;
   s.publicRooms.remote = (server, q) => remotePublicRooms(f, server, q);
   s.spaces.remote = remoteHierarchy(f);
   const backfiller = new Backfiller(db, f);
   s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
-  membership.onInviteStored = (userId, roomId, sender) => s.rooms.rejectArrivedInvite(userId, roomId, sender);
   // Invite rejections left pending, before a restart too (decision 0039).
   s.rooms.rejections.start();
   const stopEdus = startOutboundEdus(f, s, queue, log);

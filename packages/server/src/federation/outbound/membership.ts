@@ -43,6 +43,9 @@ export class FederatedMembership {
     private readonly queue: OutboundQueue,
     /** The app's loaded ignore views (an invite from another server is checked against them). */
     private readonly ignoreViews: IgnoreViews,
+    /** Told of each invite stored by receiveInvite (the room service rejects it, through the inviting
+     *  server when we are not in the room, if the invitee's lists say so; issue 23). */
+    private readonly inviteStored: (userId: string, roomId: string, sender: string) => void = () => undefined,
   ) {}
 
   private get serverName(): string {
@@ -387,9 +390,6 @@ export class FederatedMembership {
 
   /** An invite of one of our users from another server: checked, refused when the user blocks
    *  invites from the inviter (403 M_INVITE_BLOCKED), signed by us, stored as an invite. */
-  /** Told of each invite stored by receiveInvite (the room service rejects it, through the inviting
-   *  server when we are not in the room, if the invitee's lists say so; issue 23). */
-  onInviteStored: ((userId: string, roomId: string, sender: string) => void) | null = null;
 
   async receiveInvite(origin: string, roomId: string, eventId: string, raw: unknown, rvId: string): Promise<Pdu> {
     const rv = roomVersion(rvId);
@@ -423,7 +423,7 @@ export class FederatedMembership {
         const row = await storeEvent(rt.tx, rt.room, signed, eventId as EventId);
         if (row) await rt.adopt(row, signed);
       });
-      this.onInviteStored?.(target, roomId, sender);
+      this.inviteStored(target, roomId, sender);
       return signed;
     }
     await this.storeOutsider(roomId, rv, { pdu: signed, eventId: eventId as EventId }, undefined);
