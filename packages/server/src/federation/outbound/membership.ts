@@ -427,7 +427,7 @@ export class FederatedMembership {
       return signed;
     }
     await this.storeOutsider(roomId, rv, { pdu: signed, eventId: eventId as EventId }, undefined);
-    this.onInviteStored?.(target, roomId, sender);
+    this.inviteStored(target, roomId, sender);
     return signed;
   }
 }
