@@ -7,6 +7,6 @@ export * from './ignore/index.ts';
 export * from './endpoint.ts';
 export * as api from './endpoints/index.ts';
 export * as federation from './federation/index.ts';
-export type { DeviceInfo, LoginResponse } from './endpoints/accounts.ts';
+export type { DeviceInfo, LoginResponse, Profile } from './endpoints/accounts.ts';
 export * from './responses.ts';
 export type { HiddenInvite } from './endpoints/hush.ts';

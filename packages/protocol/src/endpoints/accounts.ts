@@ -126,12 +126,20 @@ export const getCapabilities = endpoint({
   response: responds<{ capabilities: Record<string, unknown> }>(),
 });
 
+/** A profile: display name, avatar, and (v1.16) `m.tz` and any namespaced custom field. */
+export interface Profile {
+  displayname?: string;
+  avatar_url?: string;
+  'm.tz'?: string;
+  [field: string]: unknown;
+}
+
 export const getUserProfile = endpoint({
   operationId: 'getUserProfile',
   method: 'GET',
   path: `${V3}/profile/{userId}`,
   auth: 'optional',
-  response: responds<{ displayname?: string; avatar_url?: string }>(),
+  response: responds<Profile>(),
 });
 
 export const getDisplayName = endpoint({
@@ -165,6 +173,36 @@ export const setAvatarUrl = endpoint({
   path: `${V3}/profile/{userId}/avatar_url`,
   auth: 'required',
   body: Type.Object({ avatar_url: Type.Union([Str(2048), Type.Null()]) }),
+  response: responds<Record<string, never>>(),
+});
+
+/** v1.16's extended profile fields (MSC4133): any key the spec's grammar allows. `displayname` and
+ *  `avatar_url` have their own descriptors above (the same paths with a fixed last segment). */
+export const getProfileField = endpoint({
+  operationId: 'getProfileField',
+  method: 'GET',
+  path: `${V3}/profile/{userId}/{keyName}`,
+  auth: 'optional',
+  response: responds<Record<string, unknown>>(),
+});
+
+export const setProfileField = endpoint({
+  operationId: 'setProfileField',
+  method: 'PUT',
+  path: `${V3}/profile/{userId}/{keyName}`,
+  auth: 'required',
+  /** "exactly one property", named keyName: checked by the service. */
+  body: Type.Record(Type.String(), Type.Unknown()),
+  optionalBody: true,
+  response: responds<Record<string, never>>(),
+});
+
+export const deleteProfileField = endpoint({
+  operationId: 'deleteProfileField',
+  method: 'DELETE',
+  path: `${V3}/profile/{userId}/{keyName}`,
+  auth: 'required',
+  optionalBody: true,
   response: responds<Record<string, never>>(),
 });
 

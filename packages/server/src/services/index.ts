@@ -29,6 +29,7 @@ import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { SpaceHierarchyService } from './rooms/space-hierarchy.ts';
 import { UserDirectoryService } from './user-directory.ts';
+import { ProfileFieldsService } from './profile-fields.ts';
 import { PushRulesService } from './push-rules/service.ts';
 import { PusherService } from './push/pushers.ts';
 import { PushRecorder } from './push/record.ts';
@@ -68,6 +69,7 @@ export interface Services {
   /** The space hierarchy and room summaries (previews of rooms, ours or other servers'). */
   spaces: SpaceHierarchyService;
   userDirectory: UserDirectoryService;
+  profileFields: ProfileFieldsService;
   pushRules: PushRulesService;
   pushers: PusherService;
   pushDelivery: PushDelivery;
@@ -150,6 +152,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     spaces: new SpaceHierarchyService(db, config.serverName, caches.ignoreViews),
     userDirectory: new UserDirectoryService(db),
+    profileFields: new ProfileFieldsService(db, accounts, config.serverName),
     pushRules,
     pushers: new PusherService(db, config.outboundAllowPrivate),
     pushDelivery,

@@ -14,6 +14,7 @@ import { fillSearchIndex } from './search.store.ts';
  *  still copied (after these); a unit test asks for it to be placed here. */
 export const COPY_ORDER = [
   'users',
+  'profile_fields',
   'devices',
   'access_tokens',
   'server_keys',

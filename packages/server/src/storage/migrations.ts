@@ -610,6 +610,20 @@ export const migrations: Migration[] = [
       await db.schema.alterTable('backward_extremities').addColumn('stream_ordering', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  {
+    // Extended profile fields (spec v1.16, MSC4133): m.tz and namespaced custom fields.
+    version: 20,
+    name: 'profile fields',
+    async up(db) {
+      await db.schema
+        .createTable('profile_fields')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('profile_fields_pk', ['user_id', 'key'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

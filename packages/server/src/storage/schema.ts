@@ -12,6 +12,14 @@ export interface UsersTable {
   deactivated: number;
 }
 
+/** v1.16's extended profile fields beyond displayname and avatar_url (those stay on `users`): one
+ *  row per field, the value as canonical JSON. */
+export interface ProfileFieldsTable {
+  user_id: string;
+  key: string;
+  value: string;
+}
+
 export interface DevicesTable {
   user_id: string;
   device_id: string;
@@ -436,6 +444,7 @@ export interface Database {
   room_key_backup_versions: RoomKeyBackupVersionsTable;
   room_key_backup_keys: RoomKeyBackupKeysTable;
   users: UsersTable;
+  profile_fields: ProfileFieldsTable;
   devices: DevicesTable;
   access_tokens: AccessTokensTable;
   server_keys: ServerKeysTable;

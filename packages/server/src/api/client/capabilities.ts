@@ -12,6 +12,9 @@ export function routes(_s: Services): RouteDef[] {
       capabilities: {
         'm.change_password': { enabled: true },
         'm.room_versions': { default: DEFAULT_ROOM_VERSION, available: Object.fromEntries(SUPPORTED_ROOM_VERSIONS.map((v) => [v, 'stable'])) },
+        // v1.16: every profile field the spec's key grammar allows may be set (m.set_displayname
+        // and m.set_avatar_url stay, as the spec asks of a server that allows those two).
+        'm.profile_fields': { enabled: true },
         'm.set_displayname': { enabled: true },
         'm.set_avatar_url': { enabled: true },
         'm.3pid_changes': { enabled: false },

@@ -1,4 +1,5 @@
-// Profile display name and avatar (spec: profile.yaml). Only the owner may change them.
+// Profiles (spec: profile.yaml): display name and avatar, and since v1.16 any field by key
+// (services/profile-fields.ts). Only the owner may change them.
 
 import { api, parseUserId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
@@ -12,7 +13,16 @@ function present<T extends Record<string, string | null>>(o: T): Partial<Record<
 
 export function routes(s: Services): RouteDef[] {
   return [
-    defineRoute(api.getUserProfile, async ({ params }) => present(await s.accounts.profile(parseUserId(params.userId)))),
+    defineRoute(api.getUserProfile, ({ params }) => s.profileFields.profile(parseUserId(params.userId))),
+    defineRoute(api.getProfileField, ({ params }) => s.profileFields.get(parseUserId(params.userId), params.keyName)),
+    defineRoute(api.setProfileField, async ({ params, body, requester }) => {
+      await s.profileFields.set(requester, parseUserId(params.userId), params.keyName, body);
+      return {};
+    }),
+    defineRoute(api.deleteProfileField, async ({ params, requester }) => {
+      await s.profileFields.delete(requester, parseUserId(params.userId), params.keyName);
+      return {};
+    }),
     defineRoute(api.getDisplayName, async ({ params }) => {
       const { displayname } = await s.accounts.profile(parseUserId(params.userId));
       return present({ displayname });

@@ -4,8 +4,10 @@
 import {
   ErrCode,
   MatrixError,
+  badJson,
   canonicalJson,
   forbidden,
+  isEventId,
   isRoomAlias,
   isRoomId,
   notFound,
@@ -331,6 +333,13 @@ export class RoomService {
   }
 
   async send(r: Requester, roomId: RoomId, type: string, txnId: string, content: JsonObject): Promise<string> {
+    // A redaction sent as an event is applied as PUT /redact applies one, in every room version
+    // (spec v1.18, MSC4169): its target named by content.redacts.
+    if (type === 'm.room.redaction') {
+      const target = content['redacts'];
+      if (!isEventId(target)) throw badJson('An m.room.redaction event needs content.redacts: the id of the event to redact');
+      return this.redactWith(r, roomId, target, txnId, content);
+    }
     return this.writer.write(roomId, async (rt) => {
       // A retry of an earlier request (checked under the room lock, so racing retries agree).
       const earlier = await eventsStore.findTxn(rt.tx, r.userId, r.deviceId, txnId);
@@ -369,6 +378,12 @@ export class RoomService {
   }
 
   async redact(r: Requester, roomId: RoomId, eventId: EventId, txnId: string, reason?: string): Promise<string> {
+    return this.redactWith(r, roomId, eventId, txnId, reason !== undefined ? { reason } : {});
+  }
+
+  /** A redaction of `eventId` whose content is `extra` (a reason, other keys a client sent) with
+   *  `redacts`: checked, stored and applied to its target. */
+  private async redactWith(r: Requester, roomId: RoomId, eventId: EventId, txnId: string, extra: JsonObject): Promise<string> {
     return this.writer.write(roomId, async (rt) => {
       // A retry of an earlier request, checked under the room lock like send's, so racing retries
       // (on two processes too) agree on one redaction.
@@ -380,8 +395,7 @@ export class RoomService {
         const levels = await this.powerLevels(roomId, rt.tx);
         if (userLevel(levels, r.userId) < levels.redact) throw forbidden('You may not redact events of other users');
       }
-      const content: JsonObject = { redacts: eventId };
-      if (reason !== undefined) content['reason'] = reason;
+      const content: JsonObject = { ...extra, redacts: eventId };
       const row = await rt.persist({ type: 'm.room.redaction', sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } });
       await eventsStore.setRedactedBy(rt.tx, eventId, row.event_id);
       await searchStore.remove(rt.tx, target.stream_ordering);
