@@ -1,0 +1,57 @@
+// `node --import tsx bench/send-cpu.ts [--connections 1,10] [--seconds 10] [--members 10]`
+// The server's CPU per send (issue 19 item 1's figure): a fresh `hush serve` (SQLite, temp dir),
+// one room of M members, then for each connection count a 5 s wrk warm-up and a measured wrk run of
+// bench/send.lua; the server's CPU comes from /proc, so the figure holds on a busy machine better
+// than the rate does. Prints one JSON line per connection count, with the load average.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BenchClient, V3, enc } from './http.ts';
+import { startOwnHush } from './own-server.ts';
+
+function option(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? dflt;
+}
+const CONNECTIONS = option('connections', '1,10').split(',').map(Number);
+const SECONDS = Number(option('seconds', '10'));
+const MEMBERS = Number(option('members', '10'));
+const SEND_LUA = fileURLToPath(new URL('./send.lua', import.meta.url));
+
+const server = await startOwnHush();
+const cpuSeconds = () => {
+  const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const c = new BenchClient(server.url, 4);
+try {
+  const users = [];
+  for (let i = 0; i < MEMBERS; i++) users.push(await c.register(`cpu${i}`));
+  const room = String((await c.ok('POST', `${V3}/createRoom`, { preset: 'public_chat' }, users[0]!.token)).room_id);
+  for (const u of users.slice(1)) await c.ok('POST', `${V3}/join/${enc(room)}`, {}, u.token);
+  const env = { ...process.env, HUSH_TOKEN: users[0]!.token, HUSH_ROOM: enc(room) };
+  const wrk = (connections: number, seconds: number) => execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', SEND_LUA, server.url], { env, encoding: 'utf8' });
+  for (const connections of CONNECTIONS) {
+    wrk(connections, 5);
+    const before = cpuSeconds();
+    const load = loadavg()[0]!;
+    const out = wrk(connections, SECONDS);
+    const used = cpuSeconds() - before;
+    if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+    console.log(
+      JSON.stringify({
+        connections,
+        members: MEMBERS,
+        sendsPerSecond: Math.round(requests / SECONDS),
+        serverCpuMsPerSend: Math.round((used * 1e6) / requests) / 1000,
+        load1: [Math.round(load * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
+      }),
+    );
+  }
+} finally {
+  c.close();
+  await server.stop();
+}
