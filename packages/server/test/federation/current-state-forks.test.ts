@@ -220,3 +220,22 @@ test('a key state resolution drops leaves the current state: joins racing a join
   const again = await r.c.t.req('POST', `${V3}/join/${enc(r.roomId)}`, { token: dave.token, body: {} });
   assert.equal(again.status, 403, again.text);
 });
+
+test("events stored outside /send in a room we are in (a remote user's send_join) advance the forward extremities: the next local event follows them", async () => {
+  const c = await setup();
+  const roomId = await c.room({ preset: 'public_chat' });
+  const db = c.t.database.db;
+  const made = await c.get(`/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(BOB)}?ver=11`);
+  assert.equal(made.status, 200, made.text);
+  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
+  const join = hashAndSignEvent({ ...made.json.event, origin_server_ts: Date.now() }, REMOTE, k.keyId, k.privateKey, '11') as Record<string, unknown>;
+  const joinId = eventIdFor(join, '11');
+  const uri = `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`;
+  const res = await c.t.req('PUT', uri, { body: join, headers: signed('PUT', uri, join, REMOTE) });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(await stateStore.currentStateEventId(db, roomId, 'm.room.member', BOB), joinId);
+  const local = await c.t.req('PUT', `${V3}/rooms/${enc(roomId)}/send/m.room.message/after-join`, { token: c.alice.token, body: { msgtype: 'm.text', body: 'welcome' } });
+  assert.equal(local.status, 200, local.text);
+  const prevs = JSON.parse((await eventsStore.byId(db, local.json.event_id))?.json ?? '{}').prev_events as string[];
+  assert.deepEqual(prevs, [joinId], "the local message follows BOB's join");
+});

@@ -194,14 +194,14 @@ export class FederatedMembership {
   private async storeJoinedRoom(roomId: string, rv: RoomVersion, checked: { state: CheckedPdu[]; create: Pdu }, join: CheckedPdu): Promise<void> {
     const body = async (rt: Parameters<Parameters<RoomWriter['write']>[1]>[0]) => {
       for (const c of checked.state) {
-        const row = await storeEvent(rt.tx, rt.room, c.pdu, c.eventId);
+        const row = await storeEvent(rt.tx, rt.room, c.pdu, c.eventId, { extremity: 'none' });
         if (row) await rt.adopt(row, c.pdu);
       }
       // Our join, checked against the state it joins.
       const { state } = await currentAuthState(rt.tx, roomId, 'm.room.member', join.pdu.state_key, join.pdu.sender, join.pdu.content, rv);
       const verdict = checkAuth({ ...join.pdu, event_id: join.eventId }, state, { roomVersion: rv });
       if (!verdict.ok) throw forbidden(`The room's state does not allow this join: ${verdict.reason}`);
-      const row = await storeEvent(rt.tx, rt.room, join.pdu, join.eventId);
+      const row = await storeEvent(rt.tx, rt.room, join.pdu, join.eventId, { extremity: 'only' });
       if (row) await rt.adopt(row, join.pdu);
     };
     if (await roomsStore.getRoom(this.db, roomId)) {
@@ -307,7 +307,7 @@ export class FederatedMembership {
   /** A room we are not in: the room row (when new) and one membership event of our user. */
   private async storeOutsider(roomId: string, rv: RoomVersion, c: CheckedPdu, creator: string | undefined): Promise<void> {
     const body = async (rt: Parameters<Parameters<RoomWriter['write']>[1]>[0]) => {
-      const row = await storeEvent(rt.tx, rt.room, c.pdu, c.eventId);
+      const row = await storeEvent(rt.tx, rt.room, c.pdu, c.eventId, { extremity: 'none' });
       if (row) await rt.adopt(row, c.pdu);
     };
     if (await roomsStore.getRoom(this.db, roomId)) return this.writer.write(roomId, body);

@@ -17,7 +17,8 @@ import { checkContentHash, hashAndSignEvent, redactEvent, verifyEventSignature, 
 import { parsePdu } from '../../services/events/format.ts';
 import { authEventKeys, checkAuth, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { MAX_EVENT_BYTES, eventRowOf, prevEventsOf, stateValue } from '../../services/rooms/persist.ts';
-import { requireRoomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
+import { referencedIds, requireRoomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
+import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from '../../services/rooms/versions/events.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { SigningKey } from '../../services/signing-key.ts';
@@ -154,9 +155,18 @@ export function signTemplate(template: Record<string, unknown>, rv: RoomVersion,
   return { pdu, eventId: eventIdIn(pdu, rv) };
 }
 
-/** Stores a checked event as the room's newest (events row, state, membership, head). Returns the
- *  row, or undefined when the event was stored before (nothing to adopt). */
-export async function storeEvent(tx: Tx, room: RoomsTable, pdu: Pdu, eventId: EventId, opts: { setHead?: boolean } = {}): Promise<EventRow | undefined> {
+/** Stores a checked event as the room's newest (events row, state, membership, head, forward
+ *  extremities). Returns the row, or undefined when the event was stored before (nothing to
+ *  adopt). `extremity`: the event replaces those of its prev_events (`advance`, the default: an
+ *  event of the room's graph), all of them (`only`: our join, after the state it joins), or none
+ *  (`none`: the state a join answer carries, a membership in a room we are not in). */
+export async function storeEvent(
+  tx: Tx,
+  room: RoomsTable,
+  pdu: Pdu,
+  eventId: EventId,
+  opts: { setHead?: boolean; extremity?: 'advance' | 'only' | 'none' } = {},
+): Promise<EventRow | undefined> {
   if (await eventsStore.byId(tx, eventId)) return undefined;
   const ordering = await streamStore.next(tx);
   const stateKey = pdu.state_key;
@@ -177,6 +187,9 @@ export async function storeEvent(tx: Tx, room: RoomsTable, pdu: Pdu, eventId: Ev
       await stateStore.upsertMembership(tx, { room_id: room.room_id, user_id: stateKey, membership: value, event_id: eventId, stream_ordering: ordering, sender: pdu.sender });
     }
   }
+  const extremity = opts.extremity ?? 'advance';
+  if (extremity === 'only') await federationInboundStore.dropForward(tx, room.room_id, await federationInboundStore.forwardExtremities(tx, room.room_id));
+  if (extremity !== 'none') await federationInboundStore.advanceForward(tx, room.room_id, referencedIds(pdu.prev_events), eventId);
   if (opts.setHead !== false) {
     await roomsStore.setHead(tx, room.room_id, eventId, Math.max(pdu.depth, room.head_depth));
     room.head_event_id = eventId;
