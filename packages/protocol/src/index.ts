@@ -8,5 +8,6 @@ export * from './endpoint.ts';
 export * as api from './endpoints/index.ts';
 export * as federation from './federation/index.ts';
 export type { DeviceInfo, LoginResponse, Profile } from './endpoints/accounts.ts';
+export type { MutualRoomsResponse } from './endpoints/mutual-rooms.ts';
 export * from './responses.ts';
 export type { HiddenInvite } from './endpoints/hush.ts';

@@ -62,7 +62,6 @@ export const EXCLUDED: Exclusion[] = [
     operations: ['getWhoIs', 'getAdminSuspendUser', 'setAdminSuspendUser', 'getAdminLockUser', 'setAdminLockUser'],
   },
   { module: 'Room previews (peeking) and room initial sync', reason: 'previews are served by getRoomSummary and the space hierarchy instead', operations: ['peekEvents', 'roomInitialSync'] },
-  { module: 'Mutual rooms', reason: 'a recent addition; not served yet', operations: ['getMutualRooms'] },
   { module: 'OAuth 2.0 API', reason: 'Hush is its own authorization server only through /login', operations: ['getAuthMetadata'] },
   { module: 'Policy servers', reason: 'an optional module (v1.18): Hush is no policy server and asks none', operations: ['getWellknownPolicy'] },
 ];
@@ -118,7 +117,7 @@ export const BEHAVIOUR_REVIEW: Record<string, BehaviourChange[]> = {
     { change: 'reports may answer 200 for unknown subjects; m.forget_forced_upon_leave; M_USER_LIMIT_EXCEEDED', met: true, how: 'MAY / optional capability (absent means false)' },
   ],
   'v1.19': [
-    { change: 'GET /mutual_rooms (MSC2666)', met: false, how: 'not served (EXCLUDED)' },
+    { change: 'GET /mutual_rooms (MSC2666)', met: true, how: 'services/mutual-rooms.ts; mutual-rooms.test.ts' },
     { change: 'unsigned.replaces_state on state events', met: false, how: 'not sent' },
   ],
 };

@@ -6,6 +6,7 @@ export * from './wellknown.ts';
 export * from './create-room.ts';
 export * from './membership.ts';
 export * from './knocking.ts';
+export * from './mutual-rooms.ts';
 export * from './space-hierarchy.ts';
 export * from './rooms.ts';
 export * from './room-state.ts';

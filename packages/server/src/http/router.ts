@@ -49,6 +49,7 @@ import * as search from '../api/client/search.ts';
 import * as tags from '../api/client/tags.ts';
 import * as reportContent from '../api/client/report-content.ts';
 import * as roomUpgrades from '../api/client/room-upgrades.ts';
+import * as mutualRooms from '../api/client/mutual-rooms.ts';
 
 export function allRoutes(s: Services): RouteDef[] {
   return [
@@ -99,5 +100,6 @@ export function allRoutes(s: Services): RouteDef[] {
     tags,
     reportContent,
     roomUpgrades,
+    mutualRooms,
   ].flatMap((m) => m.routes(s));
 }

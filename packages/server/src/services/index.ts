@@ -30,6 +30,7 @@ import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { SpaceHierarchyService } from './rooms/space-hierarchy.ts';
 import { UserDirectoryService } from './user-directory.ts';
 import { ProfileFieldsService } from './profile-fields.ts';
+import { MutualRoomsService } from './mutual-rooms.ts';
 import { PushRulesService } from './push-rules/service.ts';
 import { PusherService } from './push/pushers.ts';
 import { PushRecorder } from './push/record.ts';
@@ -70,6 +71,7 @@ export interface Services {
   spaces: SpaceHierarchyService;
   userDirectory: UserDirectoryService;
   profileFields: ProfileFieldsService;
+  mutualRooms: MutualRoomsService;
   pushRules: PushRulesService;
   pushers: PusherService;
   pushDelivery: PushDelivery;
@@ -153,6 +155,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     spaces: new SpaceHierarchyService(db, config.serverName, caches.ignoreViews),
     userDirectory: new UserDirectoryService(db),
     profileFields: new ProfileFieldsService(db, accounts, config.serverName),
+    mutualRooms: new MutualRoomsService(db),
     pushRules,
     pushers: new PusherService(db, config.outboundAllowPrivate),
     pushDelivery,
