@@ -3,11 +3,10 @@
 // B (its proxy refuses everything) and B reaches nobody (A's and C's proxies refuse B's process) —
 // so B's outbound queue holds while both sides make concurrent, conflicting state changes: A
 // demotes B's user, sets the topic, bans a user of B and makes the room invite-only while B's user
-// sets the topic and the name; messages on both sides. After the partition heals, all three servers
-// hold the same room state (event for event) and every message from both sides, in /messages.
-// (A join on B's side racing the join rule change is not here yet: B keeps the joined user that
-// resolution drops, as a received fork event never removes a key from the current state — decision
-// 0040.)
+// sets the topic and the name and another user of B joins (the room is still public on B's side);
+// messages on both sides. After the partition heals, all three servers hold the same room state
+// (event for event: resolution v2's, where A's power events win and B's topic, name and late join
+// lose — the join leaving B's current state too) and every message from both sides, in /messages.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +25,7 @@ let c: FederatingServer;
 let alice: ClientSession;
 let bob: ClientSession;
 let eve: ClientSession;
+let frank: ClientSession;
 let carol: ClientSession;
 let roomId: string;
 
@@ -35,7 +35,13 @@ before(async () => {
   bed = new FederationTestbed();
   const [pa, pb, pc] = await Promise.all([TcpProxy.start(), TcpProxy.start(), TcpProxy.start()]);
   [a, b, c] = await Promise.all([bed.start({ proxy: pa }), bed.start({ proxy: pb }), bed.start({ proxy: pc })]);
-  [alice, bob, eve, carol] = await Promise.all([on(a).register('alice'), on(b).register('bob'), on(b).register('eve'), on(c).register('carol')]);
+  [alice, bob, eve, frank, carol] = await Promise.all([
+    on(a).register('alice'),
+    on(b).register('bob'),
+    on(b).register('eve'),
+    on(b).register('frank'),
+    on(c).register('carol'),
+  ]);
 });
 
 after(async () => {
@@ -132,7 +138,10 @@ test('partitioned, both sides change the state; healed, all three agree on it an
   // B's side, at the same time: B does not know any of that.
   await put(b, bob, 'state/m.room.topic/', { topic: 'topic from B' });
   await put(b, bob, 'state/m.room.name/', { name: 'name from B' });
+  const joined = await on(b).request('POST', `${V3}/join/${enc(roomId)}`, { token: frank.token, body: {} });
+  assert.equal(joined.status, 200, `frank joins on B's side (still public there): ${joined.text}`);
   await say(b, bob, 'B during the partition');
+  await say(b, frank, 'frank during the partition');
 
   // Nothing crossed: B still has the old state, A never heard of B's changes.
   assert.equal((await getState(b, bob, 'm.room.topic'))?.topic, 'topic from B');
@@ -163,12 +172,13 @@ test('partitioned, both sides change the state; healed, all three agree on it an
   const state = states.x;
   const content = (type: string, key = '') => JSON.parse(state.find((k) => k.startsWith(`${type}|${key}|`))?.split('|').slice(3).join('|') ?? 'null');
   // State resolution v2 applies power events first: bob's demotion, the ban and the join rule win,
-  // so bob's topic and name (authorised by the power A took away) lose.
+  // so bob's topic and name (authorised by the power A took away) and frank's join lose.
   assert.equal(content('m.room.power_levels').users[bob.userId], 0);
   assert.equal(content('m.room.topic').topic, 'topic from A');
   assert.equal(content('m.room.name').name, 'Before');
   assert.equal(content('m.room.join_rules').join_rule, 'invite');
   assert.equal(content('m.room.member', eve.userId).membership, 'ban');
+  assert.notEqual(content('m.room.member', frank.userId)?.membership, 'join');
   for (const type of ['m.room.power_levels', 'm.room.topic', 'm.room.name', 'm.room.join_rules']) {
     const each = await Promise.all([getState(a, alice, type), getState(b, bob, type), getState(c, carol, type)]);
     assert.deepEqual(each[1], each[0], `${type} on B`);
