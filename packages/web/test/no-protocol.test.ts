@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
-const ALLOWED = [/^preact(\/hooks)?$/, /^@hush\/client$/, /^@hush\/spec$/, /^\.\/[\w-]+\.(tsx?|css)$/];
+const ALLOWED = [/^preact(\/hooks)?$/, /^@hush\/client$/, /^@hush\/protocol$/, /^\.\/[\w-]+\.(tsx?|css)$/];
 
 test('web sources import only preact, @hush/client, @hush/protocol and each other; no fetch, no /_matrix paths', () => {
   const files = readdirSync(SRC).filter((f) => /\.(tsx?)$/.test(f));
@@ -20,7 +20,7 @@ test('web sources import only preact, @hush/client, @hush/protocol and each othe
     }
     assert.doesNotMatch(text, /\bfetch\(|\/_matrix\//, `${f} speaks HTTP itself`);
   }
-  const specImports = files.flatMap((f) => [...readFileSync(join(SRC, f), 'utf8').matchAll(/import \{([^}]*)\} from '@hush\/spec'/g)].map((m) => m[1]!));
+  const specImports = files.flatMap((f) => [...readFileSync(join(SRC, f), 'utf8').matchAll(/import \{([^}]*)\} from '@hush\/protocol'/g)].map((m) => m[1]!));
   for (const names of specImports) {
     for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
       assert.match(name, /^(type \w+|is[A-Z]\w*)$/, `@hush/protocol import ${name}: only validators (is…) and types`);
