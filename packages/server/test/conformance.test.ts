@@ -118,7 +118,8 @@ export const BEHAVIOUR_REVIEW: Record<string, BehaviourChange[]> = {
   ],
   'v1.19': [
     { change: 'GET /mutual_rooms (MSC2666)', met: true, how: 'services/mutual-rooms.ts; mutual-rooms.test.ts' },
-    { change: 'unsigned.replaces_state on state events', met: false, how: 'not sent' },
+    { change: 'unsigned.replaces_state on state events', met: true, how: 'events.replaces_state (migration 21); spec-v1-19.test.ts' },
+    { change: 'm.key_backup account data, image packs, encrypted history sharing (shared_history), directory order', met: true, how: 'client-side data the server stores as it is; the directory order is ours to choose' },
   ],
 };
 

@@ -19,6 +19,7 @@ function ev(ordering: number, sender = '@other:x', stateKey: string | null = nul
     depth: ordering,
     json: '{}',
     prev_content: null,
+    replaces_state: null,
     redacted_by: null,
     txn_device: null,
     txn_id: null,

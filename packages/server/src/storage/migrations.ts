@@ -624,6 +624,14 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // The state event each state event replaced (unsigned.replaces_state, spec v1.19).
+    version: 21,
+    name: 'events: replaces_state',
+    async up(db) {
+      await db.schema.alterTable('events').addColumn('replaces_state', 'text').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -85,6 +85,9 @@ export interface EventsTable {
   json: string;
   /** Content of the state this event replaced (unsigned.prev_content). */
   prev_content: string | null;
+  /** The id of the state event this one replaced (unsigned.replaces_state, spec v1.19); null for
+   *  a non-state event, the first of its key, and events stored before migration 21. */
+  replaces_state: string | null;
   redacted_by: string | null;
   /** The sending device and its transaction id (unsigned.transaction_id for that device). */
   txn_device: string | null;

@@ -427,12 +427,16 @@ export class RemotePduAcceptor {
       const linear = extremities.every((id) => prevIds.includes(id));
       const ordering = await streamStore.next(tx);
       let prevContent: string | null = null;
+      let replacesState: string | null = null;
       if (pdu.state_key !== undefined) {
         const prevId = current.get(stateKey(pdu.type, pdu.state_key));
         const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
-        if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
+        if (prev) {
+          prevContent = JSON.stringify(parsePdu(prev).content);
+          replacesState = prev.event_id;
+        }
       }
-      const row = eventRowOf(pdu, eventId, ordering, JSON.stringify(pdu), { prevContent });
+      const row = eventRowOf(pdu, eventId, ordering, JSON.stringify(pdu), { prevContent, replacesState });
       await eventsStore.insert(tx, row);
       // The state history at ordering − 1 is the current state (both are written together, under
       // this lock): where the true state before the event differs, the keys are kept per event.

@@ -171,12 +171,16 @@ export async function storeEvent(
   const ordering = await streamStore.next(tx);
   const stateKey = pdu.state_key;
   let prevContent: string | null = null;
+  let replacesState: string | null = null;
   if (stateKey !== undefined) {
     const prevId = await stateStore.currentStateEventId(tx, room.room_id, pdu.type, stateKey);
     const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
-    if (prev) prevContent = JSON.stringify(parsePdu(prev).content);
+    if (prev) {
+      prevContent = JSON.stringify(parsePdu(prev).content);
+      replacesState = prev.event_id;
+    }
   }
-  const row = eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject), { prevContent });
+  const row = eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject), { prevContent, replacesState });
   await eventsStore.insert(tx, row);
   await searchStore.index(tx, row, pdu.content);
   if (stateKey !== undefined) {

@@ -1,6 +1,6 @@
 // VisibleEvent → the client format (ClientEvent): content as redaction leaves it, and the unsigned
 // data the viewer should see (age, transaction_id for the sending device, prev_content,
-// redacted_because). Accepts only events the visibility policy has passed.
+// replaces_state, redacted_because). Accepts only events the visibility policy has passed.
 
 import type { ClientEvent, JsonObject, Pdu } from '@hush/protocol';
 import type { VisibleEvent } from '../../policy/visibility.ts';
@@ -58,6 +58,8 @@ export function formatEvent(row: VisibleEvent, ctx: FormatContext): ClientEvent 
   const bundled = ctx.relations?.get(row.event_id);
   if (bundled !== undefined && ev.unsigned && row.redacted_by === null) ev.unsigned['m.relations'] = bundled;
   if (row.prev_content !== null && ev.unsigned) ev.unsigned['prev_content'] = JSON.parse(row.prev_content) as JsonObject;
+  // v1.19: the id of the state event this one replaced.
+  if (row.replaces_state !== null && row.state_key !== null && ev.unsigned) ev.unsigned['replaces_state'] = row.replaces_state;
   if (row.txn_id !== null && row.sender === ctx.userId && row.txn_device === ctx.deviceId && ev.unsigned) {
     ev.unsigned['transaction_id'] = row.txn_id;
   }

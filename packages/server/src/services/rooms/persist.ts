@@ -126,12 +126,16 @@ export class EventPersister {
     // The room's row lock (RoomWriter) orders its events: no stream scope lock needed (decision 0028).
     const ordering = await streamStore.next(tx, null);
     let prevContent: string | null = null;
+    let replacesState: string | null = null;
     if (ev.stateKey !== undefined) {
       const prevId = await stateStore.currentStateEventId(tx, room.room_id, ev.type, ev.stateKey);
       const prev = prevId ? await eventsStore.byId(tx, prevId) : undefined;
-      if (prev) prevContent = JSON.stringify(this.pdus.parse(prev).content);
+      if (prev) {
+        prevContent = JSON.stringify(this.pdus.parse(prev).content);
+        replacesState = prev.event_id;
+      }
     }
-    const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, txn: ev.txn });
+    const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, replacesState, txn: ev.txn });
     await eventsStore.insert(tx, row);
     await searchStore.index(tx, row, ev.content);
     if (ev.type === 'm.room.create') {
@@ -170,10 +174,16 @@ export async function prevEventsOf(tx: Tx, room: RoomsTable): Promise<EventId[]>
   return room.head_event_id ? [room.head_event_id as EventId] : [];
 }
 
-/** The stored row of a PDU: ids, position and JSON text, the content it replaced, the sending
- *  device's transaction, the relation it declares. One shape for local, received and backfilled
- *  events. */
-export function eventRowOf(pdu: Pdu, eventId: string, ordering: number, json: string, extra: { prevContent?: string | null; txn?: { deviceId: string; txnId: string } } = {}): EventRow {
+/** The stored row of a PDU: ids, position and JSON text, the state event it replaced and its
+ *  content, the sending device's transaction, the relation it declares. One shape for local,
+ *  received and backfilled events. */
+export function eventRowOf(
+  pdu: Pdu,
+  eventId: string,
+  ordering: number,
+  json: string,
+  extra: { prevContent?: string | null; replacesState?: string | null; txn?: { deviceId: string; txnId: string } } = {},
+): EventRow {
   return {
     stream_ordering: ordering,
     event_id: eventId,
@@ -185,6 +195,7 @@ export function eventRowOf(pdu: Pdu, eventId: string, ordering: number, json: st
     depth: pdu.depth,
     json,
     prev_content: extra.prevContent ?? null,
+    replaces_state: extra.replacesState ?? null,
     redacted_by: null,
     txn_device: extra.txn?.deviceId ?? null,
     txn_id: extra.txn?.txnId ?? null,
