@@ -12,7 +12,7 @@ export const reportEvent = endpoint({
   method: 'POST',
   path: `${V3}/rooms/{roomId}/report/{eventId}`,
   auth: 'required',
-  // `score` (-100 … 0) was removed in v1.18 but is part of every version Hush advertises.
+  // `score` (-100 … 0) was removed in v1.18; still read from clients of earlier versions.
   body: Type.Object({ reason: Type.Optional(Reason), score: Type.Optional(Type.Integer({ minimum: -100, maximum: 0 })) }),
   optionalBody: true,
   response: responds<Record<string, never>>(),
