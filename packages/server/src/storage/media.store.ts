@@ -20,6 +20,8 @@ export interface MediaRow {
   createdTs: number;
   /** Set while the id waits for its async upload. */
   unusedExpiresTs: number | null;
+  /** Another server's cached media: when it was last served (null: never recorded). */
+  lastAccessTs: number | null;
   /** Undefined until the bytes are there. */
   content: MediaContent | undefined;
 }
@@ -30,6 +32,7 @@ function toRow(r: MediaTable): MediaRow {
     userId: r.user_id,
     createdTs: Number(r.created_ts),
     unusedExpiresTs: r.unused_expires_ts === null ? null : Number(r.unused_expires_ts),
+    lastAccessTs: r.last_access_ts === null ? null : Number(r.last_access_ts),
     content:
       r.sha256 === null
         ? undefined

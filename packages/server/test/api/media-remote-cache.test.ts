@@ -178,6 +178,19 @@ describe('remote media cache bound', () => {
     }
   });
 
+  test('a use is recorded at most once a minute', async () => {
+    offer('u.example/Used');
+    assert.equal((await fetchAged('download/u.example/Used')).status, 200);
+    const recent = Date.now() - 30_000;
+    await usedAt([['u.example/Used', recent]]);
+    assert.equal((await get('download/u.example/Used')).status, 200);
+    assert.equal(Number((await rowOf('u.example/Used'))?.last_access_ts), recent, 'used 30 s ago: not written again');
+    const old = Date.now() - 120_000;
+    await usedAt([['u.example/Used', old]]);
+    assert.equal((await get('download/u.example/Used')).status, 200);
+    assert.ok(Number((await rowOf('u.example/Used'))?.last_access_ts) > old, 'used 2 min ago: now');
+  });
+
   test('remote-media-cache-size: sizes like max-upload-size, 1G by default, bad values refused', () => {
     assert.equal(resolveConfig({}).media.remoteCacheBytes, DEFAULT_REMOTE_CACHE_BYTES);
     assert.equal(DEFAULT_REMOTE_CACHE_BYTES, 1024 ** 3);

@@ -225,8 +225,9 @@ export class MediaService {
     const key = `${serverName}/${mediaId}`;
     const cached = await mediaStore.get(this.db, key);
     if (cached?.content) {
+      // The use is written at most once a minute: a download in between writes nothing.
       const now = Date.now();
-      await mediaStore.touchRemote(this.db, key, now, now - REMOTE_TOUCH_EVERY_MS);
+      if (cached.lastAccessTs === null || cached.lastAccessTs < now - REMOTE_TOUCH_EVERY_MS) await mediaStore.touchRemote(this.db, key, now, now - REMOTE_TOUCH_EVERY_MS);
       return cached.content;
     }
     const remote = this.remote;
