@@ -13,7 +13,7 @@ import { registerWebClient } from './http/web.ts';
 import { createFederation, type Federation } from './federation/index.ts';
 import { registerFederationRoutes } from './federation/routes.ts';
 import { federationRoutes } from './api/federation/index.ts';
-import { queryRemoteProfile } from './federation/outbound/profile.ts';
+import { queryRemoteFullProfile, queryRemoteProfile } from './federation/outbound/profile.ts';
 import { remoteMediaSource } from './federation/outbound/media.ts';
 import { startOutbound } from './federation/outbound/index.ts';
 import { membershipRoutes } from './api/federation/membership.ts';
@@ -118,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerFederationRoutes(app, fedRoutes, { serverName: services.config.serverName, keyRing: federation.keyRing, limiter, ...(outbound ? { onContact: (origin: string) => outbound.contacted(origin) } : {}) });
     if (!deps.federation) app.addHook('onClose', () => federation.close());
     services.accounts.remoteProfile = (userId) => queryRemoteProfile(federation, userId);
+    services.profileFields.remote = (userId) => queryRemoteFullProfile(federation, userId);
     services.media.remote = remoteMediaSource(federation);
   }
 

@@ -100,7 +100,7 @@ export const BEHAVIOUR_REVIEW: Record<string, BehaviourChange[]> = {
     { change: 'OAuth 2.0 API (auth_metadata)', met: true, how: 'an optional API: 404 M_UNRECOGNIZED is the spec\'s answer of a server without it (EXCLUDED)' },
   ],
   'v1.16': [
-    { change: 'extended profile fields (MSC4133), m.tz, m.profile_fields capability', met: true, how: 'services/profile-fields.ts; profile-fields.test.ts. Another server\'s user\'s extended fields are not fetched over federation (their own issue)' },
+    { change: 'extended profile fields (MSC4133), m.tz, m.profile_fields capability', met: true, how: 'services/profile-fields.ts; profile-fields.test.ts, profile-fields-federation.test.ts (ours served, theirs fetched whole)' },
     { change: '`format=event` on GET /rooms/{roomId}/state/{eventType}/{stateKey}', met: true, how: 'spec-v1-16.test.ts "format=event answers the whole event …"' },
     { change: '`use_state_after` / `state_after` in /sync (MSC4222)', met: true, how: 'spec-v1-16.test.ts "/sync?use_state_after=true"' },
     { change: 'room version 12 (creators, room ids without a domain, additional_creators, its power levels)', met: true, how: 'room versions are negotiated by m.room_versions, which lists 1–11; the spec asks servers to keep creating v11 rooms. Joining v12 rooms over federation is its own issue' },

@@ -2,7 +2,7 @@
 // for `m.tz` and namespaced custom keys, and the whole profile for GET /profile/{userId}. Only the
 // owner changes a field; the whole profile stays under 64 KiB; null is not stored (DELETE removes).
 // displayname and avatar_url stay with AccountService (their member events follow a change).
-// Another server's user's extended fields are not fetched: only its displayname and avatar_url.
+// Another server's user's profile is asked of its server whole (`remote`, set when federation is on).
 
 import { MatrixError, badJson, forbidden, invalidParam, missingParam, notFound, serverNameOf, type Profile, type ServerName, type UserId } from '@hush/protocol';
 import type { Db } from '../storage/db.ts';
@@ -13,10 +13,17 @@ import type { Requester } from './requester.ts';
 
 /** The spec's grammar of a profile key: the two historical names, m.tz, or a namespaced identifier. */
 const KEY = /^(avatar_url|displayname|m\.tz|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
+
+/** Whether `key` is a profile key the spec's grammar allows (at most 255 bytes). */
+export function isProfileKey(key: string): boolean {
+  return key.length <= MAX_KEY_BYTES_CHARS && KEY.test(key);
+}
 /** "the total profile MUST be under 64 KiB" (its JSON, in bytes). */
 export const MAX_PROFILE_BYTES = 64 * 1024;
 /** "the maximum allowed key length of 255 bytes". */
 const MAX_KEY_BYTES = 255;
+/** The grammar is ASCII: characters are bytes. */
+const MAX_KEY_BYTES_CHARS = MAX_KEY_BYTES;
 const MAX_DISPLAYNAME = 256;
 const MAX_AVATAR_URL = 2048;
 
@@ -26,6 +33,9 @@ function checkKey(key: string): void {
 }
 
 export class ProfileFieldsService {
+  /** Set when federation is on: another server's user's whole profile, asked of that server. */
+  remote: ((userId: UserId) => Promise<Profile>) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly accounts: AccountService,
@@ -34,6 +44,7 @@ export class ProfileFieldsService {
 
   /** The whole profile; 404 for an unknown or deactivated user. */
   async profile(userId: UserId): Promise<Profile> {
+    if (this.remote && serverNameOf(userId) !== this.serverName) return this.remote(userId);
     const base = await this.accounts.profile(userId);
     const out: Profile = {};
     if (base.displayname !== null) out.displayname = base.displayname;
