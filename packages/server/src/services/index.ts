@@ -28,6 +28,7 @@ import { CrossSigningService } from './e2e/cross-signing.ts';
 import { KeyBackupService } from './e2e/key-backup.ts';
 import { PublicRoomsService } from './rooms/public-rooms.ts';
 import { SpaceHierarchyService } from './rooms/space-hierarchy.ts';
+import { TimestampService } from './rooms/timestamp.ts';
 import { UserDirectoryService } from './user-directory.ts';
 import { ProfileFieldsService } from './profile-fields.ts';
 import { MutualRoomsService } from './mutual-rooms.ts';
@@ -69,6 +70,7 @@ export interface Services {
   publicRooms: PublicRoomsService;
   /** The space hierarchy and room summaries (previews of rooms, ours or other servers'). */
   spaces: SpaceHierarchyService;
+  timestamps: TimestampService;
   userDirectory: UserDirectoryService;
   profileFields: ProfileFieldsService;
   mutualRooms: MutualRoomsService;
@@ -153,6 +155,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     keyBackup: new KeyBackupService(db),
     publicRooms: new PublicRoomsService(db, rooms, config.serverName),
     spaces: new SpaceHierarchyService(db, config.serverName, caches.ignoreViews),
+    timestamps: new TimestampService(db, caches.ignoreViews, config.serverName),
     userDirectory: new UserDirectoryService(db),
     profileFields: new ProfileFieldsService(db, accounts, config.serverName),
     mutualRooms: new MutualRoomsService(db),

@@ -3,8 +3,7 @@
 import { api, parseRoomId } from '@hush/protocol';
 import { defineRoute, type RouteDef } from '../../http/endpoint.ts';
 import type { Services } from '../../services/index.ts';
-import { eventByTimestamp } from '../../services/rooms/timestamp.ts';
 
 export function routes(s: Services): RouteDef[] {
-  return [defineRoute(api.getEventByTimestamp, ({ requester, params, query }) => eventByTimestamp(s.database.db, s.caches.ignoreViews, requester, parseRoomId(params.roomId), query.ts, query.dir))];
+  return [defineRoute(api.getEventByTimestamp, ({ requester, params, query }) => s.timestamps.eventByTimestamp(requester, parseRoomId(params.roomId), query.ts, query.dir))];
 }

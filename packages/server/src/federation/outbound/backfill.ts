@@ -8,9 +8,11 @@
 // or /sync.
 // Only rooms whose history is `shared` or `world_readable` now are backfilled: for the others the
 // pre-join history is not ours to show.
+// One named event (another server's timestamp_to_event answer, decision 0044) is fetched with
+// /event and goes through the same checks and layout (`fetchOne`).
 
 import { canonicalJson, serverNameOf, type EventId, type JsonObject, type Pdu, type UserId } from '@hush/protocol';
-import type { Db } from '../../storage/db.ts';
+import type { Db, Tx } from '../../storage/db.ts';
 import { backfillStore } from '../../storage/backfill.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
@@ -61,16 +63,41 @@ export class Backfiller {
     return p;
   }
 
+  /** One event of the room, fetched from `server` (GET /event, within `timeoutMs`) and stored like
+   *  a backfilled one if it passes the same checks (decision 0044: an answer of another server's
+   *  timestamp_to_event). Whether it was stored. */
+  async fetchOne(roomId: string, eventId: string, server: string, timeoutMs: number): Promise<boolean> {
+    const room = await roomsStore.getRoom(this.db, roomId);
+    const rv = room ? roomVersion(room.room_version) : undefined;
+    if (!rv || !(await this.db.transaction().execute((tx) => historyShared(tx, roomId)))) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    let raw: unknown;
+    try {
+      const res = await Promise.race([this.f.signedRequest(server, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`), timeout]);
+      const pdus = res && res.status === 200 && isObject(res.json) ? res.json['pdus'] : undefined;
+      raw = Array.isArray(pdus) ? pdus[0] : undefined;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+    const c = raw === undefined ? undefined : await checkPdu(this.f.keyRing, raw, rv);
+    if (!c || c.eventId !== eventId || c.pdu.room_id !== roomId) return false;
+    // Stored while no backfill of the room runs: both lay its backfilled events out again.
+    for (let p = this.running.get(roomId); p; p = this.running.get(roomId)) await p.catch(() => 0);
+    const p = this.store(roomId, [c], rv).finally(() => this.running.delete(roomId));
+    this.running.set(roomId, p);
+    return (await p) > 0;
+  }
+
   private async run(roomId: string, wanted: number): Promise<number> {
     const room = await roomsStore.getRoom(this.db, roomId);
     if (!room) return 0;
     const rv = roomVersion(room.room_version);
     if (!rv) return 0;
     const plan = await this.db.transaction().execute(async (tx) => {
-      const hvId = await stateStore.currentStateEventId(tx, roomId, 'm.room.history_visibility', '');
-      const hvRow = hvId ? await eventsStore.byId(tx, hvId) : undefined;
-      const hv = hvRow ? parsePdu(hvRow).content['history_visibility'] : 'shared';
-      if (hv !== 'shared' && hv !== 'world_readable') return undefined;
+      if (!(await historyShared(tx, roomId))) return undefined;
       const edge = await backfillStore.oldest(tx, roomId, EDGE);
       const prevs = new Set<string>();
       for (const row of edge) for (const id of referencedIds(parsePdu(row).prev_events)) prevs.add(id);
@@ -151,6 +178,14 @@ export class Backfiller {
       return passed.length;
     });
   }
+}
+
+/** Whether the room's history is `shared` or `world_readable` now: only then is it fetched. */
+async function historyShared(tx: Tx, roomId: string): Promise<boolean> {
+  const hvId = await stateStore.currentStateEventId(tx, roomId, 'm.room.history_visibility', '');
+  const hvRow = hvId ? await eventsStore.byId(tx, hvId) : undefined;
+  const hv = hvRow ? parsePdu(hvRow).content['history_visibility'] : 'shared';
+  return hv === 'shared' || hv === 'world_readable';
 }
 
 function backfilledRow(pdu: Pdu, eventId: EventId, ordering: number): EventRow {

@@ -10,6 +10,7 @@ import { FederatedMembership } from './membership.ts';
 import { startOutboundEdus } from './edus.ts';
 import { remoteHierarchy, remotePublicRooms } from './directory.ts';
 import { Backfiller } from './backfill.ts';
+import { remoteTimestamps } from './timestamp.ts';
 
 /** A server's requests wake its queue at most this often. */
 const WAKE_EVERY_MS = 1_000;
@@ -34,6 +35,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
   s.spaces.remote = remoteHierarchy(f);
   const backfiller = new Backfiller(db, f);
   s.reads.backfill = (roomId, wanted) => backfiller.backfill(roomId, wanted);
+  s.timestamps.remote = remoteTimestamps(f, backfiller);
   // Invite rejections left pending, before a restart too (decision 0039).
   s.rooms.rejections.start();
   const stopEdus = startOutboundEdus(f, s, queue, log);
@@ -57,6 +59,7 @@ export function startOutbound(f: Federation, s: Services, log?: (level: 'info' |
       s.rooms.remote = null;
       s.publicRooms.remote = null;
       s.spaces.remote = null;
+      s.timestamps.remote = null;
       await s.rooms.rejections.stop();
       s.reads.backfill = null;
       await queue.stop();
