@@ -270,12 +270,53 @@ export class RemotePduAcceptor {
     }
     const statefulPrevs = prevIds.filter((id) => !missingPrev.includes(id));
 
+    // An event whose one prev event is the room's only forward extremity (the common case: a
+    // room's next event) has the current state before it (decision 0043: the current state is the
+    // state after the extremities), so only the keys the auth rules read are read (decision 0046).
+    if (missingPrev.length === 0 && (await this.followsSoleExtremity(this.db, roomId, prevIds))) {
+      const byCurrent = await this.checkAgainstCurrent(this.db, { ...pdu, event_id: eventId }, roomId, rv, isSignedBy);
+      if (!byCurrent.ok) throw new Rejection(`not allowed by the state before it: ${byCurrent.reason}`, hashOk);
+      return this.persist(pdu, eventId, rv, prevIds, missingPrev, undefined, new Map(), isSignedBy);
+    }
+
     // The state before the event: after its prev events (resolved when several), else the current state.
-    const { before, prevStates } = await this.stateBefore(roomId, statefulPrevs, rv);
+    const { before, prevStates } = await this.stateBefore(this.db, roomId, statefulPrevs, rv);
     const byState = await this.checkAgainst(this.db, { ...pdu, event_id: eventId }, before, rv, isSignedBy);
     if (!byState.ok) throw new Rejection(`not allowed by the state before it: ${byState.reason}`, hashOk);
 
     return this.persist(pdu, eventId, rv, prevIds, missingPrev, before, prevStates, isSignedBy);
+  }
+
+  /** Whether `prevIds` is one event, the room's only forward extremity. */
+  private async followsSoleExtremity(tx: Tx, roomId: string, prevIds: readonly string[]): Promise<boolean> {
+    if (prevIds.length !== 1) return false;
+    const extremities = await federationInboundStore.forwardExtremities(tx, roomId);
+    return extremities.length === 1 && extremities[0] === prevIds[0];
+  }
+
+  /** The auth rules for `ev` against the room's current state, reading from `room_state` only the
+   *  keys they read (authEventKeys) and their events; should they read another key (or an event
+   *  be missing), against the whole current state. */
+  private async checkAgainstCurrent(tx: Tx, ev: ResEvent, roomId: string, rv: RoomVersion, isSignedBy: (ev: Pdu, server: string) => boolean) {
+    const keys = authEventKeys(ev.type, ev.state_key, ev.sender, ev.content, rv);
+    const asked = new Set(keys.map(([t, k]) => stateKey(t, k)));
+    const map = refsToMap(await stateStore.currentStateRefs(tx, roomId, keys));
+    const events = await this.loadEvents(tx, [...map.values()]);
+    let outside = false;
+    const state: AuthState = {
+      get: (type, key) => {
+        const k = stateKey(type, key);
+        if (!asked.has(k)) outside = true;
+        const id = map.get(k);
+        if (id === undefined) return undefined;
+        const found = events.get(id);
+        if (!found) outside = true;
+        return found;
+      },
+    };
+    const verdict = checkAuth(ev, state, { roomVersion: rv, isSignedBy });
+    if (!outside) return verdict;
+    return this.checkAgainst(tx, ev, refsToMap(await stateStore.currentState(tx, roomId)), rv, isSignedBy);
   }
 
   private async missingFromTimeline(ids: readonly string[]): Promise<string[]> {
@@ -369,14 +410,14 @@ export class RemotePduAcceptor {
    *  (exact on forks, decision 0037), resolved when several. A prev event whose state is not known
    *  (backfilled) counts as missing; with none known, the current state. Also the state after
    *  each prev event whose state is known. */
-  private async stateBefore(roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<{ before: Map<string, string>; prevStates: Map<string, Map<string, string>> }> {
+  private async stateBefore(tx: Tx, roomId: string, prevIds: readonly string[], rv: RoomVersion): Promise<{ before: Map<string, string>; prevStates: Map<string, Map<string, string>> }> {
     const prevStates = new Map<string, Map<string, string>>();
     for (const id of prevIds) {
-      const at = await eventStateStore.stateAtEvent(this.db, id, { after: true });
+      const at = await eventStateStore.stateAtEvent(tx, id, { after: true });
       if (at?.state && at.roomId === roomId) prevStates.set(id, refsToMap(at.state));
     }
-    if (prevStates.size === 0) return { before: refsToMap(await stateStore.currentState(this.db, roomId)), prevStates };
-    return { before: await this.resolve(this.db, [...prevStates.values()], rv), prevStates };
+    if (prevStates.size === 0) return { before: refsToMap(await stateStore.currentState(tx, roomId)), prevStates };
+    return { before: await this.resolve(tx, [...prevStates.values()], rv), prevStates };
   }
 
   /** State resolution over `sets` (identical sets need none), with the events and auth chains it reads. */
@@ -398,22 +439,43 @@ export class RemotePduAcceptor {
   }
 
   /** Stores the event under the room's lock: soft-fail check on the current state, then the
-   *  timeline, state, extremities — or the outliers table when soft-failed. */
+   *  timeline, state, extremities — or the outliers table when soft-failed. `before` undefined:
+   *  the event's one prev event was the room's only forward extremity (its state before is the
+   *  current state); if that is still so under the lock, only the event's own key is read and
+   *  written, else the state before is computed here. */
   private async persist(
     pdu: Pdu,
     eventId: string,
     rv: RoomVersion,
     prevIds: readonly string[],
     missingPrev: readonly string[],
-    before: Map<string, string>,
-    prevStates: ReadonlyMap<string, Map<string, string>>,
+    knownBefore: Map<string, string> | undefined,
+    knownPrevStates: ReadonlyMap<string, Map<string, string>>,
     isSignedBy: (ev: Pdu, server: string) => boolean,
   ): Promise<AcceptResult> {
     const roomId = pdu.room_id as string;
     return this.writer.write(roomId, async (rt) => {
       const tx = rt.tx;
       if (await eventsStore.byId(tx, eventId)) return { outcome: 'duplicate', eventId } as AcceptResult;
-      const current = refsToMap(await stateStore.currentState(tx, roomId));
+      let before = knownBefore;
+      let prevStates = knownPrevStates;
+      const extremities = await federationInboundStore.forwardExtremities(tx, roomId);
+      let current: Map<string, string>;
+      if (before === undefined && prevIds.length === 1 && extremities.length === 1 && extremities[0] === prevIds[0]) {
+        // The current state is the state before the event: of it only the event's own key is
+        // needed (prev_content, the key it replaces); no deltas, nothing else changes.
+        current = new Map();
+        if (pdu.state_key !== undefined) {
+          const id = await stateStore.currentStateEventId(tx, roomId, pdu.type, pdu.state_key);
+          if (id !== undefined) current.set(stateKey(pdu.type, pdu.state_key), id);
+        }
+        before = current;
+      } else {
+        // Another event reached the room since the event was checked: the state before it (the
+        // state after its prev event, checked above) is computed in full.
+        if (before === undefined) ({ before, prevStates } = await this.stateBefore(tx, roomId, prevIds, rv));
+        current = refsToMap(await stateStore.currentState(tx, roomId));
+      }
       if (!sameState(current, before)) {
         const verdict = await this.checkAgainst(tx, { ...pdu, event_id: eventId }, current, rv, isSignedBy);
         if (!verdict.ok) {
@@ -423,7 +485,6 @@ export class RemotePduAcceptor {
           return { outcome: 'soft_failed', eventId, reason } as AcceptResult;
         }
       }
-      const extremities = await federationInboundStore.forwardExtremities(tx, roomId);
       const linear = extremities.every((id) => prevIds.includes(id));
       const ordering = await streamStore.next(tx);
       let prevContent: string | null = null;
