@@ -3,7 +3,8 @@
 // never got, a backward extremity) where REMOTE holds an event closer to the asked time. Its answer
 // is taken once the event is fetched, checked and stored; malformed answers, answers on the wrong
 // side of the time, an event failing the checks and a failing server leave the local answer; the
-// ignore policy applies to a remote answer as to a local one; once the gap is filled nobody is asked.
+// ignore policy applies to a remote answer as to a local one; once the gap is filled nobody is asked;
+// with nothing here before the time, an older remote event is answered, but not to a stranger.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,4 +138,19 @@ test('untrusted answers: a bad event id, a time on the wrong side, an event fail
   assert.equal(hidden.json.event_id, mine.json.event_id);
   assert.equal((await ignore([])).status, 200);
   assert.equal((await find(h.c, h.roomId, h.base, 'f')).json.event_id, h.missing.id);
+});
+
+test('nothing here before the time (dir=b): the other server’s older event is answered; a user not in the room makes no look-up', async () => {
+  const h = await gapSetup();
+  const old = message(h.roomId, h.auth, [h.missing.id], h.tip.ev['depth'] as number, 1_000, 'long ago');
+  h.fake.events.set(old.id, old.ev);
+  h.fake.timestamp = { status: 200, json: { event_id: old.id, origin_server_ts: 1_000 } };
+  const stranger = await h.c.t.register('stranger');
+  const refused = await h.c.t.req('GET', `/_matrix/client/v1/rooms/${encodeURIComponent(h.roomId)}/timestamp_to_event?ts=2000&dir=b`, { token: stranger.token });
+  assert.equal(refused.status, 404, refused.text);
+  assert.equal(h.fake.asked.length, 0);
+  const res = await find(h.c, h.roomId, 2_000, 'b');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json, { event_id: old.id, origin_server_ts: 1_000 });
+  assert.equal(h.fake.asked[0], `/_matrix/federation/v1/timestamp_to_event/${encodeURIComponent(h.roomId)}?ts=2000&dir=b`);
 });
