@@ -28,7 +28,7 @@ export class RateLimiter {
   private readonly state = new Map<string, State>();
   constructor(
     private readonly buckets: Record<string, BucketConfig>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Takes one token or throws 429 M_LIMIT_EXCEEDED with retry_after_ms. */
