@@ -2,6 +2,7 @@
 // push_queue (the durable delivery queue, one row per pusher and event). Rows only: no rules, no
 // ignoring, no HTTP. Also the stream positions of users' m.push_rules account data, batched.
 
+import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
 import { prepared } from './prepared.ts';
@@ -54,6 +55,32 @@ export const pushStore = {
       .groupBy('recent.sender')
       .execute();
     return rows.map((r) => ({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) }));
+  },
+
+  /** `countBySender` of many rooms, each after its own position (an initial /sync), by room: on
+   *  PostgreSQL one query per 500 rooms (a lateral join, each room's newest `cap` by the same
+   *  filter); on SQLite, in-process, the per-room query itself. */
+  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
+    const out = new Map<string, { sender: string; n: number; highlights: number }[]>(points.map((p) => [p.roomId, []]));
+    if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread));
+      return out;
+    }
+    const inThread = thread === undefined ? sql`` : sql`and a.thread_id = ${thread}`;
+    for (let i = 0; i < points.length; i += 500) {
+      const chunk = points.slice(i, i + 500);
+      const { rows } = await sql<{ room_id: string; sender: string; n: number | string; h: number | string | null }>`
+        select r.id as room_id, x.sender, count(*) as n, sum(x.highlight) as h
+        from unnest(${chunk.map((p) => p.roomId)}::text[], ${chunk.map((p) => p.after)}::bigint[]) as r(id, after)
+        cross join lateral (
+          select a.sender, a.highlight from event_push_actions a join events e on e.stream_ordering = a.stream_ordering
+          where a.user_id = ${userId} and a.room_id = r.id and a.stream_ordering > r.after and e.redacted_by is null ${inThread}
+          order by a.stream_ordering desc limit ${cap}
+        ) as x
+        group by r.id, x.sender`.execute(tx);
+      for (const r of rows) out.get(r.room_id)?.push({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) });
+    }
+    return out;
   },
 
   /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */

@@ -4,6 +4,7 @@
 // tombstone in the history: a row whose event id is ABSENT ('') and value null, "absent from here
 // on"; `stateAt` leaves such keys out, `changesBetween` and the membership readers return them.
 
+import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { MembershipsTable } from './schema.ts';
 import { prepared } from './prepared.ts';
@@ -117,6 +118,51 @@ export const stateStore = {
       .orderBy('stream_ordering')
       .execute();
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: r.stream_ordering }));
+  },
+
+  /** `stateAt` of many rooms, each at its own position (an initial /sync), by room: on PostgreSQL
+   *  one query per 500 rooms (a lateral join, the same grouping per room); on SQLite, in-process,
+   *  the per-room query itself. */
+  async stateAtIn(tx: Tx, points: readonly { roomId: string; at: number }[]): Promise<Map<string, StateRef[]>> {
+    const out = new Map<string, StateRef[]>(points.map((p) => [p.roomId, []]));
+    if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+      for (const p of points) out.set(p.roomId, await this.stateAt(tx, p.roomId, p.at));
+      return out;
+    }
+    for (let i = 0; i < points.length; i += 500) {
+      const chunk = points.slice(i, i + 500);
+      const { rows } = await sql<{ room_id: string; type: string; state_key: string; event_id: string; stream_ordering: number | string }>`
+        select r.id as room_id, x.type, x.state_key, x.event_id, x.stream_ordering
+        from unnest(${chunk.map((p) => p.roomId)}::text[], ${chunk.map((p) => p.at)}::bigint[]) as r(id, at)
+        cross join lateral (
+          select s.type, s.state_key, s.event_id, s.stream_ordering from state_events s
+          join (select type, state_key, max(stream_ordering) as pos from state_events where room_id = r.id and stream_ordering <= r.at group by type, state_key) m
+            on m.type = s.type and m.state_key = s.state_key and m.pos = s.stream_ordering
+          where s.room_id = r.id and s.event_id <> ${ABSENT}
+        ) as x`.execute(tx);
+      for (const r of rows) out.get(r.room_id)?.push({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: Number(r.stream_ordering) });
+    }
+    return out;
+  },
+
+  /** `changesBetween` of many rooms, each over its own span (an initial /sync), by room: on
+   *  PostgreSQL one query per 500 rooms; on SQLite the per-room query itself. */
+  async changesBetweenIn(tx: Tx, spans: readonly { roomId: string; after: number; upTo: number }[]): Promise<Map<string, StateRef[]>> {
+    const out = new Map<string, StateRef[]>(spans.map((p) => [p.roomId, []]));
+    if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
+      for (const p of spans) out.set(p.roomId, await this.changesBetween(tx, p.roomId, p.after, p.upTo));
+      return out;
+    }
+    for (let i = 0; i < spans.length; i += 500) {
+      const chunk = spans.slice(i, i + 500);
+      const { rows } = await sql<{ room_id: string; type: string; state_key: string; event_id: string; stream_ordering: number | string }>`
+        select s.room_id, s.type, s.state_key, s.event_id, s.stream_ordering
+        from unnest(${chunk.map((p) => p.roomId)}::text[], ${chunk.map((p) => p.after)}::bigint[], ${chunk.map((p) => p.upTo)}::bigint[]) as r(id, after, up_to)
+        join state_events s on s.room_id = r.id and s.stream_ordering > r.after and s.stream_ordering <= r.up_to
+        order by s.room_id, s.stream_ordering`.execute(tx);
+      for (const r of rows) out.get(r.room_id)?.push({ type: r.type, stateKey: r.state_key, eventId: r.event_id, ordering: Number(r.stream_ordering) });
+    }
+    return out;
   },
 
   /** A viewer's membership changes and the room's history-visibility changes, in order. */

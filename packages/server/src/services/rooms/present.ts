@@ -12,10 +12,11 @@ import type { PduCache } from '../events/pdu-cache.ts';
 import { redactionsFor } from './timeline.ts';
 
 /** Thread summaries for the thread roots among `rows`, as the viewer sees them. */
-export async function bundledRelations(tx: Tx, viewer: RoomViewer, rows: readonly EventRow[], ctx: Omit<FormatContext, 'relations'>): Promise<Map<string, JsonObject>> {
+export async function bundledRelations(tx: Tx, viewer: RoomViewer, rows: readonly EventRow[], ctx: Omit<FormatContext, 'relations'>, knownReplies?: readonly EventRow[]): Promise<Map<string, JsonObject>> {
   const out = new Map<string, JsonObject>();
   if (rows.length === 0) return out;
-  const replies = viewer.filter(await eventsStore.threadReplies(tx, rows.map((r) => r.event_id)));
+  // `knownReplies`: these rows' thread replies, read beforehand with other rooms' (an initial /sync).
+  const replies = viewer.filter(knownReplies ?? (await eventsStore.threadReplies(tx, rows.map((r) => r.event_id))));
   const byRoot = new Map<string, VisibleEvent[]>();
   for (const r of replies) {
     const list = byRoot.get(r.relates_to ?? '') ?? [];
@@ -36,10 +37,10 @@ export async function bundledRelations(tx: Tx, viewer: RoomViewer, rows: readonl
   return out;
 }
 
-export async function presentTimeline(tx: Tx, pdus: PduCache, viewer: RoomViewer, r: Requester, rows: VisibleEvent[]): Promise<ClientEvent[]> {
+export async function presentTimeline(tx: Tx, pdus: PduCache, viewer: RoomViewer, r: Requester, rows: VisibleEvent[], knownReplies?: readonly EventRow[]): Promise<ClientEvent[]> {
   if (rows.length === 0) return [];
   const base = { pdus, userId: r.userId, deviceId: r.deviceId, now: Date.now(), redactions: await redactionsFor(tx, rows) };
-  const ctx = { ...base, relations: await bundledRelations(tx, viewer, rows, base) };
+  const ctx = { ...base, relations: await bundledRelations(tx, viewer, rows, base, knownReplies) };
   return rows.map((row) => formatEvent(row, ctx));
 }
 

@@ -101,7 +101,11 @@ export async function stateEventsAt(tx: Tx, roomId: string, ordering: number | '
  * (an invitee: their own membership, not the member list or power levels). Decision 0016.
  */
 export async function visibleStateAt(tx: Tx, viewer: RoomViewer, roomId: string, at: number | 'current'): Promise<VisibleEvent[]> {
+  return viewer.visibleState(await stateEventsAt(tx, roomId, stateReadPosition(viewer, at)));
+}
+
+/** Where `visibleStateAt` reads the room's state for this viewer: `at`, cut at their state bound. */
+export function stateReadPosition(viewer: RoomViewer, at: number | 'current'): number | 'current' {
   const bound = viewer.stateBound();
-  const pos = bound === undefined || bound === 'current' ? at : at === 'current' ? bound : Math.min(at, bound);
-  return viewer.visibleState(await stateEventsAt(tx, roomId, pos));
+  return bound === undefined || bound === 'current' ? at : at === 'current' ? bound : Math.min(at, bound);
 }

@@ -52,17 +52,32 @@ export async function readPositionsIn(tx: Tx, roomIds: readonly string[], userId
   return out;
 }
 
+/** What `countUnread` counts first, per sender: notifying events after the read position. */
+export type SenderCounts = { sender: string; n: number; highlights: number }[];
+
+/** The per-sender counts of `countUnread` for many rooms at once (an initial /sync), from their
+ *  read positions (`readPositionsIn`; a room without one reads from the start). */
+export async function senderCountsIn(tx: Tx, roomIds: readonly string[], userId: string, reads: Map<string, ReadPositions>, threaded: boolean): Promise<Map<string, SenderCounts>> {
+  const points = roomIds.map((roomId) => ({ roomId, after: mainReadOf(reads.get(roomId) ?? { unthreaded: 0, byThread: new Map<string, number>() }, threaded) }));
+  return pushStore.countBySenderIn(tx, userId, points, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined);
+}
+
+function mainReadOf(read: ReadPositions, threaded: boolean): number {
+  return threaded ? Math.max(read.unthreaded, read.byThread.get('main') ?? 0) : read.unthreaded;
+}
+
 /** Unread counts of one room for one user. One grouped count over the room's push actions for the
  *  user; the ignore policy then drops whole senders (a hash lookup each). With `threaded` (the
  *  filter's `unread_thread_notifications`), thread replies count per thread, each against the
  *  later of the unthreaded receipt and that thread's receipt, and the room count leaves them out
  *  ("main"). */
-export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false, known?: ReadPositions | null): Promise<UnreadCounts> {
+export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, threaded = false, known?: ReadPositions | null, knownCounts?: SenderCounts): Promise<UnreadCounts> {
   // `known`: read beforehand with the other rooms' (readPositionsIn); null: the room has no receipt.
+  // `knownCounts`: the per-sender counts, read beforehand from the same positions (senderCountsIn).
   const read = known === undefined ? await readPositions(tx, roomId, userId) : (known ?? { unthreaded: 0, byThread: new Map<string, number>() });
-  const mainRead = threaded ? Math.max(read.unthreaded, read.byThread.get('main') ?? 0) : read.unthreaded;
   const main: Counts = { notification_count: 0, highlight_count: 0 };
-  for (const c of await pushStore.countBySender(tx, userId, roomId, mainRead, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined)) {
+  const bySender = knownCounts ?? (await pushStore.countBySender(tx, userId, roomId, mainReadOf(read, threaded), MAX_UNREAD_COUNTED, threaded ? 'main' : undefined));
+  for (const c of bySender) {
     if (hidesUser(ignore, c.sender)) continue;
     main.notification_count += c.n;
     main.highlight_count += c.highlights;

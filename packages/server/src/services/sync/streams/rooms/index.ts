@@ -5,12 +5,12 @@
 import type { BasicEvent, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, SyncRooms } from '@hush/protocol';
 import { eventsStore } from '../../../../storage/events.store.ts';
 import { stateStore } from '../../../../storage/state.store.ts';
-import { readPositionsIn } from '../../unread.ts';
+import { readPositionsIn, senderCountsIn } from '../../unread.ts';
 import { loadViewers } from '../../../../policy/visibility.ts';
 import { shownInvites, showsUser } from '../../../../policy/shown.ts';
 import type { Section, SyncContext } from '../../context.ts';
 import { joinedRoom, listEffectIn } from './joined.ts';
-import { timelineFirstPageSize } from './timeline.ts';
+import { prefetchFullState, timelineFirstPageSize } from './timeline.ts';
 import { leftRoom } from './left.ts';
 import { strippedStateOf } from './invited.ts';
 
@@ -38,6 +38,15 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
   const viewers = batchAll ? await loadViewers(tx, joinedIds, ignore) : undefined;
   const pageSize = timelineFirstPageSize(filter.timeline.limit);
   const pages = batchAll ? await eventsStore.newestInRooms(tx, joinedIds, position.stream, pageSize) : undefined;
+  // With the first pages, each room's timeline start is known: the state there, the state changes
+  // in the timeline's span, and the unread counts are read over all rooms too (decision 0045).
+  const firstPages = pages && viewers ? joinedIds.flatMap((roomId) => {
+    const viewer = viewers.get(roomId);
+    const rows = pages.get(roomId);
+    return viewer && rows ? [{ roomId, viewer, firstPage: { upTo: position.stream, limit: pageSize, rows } }] : [];
+  }) : [];
+  const states = firstPages.length > 0 && !ctx.stateAfter ? await prefetchFullState(ctx, firstPages) : undefined;
+  const counts = reads ? await senderCountsIn(tx, joinedIds, r.userId, reads, filter.timeline.unreadThreadNotifications) : undefined;
 
   const join: Record<string, JoinedRoom> = {};
   const invite: Record<string, InvitedRoom> = {};
@@ -53,7 +62,10 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
       const viewer = viewers?.get(m.room_id);
       const rows = pages?.get(m.room_id);
       const firstPage = rows ? { firstPage: { upTo: position.stream, limit: pageSize, rows } } : {};
-      const batched = members && reads && viewer ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null, viewer, ...firstPage } : undefined;
+      const prefetched = states?.get(m.room_id);
+      const senderCounts = counts?.get(m.room_id);
+      const more = { ...firstPage, ...(prefetched ? { prefetched } : {}), ...(senderCounts ? { senderCounts } : {}) };
+      const batched = members && reads && viewer ? { members: members.get(m.room_id) ?? [], read: reads.get(m.room_id) ?? null, viewer, ...more } : undefined;
       const room = await joinedRoom(ctx, m, { receipt: inputs.receipts.get(m.room_id), accountData: inputs.accountData.get(m.room_id) ?? [], listEffect, ...(batched ? { batched } : {}) });
       if (room) join[m.room_id] = room;
     } else if (m.membership === 'invite') {

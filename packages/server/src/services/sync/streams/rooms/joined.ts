@@ -9,10 +9,10 @@ import { stateStore, type MembershipRow } from '../../../../storage/state.store.
 import { hidesUser, type IgnoreView } from '../../../../policy/ignore.ts';
 import { loadViewer } from '../../../rooms/timeline.ts';
 import type { RoomViewer } from '../../../../policy/visibility.ts';
-import { countUnread, type ReadPositions } from '../../unread.ts';
+import { countUnread, type ReadPositions, type SenderCounts } from '../../unread.ts';
 import type { SyncContext } from '../../context.ts';
 import { typingStream } from '../typing.ts';
-import { timelineAndState } from './timeline.ts';
+import { timelineAndState, type PrefetchedState } from './timeline.ts';
 
 export interface JoinedInputs {
   /** The room's `m.receipt` event for the window, if any. */
@@ -24,8 +24,16 @@ export interface JoinedInputs {
   /** Read with every joined room's in a few queries (an initial or full-state /sync: roomsStream),
    *  instead of a round trip per room: the room's memberships, the user's read positions, and
    *  the viewer (the user's membership and the room's history visibility over time), and the
-   *  timeline scan's first page. */
-  batched?: { members: MembershipRow[]; read: ReadPositions | null; viewer: RoomViewer; firstPage?: { upTo: number; limit: number; rows: EventRow[] } };
+   *  timeline scan's first page; with that page, the state where the timeline starts and the
+   *  state changes in its span, and the per-sender unread counts (decision 0045). */
+  batched?: {
+    members: MembershipRow[];
+    read: ReadPositions | null;
+    viewer: RoomViewer;
+    firstPage?: { upTo: number; limit: number; rows: EventRow[] };
+    prefetched?: PrefetchedState;
+    senderCounts?: SenderCounts;
+  };
 }
 
 /** The room's entry, or undefined when an incremental sync has nothing to tell of it. */
@@ -36,7 +44,16 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // may be hidden from the timeline): the room comes with its whole state.
   const full = !since || fullState || viewer.joinedAfter(since.stream);
   const firstPage = inputs.batched?.firstPage;
-  const { timeline, state, membersDropped } = await timelineAndState(ctx, { viewer, roomId: m.room_id, upTo: position.stream, full, historyChanged: inputs.listEffect === 'revealed', ...(firstPage ? { firstPage } : {}) });
+  const prefetched = inputs.batched?.prefetched;
+  const { timeline, state, membersDropped } = await timelineAndState(ctx, {
+    viewer,
+    roomId: m.room_id,
+    upTo: position.stream,
+    full,
+    historyChanged: inputs.listEffect === 'revealed',
+    ...(firstPage ? { firstPage } : {}),
+    ...(prefetched ? { prefetched } : {}),
+  });
   const ephemeral: BasicEvent[] = [];
   const typing = typingStream(ctx, m.room_id, full || inputs.listEffect !== null);
   if (typing) ephemeral.push(typing);
@@ -45,7 +62,7 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
   if (since && !full && inputs.listEffect === null && !carries) return undefined;
   const room: JoinedRoom = { timeline, ...(ctx.stateAfter ? { state_after: state } : { state }), ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
-  const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications, inputs.batched?.read);
+  const unread = await countUnread(tx, m.room_id, r.userId, ignore, filter.timeline.unreadThreadNotifications, inputs.batched?.read, inputs.batched?.senderCounts);
   room.unread_notifications = unread.main;
   if (unread.threads !== null) room.unread_thread_notifications = unread.threads;
   if (full || membersDropped || [...timeline.events, ...state.events].some((e) => e.type === 'm.room.member')) room.summary = summary(inputs.batched?.members ?? (await stateStore.members(tx, m.room_id)), r.userId);
