@@ -38,14 +38,26 @@ export class FederationTestbed {
    *  server's name is `localhost:<the proxy's port>` (other servers reach it only through the proxy)
    *  and the server becomes one of the proxy's backends: several processes of one server share it. */
   async start(opts: { port?: number; database?: string; extra?: string[]; env?: StartOptions['env']; proxy?: TcpProxy } = {}): Promise<FederatingServer> {
-    const port = opts.port ?? (await freePort());
+    // The client port is chosen here too (never `--port 0`): the kernel may hand the federation
+    // port just released by freePort to the server's own port-0 listener. A port another process
+    // took meanwhile is chosen again (a fresh server only: a restarted one keeps its name).
+    let proc: HushProcess | undefined;
+    let port = opts.port ?? (await freePort());
+    for (let attempt = 1; proc === undefined; attempt++) {
+      const name = `localhost:${opts.proxy?.port ?? port}`;
+      try {
+        proc = await startHush({
+          ...(opts.database !== undefined ? { database: opts.database } : {}),
+          ...(opts.env !== undefined ? { env: opts.env } : {}),
+          args: ['--port', String(await freePort()), '--server-name', name, '--federation', 'on', '--federation-port', String(port), '--tls-cert', this.cert,
+            '--tls-key', this.key, '--outbound-allow-private', 'on', '--federation-ca', this.ca, ...(opts.extra ?? [])],
+        });
+      } catch (err) {
+        if (opts.port !== undefined || attempt >= 3 || !/already in use/.test(String(err))) throw err;
+        port = await freePort();
+      }
+    }
     const name = `localhost:${opts.proxy?.port ?? port}`;
-    const proc = await startHush({
-      ...(opts.database !== undefined ? { database: opts.database } : {}),
-      ...(opts.env !== undefined ? { env: opts.env } : {}),
-      args: ['--server-name', name, '--federation', 'on', '--federation-port', String(port), '--tls-cert', this.cert, '--tls-key', this.key,
-        '--outbound-allow-private', 'on', '--federation-ca', this.ca, ...(opts.extra ?? [])],
-    });
     this.servers.push(proc);
     opts.proxy?.addBackend(port);
     return { proc, name, port, ...(opts.proxy ? { proxy: opts.proxy } : {}) };
