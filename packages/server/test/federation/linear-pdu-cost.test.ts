@@ -3,8 +3,8 @@
 // only the keys the auth rules need and its own key — not the room's whole state history
 // (`stateStore.stateAt`) nor its whole current state (`stateStore.currentState`), whatever the
 // room's size. Counted with a spy on those two store reads, in a room of 300 extra state events.
-// And when another event reaches the room between the checks and the write (the extremity moved),
-// the write computes the state before the event in full, as for any fork.
+// And when another event reaches the room while its state is read, or between the checks and the
+// write (the extremity moved), the state before the event is computed in full, as for any fork.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,11 +25,11 @@ interface Ev {
   stateKey?: string;
 }
 
-/** A public room where BOB (joined over /send) has power 100, with `extra` state events of his. */
-async function bigRoom(extra: number) {
+/** A public room where BOB (joined over /send) has power `level`, with `extra` state events of his. */
+async function bigRoom(extra: number, level = 100) {
   const c: Ctx = await setup();
   const db = c.t.database.db;
-  const roomId = await c.room({ preset: 'public_chat', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: 100 } } });
+  const roomId = await c.room({ preset: 'public_chat', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: level } } });
   await remoteJoin(c, roomId);
   const auth: string[] = [];
   for (const [type, key] of [['m.room.create', ''], ['m.room.power_levels', ''], ['m.room.member', BOB]] as const) {
@@ -120,21 +120,50 @@ test('a linear PDU in a room of many state events reads O(1) state rows, and is 
   assert.ok(stateIds.includes(ids[2] as string) && stateIds.includes(ids[3] as string));
 });
 
+test('an event that reached the room while the state was read: checked against the state after its prev event, then soft-failed', async () => {
+  const { c, db, roomId, send } = await bigRoom(20, 50);
+  // When the acceptor reads BOB's auth keys for the PDU, alice bans BOB (a local event on the same head).
+  let banned = false;
+  const { currentStateRefs } = stateStore;
+  stateStore.currentStateRefs = async (...args: Parameters<typeof currentStateRefs>) => {
+    if (!banned && args[1] === roomId && args[2].some(([t, k]) => t === 'm.room.member' && k === BOB)) {
+      banned = true;
+      const res = await c.t.req('POST', `${V3}/rooms/${enc(roomId)}/ban`, { token: c.alice.token, body: { user_id: BOB } });
+      assert.equal(res.status, 200, res.text);
+    }
+    return currentStateRefs(...args);
+  };
+  let ids: string[];
+  try {
+    // Rejected (and remembered so) when checked against the state read after the ban.
+    ids = await send([{ type: 'm.room.message', content: { msgtype: 'm.text', body: 'before the ban' } }]);
+  } finally {
+    stateStore.currentStateRefs = currentStateRefs;
+  }
+  assert.ok(banned);
+  const [out] = await federationInboundStore.outliersByIds(db, ids);
+  assert.equal(out?.status, 'soft_failed', 'allowed by the state before it, not by the current state');
+  assert.equal(await eventsStore.byId(db, ids[0] as string), undefined);
+});
+
 test('an event that moved the extremity between the checks and the write: the state before is computed in full', async () => {
   const { c, db, roomId, head, send } = await bigRoom(20);
-  // When the acceptor reads BOB's auth keys for the PDU, a local message lands on the same head.
+  // When the acceptor has checked the PDU (its second read of the extremities, the re-check after
+  // reading the state; the third is under the room's lock), a local message lands on the same head.
   let local: string | undefined;
+  let reads = 0;
   let fullReads = 0;
-  const { currentStateRefs } = stateStore;
+  const { forwardExtremities } = federationInboundStore;
   const { stateAtEvent } = eventStateStore;
-  stateStore.currentStateRefs = async (...args: Parameters<typeof currentStateRefs>) => {
-    if (local === undefined && args[1] === roomId && args[2].some(([t, k]) => t === 'm.room.member' && k === BOB)) {
+  federationInboundStore.forwardExtremities = async (...args: Parameters<typeof forwardExtremities>) => {
+    const out = await forwardExtremities(...args);
+    if (local === undefined && args[1] === roomId && ++reads === 2) {
       local = '';
       const res = await c.t.req('PUT', `${V3}/rooms/${enc(roomId)}/send/m.room.message/race1`, { token: c.alice.token, body: { msgtype: 'm.text', body: 'meanwhile' } });
       assert.equal(res.status, 200, res.text);
       local = res.json.event_id as string;
     }
-    return currentStateRefs(...args);
+    return out;
   };
   eventStateStore.stateAtEvent = async (...args: Parameters<typeof stateAtEvent>) => {
     fullReads++;
@@ -144,7 +173,7 @@ test('an event that moved the extremity between the checks and the write: the st
   try {
     ids = await send([{ type: 'bench.state', stateKey: 'race', content: { n: 'race' } }]);
   } finally {
-    stateStore.currentStateRefs = currentStateRefs;
+    federationInboundStore.forwardExtremities = forwardExtremities;
     eventStateStore.stateAtEvent = stateAtEvent;
   }
   assert.ok(local, 'the local message was sent in between');
@@ -155,6 +184,6 @@ test('an event that moved the extremity between the checks and the write: the st
   assert.deepEqual(new Set(await federationInboundStore.forwardExtremities(db, roomId)), new Set([local, ids[0]]));
   assert.equal(await stateStore.currentStateEventId(db, roomId, 'bench.state', 'race'), ids[0]);
   assert.ok(await stateStore.currentStateEventId(db, roomId, 'bench.state', 'k19'));
-  const rows = await c.t.database.db.selectFrom('event_state_deltas').select('event_id').where('event_id', '=', ids[0] as string).execute();
+  const rows = await db.selectFrom('event_state_deltas').select('event_id').where('event_id', '=', ids[0] as string).execute();
   assert.equal(rows.length, 0, 'its state before equals the history (a message came between)');
 });

@@ -273,10 +273,14 @@ export class RemotePduAcceptor {
     // An event whose one prev event is the room's only forward extremity (the common case: a
     // room's next event) has the current state before it (decision 0043: the current state is the
     // state after the extremities), so only the keys the auth rules read are read (decision 0046).
+    // What was read is that state only if no event reached the room meanwhile: every write of the
+    // current state moves the extremity, and an event that stopped being one never is one again.
     if (missingPrev.length === 0 && (await this.followsSoleExtremity(this.db, roomId, prevIds))) {
       const byCurrent = await this.checkAgainstCurrent(this.db, { ...pdu, event_id: eventId }, roomId, rv, isSignedBy);
-      if (!byCurrent.ok) throw new Rejection(`not allowed by the state before it: ${byCurrent.reason}`, hashOk);
-      return this.persist(pdu, eventId, rv, prevIds, missingPrev, undefined, new Map(), isSignedBy);
+      if (await this.followsSoleExtremity(this.db, roomId, prevIds)) {
+        if (!byCurrent.ok) throw new Rejection(`not allowed by the state before it: ${byCurrent.reason}`, hashOk);
+        return this.persist(pdu, eventId, rv, prevIds, missingPrev, undefined, new Map(), isSignedBy);
+      }
     }
 
     // The state before the event: after its prev events (resolved when several), else the current state.
