@@ -1,6 +1,6 @@
-// In-process federation fixture shared by the backfill, redactions and look-ups tests: a fake
-// remote server's signing key seeded into the key cache, signed requests, and a room BOB (remote)
-// joins over a signed /send.
+// In-process federation fixture shared by the federation tests: a fake remote server's signing key
+// seeded into the key cache, signed requests, a room BOB (remote) joins over a signed /send, and
+// crafted PDUs of BOB's (forks, merges) delivered over /send.
 
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { createTestApp, type TestApp, type Session } from './helpers.ts';
 import { eventIdFor, generateSigningKey, hashAndSignEvent, publicKeyBase64, signJson } from '../src/services/events/crypto.ts';
 import { signRequest } from '../src/federation/transport/x-matrix.ts';
 import { remoteServerKeysStore } from '../src/storage/remote-server-keys.store.ts';
+import { eventsStore } from '../src/storage/events.store.ts';
 import { roomsStore } from '../src/storage/rooms.store.ts';
 import { stateStore } from '../src/storage/state.store.ts';
 
@@ -84,4 +85,66 @@ export async function remoteJoin(c: Ctx, roomId: string): Promise<void> {
   const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [ev] };
   const res = await c.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, REMOTE) });
   assert.deepEqual(res.json.pdus, { [eventIdFor(ev, '11')]: {} }, res.text);
+}
+
+/** A public room named "zero" where BOB (joined over /send) has power 100: the auth events of
+ *  BOB's PDUs, and the event (and its depth) forks start from. */
+export interface ForkRoom {
+  c: Ctx;
+  roomId: string;
+  auth: string[];
+  base: string;
+  depth: number;
+}
+
+export async function forkRoom(): Promise<ForkRoom> {
+  const c = await setup();
+  const roomId = await c.room({ preset: 'public_chat', name: 'zero', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: 100 } } });
+  await remoteJoin(c, roomId);
+  const db = c.t.database.db;
+  const room = await roomsStore.getRoom(db, roomId);
+  assert.ok(room?.head_event_id);
+  const auth: string[] = [];
+  for (const [type, key] of [['m.room.create', ''], ['m.room.power_levels', ''], ['m.room.member', BOB]] as const) {
+    const id = await stateStore.currentStateEventId(db, roomId, type, key);
+    assert.ok(id, type);
+    auth.push(id);
+  }
+  return { c, roomId, auth, base: room.head_event_id, depth: room.head_depth };
+}
+
+let pduTxn = 0;
+/** Sends one PDU (BOB's unless `sender`) on `prev` over /send; asserts it was accepted into the timeline. */
+export async function sendPdu(
+  r: ForkRoom,
+  prev: string[],
+  depth: number,
+  ev: { type: string; content: Record<string, unknown>; stateKey?: string; ts?: number; sender?: string; auth?: string[] },
+): Promise<string> {
+  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
+  const pdu = hashAndSignEvent(
+    {
+      room_id: r.roomId,
+      type: ev.type,
+      sender: ev.sender ?? BOB,
+      content: ev.content,
+      origin_server_ts: ev.ts ?? Date.now(),
+      depth,
+      prev_events: prev,
+      auth_events: ev.auth ?? r.auth,
+      ...(ev.stateKey !== undefined ? { state_key: ev.stateKey } : {}),
+    },
+    REMOTE,
+    k.keyId,
+    k.privateKey,
+    '11',
+  ) as Record<string, unknown>;
+  const id = eventIdFor(pdu, '11');
+  const uri = `/_matrix/federation/v1/send/pdu${++pduTxn}`;
+  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [pdu] };
+  const res = await r.c.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, REMOTE) });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.pdus, { [id]: {} }, res.text);
+  assert.ok(await eventsStore.byId(r.c.t.database.db, id), 'in the timeline');
+  return id;
 }

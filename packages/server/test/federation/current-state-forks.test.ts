@@ -10,72 +10,13 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { eventIdFor, hashAndSignEvent } from '../../src/services/events/crypto.ts';
 import { eventsStore } from '../../src/storage/events.store.ts';
-import { roomsStore } from '../../src/storage/rooms.store.ts';
 import { stateStore } from '../../src/storage/state.store.ts';
-import { BOB, REMOTE, V3, enc, keys, remoteJoin, setup, signed, type Ctx } from '../federation-fixture.ts';
+import { BOB, REMOTE, V3, enc, forkRoom, keys, sendPdu, setup, signed, type Ctx, type ForkRoom } from '../federation-fixture.ts';
 
 const CAROL = `@carol:${REMOTE}`;
 
-interface Room {
-  c: Ctx;
-  roomId: string;
-  auth: string[];
-  base: string;
-  depth: number;
-}
-
-/** A public room where BOB (joined over /send) has power 100. */
-async function forkRoom(): Promise<Room> {
-  const c = await setup();
-  const roomId = await c.room({ preset: 'public_chat', name: 'zero', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: 100 } } });
-  await remoteJoin(c, roomId);
-  const db = c.t.database.db;
-  const room = await roomsStore.getRoom(db, roomId);
-  assert.ok(room?.head_event_id);
-  const auth: string[] = [];
-  for (const [type, key] of [['m.room.create', ''], ['m.room.power_levels', ''], ['m.room.member', BOB]] as const) {
-    const id = await stateStore.currentStateEventId(db, roomId, type, key);
-    assert.ok(id, type);
-    auth.push(id);
-  }
-  return { c, roomId, auth, base: room.head_event_id, depth: room.head_depth };
-}
-
-let txn = 0;
-/** Sends one PDU (BOB's unless `sender`) on `prev` over /send; asserts it was accepted. */
-async function send(
-  r: Room,
-  prev: string[],
-  depth: number,
-  ev: { type: string; content: Record<string, unknown>; stateKey?: string; ts?: number; sender?: string; auth?: string[] },
-): Promise<string> {
-  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
-  const pdu = hashAndSignEvent(
-    {
-      room_id: r.roomId,
-      type: ev.type,
-      sender: ev.sender ?? BOB,
-      content: ev.content,
-      origin_server_ts: ev.ts ?? Date.now(),
-      depth,
-      prev_events: prev,
-      auth_events: ev.auth ?? r.auth,
-      ...(ev.stateKey !== undefined ? { state_key: ev.stateKey } : {}),
-    },
-    REMOTE,
-    k.keyId,
-    k.privateKey,
-    '11',
-  ) as Record<string, unknown>;
-  const id = eventIdFor(pdu, '11');
-  const uri = `/_matrix/federation/v1/send/cs${++txn}`;
-  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [pdu] };
-  const res = await r.c.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, REMOTE) });
-  assert.equal(res.status, 200, res.text);
-  assert.deepEqual(res.json.pdus, { [id]: {} }, res.text);
-  assert.ok(await eventsStore.byId(r.c.t.database.db, id), 'in the timeline');
-  return id;
-}
+type Room = ForkRoom;
+const send = sendPdu;
 
 const current = (r: Room, type: string, key = '') => stateStore.currentStateEventId(r.c.t.database.db, r.roomId, type, key);
 
@@ -141,7 +82,7 @@ async function assertMerged(r: Room, s: { T: string; M1: string }, merge: string
   assert.ok(stateIds.includes(s.T), `the topic in the state section: ${stateIds.join(', ')}`);
   assert.ok(stateIds.includes(s.M1), "BOB's membership in the state section");
   // The state before a local event after it is that state too.
-  const local = await r.c.t.req('PUT', `${V3}/rooms/${enc(r.roomId)}/send/m.room.message/after${txn}`, { token: r.c.alice.token, body: { msgtype: 'm.text', body: 'after the merge' } });
+  const local = await r.c.t.req('PUT', `${V3}/rooms/${enc(r.roomId)}/send/m.room.message/after-${merge.slice(1, 9)}`, { token: r.c.alice.token, body: { msgtype: 'm.text', body: 'after the merge' } });
   assert.equal(local.status, 200, local.text);
   const ids = (await r.c.get(`/_matrix/federation/v1/state_ids/${enc(r.roomId)}?event_id=${enc(local.json.event_id)}`)).json.pdu_ids as string[];
   assert.ok(ids.includes(s.T) && ids.includes(s.M1), 'the state at the next local event');

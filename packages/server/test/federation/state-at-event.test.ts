@@ -7,73 +7,23 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KeyObject } from 'node:crypto';
-import { eventIdFor, hashAndSignEvent } from '../../src/services/events/crypto.ts';
 import { eventStateStore } from '../../src/storage/event-state.store.ts';
-import { eventsStore } from '../../src/storage/events.store.ts';
-import { roomsStore } from '../../src/storage/rooms.store.ts';
 import { stateStore } from '../../src/storage/state.store.ts';
-import { BOB, REMOTE, enc, keys, remoteJoin, setup, signed, type Ctx } from '../federation-fixture.ts';
+import { enc, forkRoom as baseForkRoom, sendPdu, type ForkRoom } from '../federation-fixture.ts';
 
-interface Room {
-  c: Ctx;
-  roomId: string;
-  auth: string[];
-  /** The event the room's timeline starts its forks from, and its depth. */
-  base: string;
-  depth: number;
+interface Room extends ForkRoom {
   names: Map<string, string>;
 }
 
-/** A public room named "zero" where BOB (joined over /send) has power 100. */
+/** The fixture's fork room, with the names its m.room.name events set ("zero" at the start). */
 async function forkRoom(): Promise<Room> {
-  const c = await setup();
-  const roomId = await c.room({ preset: 'public_chat', name: 'zero', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: 100 } } });
-  await remoteJoin(c, roomId);
-  const db = c.t.database.db;
-  const room = await roomsStore.getRoom(db, roomId);
-  assert.ok(room?.head_event_id);
-  const auth: string[] = [];
-  for (const [type, key] of [['m.room.create', ''], ['m.room.power_levels', ''], ['m.room.member', BOB]] as const) {
-    const id = await stateStore.currentStateEventId(db, roomId, type, key);
-    assert.ok(id, type);
-    auth.push(id);
-  }
-  const zero = await stateStore.currentStateEventId(db, roomId, 'm.room.name', '');
+  const r = await baseForkRoom();
+  const zero = await stateStore.currentStateEventId(r.c.t.database.db, r.roomId, 'm.room.name', '');
   assert.ok(zero);
-  return { c, roomId, auth, base: room.head_event_id, depth: room.head_depth, names: new Map([[zero, 'zero']]) };
+  return { ...r, names: new Map([[zero, 'zero']]) };
 }
 
-let txn = 0;
-/** Sends one PDU of BOB's on `prev` over /send; asserts it was accepted. */
-async function send(r: Room, prev: string[], depth: number, ev: { type: string; content: Record<string, unknown>; stateKey?: string; ts?: number }): Promise<string> {
-  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
-  const pdu = hashAndSignEvent(
-    {
-      room_id: r.roomId,
-      type: ev.type,
-      sender: BOB,
-      content: ev.content,
-      origin_server_ts: ev.ts ?? Date.now(),
-      depth,
-      prev_events: prev,
-      auth_events: r.auth,
-      ...(ev.stateKey !== undefined ? { state_key: ev.stateKey } : {}),
-    },
-    REMOTE,
-    k.keyId,
-    k.privateKey,
-    '11',
-  ) as Record<string, unknown>;
-  const id = eventIdFor(pdu, '11');
-  const uri = `/_matrix/federation/v1/send/fork${++txn}`;
-  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [pdu] };
-  const res = await r.c.t.req('PUT', uri, { body, headers: signed('PUT', uri, body, REMOTE) });
-  assert.equal(res.status, 200, res.text);
-  assert.deepEqual(res.json.pdus, { [id]: {} }, res.text);
-  assert.ok(await eventsStore.byId(r.c.t.database.db, id), 'in the timeline');
-  return id;
-}
+const send = sendPdu;
 
 async function rename(r: Room, prev: string[], depth: number, name: string, ts: number): Promise<string> {
   const id = await send(r, prev, depth, { type: 'm.room.name', stateKey: '', content: { name }, ts });
