@@ -4,7 +4,7 @@
 // origin_server_ts on the asked side of the time. The event it names is fetched (/event) and
 // checked and stored by the backfiller; the service decides whether it is answered.
 
-import { isEventId } from '@hush/protocol';
+import { isEventId, type EventId } from '@hush/protocol';
 import type { Federation } from '../index.ts';
 import type { RemoteTimestamps } from '../../services/rooms/timestamp.ts';
 import type { Backfiller } from './backfill.ts';
@@ -17,7 +17,7 @@ const FETCH_TIMEOUT_MS = 5_000;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A checked answer, or undefined. */
-export function checkTimestampAnswer(body: unknown, ts: number, dir: 'f' | 'b'): { event_id: string; origin_server_ts: number } | undefined {
+export function checkTimestampAnswer(body: unknown, ts: number, dir: 'f' | 'b'): { event_id: EventId; origin_server_ts: number } | undefined {
   if (!isObject(body)) return undefined;
   const id = body['event_id'];
   const at = body['origin_server_ts'];

@@ -8,7 +8,7 @@
 // only when it is closer, once we hold the event (fetched and checked like a backfilled one) and
 // the viewer may see it by the same rules as a local answer.
 
-import { notFound, serverNameOf, type RoomId, type UserId } from '@hush/protocol';
+import { notFound, serverNameOf, type EventId, type RoomId, type UserId } from '@hush/protocol';
 import type { Db } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
@@ -34,10 +34,10 @@ export interface TimestampAnswer {
 export interface RemoteTimestamps {
   /** The first checked answer among `servers` (asked in turn, each briefly): an event id and a
    *  time on the asked side of `ts`, with the server that gave it. */
-  closest(roomId: string, ts: number, dir: 'f' | 'b', servers: readonly string[]): Promise<(TimestampAnswer & { server: string }) | undefined>;
+  closest(roomId: RoomId, ts: number, dir: 'f' | 'b', servers: readonly string[]): Promise<{ event_id: EventId; origin_server_ts: number; server: string } | undefined>;
   /** Fetches the event from `server`, checks it like a backfilled event and stores it if it
    *  passes; whether we hold it afterwards is for the caller to read. */
-  hold(roomId: string, eventId: string, server: string): Promise<void>;
+  hold(roomId: RoomId, eventId: EventId, server: string): Promise<void>;
 }
 
 function serverOf(userId: string): string | undefined {
