@@ -103,6 +103,9 @@ export class MediaFiles {
         else src.resume();
       });
     } catch (err) {
+      // The file is opened asynchronously: a stream destroyed before its open completed still
+      // creates the file, so it is removed only once the stream has closed.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(tmpPath, { force: true });
       throw err;
     }
