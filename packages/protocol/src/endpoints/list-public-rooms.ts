@@ -40,6 +40,20 @@ export const getPublicRooms = endpoint({
   response: responds<PublicRoomsResponse>(),
 });
 
+/** The body of a directory search, the same for clients and for other servers. */
+export const PublicRoomsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 0 })),
+  since: Type.Optional(Type.String({ maxLength: 1024 })),
+  filter: Type.Optional(
+    Type.Object({
+      generic_search_term: Type.Optional(Type.String({ maxLength: 1024 })),
+      room_types: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 255 }), Type.Null()]), { maxItems: 100 })),
+    }),
+  ),
+  include_all_networks: Type.Optional(Type.Boolean()),
+  third_party_instance_id: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
 export const queryPublicRooms = endpoint({
   operationId: 'queryPublicRooms',
   method: 'POST',
@@ -47,17 +61,6 @@ export const queryPublicRooms = endpoint({
   auth: 'required',
   optionalBody: true,
   query: { server: { kind: 'string', maxLength: 255 } },
-  body: Type.Object({
-    limit: Type.Optional(Type.Integer({ minimum: 0 })),
-    since: Type.Optional(Type.String({ maxLength: 1024 })),
-    filter: Type.Optional(
-      Type.Object({
-        generic_search_term: Type.Optional(Type.String({ maxLength: 1024 })),
-        room_types: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 255 }), Type.Null()]), { maxItems: 100 })),
-      }),
-    ),
-    include_all_networks: Type.Optional(Type.Boolean()),
-    third_party_instance_id: Type.Optional(Type.String({ maxLength: 1024 })),
-  }),
+  body: PublicRoomsQuery,
   response: responds<PublicRoomsResponse>(),
 });

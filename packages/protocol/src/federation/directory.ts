@@ -2,10 +2,10 @@
 // public_rooms.yaml, space_hierarchy.yaml, event_by_timestamp): what another server may ask of our
 // aliases, our published room directory, a space's tree and a room's timeline by time. All signed.
 
-import { Type } from '@sinclair/typebox';
 import { endpoint, responds } from '../endpoint.ts';
 import type { PublicRoomsResponse } from '../responses.ts';
 import type { RoomPreview, StrippedChildState } from '../endpoints/space-hierarchy.ts';
+import { PublicRoomsQuery } from '../endpoints/list-public-rooms.ts';
 
 export interface RoomDirectoryResponse {
   room_id: string;
@@ -49,18 +49,7 @@ export const queryPublicRoomsFederation = endpoint({
   path: '/_matrix/federation/v1/publicRooms',
   auth: 'none',
   optionalBody: true,
-  body: Type.Object({
-    limit: Type.Optional(Type.Integer({ minimum: 0 })),
-    since: Type.Optional(Type.String({ maxLength: 1024 })),
-    filter: Type.Optional(
-      Type.Object({
-        generic_search_term: Type.Optional(Type.String({ maxLength: 1024 })),
-        room_types: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 255 }), Type.Null()]), { maxItems: 100 })),
-      }),
-    ),
-    include_all_networks: Type.Optional(Type.Boolean()),
-    third_party_instance_id: Type.Optional(Type.String({ maxLength: 255 })),
-  }),
+  body: PublicRoomsQuery,
   response: responds<PublicRoomsResponse>(),
 });
 
