@@ -8,40 +8,15 @@
 // without the subscription.
 
 import { performance } from 'node:perf_hooks';
-import { createTestApp } from '../packages/server/test/helpers.ts';
-import { eventIdFor, generateSigningKey, hashAndSignEvent, publicKeyBase64, signJson } from '../packages/server/src/services/events/crypto.ts';
-import { signRequest } from '../packages/server/src/federation/transport/x-matrix.ts';
-import { remoteServerKeysStore } from '../packages/server/src/storage/remote-server-keys.store.ts';
-import { stateStore } from '../packages/server/src/storage/state.store.ts';
+import { MOD, REMOTE, remoteRoom } from './support/remote-room.ts';
+import { eventIdFor, hashAndSignEvent } from '../packages/server/src/services/events/crypto.ts';
 import { roomsStore } from '../packages/server/src/storage/rooms.store.ts';
 import { hidesEvent, hidesUser } from '../packages/server/src/policy/ignore.ts';
 
-const US = 'hs1.example';
-const REMOTE = '127.0.0.1:9';
-const MOD = `@mod:${REMOTE}`;
 const RULES = Number(process.env['RULES'] ?? 10_000);
 const TXNS = Number(process.env['TXNS'] ?? 10);
-const key = generateSigningKey();
-
-const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
-const db = t.database.db;
+const { t, db, roomId, alice, key, sid, send } = await remoteRoom();
 const loadIgnoreView = (tx: typeof db, userId: string) => t.services.caches.ignoreViews.load(tx, userId);
-const now = Date.now();
-const doc = signJson({ server_name: REMOTE, verify_keys: { [key.keyId]: { key: publicKeyBase64(key.privateKey) } }, valid_until_ts: now + 86_400_000 }, REMOTE, key.keyId, key.privateKey);
-await remoteServerKeysStore.upsert(db, [{ serverName: REMOTE, keyId: key.keyId, key: publicKeyBase64(key.privateKey), validUntilTs: doc.valid_until_ts, expiredTs: null, fetchedTs: now, responseJson: JSON.stringify(doc) }]);
-const alice = await t.register('alice');
-const roomId = (await t.req('POST', '/_matrix/client/v3/createRoom', { token: alice.token, body: { preset: 'public_chat', power_level_content_override: { users: { [alice.userId]: 100, [MOD]: 100 } } } })).json.room_id as string;
-const sid = async (type: string, k = '') => (await stateStore.currentStateEventId(db, roomId, type, k)) as string;
-
-let txn = 0;
-async function send(pdus: unknown[]): Promise<void> {
-  const uri = `/_matrix/federation/v1/send/p${++txn}`;
-  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus };
-  const res = await t.req('PUT', uri, { body, headers: { authorization: signRequest({ method: 'PUT', uri, origin: REMOTE, destination: US, content: body }, key.keyId, key.privateKey) } });
-  if (res.status !== 200) throw new Error(res.text);
-  const errors = Object.values(res.json.pdus as Record<string, { error?: string }>).filter((r) => r.error);
-  if (errors.length > 0) throw new Error(JSON.stringify(errors[0]));
-}
 const room = (await roomsStore.getRoom(db, roomId))!;
 let prev = room.head_event_id as string;
 let depth = room.head_depth;

@@ -9,39 +9,15 @@
 
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
-import { createTestApp } from '../packages/server/test/helpers.ts';
-import { eventIdFor, generateSigningKey, hashAndSignEvent, publicKeyBase64, signJson } from '../packages/server/src/services/events/crypto.ts';
+import { MOD, REMOTE, US, remoteRoom } from './support/remote-room.ts';
+import { eventIdFor, hashAndSignEvent } from '../packages/server/src/services/events/crypto.ts';
 import { signRequest } from '../packages/server/src/federation/transport/x-matrix.ts';
-import { remoteServerKeysStore } from '../packages/server/src/storage/remote-server-keys.store.ts';
-import { stateStore } from '../packages/server/src/storage/state.store.ts';
 import { roomsStore } from '../packages/server/src/storage/rooms.store.ts';
 
-const US = 'hs1.example';
-const REMOTE = '127.0.0.1:9';
-const MOD = `@mod:${REMOTE}`;
 const STATE = Number(process.env['STATE'] ?? 1000);
 const DIFF = Number(process.env['DIFF'] ?? 20);
 const N = Number(process.env['N'] ?? 200);
-const key = generateSigningKey();
-
-const t = await createTestApp({ config: { 'server-name': US, federation: 'on' } });
-const db = t.database.db;
-const now = Date.now();
-const doc = signJson({ server_name: REMOTE, verify_keys: { [key.keyId]: { key: publicKeyBase64(key.privateKey) } }, valid_until_ts: now + 86_400_000 }, REMOTE, key.keyId, key.privateKey);
-await remoteServerKeysStore.upsert(db, [{ serverName: REMOTE, keyId: key.keyId, key: publicKeyBase64(key.privateKey), validUntilTs: doc.valid_until_ts, expiredTs: null, fetchedTs: now, responseJson: JSON.stringify(doc) }]);
-const alice = await t.register('alice');
-const roomId = (await t.req('POST', '/_matrix/client/v3/createRoom', { token: alice.token, body: { preset: 'public_chat', power_level_content_override: { users: { [alice.userId]: 100, [MOD]: 100 } } } })).json.room_id as string;
-const sid = async (type: string, k = '') => (await stateStore.currentStateEventId(db, roomId, type, k)) as string;
-
-let txn = 0;
-async function send(pdus: unknown[]): Promise<void> {
-  const uri = `/_matrix/federation/v1/send/p${++txn}`;
-  const body = { origin: REMOTE, origin_server_ts: Date.now(), pdus };
-  const res = await t.req('PUT', uri, { body, headers: { authorization: signRequest({ method: 'PUT', uri, origin: REMOTE, destination: US, content: body }, key.keyId, key.privateKey) } });
-  if (res.status !== 200) throw new Error(res.text);
-  const errors = Object.values(res.json.pdus as Record<string, { error?: string }>).filter((r) => r.error);
-  if (errors.length > 0) throw new Error(JSON.stringify(errors[0]));
-}
+const { t, db, roomId, key, sid, send } = await remoteRoom();
 async function stateIdsMs(eventId: string, times = 20): Promise<number> {
   const uri = `/_matrix/federation/v1/state_ids/${encodeURIComponent(roomId)}?event_id=${encodeURIComponent(eventId)}`;
   const start = performance.now();
