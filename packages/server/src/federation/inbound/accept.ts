@@ -21,7 +21,7 @@ import { streamStore } from '../../storage/stream.store.ts';
 import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
 import { authEventKeys, authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
-import { eventRowOf, MAX_EVENT_BYTES, stateValue } from '../../services/rooms/persist.ts';
+import { eventRowOf, MAX_EVENT_BYTES, recordStateChange } from '../../services/rooms/persist.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
 import { resolveState, splitStateKey, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
@@ -595,12 +595,7 @@ export class RemotePduAcceptor {
     for (const [, id] of changes) {
       const row = rows.get(id);
       if (!row || typeof row.state_key !== 'string') continue;
-      const value = stateValue(row.type, row.content);
-      await stateStore.setCurrent(tx, roomId, row.type, row.state_key, id, ordering);
-      await stateStore.appendHistory(tx, roomId, row.type, row.state_key, ordering, id, value);
-      if (row.type === 'm.room.member' && value !== null) {
-        await stateStore.upsertMembership(tx, { room_id: roomId, user_id: row.state_key, membership: value, event_id: id, stream_ordering: ordering, sender: row.sender });
-      }
+      await recordStateChange(tx, roomId, { type: row.type, state_key: row.state_key, content: row.content, sender: row.sender }, id, ordering);
     }
     for (const k of gone) {
       const [type, key] = splitStateKey(k);

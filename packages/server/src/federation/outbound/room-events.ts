@@ -16,7 +16,7 @@ import type { RoomsTable } from '../../storage/schema.ts';
 import { checkContentHash, hashAndSignEvent, redactEvent, verifyEventSignature, type UnhashedPdu } from '../../services/events/crypto.ts';
 import { parsePdu } from '../../services/events/format.ts';
 import { authEventKeys, checkAuth, type AuthState } from '../../services/rooms/auth-rules.ts';
-import { MAX_EVENT_BYTES, eventRowOf, prevEventsOf, stateValue } from '../../services/rooms/persist.ts';
+import { MAX_EVENT_BYTES, eventRowOf, prevEventsOf, recordStateChange } from '../../services/rooms/persist.ts';
 import { referencedIds, requireRoomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from '../../services/rooms/versions/events.ts';
@@ -183,14 +183,7 @@ export async function storeEvent(
   const row = eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject), { prevContent, replacesState });
   await eventsStore.insert(tx, row);
   await searchStore.index(tx, row, pdu.content);
-  if (stateKey !== undefined) {
-    const value = stateValue(pdu.type, pdu.content);
-    await stateStore.setCurrent(tx, room.room_id, pdu.type, stateKey, eventId, ordering);
-    await stateStore.appendHistory(tx, room.room_id, pdu.type, stateKey, ordering, eventId, value);
-    if (pdu.type === 'm.room.member' && value !== null) {
-      await stateStore.upsertMembership(tx, { room_id: room.room_id, user_id: stateKey, membership: value, event_id: eventId, stream_ordering: ordering, sender: pdu.sender });
-    }
-  }
+  if (stateKey !== undefined) await recordStateChange(tx, room.room_id, { type: pdu.type, state_key: stateKey, content: pdu.content, sender: pdu.sender }, eventId, ordering);
   const extremity = opts.extremity ?? 'advance';
   if (extremity === 'only') await federationInboundStore.dropForward(tx, room.room_id, await federationInboundStore.forwardExtremities(tx, room.room_id));
   if (extremity !== 'none') await federationInboundStore.advanceForward(tx, room.room_id, referencedIds(pdu.prev_events), eventId);

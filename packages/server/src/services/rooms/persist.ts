@@ -142,21 +142,7 @@ export class EventPersister {
       const predecessor = predecessorOf(ev.content);
       if (predecessor !== undefined) await roomUpgradesStore.record(tx, room.room_id, predecessor, ordering);
     }
-    if (ev.stateKey !== undefined) {
-      const value = stateValue(ev.type, ev.content);
-      await stateStore.setCurrent(tx, room.room_id, ev.type, ev.stateKey, eventId, ordering);
-      await stateStore.appendHistory(tx, room.room_id, ev.type, ev.stateKey, ordering, eventId, value);
-      if (ev.type === 'm.room.member' && value !== null) {
-        await stateStore.upsertMembership(tx, {
-          room_id: room.room_id,
-          user_id: ev.stateKey,
-          membership: value,
-          event_id: eventId,
-          stream_ordering: ordering,
-          sender: ev.sender,
-        });
-      }
-    }
+    if (ev.stateKey !== undefined) await recordStateChange(tx, room.room_id, { type: ev.type, state_key: ev.stateKey, content: ev.content, sender: ev.sender }, eventId, ordering);
     await roomsStore.setHead(tx, room.room_id, eventId, pdu.depth);
     await federationInboundStore.advanceForward(tx, room.room_id, prevIds, eventId);
     room.head_event_id = eventId;
@@ -212,6 +198,17 @@ export function relationOf(content: JsonObject): { relates_to: string | null; re
     if (typeof id === 'string' && typeof type === 'string' && id.length <= 255 && type.length <= 255) return { relates_to: id, rel_type: type };
   }
   return { relates_to: null, rel_type: null };
+}
+
+/** A state event entering the room's current state at `ordering`: the current state, the state
+ *  history and, for a member event, the membership table. Local, received and joined events alike. */
+export async function recordStateChange(tx: Tx, roomId: string, ev: { type: string; state_key: string; content: JsonObject; sender: string }, eventId: string, ordering: number): Promise<void> {
+  const value = stateValue(ev.type, ev.content);
+  await stateStore.setCurrent(tx, roomId, ev.type, ev.state_key, eventId, ordering);
+  await stateStore.appendHistory(tx, roomId, ev.type, ev.state_key, ordering, eventId, value);
+  if (ev.type === 'm.room.member' && value !== null) {
+    await stateStore.upsertMembership(tx, { room_id: roomId, user_id: ev.state_key, membership: value, event_id: eventId, stream_ordering: ordering, sender: ev.sender });
+  }
 }
 
 /** The value the state history keeps for visibility and invite decisions. */
