@@ -30,12 +30,13 @@ export interface OwnServer {
 }
 
 /** With `database` (a SQLite file or postgres:// URL, e.g. the scale data set of bench/generate.ts)
- *  it serves that database and leaves it in place when stopped; else a fresh one in a temp dir. */
-export async function startOwnHush(opts: { database?: string } = {}): Promise<OwnServer> {
+ *  it serves that database and leaves it in place when stopped; else a fresh one in a temp dir.
+ *  `nodeArgs` go to the server's node (e.g. `--cpu-prof`). */
+export async function startOwnHush(opts: { database?: string; nodeArgs?: readonly string[] } = {}): Promise<OwnServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hush-bench-'));
   const port = await freePort();
   const args = ['serve', '--port', String(port), '--database', opts.database ?? join(dir, 'hush.sqlite'), '--rate-limits', 'off', '--registration', 'open', '--server-name', 'localhost', '--log-level', 'warn'];
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/hush.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(REPO_ROOT, 'packages/cli/bin/hush.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));

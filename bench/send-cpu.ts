@@ -1,8 +1,9 @@
-// `node --import tsx bench/send-cpu.ts [--connections 1,10] [--seconds 10] [--members 10]`
+// `node --import tsx bench/send-cpu.ts [--connections 1,10] [--seconds 10] [--members 10] [--cpu-prof DIR]`
 // The server's CPU per send (issue 19 item 1's figure): a fresh `hush serve` (SQLite, temp dir),
 // one room of M members, then for each connection count a 5 s wrk warm-up and a measured wrk run of
 // bench/send.lua; the server's CPU comes from /proc, so the figure holds on a busy machine better
-// than the rate does. Prints one JSON line per connection count, with the load average.
+// than the rate does. Prints one JSON line per connection count, with the load average. With
+// --cpu-prof the server writes a V8 CPU profile of its whole run into DIR when it stops.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,10 +21,12 @@ const SECONDS = Number(option('seconds', '10'));
 const MEMBERS = Number(option('members', '10'));
 const SEND_LUA = fileURLToPath(new URL('./send.lua', import.meta.url));
 
-const server = await startOwnHush();
-const cpuSeconds = () => {
+const PROFILE_DIR = process.argv.includes('--cpu-prof') ? option('cpu-prof', '') : undefined;
+const server = await startOwnHush({ nodeArgs: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [] });
+/** The server's user and system CPU seconds (utime, stime). */
+const cpuTimes = () => {
   const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
 };
 const c = new BenchClient(server.url, 4);
 try {
@@ -35,10 +38,12 @@ try {
   const wrk = (connections: number, seconds: number) => execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', SEND_LUA, server.url], { env, encoding: 'utf8' });
   for (const connections of CONNECTIONS) {
     wrk(connections, 5);
-    const before = cpuSeconds();
+    const before = cpuTimes();
     const load = loadavg()[0]!;
     const out = wrk(connections, SECONDS);
-    const used = cpuSeconds() - before;
+    const after = cpuTimes();
+    const used = after.user - before.user + (after.system - before.system);
+    const system = after.system - before.system;
     if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     console.log(
@@ -47,6 +52,7 @@ try {
         members: MEMBERS,
         sendsPerSecond: Math.round(requests / SECONDS),
         serverCpuMsPerSend: Math.round((used * 1e6) / requests) / 1000,
+        ofWhichSystemMs: Math.round((system * 1e6) / requests) / 1000,
         load1: [Math.round(load * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
       }),
     );

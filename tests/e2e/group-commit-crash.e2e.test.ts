@@ -1,7 +1,9 @@
 // Group commit and crashes (decision 0042): `hush serve` on SQLite killed with SIGKILL in the middle
 // of a burst of concurrent sends; after a restart on the same file every send that was answered 200
-// is there (an answer leaves only after the commit holding its event), and a retry of an answered
-// transaction id gets the same event back.
+// is there (an answer leaves only after the commit holding its event), a retry of an answered
+// transaction id gets the same event back, and every stored event counts in the other member's
+// unread notifications — push actions are held in memory and written in batches (decision 0047),
+// so the ones the kill lost are recorded again at start-up.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,16 +60,29 @@ test('SIGKILL during a burst of sends: every answered event is stored after a re
   running.push(second);
   const c2 = client(second.baseUrl);
   const stored = new Set<string>();
+  /** Messages alice sent: each one notifies bob (a room of two). */
+  let fromAlice = 0;
   let from: string | undefined;
   for (;;) {
     const page = await c2.request('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=500${from ? `&from=${enc(from)}` : ''}`, { token: alice.token });
     assert.equal(page.status, 200, page.text);
-    for (const e of page.json.chunk as { event_id: string }[]) stored.add(e.event_id);
+    for (const e of page.json.chunk as { event_id: string; type: string; sender: string }[]) {
+      stored.add(e.event_id);
+      if (e.type === 'm.room.message' && e.sender === alice.userId) fromAlice++;
+    }
     if (!page.json.end || page.json.chunk.length === 0) break;
     from = page.json.end;
   }
   const missing = [...answered.values()].filter((a) => !stored.has(a.eventId));
   assert.deepEqual(missing, [], `${missing.length} of ${answered.size} answered sends are gone after the kill`);
+  // Bob never read the room: every message of alice's is an unread notification (under the cap).
+  assert.ok(fromAlice > 50 && fromAlice < 1000, `alice's messages: ${fromAlice}`);
+  const sync = await c2.request('GET', `${V3}/sync?timeout=0`, { token: bob.token });
+  assert.equal(sync.status, 200, sync.text);
+  assert.equal(sync.json.rooms.join[roomId].unread_notifications.notification_count, fromAlice);
+  const notifications = await c2.request('GET', `${V3}/notifications?limit=1000`, { token: bob.token });
+  assert.equal(notifications.status, 200, notifications.text);
+  assert.equal(notifications.json.notifications.length, Math.min(fromAlice, 100));
   // A retry of answered transaction ids: the same events, no new ones.
   for (const [path, a] of [...answered].slice(-5)) {
     const again = await c2.request('PUT', path, { token: a.token, body: { msgtype: 'm.text', body: 'retry' } });

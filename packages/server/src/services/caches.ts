@@ -1,10 +1,12 @@
 // The in-memory caches of one app instance, made by createServices and handed to the services that
 // read through them: nothing cached is module state, so two apps in one process (two databases)
 // never see each other's entries. Every cache is bounded (least recently used forgotten first).
+// With them, on SQLite, the push actions written behind (bounded by their flush).
 
 import { IgnoreViews } from '../policy/ignore-lists.ts';
 import { PduCache } from './events/pdu-cache.ts';
 import { ParsedContents } from './account-data.ts';
+import type { PendingPushActions } from '../storage/pending-push-actions.ts';
 
 export interface Caches {
   /** Users' loaded ignore views (policy/ignore-lists.ts), by user. */
@@ -13,8 +15,11 @@ export interface Caches {
   readonly pdus: PduCache;
   /** Large account-data contents as objects, for /sync. */
   readonly accountData: ParsedContents;
+  /** Push actions of committed events not yet in event_push_actions (SQLite, decision 0047);
+   *  push.store's readers take them too. Absent on PostgreSQL: each write inserts its own. */
+  readonly pushActions: PendingPushActions | undefined;
 }
 
-export function createCaches(): Caches {
-  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents() };
+export function createCaches(pushActions?: PendingPushActions): Caches {
+  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents(), pushActions };
 }

@@ -41,6 +41,8 @@ import { SearchService } from './search.ts';
 import { TagService } from './tags.ts';
 import { ReportService } from './reports.ts';
 import { createCaches, type Caches } from './caches.ts';
+import { PendingPushActions } from '../storage/pending-push-actions.ts';
+import { recordLostPushActions } from './push/recover.ts';
 import type { OutboundHooks } from './outbound-hooks.ts';
 
 export interface Services {
@@ -110,17 +112,24 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   }
   // Every service that reads through a cache is handed this app's, and what a service tells another
   // is given to it here, at construction: no setter to forget, nothing shared between two apps.
-  const caches = createCaches();
+  // On SQLite (one process per database) push actions are written behind, in batches (decision 0047).
+  const heldPushActions =
+    database.dialect === 'sqlite' ? new PendingPushActions(db, { onError: (err) => logger?.warn({ err }, 'writing held push actions failed; retrying') }) : undefined;
+  const caches = createCaches(heldPushActions);
   // Push: rules evaluated per recipient as events are written; HTTP pushers fed from a durable queue.
   const pushRules = new PushRulesService(db, notifier);
   const pushRecorder = new PushRecorder(pushRules, caches);
-  const pushDelivery = new PushDelivery(db, caches.ignoreViews, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
+  if (heldPushActions) {
+    const again = await recordLostPushActions(db, pushRecorder, caches.pdus);
+    if (again > 0) logger?.info({ events: again }, 'push actions recorded again for the events after the last flush');
+  }
+  const pushDelivery = new PushDelivery(db, caches, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
   const persister = new EventPersister(config.serverName, signingKey, caches.pdus);
   const writer = new RoomWriter(
     db,
     persister,
     notifier,
-    { persisted: (tx, row, pdu) => pushRecorder.record(tx, row, pdu), queued: () => pushDelivery.poke() },
+    { persisted: (tx, row, pdu, afterCommit) => pushRecorder.record(tx, row, pdu, afterCommit), queued: () => pushDelivery.poke() },
     outbound,
   );
   const rooms = new RoomService(db, writer, config.serverName, caches.ignoreViews, config.ignoredUserInvites);
@@ -170,6 +179,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     stop: async () => {
       typing.stop();
       await pushDelivery.stop();
+      await heldPushActions?.stop();
       presence.stop();
       notifier.stop();
       await bus?.close();

@@ -54,6 +54,7 @@ export const COPY_ORDER = [
   'remote_e2e_keys',
   'invite_rejections',
   'event_push_actions',
+  'push_actions_flushed',
   'pushers',
   'push_queue',
   'stream_counter',

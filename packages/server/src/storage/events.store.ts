@@ -33,6 +33,11 @@ export const eventsStore = {
   },
 
   /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
+  /** Timeline events of every room after `after`, oldest first. */
+  async after(tx: Tx, after: number, limit: number): Promise<EventRow[]> {
+    return tx.selectFrom('events').selectAll().where('stream_ordering', '>', after).orderBy('stream_ordering', 'asc').limit(limit).execute();
+  },
+
   async range(tx: Tx, roomId: string, after: number, upTo: number, dir: 'b' | 'f', limit: number): Promise<EventRow[]> {
     return tx
       .selectFrom('events')

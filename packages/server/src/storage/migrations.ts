@@ -632,6 +632,19 @@ export const migrations: Migration[] = [
       await db.schema.alterTable('events').addColumn('replaces_state', 'text').execute();
     },
   },
+  {
+    // Push actions written behind on SQLite (decision 0047): the position up to which every
+    // committed event's rows are in event_push_actions.
+    version: 22,
+    name: 'push actions flushed up to',
+    async up(db) {
+      await db.schema
+        .createTable('push_actions_flushed')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('stream_ordering', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

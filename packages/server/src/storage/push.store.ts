@@ -6,14 +6,32 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
 import { prepared } from './prepared.ts';
+import type { PendingPushActions } from './pending-push-actions.ts';
 
 const rulesOrderingsStatement = prepared((tx, a: { userIds: readonly string[] }) =>
   tx.selectFrom('account_data').select(['user_id', 'stream_ordering']).where('user_id', 'in', a.userIds).where('room_id', '=', '').where('type', '=', 'm.push_rules'),
 );
-const insertActionsStatement = prepared((tx, a: { rows: readonly PushActionRow[] }) => tx.insertInto('event_push_actions').values([...a.rows]));
+const insertActionsStatement = prepared((tx, a: { rows: readonly PushActionRow[] }) =>
+  tx
+    .insertInto('event_push_actions')
+    .values([...a.rows])
+    .onConflict((oc) => oc.doNothing()),
+);
 const httpPushersStatement = prepared((tx, a: { userIds: readonly string[] }) => tx.selectFrom('pushers').selectAll().where('user_id', 'in', a.userIds).where('kind', '=', 'http'));
 
 export type PushActionRow = EventPushActionsTable;
+
+/** Of rows held in memory (newer than every row in the table), those whose event is unredacted. */
+async function unredacted(tx: Tx, rows: PushActionRow[]): Promise<PushActionRow[]> {
+  if (rows.length === 0) return rows;
+  const orderings = [...new Set(rows.map((r) => r.stream_ordering))];
+  const redacted = new Set<number>();
+  for (let i = 0; i < orderings.length; i += 1_000) {
+    const found = await tx.selectFrom('events').select('stream_ordering').where('stream_ordering', 'in', orderings.slice(i, i + 1_000)).where('redacted_by', 'is not', null).execute();
+    for (const r of found) redacted.add(Number(r.stream_ordering));
+  }
+  return redacted.size === 0 ? rows : rows.filter((r) => !redacted.has(r.stream_ordering));
+}
 export type PusherRow = PushersTable;
 export type PushQueueRow = PushQueueTable;
 
@@ -29,14 +47,25 @@ export const pushStore = {
 
   // ---- actions ----
 
-  /** In statements of at most 1,000 rows: 8 values a row, and SQLite takes 32,766 at most. */
+  /** In statements of at most 1,000 rows: 8 values a row, and SQLite takes 32,766 at most; a row
+   *  already there (an event recorded again after a crash) is kept. */
   async insertActions(tx: Tx, rows: readonly PushActionRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 1_000) await insertActionsStatement(tx, { rows: rows.slice(i, i + 1_000) });
   },
 
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
    *  most), unredacted; `thread` keeps one thread ('main' for the main timeline) or all. */
-  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string): Promise<{ sender: string; n: number; highlights: number }[]> {
+  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, pending?: PendingPushActions): Promise<{ sender: string; n: number; highlights: number }[]> {
+    // The rows still held in memory are the newest: they come first, the table fills the cap.
+    const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
+    const counts = new Map<string, { sender: string; n: number; highlights: number }>();
+    for (const r of held) {
+      const c = counts.get(r.sender) ?? { sender: r.sender, n: 0, highlights: 0 };
+      c.n++;
+      c.highlights += r.highlight;
+      counts.set(r.sender, c);
+    }
+    if (held.length >= cap) return [...counts.values()];
     const rows = await tx
       .selectFrom((eb) => {
         let q = eb
@@ -48,22 +77,29 @@ export const pushStore = {
           .where('a.stream_ordering', '>', after)
           .where('e.redacted_by', 'is', null);
         if (thread !== undefined) q = q.where('a.thread_id', '=', thread);
-        return q.orderBy('a.stream_ordering', 'desc').limit(cap).as('recent');
+        return q.orderBy('a.stream_ordering', 'desc').limit(cap - held.length).as('recent');
       })
       .select(['recent.sender'])
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('recent.highlight').as('h')])
       .groupBy('recent.sender')
       .execute();
-    return rows.map((r) => ({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) }));
+    if (held.length === 0) return rows.map((r) => ({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) }));
+    for (const r of rows) {
+      const c = counts.get(r.sender) ?? { sender: r.sender, n: 0, highlights: 0 };
+      c.n += Number(r.n);
+      c.highlights += Number(r.h ?? 0);
+      counts.set(r.sender, c);
+    }
+    return [...counts.values()];
   },
 
   /** `countBySender` of many rooms, each after its own position (an initial /sync), by room: on
    *  PostgreSQL one query per 500 rooms (a lateral join, each room's newest `cap` by the same
-   *  filter); on SQLite, in-process, the per-room query itself. */
-  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
+   *  filter; nothing is held in memory there); on SQLite, in-process, the per-room query itself. */
+  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, pending?: PendingPushActions): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
     const out = new Map<string, { sender: string; n: number; highlights: number }[]>(points.map((p) => [p.roomId, []]));
     if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
-      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread));
+      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread, pending));
       return out;
     }
     const inThread = thread === undefined ? sql`` : sql`and a.thread_id = ${thread}`;
@@ -84,7 +120,10 @@ export const pushStore = {
   },
 
   /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */
-  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, pending?: PendingPushActions): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+    const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
+    const out = held.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: r.stream_ordering, highlight: r.highlight === 1 }));
+    if (held.length >= cap) return out;
     const rows = await tx
       .selectFrom('event_push_actions as a')
       .innerJoin('events as e', 'e.stream_ordering', 'a.stream_ordering')
@@ -95,23 +134,28 @@ export const pushStore = {
       .where('a.thread_id', '!=', 'main')
       .where('e.redacted_by', 'is', null)
       .orderBy('a.stream_ordering', 'desc')
-      .limit(cap)
+      .limit(cap - held.length)
       .execute();
-    return rows.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: Number(r.stream_ordering), highlight: Number(r.highlight) === 1 }));
+    for (const r of rows) out.push({ thread: r.thread_id, sender: r.sender, ordering: Number(r.stream_ordering), highlight: Number(r.highlight) === 1 });
+    return out;
   },
 
   /** A user's actions before `before`, newest first (GET /notifications). */
-  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean): Promise<PushActionRow[]> {
+  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, pending?: PendingPushActions): Promise<PushActionRow[]> {
+    const held = (pending?.of(userId, undefined, Number.NEGATIVE_INFINITY, before) ?? []).filter((r) => !onlyHighlight || r.highlight === 1).slice(0, limit);
+    if (held.length >= limit) return held;
     let q = tx.selectFrom('event_push_actions').selectAll().where('user_id', '=', userId).where('stream_ordering', '<', before);
     if (onlyHighlight) q = q.where('highlight', '=', 1);
-    const rows = await q.orderBy('stream_ordering', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ ...r, stream_ordering: Number(r.stream_ordering), highlight: Number(r.highlight) }));
+    const rows = await q.orderBy('stream_ordering', 'desc').limit(limit - held.length).execute();
+    return [...held, ...rows.map((r) => ({ ...r, stream_ordering: Number(r.stream_ordering), highlight: Number(r.highlight) }))];
   },
 
   /** Rooms where the user has any action after `after` (the candidates for a badge count). */
-  async roomsWithActions(tx: Tx, userId: string, after: number): Promise<string[]> {
+  async roomsWithActions(tx: Tx, userId: string, after: number, pending?: PendingPushActions): Promise<string[]> {
     const rows = await tx.selectFrom('event_push_actions').select('room_id').distinct().where('user_id', '=', userId).where('stream_ordering', '>', after).execute();
-    return rows.map((r) => r.room_id);
+    const rooms = new Set(rows.map((r) => r.room_id));
+    for (const r of pending?.of(userId, undefined, after) ?? []) rooms.add(r.room_id);
+    return [...rooms];
   },
 
   // ---- pushers ----

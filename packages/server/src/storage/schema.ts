@@ -306,6 +306,13 @@ export interface RoomPredecessorsTable {
 
 /** Push actions decided when an event was written, per recipient whose rules said notify
  *  (unread counts and GET /notifications read them; ignoring applies when they are read). */
+/** One row (id 1): every committed event up to this position has its push actions in
+ *  event_push_actions (decision 0047); absent until the first flush. */
+export interface PushActionsFlushedTable {
+  id: number;
+  stream_ordering: number;
+}
+
 export interface EventPushActionsTable {
   user_id: string;
   room_id: string;
@@ -457,6 +464,7 @@ export interface Database {
   reports: ReportsTable;
   room_predecessors: RoomPredecessorsTable;
   event_push_actions: EventPushActionsTable;
+  push_actions_flushed: PushActionsFlushedTable;
   pushers: PushersTable;
   push_queue: PushQueueTable;
   forward_extremities: ForwardExtremitiesTable;

@@ -134,6 +134,14 @@ describe('group commit', () => {
     // The next event follows the last kept one, not the undone one.
     const pdu = JSON.parse((await eventsStore.byId(t.database.db, events[1]!.event_id))!.json) as { prev_events: string[] };
     assert.deepEqual(pdu.prev_events, [events[0]!.event_id]);
+    // Its push actions went with it (they are handed on only after a commit, decision 0047): bob's
+    // hold the kept events and not the undone one, whether still in memory or written.
+    const held = t.services.caches.pushActions;
+    assert.ok(held, 'SQLite holds push actions in memory');
+    const written = await t.database.db.selectFrom('event_push_actions').select('event_id').where('user_id', '=', bob.userId).execute();
+    const bobs = [...held.of(bob.userId, roomId, 0), ...written].map((a) => a.event_id);
+    assert.ok(bobs.includes(events[0]!.event_id) && bobs.includes(events[1]!.event_id), 'the kept events notify bob');
+    assert.ok(!bobs.includes(undoneId), 'the undone event left no push action');
   });
 
   test('the same transaction id twice in one batch makes one event', async () => {

@@ -1,7 +1,8 @@
 // Push actions at write time: inside the transaction that persists an event, every recipient's
 // rules are evaluated once (joined members but the sender, and the invitee of an invite) and the
 // events that notify are kept in event_push_actions — unread counts and GET /notifications read
-// them, applying the ignore policy when they are read. For recipients with http pushers, one
+// them, applying the ignore policy when they are read. On SQLite the rows are handed, after the
+// commit, to the app's PendingPushActions, which writes them in batches (decision 0047). For recipients with http pushers, one
 // push_queue row per pusher, unless the recipient ignores the sender now ("ignored senders never
 // cause a push"; un-ignoring later does not push the backlog).
 
@@ -48,11 +49,23 @@ async function statePdus(tx: Tx, cache: PduCache, roomId: string, keys: [string,
 export class PushRecorder {
   constructor(
     private readonly rules: PushRulesService,
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'pushActions'>,
   ) {}
 
-  /** Records the push actions of one persisted event; true when something was queued for delivery. */
-  async record(tx: Tx, row: EventRow, pdu: Pdu): Promise<boolean> {
+  /** Records the push actions of one persisted event; true when something was queued for delivery.
+   *  `afterCommit` (the writer's) takes what to do once the event's transaction has committed: the
+   *  rows go to the held ones then, when the app holds them (SQLite), else into the table now. */
+  record(tx: Tx, row: EventRow, pdu: Pdu, afterCommit?: (fn: () => void) => void): Promise<boolean> {
+    return this.evaluateAndKeep(tx, row, pdu, afterCommit, false);
+  }
+
+  /** After a crash, for an event whose held rows were lost: its actions again, into the table
+   *  (a row already there is kept), nothing queued for delivery (its transaction did that). */
+  async recordAgain(tx: Tx, row: EventRow, pdu: Pdu): Promise<void> {
+    await this.evaluateAndKeep(tx, row, pdu, undefined, true);
+  }
+
+  private async evaluateAndKeep(tx: Tx, row: EventRow, pdu: Pdu, afterCommit: ((fn: () => void) => void) | undefined, again: boolean): Promise<boolean> {
     const roomId = row.room_id;
     const joined = (await stateStore.members(tx, roomId, 'join')).map((m) => m.user_id);
     const recipients = new Set(joined);
@@ -111,7 +124,10 @@ export class PushRecorder {
       });
     }
     if (actions.length === 0) return false;
-    await pushStore.insertActions(tx, actions);
+    const held = this.caches.pushActions;
+    if (held && afterCommit) afterCommit(() => held.add(actions, row.stream_ordering));
+    else await pushStore.insertActions(tx, actions);
+    if (again) return false;
 
     const pushers = await pushStore.httpPushersOf(tx, actions.map((a) => a.user_id));
     if (pushers.length === 0) return false;

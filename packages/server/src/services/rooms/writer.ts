@@ -37,6 +37,7 @@ interface Effects {
   roomId: string;
   queued: boolean;
   destinations: Set<string>;
+  afterCommit: (() => void)[];
 }
 
 interface Job {
@@ -49,8 +50,9 @@ interface Job {
 /** What the writer tells the rest of the app about the events it persists, given at construction. */
 export interface WriterListeners {
   /** For each persisted event inside its transaction (push actions); true when it queued
-   *  something for delivery after commit. */
-  persisted?: (tx: Tx, row: EventRow, pdu: Pdu) => Promise<boolean>;
+   *  something for delivery after commit. `afterCommit` runs its function once the write has
+   *  committed (never when it is undone), before anyone is woken. */
+  persisted?: (tx: Tx, row: EventRow, pdu: Pdu, afterCommit: (fn: () => void) => void) => Promise<boolean>;
   /** After a commit whose events queued push deliveries. */
   queued?: () => void;
 }
@@ -164,7 +166,7 @@ export class RoomWriter {
     const room = await getRoom(tx);
     effects.roomId = room.room_id;
     const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
-      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu))) effects.queued = true;
+      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu, (fn) => effects.afterCommit.push(fn)))) effects.queued = true;
       if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
@@ -186,13 +188,15 @@ export class RoomWriter {
     return fn(rt);
   }
 
-  /** After a commit: one wake-up for the rooms and users of its writes, push and federation pokes. */
+  /** After a commit: what its writes left to run after it, then one wake-up for their rooms and
+   *  users, push and federation pokes. */
   private release(all: readonly Effects[]): void {
     let last = 0;
     const rooms = new Set<string>();
     const users = new Set<string>();
     const destinations = new Set<string>();
     let queued = false;
+    for (const e of all) for (const fn of e.afterCommit) fn();
     for (const e of all) {
       if (e.last > 0) {
         last = Math.max(last, e.last);
@@ -209,5 +213,5 @@ export class RoomWriter {
 }
 
 function newEffects(): Effects {
-  return { users: new Set(), last: 0, roomId: '', queued: false, destinations: new Set() };
+  return { users: new Set(), last: 0, roomId: '', queued: false, destinations: new Set(), afterCommit: [] };
 }
