@@ -121,7 +121,7 @@ export async function build() {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
-    keepNames: true,
+    keepNames: false,
     legalComments: 'none',
     logLevel: 'silent',
     plugins: [keepImportMetaUrl],

@@ -2,8 +2,9 @@
 // of a burst of concurrent sends; after a restart on the same file every send that was answered 200
 // is there (an answer leaves only after the commit holding its event), a retry of an answered
 // transaction id gets the same event back, and every stored event counts in the other member's
-// unread notifications — push actions are held in memory and written in batches (decision 0047),
-// so the ones the kill lost are recorded again at start-up.
+// unread notifications and can be found by search — push actions and search index rows are held
+// in memory and written in batches (decision 0047), so the ones the kill lost are recorded again
+// at start-up.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,7 @@ test('SIGKILL during a burst of sends: every answered event is stored after a re
   const stored = new Set<string>();
   /** Messages alice sent: each one notifies bob (a room of two). */
   let fromAlice = 0;
+  let messages = 0;
   let from: string | undefined;
   for (;;) {
     const page = await c2.request('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=500${from ? `&from=${enc(from)}` : ''}`, { token: alice.token });
@@ -69,6 +71,7 @@ test('SIGKILL during a burst of sends: every answered event is stored after a re
     for (const e of page.json.chunk as { event_id: string; type: string; sender: string }[]) {
       stored.add(e.event_id);
       if (e.type === 'm.room.message' && e.sender === alice.userId) fromAlice++;
+      if (e.type === 'm.room.message') messages++;
     }
     if (!page.json.end || page.json.chunk.length === 0) break;
     from = page.json.end;
@@ -83,6 +86,13 @@ test('SIGKILL during a burst of sends: every answered event is stored after a re
   const notifications = await c2.request('GET', `${V3}/notifications?limit=1000`, { token: bob.token });
   assert.equal(notifications.status, 200, notifications.text);
   assert.equal(notifications.json.notifications.length, Math.min(fromAlice, 100));
+  // Every stored message is in the search index ("crash" is in every body); the last answered
+  // ones (at most 16 sends were in flight after them) were most likely still held when it died.
+  const search = await c2.request('POST', `${V3}/search`, { token: bob.token, body: { search_categories: { room_events: { search_term: 'crash', order_by: 'recent', filter: { limit: 50 } } } } });
+  assert.equal(search.status, 200, search.text);
+  assert.equal(search.json.search_categories.room_events.count, messages);
+  const found = new Set((search.json.search_categories.room_events.results as { result: { event_id: string } }[]).map((x) => x.result.event_id));
+  for (const a of [...answered.values()].slice(-3)) assert.ok(found.has(a.eventId), `the answered ${a.eventId} is found by search`);
   // A retry of answered transaction ids: the same events, no new ones.
   for (const [path, a] of [...answered].slice(-5)) {
     const again = await c2.request('PUT', path, { token: a.token, body: { msgtype: 'm.text', body: 'retry' } });

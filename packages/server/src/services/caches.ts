@@ -6,7 +6,7 @@
 import { IgnoreViews } from '../policy/ignore-lists.ts';
 import { PduCache } from './events/pdu-cache.ts';
 import { ParsedContents } from './account-data.ts';
-import type { PendingPushActions } from '../storage/pending-push-actions.ts';
+import type { HeldRows } from '../storage/held-rows.ts';
 
 export interface Caches {
   /** Users' loaded ignore views (policy/ignore-lists.ts), by user. */
@@ -17,9 +17,9 @@ export interface Caches {
   readonly accountData: ParsedContents;
   /** Push actions of committed events not yet in event_push_actions (SQLite, decision 0047);
    *  push.store's readers take them too. Absent on PostgreSQL: each write inserts its own. */
-  readonly pushActions: PendingPushActions | undefined;
+  readonly heldRows: HeldRows | undefined;
 }
 
-export function createCaches(pushActions?: PendingPushActions): Caches {
-  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents(), pushActions };
+export function createCaches(heldRows?: HeldRows): Caches {
+  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents(), heldRows };
 }

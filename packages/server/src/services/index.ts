@@ -41,8 +41,8 @@ import { SearchService } from './search.ts';
 import { TagService } from './tags.ts';
 import { ReportService } from './reports.ts';
 import { createCaches, type Caches } from './caches.ts';
-import { PendingPushActions } from '../storage/pending-push-actions.ts';
-import { recordLostPushActions } from './push/recover.ts';
+import { HeldRows } from '../storage/held-rows.ts';
+import { recordLostHeldRows } from './held-rows-recovery.ts';
 import type { OutboundHooks } from './outbound-hooks.ts';
 
 export interface Services {
@@ -112,19 +112,19 @@ export async function createServices(config: Config, database: DatabaseHandle, l
   }
   // Every service that reads through a cache is handed this app's, and what a service tells another
   // is given to it here, at construction: no setter to forget, nothing shared between two apps.
-  // On SQLite (one process per database) push actions are written behind, in batches (decision 0047).
-  const heldPushActions =
-    database.dialect === 'sqlite' ? new PendingPushActions(db, { onError: (err) => logger?.warn({ err }, 'writing held push actions failed; retrying') }) : undefined;
-  const caches = createCaches(heldPushActions);
+  // On SQLite (one process per database) push actions and search rows are written behind, in batches (decision 0047).
+  const heldRows =
+    database.dialect === 'sqlite' ? new HeldRows(db, { onError: (err) => logger?.warn({ err }, 'writing held push actions and search rows failed; retrying') }) : undefined;
+  const caches = createCaches(heldRows);
   // Push: rules evaluated per recipient as events are written; HTTP pushers fed from a durable queue.
   const pushRules = new PushRulesService(db, notifier);
   const pushRecorder = new PushRecorder(pushRules, caches);
-  if (heldPushActions) {
-    const again = await recordLostPushActions(db, pushRecorder, caches.pdus);
-    if (again > 0) logger?.info({ events: again }, 'push actions recorded again for the events after the last flush');
+  if (heldRows) {
+    const again = await recordLostHeldRows(db, pushRecorder, caches.pdus);
+    if (again > 0) logger?.info({ events: again }, 'push actions and search index rows recorded again for the events after the last flush');
   }
   const pushDelivery = new PushDelivery(db, caches, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
-  const persister = new EventPersister(config.serverName, signingKey, caches.pdus);
+  const persister = new EventPersister(config.serverName, signingKey, caches.pdus, caches.heldRows);
   const writer = new RoomWriter(
     db,
     persister,
@@ -179,7 +179,7 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     stop: async () => {
       typing.stop();
       await pushDelivery.stop();
-      await heldPushActions?.stop();
+      await heldRows?.stop();
       presence.stop();
       notifier.stop();
       await bus?.close();

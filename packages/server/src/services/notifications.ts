@@ -24,7 +24,7 @@ const BATCH = 100;
 export class NotificationService {
   constructor(
     private readonly db: Db,
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'pushActions'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'heldRows'>,
   ) {}
 
   async list(r: Requester, q: { from?: string; limit?: number; only?: string }): Promise<NotificationsResponse> {
@@ -42,7 +42,7 @@ export class NotificationService {
       const found: { row: VisibleEvent; actions: PushAction[] }[] = [];
       let exhausted = false;
       while (found.length < limit && !exhausted) {
-        const batch = await pushStore.actionsBefore(tx, r.userId, cursor, BATCH, q.only === 'highlight', this.caches.pushActions);
+        const batch = await pushStore.actionsBefore(tx, r.userId, cursor, BATCH, q.only === 'highlight', this.caches.heldRows);
         exhausted = batch.length < BATCH;
         const events = new Map((await eventsStore.byIds(tx, batch.map((a) => a.event_id))).map((e) => [e.event_id, e]));
         for (const a of batch) {

@@ -67,7 +67,7 @@ interface Candidate {
 export class SearchService {
   constructor(
     private readonly db: Db,
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'heldRows'>,
   ) {}
 
   async search(r: Requester, body: { search_categories: { room_events?: SearchCriteria } }, nextBatch?: string): Promise<api.SearchResponse> {
@@ -83,6 +83,8 @@ export class SearchService {
     if (ctxOpts && ((ctxOpts.before_limit ?? 0) > 1000 || (ctxOpts.after_limit ?? 0) > 1000)) throw badJson('event_context limits must be at most 1000');
     const words = searchWords(criteria.search_term);
     const groupBy = new Set((criteria.groupings?.group_by ?? []).map((g) => g.key).filter((k): k is 'room_id' | 'sender' => k !== undefined));
+    // Events sent up to now are searchable: what is held for the index is written first (decision 0047).
+    await this.caches.heldRows?.flushSearch();
 
     return this.db.transaction().execute(async (tx) => {
       const ignore = await this.caches.ignoreViews.load(tx, r.userId);

@@ -6,7 +6,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
 import { prepared } from './prepared.ts';
-import type { PendingPushActions } from './pending-push-actions.ts';
+import type { HeldRows } from './held-rows.ts';
 
 const rulesOrderingsStatement = prepared((tx, a: { userIds: readonly string[] }) =>
   tx.selectFrom('account_data').select(['user_id', 'stream_ordering']).where('user_id', 'in', a.userIds).where('room_id', '=', '').where('type', '=', 'm.push_rules'),
@@ -55,7 +55,7 @@ export const pushStore = {
 
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
    *  most), unredacted; `thread` keeps one thread ('main' for the main timeline) or all. */
-  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, pending?: PendingPushActions): Promise<{ sender: string; n: number; highlights: number }[]> {
+  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, pending?: HeldRows): Promise<{ sender: string; n: number; highlights: number }[]> {
     // The rows still held in memory are the newest: they come first, the table fills the cap.
     const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
     const counts = new Map<string, { sender: string; n: number; highlights: number }>();
@@ -96,7 +96,7 @@ export const pushStore = {
   /** `countBySender` of many rooms, each after its own position (an initial /sync), by room: on
    *  PostgreSQL one query per 500 rooms (a lateral join, each room's newest `cap` by the same
    *  filter; nothing is held in memory there); on SQLite, in-process, the per-room query itself. */
-  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, pending?: PendingPushActions): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
+  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, pending?: HeldRows): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
     const out = new Map<string, { sender: string; n: number; highlights: number }[]>(points.map((p) => [p.roomId, []]));
     if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
       for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread, pending));
@@ -120,7 +120,7 @@ export const pushStore = {
   },
 
   /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */
-  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, pending?: PendingPushActions): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, pending?: HeldRows): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
     const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
     const out = held.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: r.stream_ordering, highlight: r.highlight === 1 }));
     if (held.length >= cap) return out;
@@ -141,7 +141,7 @@ export const pushStore = {
   },
 
   /** A user's actions before `before`, newest first (GET /notifications). */
-  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, pending?: PendingPushActions): Promise<PushActionRow[]> {
+  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, pending?: HeldRows): Promise<PushActionRow[]> {
     const held = (pending?.of(userId, undefined, Number.NEGATIVE_INFINITY, before) ?? []).filter((r) => !onlyHighlight || r.highlight === 1).slice(0, limit);
     if (held.length >= limit) return held;
     let q = tx.selectFrom('event_push_actions').selectAll().where('user_id', '=', userId).where('stream_ordering', '<', before);
@@ -151,7 +151,7 @@ export const pushStore = {
   },
 
   /** Rooms where the user has any action after `after` (the candidates for a badge count). */
-  async roomsWithActions(tx: Tx, userId: string, after: number, pending?: PendingPushActions): Promise<string[]> {
+  async roomsWithActions(tx: Tx, userId: string, after: number, pending?: HeldRows): Promise<string[]> {
     const rows = await tx.selectFrom('event_push_actions').select('room_id').distinct().where('user_id', '=', userId).where('stream_ordering', '>', after).execute();
     const rooms = new Set(rows.map((r) => r.room_id));
     for (const r of pending?.of(userId, undefined, after) ?? []) rooms.add(r.room_id);

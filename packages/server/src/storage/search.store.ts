@@ -65,11 +65,15 @@ export const searchStore = {
   /** Indexes a persisted event when it is searchable. */
   async index(tx: Tx, row: Pick<EventRow, 'stream_ordering' | 'type' | 'state_key'>, content: Record<string, unknown>): Promise<void> {
     const s = searchableText(row.type, row.state_key, content);
-    if (!s) return;
+    if (s) await this.insertText(tx, row.stream_ordering, s.key, s.text);
+  },
+
+  /** Indexes the searchable text of the event at `ordering` (from `searchableText`). */
+  async insertText(tx: Tx, ordering: number, key: string, text: string): Promise<void> {
     if (isPg(tx)) {
-      await sql`insert into event_search (stream_ordering, key, vector) values (${row.stream_ordering}, ${s.key}, to_tsvector(${PG_CONFIG}::regconfig, ${s.text}))`.execute(tx);
+      await sql`insert into event_search (stream_ordering, key, vector) values (${ordering}, ${key}, to_tsvector(${PG_CONFIG}::regconfig, ${text}))`.execute(tx);
     } else {
-      await sql`insert into event_search (rowid, value, key) values (${row.stream_ordering}, ${s.text}, ${s.key})`.execute(tx);
+      await sql`insert into event_search (rowid, value, key) values (${ordering}, ${text}, ${key})`.execute(tx);
     }
   },
 

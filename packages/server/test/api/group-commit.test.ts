@@ -136,7 +136,7 @@ describe('group commit', () => {
     assert.deepEqual(pdu.prev_events, [events[0]!.event_id]);
     // Its push actions went with it (they are handed on only after a commit, decision 0047): bob's
     // hold the kept events and not the undone one, whether still in memory or written.
-    const held = t.services.caches.pushActions;
+    const held = t.services.caches.heldRows;
     assert.ok(held, 'SQLite holds push actions in memory');
     const written = await t.database.db.selectFrom('event_push_actions').select('event_id').where('user_id', '=', bob.userId).execute();
     const bobs = [...held.of(bob.userId, roomId, 0), ...written].map((a) => a.event_id);

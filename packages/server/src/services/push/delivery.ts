@@ -9,7 +9,7 @@ import type { Db, Tx } from '../../storage/db.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PusherRow, type PushQueueRow } from '../../storage/push.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import type { PendingPushActions } from '../../storage/pending-push-actions.ts';
+import type { HeldRows } from '../../storage/held-rows.ts';
 import type { Caches } from '../caches.ts';
 import { hidesUser } from '../../policy/ignore.ts';
 import { parsePdu } from '../events/format.ts';
@@ -50,7 +50,7 @@ export class PushDelivery {
   constructor(
     private readonly db: Db,
     /** The app's loaded ignore views (a queued push whose sender is now ignored is dropped). */
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pushActions'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'heldRows'>,
     private readonly opts: DeliveryOptions,
   ) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -190,7 +190,7 @@ export class PushDelivery {
       };
       const tweaks = device['tweaks'] as JsonObject;
       const counts: Record<string, JsonValue> = {};
-      const unread = await badgeCount(tx, row.user_id, ignore, this.caches.pushActions);
+      const unread = await badgeCount(tx, row.user_id, ignore, this.caches.heldRows);
       if (unread > 0) counts['unread'] = unread;
       const prio = tweaks['highlight'] === true || typeof tweaks['sound'] === 'string' ? 'high' : 'low';
       const base: Notification = { event_id: ev.event_id, room_id: ev.room_id, counts, devices: [device], prio };
@@ -224,7 +224,7 @@ function rejected(answer: string): string[] {
 
 /** "The number of unread messages a user has across all of the rooms they are a member of": the
  *  notification counts of the joined rooms where the user has push actions, summed. */
-async function badgeCount(tx: Tx, userId: string, ignore: Parameters<typeof countUnread>[3], held: PendingPushActions | undefined): Promise<number> {
+async function badgeCount(tx: Tx, userId: string, ignore: Parameters<typeof countUnread>[3], held: HeldRows | undefined): Promise<number> {
   const joined = new Set((await stateStore.membershipsOfUser(tx, userId)).filter((m) => m.membership === 'join').map((m) => m.room_id));
   let n = 0;
   for (const roomId of await pushStore.roomsWithActions(tx, userId, 0, held)) {

@@ -2,7 +2,7 @@
 // rules are evaluated once (joined members but the sender, and the invitee of an invite) and the
 // events that notify are kept in event_push_actions — unread counts and GET /notifications read
 // them, applying the ignore policy when they are read. On SQLite the rows are handed, after the
-// commit, to the app's PendingPushActions, which writes them in batches (decision 0047). For recipients with http pushers, one
+// commit, to the app's HeldRows, which writes them in batches (decision 0047). For recipients with http pushers, one
 // push_queue row per pusher, unless the recipient ignores the sender now ("ignored senders never
 // cause a push"; un-ignoring later does not push the backlog).
 
@@ -49,7 +49,7 @@ async function statePdus(tx: Tx, cache: PduCache, roomId: string, keys: [string,
 export class PushRecorder {
   constructor(
     private readonly rules: PushRulesService,
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'pushActions'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'heldRows'>,
   ) {}
 
   /** Records the push actions of one persisted event; true when something was queued for delivery.
@@ -124,7 +124,7 @@ export class PushRecorder {
       });
     }
     if (actions.length === 0) return false;
-    const held = this.caches.pushActions;
+    const held = this.caches.heldRows;
     if (held && afterCommit) afterCommit(() => held.add(actions, row.stream_ordering));
     else await pushStore.insertActions(tx, actions);
     if (again) return false;

@@ -8,7 +8,8 @@ import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
-import { searchStore } from '../../storage/search.store.ts';
+import { searchStore, searchableText } from '../../storage/search.store.ts';
+import type { HeldRows } from '../../storage/held-rows.ts';
 import { predecessorOf, roomUpgradesStore } from '../../storage/room-upgrades.store.ts';
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
@@ -43,6 +44,8 @@ export class EventPersister {
     private readonly signingKey: SigningKey,
     /** The app's parsed PDUs: auth state is read from it, and every event persisted goes in. */
     private readonly pdus: PduCache,
+    /** Where search index rows wait for their batch (SQLite); absent: indexed with the event. */
+    private readonly held?: HeldRows,
   ) {}
 
   /** An event stored by another path (a remote PDU): later reads find it parsed. */
@@ -79,7 +82,7 @@ export class EventPersister {
     return out;
   }
 
-  async persist(tx: Tx, room: RoomsTable, ev: NewEvent): Promise<Persisted> {
+  async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void): Promise<Persisted> {
     const rv = requireRoomVersion(room.room_version);
     const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev, rv);
     const prevIds = await prevEventsOf(tx, room);
@@ -137,7 +140,12 @@ export class EventPersister {
     }
     const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, replacesState, txn: ev.txn });
     await eventsStore.insert(tx, row);
-    await searchStore.index(tx, row, ev.content);
+    // Written behind on SQLite (decision 0047): indexed with the next flush, before any search.
+    const searchable = this.held && afterCommit ? searchableText(row.type, row.state_key, ev.content) : undefined;
+    const held = this.held;
+    if (held && afterCommit) {
+      if (searchable) afterCommit(() => held.addSearch({ stream_ordering: ordering, ...searchable }));
+    } else await searchStore.index(tx, row, ev.content);
     if (ev.type === 'm.room.create') {
       const predecessor = predecessorOf(ev.content);
       if (predecessor !== undefined) await roomUpgradesStore.record(tx, room.room_id, predecessor, ordering);

@@ -175,7 +175,7 @@ export class RoomWriter {
       tx,
       room,
       persist: async (ev) => {
-        const { row, pdu } = await this.persister.persist(tx, room, ev);
+        const { row, pdu } = await this.persister.persist(tx, room, ev, (fn) => effects.afterCommit.push(fn));
         await adopt(row, pdu);
         return row;
       },

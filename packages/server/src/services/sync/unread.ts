@@ -9,7 +9,7 @@ import { pushStore } from '../../storage/push.store.ts';
 import { receiptsStore } from '../../storage/receipts.store.ts';
 import type { IgnoreView } from '../../policy/ignore.ts';
 import { hidesUser } from '../../policy/ignore.ts';
-import type { PendingPushActions } from '../../storage/pending-push-actions.ts';
+import type { HeldRows } from '../../storage/held-rows.ts';
 
 /** Unread events counted per room at most: past this a client shows "999+" anyway, and the
  *  count stays a bounded read however far behind the user is. */
@@ -58,7 +58,7 @@ export type SenderCounts = { sender: string; n: number; highlights: number }[];
 
 /** The per-sender counts of `countUnread` for many rooms at once (an initial /sync), from their
  *  read positions (`readPositionsIn`; a room without one reads from the start). */
-export async function senderCountsIn(tx: Tx, roomIds: readonly string[], userId: string, reads: Map<string, ReadPositions>, threaded: boolean, held: PendingPushActions | undefined): Promise<Map<string, SenderCounts>> {
+export async function senderCountsIn(tx: Tx, roomIds: readonly string[], userId: string, reads: Map<string, ReadPositions>, threaded: boolean, held: HeldRows | undefined): Promise<Map<string, SenderCounts>> {
   const points = roomIds.map((roomId) => ({ roomId, after: mainReadOf(reads.get(roomId) ?? { unthreaded: 0, byThread: new Map<string, number>() }, threaded) }));
   return pushStore.countBySenderIn(tx, userId, points, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined, held);
 }
@@ -72,7 +72,7 @@ function mainReadOf(read: ReadPositions, threaded: boolean): number {
  *  filter's `unread_thread_notifications`), thread replies count per thread, each against the
  *  later of the unthreaded receipt and that thread's receipt, and the room count leaves them out
  *  ("main"). */
-export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, held: PendingPushActions | undefined, threaded = false, known?: ReadPositions | null, knownCounts?: SenderCounts): Promise<UnreadCounts> {
+export async function countUnread(tx: Tx, roomId: string, userId: string, ignore: IgnoreView, held: HeldRows | undefined, threaded = false, known?: ReadPositions | null, knownCounts?: SenderCounts): Promise<UnreadCounts> {
   // `known`: read beforehand with the other rooms' (readPositionsIn); null: the room has no receipt.
   // `knownCounts`: the per-sender counts, read beforehand from the same positions (senderCountsIn).
   const read = known === undefined ? await readPositions(tx, roomId, userId) : (known ?? { unthreaded: 0, byThread: new Map<string, number>() });

@@ -46,7 +46,7 @@ export async function roomsStream(ctx: SyncContext, inputs: RoomsInputs): Promis
     return viewer && rows ? [{ roomId, viewer, firstPage: { upTo: position.stream, limit: pageSize, rows } }] : [];
   }) : [];
   const states = firstPages.length > 0 && !ctx.stateAfter ? await prefetchFullState(ctx, firstPages) : undefined;
-  const counts = reads ? await senderCountsIn(tx, joinedIds, r.userId, reads, filter.timeline.unreadThreadNotifications, deps.caches.pushActions) : undefined;
+  const counts = reads ? await senderCountsIn(tx, joinedIds, r.userId, reads, filter.timeline.unreadThreadNotifications, deps.caches.heldRows) : undefined;
 
   const join: Record<string, JoinedRoom> = {};
   const invite: Record<string, InvitedRoom> = {};

@@ -62,7 +62,7 @@ export async function joinedRoom(ctx: SyncContext, m: MembershipRow, inputs: Joi
   // Incremental: hidden activity (an ignored user's message, typing or receipt) leaves no entry.
   if (since && !full && inputs.listEffect === null && !carries) return undefined;
   const room: JoinedRoom = { timeline, ...(ctx.stateAfter ? { state_after: state } : { state }), ephemeral: { events: ephemeral }, account_data: { events: inputs.accountData } };
-  const unread = await countUnread(tx, m.room_id, r.userId, ignore, ctx.deps.caches.pushActions, filter.timeline.unreadThreadNotifications, inputs.batched?.read, inputs.batched?.senderCounts);
+  const unread = await countUnread(tx, m.room_id, r.userId, ignore, ctx.deps.caches.heldRows, filter.timeline.unreadThreadNotifications, inputs.batched?.read, inputs.batched?.senderCounts);
   room.unread_notifications = unread.main;
   if (unread.threads !== null) room.unread_thread_notifications = unread.threads;
   if (full || membersDropped || [...timeline.events, ...state.events].some((e) => e.type === 'm.room.member')) room.summary = summary(inputs.batched?.members ?? (await stateStore.members(tx, m.room_id)), r.userId);

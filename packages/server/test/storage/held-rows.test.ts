@@ -1,14 +1,16 @@
-// storage/pending-push-actions.ts (decision 0047): push actions held in memory after their event
+// storage/held-rows.ts (decision 0047): push actions held in memory after their event
 // committed are counted by every reader of push.store as if they were in the table — unread counts
 // per sender and per thread, GET /notifications pages, the badge's rooms — until a flush writes
-// them, after which each counts once; redacted events never count; a flush records the position it
-// covers, and a start-up records the actions of the events after it again.
+// them, after which each counts once; redacted events never count; held search rows reach the
+// index with the flush a search asks for, except those of events redacted meanwhile; a flush
+// records the position it covers.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
-import { flushedUpTo, PendingPushActions, setFlushedUpTo } from '../../src/storage/pending-push-actions.ts';
+import { flushedUpTo, HeldRows, setFlushedUpTo } from '../../src/storage/held-rows.ts';
 import { pushStore, type PushActionRow } from '../../src/storage/push.store.ts';
+import { searchStore } from '../../src/storage/search.store.ts';
 
 const ROOM = '!r:x';
 const BOB = '@bob:x';
@@ -51,11 +53,11 @@ const sorted = (c: { sender: string; n: number; highlights: number }[]) => [...c
 
 describe('push actions held in memory', () => {
   let h: DatabaseHandle;
-  let held: PendingPushActions;
+  let held: HeldRows;
   before(async () => {
     h = await openDatabase(':memory:');
     // No timer flushes during the test: each flush is asked for.
-    held = new PendingPushActions(h.db, { delayMs: 3_600_000 });
+    held = new HeldRows(h.db, { delayMs: 3_600_000 });
     const senders = ['@a:x', '@c:x'];
     await h.db.insertInto('events').values(Array.from({ length: 12 }, (_, i) => event(i + 1, senders[i % 2]!))).execute();
   });
@@ -119,8 +121,25 @@ describe('push actions held in memory', () => {
     assert.equal(await flushedUpTo(h.db), 5);
   });
 
+  it('search rows: written by flushSearch, not for an event redacted meanwhile', async () => {
+    const scope = { rooms: new Map([[ROOM, [[0, 100] as const]]]), keys: ['content.body'], skipSenders: [] };
+    const find = async (word: string) => (await searchStore.find(h.db, [word], scope, { by: 'recent', before: 100 }, 10)).map((r) => r.stream_ordering);
+    held.addSearch({ stream_ordering: 11, key: 'content.body', text: 'kumquat eleven' });
+    held.addSearch({ stream_ordering: 10, key: 'content.body', text: 'kumquat ten' });
+    assert.deepEqual(await find('kumquat'), [], 'held, not yet in the index');
+    // Event 10 was redacted (the previous test) before this flush: its redaction found nothing to remove.
+    await held.flushSearch();
+    assert.equal(held.size, 0);
+    assert.deepEqual(await find('kumquat'), [11]);
+    // The highest position handed on so far (12, in the test before) is covered again.
+    assert.equal(await flushedUpTo(h.db), 12);
+    // Nothing held: flushSearch writes nothing.
+    await held.flushSearch();
+    assert.deepEqual(await find('kumquat'), [11]);
+  });
+
   it('flushes on its own once the delay has passed', async () => {
-    const quick = new PendingPushActions(h.db, { delayMs: 10 });
+    const quick = new HeldRows(h.db, { delayMs: 10 });
     quick.add([action(12, '@c:x', { user: '@eve:x' })], 12);
     assert.equal(quick.size, 1);
     for (let i = 0; i < 200 && quick.size > 0; i++) await new Promise((r) => setTimeout(r, 10));

@@ -1,15 +1,24 @@
-// Push actions written behind (SQLite, decision 0047): the event_push_actions rows of committed
-// events, held in memory and inserted in batches, so that a send's transaction does not dirty a
-// page per recipient. Rows only, in commit order; push.store's readers add the ones held here to
-// what they read. Each flush also stores the position up to which every committed event's rows
-// are in the table (`push_actions_flushed`): after a crash, the events past it are recorded again.
+// Rows written behind (SQLite, decision 0047): the event_push_actions rows and the search index
+// rows of committed events, held in memory and inserted in batches, so that a send's transaction
+// does not dirty a page per recipient, nor start a full-text segment of its own. Rows only, in
+// commit order. push.store's readers add the push rows held here to what they read; a search
+// writes the held search rows first (`flushSearch`). Each flush also stores the position up to
+// which every committed event's rows are in their tables (`push_actions_flushed`): after a crash,
+// the events past it are recorded again.
 
 import type { Db, Tx } from './db.ts';
 import type { EventPushActionsTable } from './schema.ts';
+import { searchStore } from './search.store.ts';
 
 type Row = EventPushActionsTable;
+/** An event's searchable text (search.store's `searchableText`). */
+interface SearchRow {
+  stream_ordering: number;
+  key: string;
+  text: string;
+}
 
-export interface PendingPushActionsOptions {
+export interface HeldRowsOptions {
   /** Flush once this many rows are held (default 5,000). */
   maxRows?: number;
   /** Flush this long after the first row arrived (default 100 ms). */
@@ -18,11 +27,13 @@ export interface PendingPushActionsOptions {
   onError?: (err: unknown) => void;
 }
 
-export class PendingPushActions {
+export class HeldRows {
   /** Per user, in commit order, so in stream order (one writer per SQLite database). */
   private readonly byUser = new Map<string, Row[]>();
   private held = 0;
-  /** The highest position among the rows held. */
+  /** In commit order. */
+  private search: SearchRow[] = [];
+  /** The highest position among the push rows held. */
   private lastRow = 0;
   /** The last position whose transaction committed and handed its rows here. */
   private committedUpTo = 0;
@@ -34,7 +45,7 @@ export class PendingPushActions {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: PendingPushActionsOptions = {},
+    private readonly opts: HeldRowsOptions = {},
   ) {
     this.maxRows = opts.maxRows ?? 5_000;
     this.delayMs = opts.delayMs ?? 100;
@@ -53,6 +64,18 @@ export class PendingPushActions {
     this.schedule(this.held >= this.maxRows ? 0 : this.delayMs);
   }
 
+  /** The searchable text of a committed event. */
+  addSearch(row: SearchRow): void {
+    this.search.push(row);
+    this.committedUpTo = Math.max(this.committedUpTo, row.stream_ordering);
+    this.schedule(this.held + this.search.length >= this.maxRows ? 0 : this.delayMs);
+  }
+
+  /** Writes what is held when search rows are among it: a search reads only the table. */
+  async flushSearch(): Promise<void> {
+    if (this.search.length > 0) await this.flush();
+  }
+
   /** The held rows of one user (of one room, when given) after `after` and before `before`,
    *  newest first. */
   of(userId: string, roomId: string | undefined, after: number, before = Number.POSITIVE_INFINITY): Row[] {
@@ -67,9 +90,9 @@ export class PendingPushActions {
     return out;
   }
 
-  /** Rows held now. */
+  /** Rows held now (push and search). */
   get size(): number {
-    return this.held;
+    return this.held + this.search.length;
   }
 
   /** Writes what is held now in one transaction (after a flush already running). */
@@ -77,20 +100,31 @@ export class PendingPushActions {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.flushing) await this.flushing;
-    if (this.held === 0 && this.committedUpTo === this.flushedTo) return;
+    if (this.held === 0 && this.search.length === 0 && this.committedUpTo === this.flushedTo) return;
     // Every row up to `through` goes: a write hands all its rows at once, so none is split.
     const through = this.lastRow;
     const upTo = this.committedUpTo;
     const batch = [...this.byUser.values()].flat().filter((r) => r.stream_ordering <= through);
+    const searchTaken = this.search.length;
+    const searchBatch = this.search.slice(0, searchTaken);
     const run = this.db
       .transaction()
       .execute(async (tx) => {
         for (let i = 0; i < batch.length; i += 1_000) {
           await tx.insertInto('event_push_actions').values(batch.slice(i, i + 1_000)).onConflict((oc) => oc.doNothing()).execute();
         }
+        // An event redacted since is not indexed: its redaction found nothing to take out.
+        for (let i = 0; i < searchBatch.length; i += 1_000) {
+          const chunk = searchBatch.slice(i, i + 1_000);
+          const live = new Set(
+            (await tx.selectFrom('events').select('stream_ordering').where('stream_ordering', 'in', chunk.map((r) => r.stream_ordering)).where('redacted_by', 'is', null).execute()).map((r) => Number(r.stream_ordering)),
+          );
+          for (const r of chunk) if (live.has(r.stream_ordering)) await searchStore.insertText(tx, r.stream_ordering, r.key, r.text);
+        }
         await setFlushedUpTo(tx, upTo);
       })
       .then(() => {
+        this.search = this.search.slice(searchTaken);
         // Synchronously after the commit: a reader sees each row either here or in the table.
         for (const [user, list] of this.byUser) {
           let k = 0;
