@@ -645,6 +645,22 @@ export const migrations: Migration[] = [
         .execute();
     },
   },
+  {
+    // Fewer pages per send (decision 0047): most events relate to nothing, and their NULL entries
+    // in the relations index were a page write each; on SQLite the forward extremities become one
+    // b-tree (their primary key) instead of a rowid table and its key index.
+    version: 23,
+    name: 'relations index only of relations; forward extremities without rowid',
+    async up(db, dialect) {
+      await db.schema.dropIndex('events_relates_to').execute();
+      await db.schema.createIndex('events_relates_to').on('events').columns(['relates_to', 'stream_ordering']).where(sql.ref('relates_to'), 'is not', null).execute();
+      if (dialect !== 'sqlite') return;
+      await sql`alter table forward_extremities rename to forward_extremities_rowid`.execute(db);
+      await sql`create table forward_extremities (room_id text not null, event_id text not null, constraint forward_extremities_pk primary key (room_id, event_id)) without rowid`.execute(db);
+      await sql`insert into forward_extremities (room_id, event_id) select room_id, event_id from forward_extremities_rowid`.execute(db);
+      await sql`drop table forward_extremities_rowid`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
