@@ -25,6 +25,10 @@ class Needs extends Error {
     super(what);
   }
 }
+/** One of each, made once: a thrown Error records its stack when it is made, and these are thrown
+ *  for most events (the default rules ask for display names and the sender's power). */
+const NEEDS_NAMES = Object.freeze(new Needs('names'));
+const NEEDS_POWER = Object.freeze(new Needs('power'));
 
 /** The thread an event counts in: its root for a thread reply, 'main' otherwise. */
 export function threadOf(content: JsonObject): string {
@@ -84,11 +88,11 @@ export class PushRecorder {
       userId,
       memberCount: () => joined.length,
       displayName: () => {
-        if (!names) throw new Needs('names');
+        if (!names) throw NEEDS_NAMES;
         return names.get(userId) ?? null;
       },
       senderMayNotify: (key) => {
-        if (!power) throw new Needs('power');
+        if (!power) throw NEEDS_POWER;
         return canNotify(power, row.sender, key);
       },
     });
