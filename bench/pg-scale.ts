@@ -1,6 +1,8 @@
 // `node --import tsx bench/pg-scale.ts [--processes 1,2,4] [--quick]`
 // Issue 19 item 2's curve: send throughput against the number of `hush serve` processes sharing one
-// PostgreSQL database, next to one process on SQLite. Starts a throw-away PostgreSQL 15 cluster
+// PostgreSQL database, next to one process on SQLite; then item 3's figure, the initial /sync of a
+// user in 500 rooms on PostgreSQL against SQLite (`bench/run.ts --only initial-sync` with the two
+// servers as --target and --target2, side by side). Starts a throw-away PostgreSQL 15 cluster
 // (scripts/pg-cluster.mjs: durability off, so the figure is CPU and locking, not the disk), then per
 // row a fresh database, N servers (the compiled bin, rate limits off, --log-level warn) and
 // `bench/run.ts --only send-wake` against all N with their pids (so the table has every process's
@@ -28,9 +30,10 @@ interface Report {
   targets: { figures: Record<string, number>; generator_cpu_cores: number; load_average: [number, number]; errors: string[] }[];
 }
 
-function runBench(servers: OwnServer[]): Report {
+function runBench(servers: OwnServer[], scenario = 'send-wake', second?: OwnServer): Report {
   const before = new Set(readdirSync(RESULTS, { withFileTypes: false }).map(String));
-  const args = ['--import', 'tsx', RUN, '--only', 'send-wake', '--target', servers.map((s) => s.url).join(','), '--target-pids', servers.map((s) => s.pid).join(',')];
+  const args = ['--import', 'tsx', RUN, '--only', scenario, '--target', servers.map((s) => s.url).join(','), '--target-pids', servers.map((s) => s.pid).join(',')];
+  if (second) args.push('--target2', second.url);
   const r = spawnSync(process.execPath, [...args, ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`bench/run.ts failed (${r.status}):\n${r.stdout}`);
   const file = readdirSync(RESULTS).map(String).filter((f) => !before.has(f) && f.endsWith('.json')).sort().at(-1);
@@ -82,6 +85,27 @@ try {
     } finally {
       for (const s of servers) await s.stop();
     }
+  }
+  // Initial /sync of 500 rooms: SQLite as target A, PostgreSQL (one process) as B.
+  const name = `initial_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(cluster.url);
+  url.pathname = `/${name}`;
+  const lite = await startOwnHush();
+  const post = await startOwnHush({ database: url.toString() }).catch(async (e: unknown) => {
+    await lite.stop();
+    throw e;
+  });
+  try {
+    const r = runBench([lite], 'initial-sync', post);
+    const [a, b] = [r.targets[0]!.figures['initial_sync_500_rooms_p50_ms']!, r.targets[1]!.figures['initial_sync_500_rooms_p50_ms']!];
+    console.log(JSON.stringify({ setup: 'initial /sync of 500 rooms, p50 ms', sqlite: a, postgresql: b, ratio: Math.round((b / a) * 100) / 100, load1: r.targets[1]!.load_average }));
+  } finally {
+    await lite.stop();
+    await post.stop();
   }
 } finally {
   cluster.stop();

@@ -48,19 +48,25 @@ function keyName(k: string): string {
 function idMap(v: unknown, field: string, valid: (k: string) => boolean, what: string): Set<string> {
   if (!isPlainObject(v)) throw badJson(`${field} must be an object whose keys are ${what}s`);
   const out = new Set<string>();
-  for (const [k, meta] of Object.entries(v)) {
+  // A list may hold 10,000 entries or more: no array per entry, and an error's text is made only
+  // when there is an error.
+  const map = v as Record<string, unknown>;
+  for (const k in map) {
+    const meta = map[k];
     if (!valid(k)) throw badJson(`${field} key ${keyName(k)} is not a valid ${what}`);
     if (!isPlainObject(meta)) throw badJson(`${field}[${k}] must be an object`);
-    ignoreMetadata(meta, `${field}[${k}]`);
+    const problem = ignoreMetadataProblem(meta);
+    if (problem !== undefined) throw badJson(`${field}[${k}].${problem}`);
     out.add(k);
   }
   return out;
 }
 
-/** MSC3840 IgnoreMetadata: optional integer `ts`, optional string `reason`. */
-function ignoreMetadata(meta: Record<string, unknown>, where: string): void {
-  if (meta['ts'] !== undefined && !Number.isSafeInteger(meta['ts'])) throw badJson(`${where}.ts must be an integer timestamp`);
-  if (meta['reason'] !== undefined && typeof meta['reason'] !== 'string') throw badJson(`${where}.reason must be a string`);
+/** MSC3840 IgnoreMetadata: optional integer `ts`, optional string `reason`; what is wrong, if anything. */
+function ignoreMetadataProblem(meta: Record<string, unknown>): string | undefined {
+  if (meta['ts'] !== undefined && !Number.isSafeInteger(meta['ts'])) return 'ts must be an integer timestamp';
+  if (meta['reason'] !== undefined && typeof meta['reason'] !== 'string') return 'reason must be a string';
+  return undefined;
 }
 
 /** MSC3840 fields come as string arrays (first draft) or as maps to IgnoreMetadata (current). */
