@@ -33,6 +33,17 @@ export const eventsStore = {
   },
 
   /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
+  /** Of these positions, those of events that exist and are not redacted (in statements of 1,000). */
+  async unredactedAmong(tx: Tx, orderings: readonly number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    const unique = [...new Set(orderings)];
+    for (let i = 0; i < unique.length; i += 1_000) {
+      const rows = await tx.selectFrom('events').select('stream_ordering').where('stream_ordering', 'in', unique.slice(i, i + 1_000)).where('redacted_by', 'is', null).execute();
+      for (const r of rows) out.add(Number(r.stream_ordering));
+    }
+    return out;
+  },
+
   /** Timeline events of every room after `after`, oldest first. */
   async after(tx: Tx, after: number, limit: number): Promise<EventRow[]> {
     return tx.selectFrom('events').selectAll().where('stream_ordering', '>', after).orderBy('stream_ordering', 'asc').limit(limit).execute();

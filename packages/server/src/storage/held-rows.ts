@@ -9,6 +9,7 @@
 import type { Db, Tx } from './db.ts';
 import type { EventPushActionsTable } from './schema.ts';
 import { searchStore } from './search.store.ts';
+import { eventsStore } from './events.store.ts';
 
 type Row = EventPushActionsTable;
 /** An event's searchable text (search.store's `searchableText`). */
@@ -114,13 +115,8 @@ export class HeldRows {
           await tx.insertInto('event_push_actions').values(batch.slice(i, i + 1_000)).onConflict((oc) => oc.doNothing()).execute();
         }
         // An event redacted since is not indexed: its redaction found nothing to take out.
-        for (let i = 0; i < searchBatch.length; i += 1_000) {
-          const chunk = searchBatch.slice(i, i + 1_000);
-          const live = new Set(
-            (await tx.selectFrom('events').select('stream_ordering').where('stream_ordering', 'in', chunk.map((r) => r.stream_ordering)).where('redacted_by', 'is', null).execute()).map((r) => Number(r.stream_ordering)),
-          );
-          for (const r of chunk) if (live.has(r.stream_ordering)) await searchStore.insertText(tx, r.stream_ordering, r.key, r.text);
-        }
+        const live = searchBatch.length > 0 ? await eventsStore.unredactedAmong(tx, searchBatch.map((r) => r.stream_ordering)) : new Set<number>();
+        for (const r of searchBatch) if (live.has(r.stream_ordering)) await searchStore.insertText(tx, r.stream_ordering, r.key, r.text);
         await setFlushedUpTo(tx, upTo);
       })
       .then(() => {

@@ -7,6 +7,7 @@ import type { Tx } from './db.ts';
 import type { EventPushActionsTable, PushersTable, PushQueueTable } from './schema.ts';
 import { prepared } from './prepared.ts';
 import type { HeldRows } from './held-rows.ts';
+import { eventsStore } from './events.store.ts';
 
 const rulesOrderingsStatement = prepared((tx, a: { userIds: readonly string[] }) =>
   tx.selectFrom('account_data').select(['user_id', 'stream_ordering']).where('user_id', 'in', a.userIds).where('room_id', '=', '').where('type', '=', 'm.push_rules'),
@@ -21,19 +22,24 @@ const httpPushersStatement = prepared((tx, a: { userIds: readonly string[] }) =>
 
 export type PushActionRow = EventPushActionsTable;
 
+export type PusherRow = PushersTable;
+export type PushQueueRow = PushQueueTable;
+type SenderCount = { sender: string; n: number; highlights: number };
+
 /** Of rows held in memory (newer than every row in the table), those whose event is unredacted. */
 async function unredacted(tx: Tx, rows: PushActionRow[]): Promise<PushActionRow[]> {
   if (rows.length === 0) return rows;
-  const orderings = [...new Set(rows.map((r) => r.stream_ordering))];
-  const redacted = new Set<number>();
-  for (let i = 0; i < orderings.length; i += 1_000) {
-    const found = await tx.selectFrom('events').select('stream_ordering').where('stream_ordering', 'in', orderings.slice(i, i + 1_000)).where('redacted_by', 'is not', null).execute();
-    for (const r of found) redacted.add(Number(r.stream_ordering));
-  }
-  return redacted.size === 0 ? rows : rows.filter((r) => !redacted.has(r.stream_ordering));
+  const live = await eventsStore.unredactedAmong(tx, rows.map((r) => r.stream_ordering));
+  return rows.filter((r) => live.has(r.stream_ordering));
 }
-export type PusherRow = PushersTable;
-export type PushQueueRow = PushQueueTable;
+
+function tally(counts: Map<string, SenderCount>, sender: string, n: number, highlights: number): void {
+  const c = counts.get(sender);
+  if (c) {
+    c.n += n;
+    c.highlights += highlights;
+  } else counts.set(sender, { sender, n, highlights });
+}
 
 export const pushStore = {
   // ---- rules (stored as the m.push_rules account data) ----
@@ -55,16 +61,11 @@ export const pushStore = {
 
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
    *  most), unredacted; `thread` keeps one thread ('main' for the main timeline) or all. */
-  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, pending?: HeldRows): Promise<{ sender: string; n: number; highlights: number }[]> {
+  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, heldRows?: HeldRows): Promise<SenderCount[]> {
     // The rows still held in memory are the newest: they come first, the table fills the cap.
-    const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
-    const counts = new Map<string, { sender: string; n: number; highlights: number }>();
-    for (const r of held) {
-      const c = counts.get(r.sender) ?? { sender: r.sender, n: 0, highlights: 0 };
-      c.n++;
-      c.highlights += r.highlight;
-      counts.set(r.sender, c);
-    }
+    const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
+    const counts = new Map<string, SenderCount>();
+    for (const r of held) tally(counts, r.sender, 1, r.highlight);
     if (held.length >= cap) return [...counts.values()];
     const rows = await tx
       .selectFrom((eb) => {
@@ -83,23 +84,17 @@ export const pushStore = {
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('recent.highlight').as('h')])
       .groupBy('recent.sender')
       .execute();
-    if (held.length === 0) return rows.map((r) => ({ sender: r.sender, n: Number(r.n), highlights: Number(r.h ?? 0) }));
-    for (const r of rows) {
-      const c = counts.get(r.sender) ?? { sender: r.sender, n: 0, highlights: 0 };
-      c.n += Number(r.n);
-      c.highlights += Number(r.h ?? 0);
-      counts.set(r.sender, c);
-    }
+    for (const r of rows) tally(counts, r.sender, Number(r.n), Number(r.h ?? 0));
     return [...counts.values()];
   },
 
   /** `countBySender` of many rooms, each after its own position (an initial /sync), by room: on
    *  PostgreSQL one query per 500 rooms (a lateral join, each room's newest `cap` by the same
    *  filter; nothing is held in memory there); on SQLite, in-process, the per-room query itself. */
-  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, pending?: HeldRows): Promise<Map<string, { sender: string; n: number; highlights: number }[]>> {
-    const out = new Map<string, { sender: string; n: number; highlights: number }[]>(points.map((p) => [p.roomId, []]));
+  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, heldRows?: HeldRows): Promise<Map<string, SenderCount[]>> {
+    const out = new Map<string, SenderCount[]>(points.map((p) => [p.roomId, []]));
     if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
-      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread, pending));
+      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread, heldRows));
       return out;
     }
     const inThread = thread === undefined ? sql`` : sql`and a.thread_id = ${thread}`;
@@ -120,8 +115,8 @@ export const pushStore = {
   },
 
   /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */
-  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, pending?: HeldRows): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
-    const held = pending ? (await unredacted(tx, pending.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
+  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, heldRows?: HeldRows): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+    const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
     const out = held.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: r.stream_ordering, highlight: r.highlight === 1 }));
     if (held.length >= cap) return out;
     const rows = await tx
@@ -141,8 +136,8 @@ export const pushStore = {
   },
 
   /** A user's actions before `before`, newest first (GET /notifications). */
-  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, pending?: HeldRows): Promise<PushActionRow[]> {
-    const held = (pending?.of(userId, undefined, Number.NEGATIVE_INFINITY, before) ?? []).filter((r) => !onlyHighlight || r.highlight === 1).slice(0, limit);
+  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, heldRows?: HeldRows): Promise<PushActionRow[]> {
+    const held = (heldRows?.of(userId, undefined, Number.NEGATIVE_INFINITY, before) ?? []).filter((r) => !onlyHighlight || r.highlight === 1).slice(0, limit);
     if (held.length >= limit) return held;
     let q = tx.selectFrom('event_push_actions').selectAll().where('user_id', '=', userId).where('stream_ordering', '<', before);
     if (onlyHighlight) q = q.where('highlight', '=', 1);
@@ -151,10 +146,10 @@ export const pushStore = {
   },
 
   /** Rooms where the user has any action after `after` (the candidates for a badge count). */
-  async roomsWithActions(tx: Tx, userId: string, after: number, pending?: HeldRows): Promise<string[]> {
+  async roomsWithActions(tx: Tx, userId: string, after: number, heldRows?: HeldRows): Promise<string[]> {
     const rows = await tx.selectFrom('event_push_actions').select('room_id').distinct().where('user_id', '=', userId).where('stream_ordering', '>', after).execute();
     const rooms = new Set(rows.map((r) => r.room_id));
-    for (const r of pending?.of(userId, undefined, after) ?? []) rooms.add(r.room_id);
+    for (const r of heldRows?.of(userId, undefined, after) ?? []) rooms.add(r.room_id);
     return [...rooms];
   },
 
