@@ -105,17 +105,19 @@ export class HeldRows {
     // Every row up to `through` goes: a write hands all its rows at once, so none is split.
     const through = this.lastRow;
     const upTo = this.committedUpTo;
-    const batch = [...this.byUser.values()].flat().filter((r) => r.stream_ordering <= through);
+    const taken = [...this.byUser.values()].flat().filter((r) => r.stream_ordering <= through);
     const searchTaken = this.search.length;
     const searchBatch = this.search.slice(0, searchTaken);
     const run = this.db
       .transaction()
       .execute(async (tx) => {
+        // An event redacted since is not written: its redaction found nothing of it to take out.
+        const orderings = [...taken.map((r) => r.stream_ordering), ...searchBatch.map((r) => r.stream_ordering)];
+        const live = orderings.length > 0 ? await eventsStore.unredactedAmong(tx, orderings) : new Set<number>();
+        const batch = taken.filter((r) => live.has(r.stream_ordering));
         for (let i = 0; i < batch.length; i += 1_000) {
           await tx.insertInto('event_push_actions').values(batch.slice(i, i + 1_000)).onConflict((oc) => oc.doNothing()).execute();
         }
-        // An event redacted since is not indexed: its redaction found nothing to take out.
-        const live = searchBatch.length > 0 ? await eventsStore.unredactedAmong(tx, searchBatch.map((r) => r.stream_ordering)) : new Set<number>();
         for (const r of searchBatch) if (live.has(r.stream_ordering)) await searchStore.insertText(tx, r.stream_ordering, r.key, r.text);
         await setFlushedUpTo(tx, upTo);
       })

@@ -661,6 +661,15 @@ export const migrations: Migration[] = [
       await sql`drop table forward_extremities_rowid`.execute(db);
     },
   },
+  {
+    // A redaction deletes its target's push actions (storage/redactions.ts), so unread counts
+    // read event_push_actions alone: the rows of events redacted before this change go too.
+    version: 24,
+    name: 'push actions of redacted events removed',
+    async up(db) {
+      await sql`delete from event_push_actions where stream_ordering in (select stream_ordering from events where redacted_by is not null)`.execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

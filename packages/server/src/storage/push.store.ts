@@ -18,6 +18,30 @@ const insertActionsStatement = prepared((tx, a: { rows: readonly PushActionRow[]
     .values([...a.rows])
     .onConflict((oc) => oc.doNothing()),
 );
+/** countBySender's rows from the table: the newest `cap` after `after` (a redacted event's rows are
+ *  deleted with its redaction: `removeActionsOf`), grouped by sender. */
+const countBySenderStatement = prepared((tx, a: { userId: string; roomId: string; after: number; cap: number; thread?: string | undefined }) =>
+  tx
+    .selectFrom((eb) => {
+      let q = eb.selectFrom('event_push_actions').select(['sender', 'highlight']).where('user_id', '=', a.userId).where('room_id', '=', a.roomId).where('stream_ordering', '>', a.after);
+      if (a.thread !== undefined) q = q.where('thread_id', '=', a.thread);
+      return q.orderBy('stream_ordering', 'desc').limit(a.cap).as('recent');
+    })
+    .select(['recent.sender'])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('recent.highlight').as('h')])
+    .groupBy('recent.sender'),
+);
+const threadActionsStatement = prepared((tx, a: { userId: string; roomId: string; after: number; cap: number }) =>
+  tx
+    .selectFrom('event_push_actions')
+    .select(['thread_id', 'sender', 'stream_ordering', 'highlight'])
+    .where('user_id', '=', a.userId)
+    .where('room_id', '=', a.roomId)
+    .where('stream_ordering', '>', a.after)
+    .where('thread_id', '!=', 'main')
+    .orderBy('stream_ordering', 'desc')
+    .limit(a.cap),
+);
 const httpPushersStatement = prepared((tx, a: { userIds: readonly string[] }) => tx.selectFrom('pushers').selectAll().where('user_id', 'in', a.userIds).where('kind', '=', 'http'));
 
 export type PushActionRow = EventPushActionsTable;
@@ -59,31 +83,22 @@ export const pushStore = {
     for (let i = 0; i < rows.length; i += 1_000) await insertActionsStatement(tx, { rows: rows.slice(i, i + 1_000) });
   },
 
+  /** A redacted event notifies nobody any more: its rows go (held ones are left out when read, and
+   *  not written by a flush after the redaction). */
+  async removeActionsOf(tx: Tx, ordering: number): Promise<void> {
+    await tx.deleteFrom('event_push_actions').where('stream_ordering', '=', ordering).execute();
+  },
+
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
-   *  most), unredacted; `thread` keeps one thread ('main' for the main timeline) or all. */
+   *  most), unredacted (a redaction deletes its target's rows; held rows are checked); `thread`
+   *  keeps one thread ('main' for the main timeline) or all. */
   async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, heldRows?: HeldRows): Promise<SenderCount[]> {
     // The rows still held in memory are the newest: they come first, the table fills the cap.
     const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
     const counts = new Map<string, SenderCount>();
     for (const r of held) tally(counts, r.sender, 1, r.highlight);
     if (held.length >= cap) return [...counts.values()];
-    const rows = await tx
-      .selectFrom((eb) => {
-        let q = eb
-          .selectFrom('event_push_actions as a')
-          .innerJoin('events as e', 'e.stream_ordering', 'a.stream_ordering')
-          .select(['a.sender', 'a.highlight'])
-          .where('a.user_id', '=', userId)
-          .where('a.room_id', '=', roomId)
-          .where('a.stream_ordering', '>', after)
-          .where('e.redacted_by', 'is', null);
-        if (thread !== undefined) q = q.where('a.thread_id', '=', thread);
-        return q.orderBy('a.stream_ordering', 'desc').limit(cap - held.length).as('recent');
-      })
-      .select(['recent.sender'])
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('recent.highlight').as('h')])
-      .groupBy('recent.sender')
-      .execute();
+    const { rows } = await countBySenderStatement(tx, { userId, roomId, after, cap: cap - held.length, thread });
     for (const r of rows) tally(counts, r.sender, Number(r.n), Number(r.h ?? 0));
     return [...counts.values()];
   },
@@ -104,8 +119,8 @@ export const pushStore = {
         select r.id as room_id, x.sender, count(*) as n, sum(x.highlight) as h
         from unnest(${chunk.map((p) => p.roomId)}::text[], ${chunk.map((p) => p.after)}::bigint[]) as r(id, after)
         cross join lateral (
-          select a.sender, a.highlight from event_push_actions a join events e on e.stream_ordering = a.stream_ordering
-          where a.user_id = ${userId} and a.room_id = r.id and a.stream_ordering > r.after and e.redacted_by is null ${inThread}
+          select a.sender, a.highlight from event_push_actions a
+          where a.user_id = ${userId} and a.room_id = r.id and a.stream_ordering > r.after ${inThread}
           order by a.stream_ordering desc limit ${cap}
         ) as x
         group by r.id, x.sender`.execute(tx);
@@ -119,18 +134,7 @@ export const pushStore = {
     const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
     const out = held.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: r.stream_ordering, highlight: r.highlight === 1 }));
     if (held.length >= cap) return out;
-    const rows = await tx
-      .selectFrom('event_push_actions as a')
-      .innerJoin('events as e', 'e.stream_ordering', 'a.stream_ordering')
-      .select(['a.thread_id', 'a.sender', 'a.stream_ordering', 'a.highlight'])
-      .where('a.user_id', '=', userId)
-      .where('a.room_id', '=', roomId)
-      .where('a.stream_ordering', '>', after)
-      .where('a.thread_id', '!=', 'main')
-      .where('e.redacted_by', 'is', null)
-      .orderBy('a.stream_ordering', 'desc')
-      .limit(cap - held.length)
-      .execute();
+    const { rows } = await threadActionsStatement(tx, { userId, roomId, after, cap: cap - held.length });
     for (const r of rows) out.push({ thread: r.thread_id, sender: r.sender, ordering: Number(r.stream_ordering), highlight: Number(r.highlight) === 1 });
     return out;
   },

@@ -173,6 +173,30 @@ describe('sync', () => {
     assert.equal(s.rooms.join[roomId].unread_notifications.notification_count, 1);
   });
 
+  test('a redacted message stops counting as unread and leaves /notifications, held in memory or written', async () => {
+    const roomId = await r.createRoom(alice, { preset: 'public_chat' });
+    await r.join(bob, roomId);
+    const count = async () => (await r.sync(alice)).rooms.join[roomId].unread_notifications.notification_count as number;
+    const listed = async () => ((await t.req('GET', `${V3}/notifications`, { token: alice.token })).json.notifications as { event: { event_id: string } }[]).map((n) => n.event.event_id);
+    const redact = (id: string, txn: string) => t.req('PUT', `${V3}/rooms/${enc(roomId)}/redact/${enc(id)}/${txn}`, { token: bob.token, body: {} });
+    const held = t.services.caches.heldRows;
+    // Written: the push actions are flushed to the table before the redaction.
+    const one = await r.send(bob, roomId, 'one');
+    await held?.flush();
+    const two = await r.send(bob, roomId, 'two');
+    assert.equal(await count(), 2);
+    assert.equal((await redact(one, 'r1')).status, 200);
+    assert.equal(await count(), 1);
+    assert.ok(!(await listed()).includes(one));
+    // Held: the redaction commits while the target's rows are still in memory; the flush after it
+    // does not write them.
+    assert.equal((await redact(two, 'r2')).status, 200);
+    assert.equal(await count(), 0);
+    await held?.flush();
+    assert.equal(await count(), 0);
+    assert.deepEqual((await listed()).filter((id) => id === one || id === two), []);
+  });
+
   test('sync tokens survive a restart of the services on the same database', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');

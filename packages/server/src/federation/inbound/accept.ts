@@ -16,6 +16,7 @@ import { eventStateStore, type StateDelta } from '../../storage/event-state.stor
 import { federationInboundStore } from '../../storage/federation-inbound.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { searchStore } from '../../storage/search.store.ts';
+import { markRedacted } from '../../storage/redactions.ts';
 import { ABSENT, stateStore, type StateRef } from '../../storage/state.store.ts';
 import { streamStore } from '../../storage/stream.store.ts';
 import { checkContentHash, redactEvent, verifyEventSignature } from '../../services/events/crypto.ts';
@@ -631,8 +632,7 @@ async function applyRedactionTo(tx: Tx, roomId: string, pdu: Pdu, eventId: strin
     const levels = powerLevelsFrom(pl ? parsePdu(pl).content : undefined, create ? parsePdu(create) : undefined);
     if (!canRedactOthers(levels, pdu.sender)) return;
   }
-  await eventsStore.setRedactedBy(tx, target, eventId);
-  await searchStore.remove(tx, row.stream_ordering);
+  await markRedacted(tx, row, eventId);
 }
 
 function refsToMap(refs: readonly StateRef[]): Map<string, string> {

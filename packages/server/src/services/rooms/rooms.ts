@@ -23,7 +23,7 @@ import { accountsStore } from '../../storage/accounts.store.ts';
 import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { roomsStore } from '../../storage/rooms.store.ts';
 import { stateStore } from '../../storage/state.store.ts';
-import { searchStore } from '../../storage/search.store.ts';
+import { markRedacted } from '../../storage/redactions.ts';
 import type { Requester } from '../requester.ts';
 import { parsePdu } from '../events/format.ts';
 import { powerLevelsFrom, userLevel } from './power-levels.ts';
@@ -397,8 +397,7 @@ export class RoomService {
       }
       const content: JsonObject = { ...extra, redacts: eventId };
       const row = await rt.persist({ type: 'm.room.redaction', sender: r.userId, content, txn: { deviceId: r.deviceId, txnId } });
-      await eventsStore.setRedactedBy(rt.tx, eventId, row.event_id);
-      await searchStore.remove(rt.tx, target.stream_ordering);
+      await markRedacted(rt.tx, target, row.event_id);
       return row.event_id;
     });
   }
