@@ -68,34 +68,34 @@ try {
 }
 
 const cluster = (await startCluster()) as { url: string; stop(): void };
-try {
-  for (const n of PROCESSES) {
-    const name = `scale_${n}_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: cluster.url });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(cluster.url);
-    url.pathname = `/${name}`;
-    // One at a time: the first one migrates the fresh database.
-    const servers: OwnServer[] = [];
-    try {
-      for (let i = 0; i < n; i++) servers.push(await startOwnHush({ database: url.toString() }));
-      row('postgresql', n, runBench(servers));
-    } finally {
-      for (const s of servers) await s.stop();
-    }
-  }
-  // Initial /sync of 500 rooms: SQLite as target A, PostgreSQL (one process) as B.
-  const name = `initial_${Date.now().toString(36)}`;
+
+/** A fresh database on the cluster, as a URL for `hush serve --database`. */
+async function freshDatabase(name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(cluster.url);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+try {
+  for (const n of PROCESSES) {
+    const database = await freshDatabase(`scale_${n}_${Date.now().toString(36)}`);
+    // One at a time: the first one migrates the fresh database.
+    const servers: OwnServer[] = [];
+    try {
+      for (let i = 0; i < n; i++) servers.push(await startOwnHush({ database }));
+      row('postgresql', n, runBench(servers));
+    } finally {
+      for (const s of servers) await s.stop();
+    }
+  }
+  // Initial /sync of 500 rooms: SQLite as target A, PostgreSQL (one process) as B.
+  const database = await freshDatabase(`initial_${Date.now().toString(36)}`);
   const lite = await startOwnHush();
-  const post = await startOwnHush({ database: url.toString() }).catch(async (e: unknown) => {
+  const post = await startOwnHush({ database }).catch(async (e: unknown) => {
     await lite.stop();
     throw e;
   });

@@ -5,24 +5,11 @@
 // owns it (SQLite's dbstat). In WAL mode a commit writes every page it dirtied, 4 KiB each, so
 // this is most of what the commit costs.
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { createTestApp, type Session } from '../packages/server/test/helpers.ts';
+import { inProcessRoom } from './support/in-process-room.ts';
 const MEMBERS = Number(process.env.M ?? 10);
-const dir = mkdtempSync(join(tmpdir(), 'hush-send-pages-'));
-const db = join(dir, 'hush.db');
-const t = await createTestApp({ database: db });
-const inject = async (method: 'GET' | 'PUT' | 'POST', url: string, token: string | undefined, body?: unknown) => {
-  const res = await t.app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-  return JSON.parse(res.body) as Record<string, unknown>;
-};
-const users: Session[] = [];
-for (let i = 0; i < MEMBERS; i++) users.push(await t.register(`u${i}`));
-const roomId = (await inject('POST', '/_matrix/client/v3/createRoom', users[0]!.token, { preset: 'public_chat' }))['room_id'] as string;
-for (const u of users.slice(1)) await inject('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, u.token, {});
+const { database: db, users, roomId, inject, close } = await inProcessRoom(MEMBERS, 'hush-send-pages');
 let k = 0;
 const send = async (n: number) => { for (let i = 0; i < n; i++, k++) await inject('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${k}`, users[k % MEMBERS]!.token, { msgtype: 'm.text', body: `message ${k}` }); };
 await send(500);
@@ -43,5 +30,4 @@ const byName = new Map<string, number>();
 for (const [pg, n] of pages) { const nm = owner.get(pg) ?? `?${pg}`; byName.set(nm, (byName.get(nm) ?? 0) + n); }
 for (const [nm, n] of [...byName].sort((a, b) => b[1] - a[1])) console.log((n / N).toFixed(2).padStart(6), nm);
 side.close();
-await t.close();
-rmSync(dir, { recursive: true, force: true });
+await close();

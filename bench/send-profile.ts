@@ -5,14 +5,11 @@
 // statements per send (counted at better-sqlite3's statement methods, `begin`/`commit` included)
 // and the transactions per send; with --profile, a CPU profile of the measured sends only.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { Session as Inspector } from 'node:inspector/promises';
 import SqliteDatabase from 'better-sqlite3';
-import { createTestApp, type Session } from '../packages/server/test/helpers.ts';
+import { inProcessRoom } from './support/in-process-room.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,19 +43,8 @@ for (const m of ['run', 'all', 'get', 'iterate'] as const) {
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'hush-send-profile-'));
-const t = await createTestApp({ database: join(dir, 'hush.db') });
+const { users, roomId, inject, close } = await inProcessRoom(MEMBERS, 'hush-send-profile');
 try {
-  const inject = async (method: 'GET' | 'PUT' | 'POST', url: string, token: string | undefined, body?: unknown) => {
-    const res = await t.app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-    return JSON.parse(res.body) as Record<string, unknown>;
-  };
-  const users: Session[] = [];
-  for (let i = 0; i < MEMBERS; i++) users.push(await t.register(`u${i}`));
-  const owner = users[0]!;
-  const roomId = (await inject('POST', '/_matrix/client/v3/createRoom', owner.token, { preset: 'public_chat' }))['room_id'] as string;
-  for (const u of users.slice(1)) await inject('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, u.token, {});
   let phase = 0;
   const path = (n: number) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/p${phase}.${n}`;
   let n = 0;
@@ -106,6 +92,5 @@ try {
     console.log(`${per(s.n).toFixed(2).padStart(6)}× ${(Number(s.ns) / 1000 / SENDS).toFixed(1).padStart(7)} µs  ${text.replace(/\s+/g, ' ').slice(0, 150)}`);
   }
 } finally {
-  await t.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
