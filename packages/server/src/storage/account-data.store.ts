@@ -1,6 +1,16 @@
 // Account data, global (room_id '') and per room, with the stream position of its last change.
 
 import type { Tx } from './db.ts';
+import { prepared } from './prepared.ts';
+
+const newestOrderingStatement = prepared((tx, a: { userId: string; roomId: string; types: readonly string[] }) =>
+  tx
+    .selectFrom('account_data')
+    .select((eb) => eb.fn.max('stream_ordering').as('pos'))
+    .where('user_id', '=', a.userId)
+    .where('room_id', '=', a.roomId)
+    .where('type', 'in', a.types),
+);
 
 export interface AccountDataRow {
   roomId: string;
@@ -32,14 +42,8 @@ export const accountDataStore = {
 
   /** The newest stream position among these types (0 when none is set). */
   async newestOrdering(tx: Tx, userId: string, roomId: string, types: readonly string[]): Promise<number> {
-    const row = await tx
-      .selectFrom('account_data')
-      .select((eb) => eb.fn.max('stream_ordering').as('pos'))
-      .where('user_id', '=', userId)
-      .where('room_id', '=', roomId)
-      .where('type', 'in', types)
-      .executeTakeFirst();
-    return Number(row?.pos ?? 0);
+    const { rows } = await newestOrderingStatement(tx, { userId, roomId, types });
+    return Number(rows[0]?.pos ?? 0);
   },
 
   async getMany(tx: Tx, userId: string, roomId: string, types: readonly string[]): Promise<{ type: string; content: string }[]> {

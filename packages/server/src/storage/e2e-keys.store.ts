@@ -4,7 +4,17 @@
 
 import { sql } from 'kysely';
 import type { Tx } from './db.ts';
+import { prepared } from './prepared.ts';
 import type { E2eCrossSigningKeysTable, E2eSignaturesTable, RemoteE2eKeysTable } from './schema.ts';
+
+const oneTimeKeyCountsStatement = prepared((tx, a: { userId: string; deviceId: string }) =>
+  tx
+    .selectFrom('e2e_one_time_keys')
+    .select(['algorithm', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('user_id', '=', a.userId)
+    .where('device_id', '=', a.deviceId)
+    .groupBy('algorithm'),
+);
 
 export interface OneTimeKeyRow {
   algorithm: string;
@@ -81,13 +91,7 @@ export const e2eKeysStore = {
 
   /** Unclaimed one-time keys of a device, per algorithm. */
   async oneTimeKeyCounts(tx: Tx, userId: string, deviceId: string): Promise<Record<string, number>> {
-    const rows = await tx
-      .selectFrom('e2e_one_time_keys')
-      .select(['algorithm', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
-      .groupBy('algorithm')
-      .execute();
+    const { rows } = await oneTimeKeyCountsStatement(tx, { userId, deviceId });
     return Object.fromEntries(rows.map((r) => [r.algorithm, Number(r.n)]));
   },
 

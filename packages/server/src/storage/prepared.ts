@@ -41,13 +41,18 @@ function mark(value: unknown, path: (string | number)[], paths: Path[]): { marke
   return { marked: `${MARK}${paths.length - 1}`, shape: '.' };
 }
 
-/** The shape only (no markers), computed on every call to find the plan. */
+/** The shape only (no markers), computed on every call to find the plan: kept cheap (no array
+ *  or JSON per call); keys are our own identifiers, so a control character separates them. */
 function shapeOf(value: unknown): string {
   if (value === undefined) return 'u';
-  if (Array.isArray(value)) return `[${value.map(shapeOf).join(',')}]`;
+  if (Array.isArray(value)) {
+    let s = '[';
+    for (const v of value) s += `${shapeOf(v)},`;
+    return `${s}]`;
+  }
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
     let s = '{';
-    for (const k in value) s += `${JSON.stringify(k)}:${shapeOf((value as Record<string, unknown>)[k])},`;
+    for (const k in value) s += `${k}\u0001${shapeOf((value as Record<string, unknown>)[k])},`;
     return `${s}}`;
   }
   return '.';

@@ -4,6 +4,31 @@
 import { sql } from 'kysely';
 import type { Tx } from './db.ts';
 import type { PresenceTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const changedForViewerStatement = prepared((tx, a: { viewer: string; after: number; upTo: number }) =>
+  tx
+    .selectFrom('presence as p')
+    .selectAll('p')
+    .where('p.stream_ordering', '>', a.after)
+    .where('p.stream_ordering', '<=', a.upTo)
+    .where((eb) =>
+      eb.or([
+        eb('p.user_id', '=', a.viewer),
+        eb.exists(
+          eb
+            .selectFrom('memberships as theirs')
+            .innerJoin('memberships as mine', 'mine.room_id', 'theirs.room_id')
+            .select(sql`1`.as('one'))
+            .whereRef('theirs.user_id', '=', 'p.user_id')
+            .where('theirs.membership', '=', 'join')
+            .where('mine.user_id', '=', a.viewer)
+            .where('mine.membership', '=', 'join'),
+        ),
+      ]),
+    )
+    .orderBy('p.stream_ordering'),
+);
 
 export type PresenceRow = PresenceTable;
 
@@ -25,28 +50,7 @@ export const presenceStore = {
   /** Changes after `after` up to `upTo` of users who share a joined room with `viewer` (the viewer
    *  included), oldest first. */
   async changedForViewer(tx: Tx, viewer: string, after: number, upTo: number): Promise<PresenceRow[]> {
-    const rows = await tx
-      .selectFrom('presence as p')
-      .selectAll('p')
-      .where('p.stream_ordering', '>', after)
-      .where('p.stream_ordering', '<=', upTo)
-      .where((eb) =>
-        eb.or([
-          eb('p.user_id', '=', viewer),
-          eb.exists(
-            eb
-              .selectFrom('memberships as theirs')
-              .innerJoin('memberships as mine', 'mine.room_id', 'theirs.room_id')
-              .select(sql`1`.as('one'))
-              .whereRef('theirs.user_id', '=', 'p.user_id')
-              .where('theirs.membership', '=', 'join')
-              .where('mine.user_id', '=', viewer)
-              .where('mine.membership', '=', 'join'),
-          ),
-        ]),
-      )
-      .orderBy('p.stream_ordering')
-      .execute();
+    const { rows } = await changedForViewerStatement(tx, { viewer, after, upTo });
     return rows.map((r) => ({ ...r, last_active_ts: Number(r.last_active_ts), stream_ordering: Number(r.stream_ordering) }));
   },
 };

@@ -2,6 +2,11 @@
 
 import type { Tx } from './db.ts';
 import type { ReceiptsTable } from './schema.ts';
+import { prepared } from './prepared.ts';
+
+const ofUserAllThreadsStatement = prepared((tx, a: { roomId: string; userId: string; receiptType: string }) =>
+  tx.selectFrom('receipts').selectAll().where('room_id', '=', a.roomId).where('user_id', '=', a.userId).where('receipt_type', '=', a.receiptType),
+);
 
 export type ReceiptRow = ReceiptsTable;
 
@@ -45,7 +50,7 @@ export const receiptsStore = {
 
   /** The user's receipts of one type in a room, for every thread (`''`: unthreaded, `main`, roots). */
   async ofUserAllThreads(tx: Tx, roomId: string, userId: string, receiptType: string): Promise<ReceiptRow[]> {
-    return tx.selectFrom('receipts').selectAll().where('room_id', '=', roomId).where('user_id', '=', userId).where('receipt_type', '=', receiptType).execute();
+    return (await ofUserAllThreadsStatement(tx, { roomId, userId, receiptType })).rows;
   },
 
   /** The user's receipts of one type in many rooms at once (an initial /sync), 500 rooms a query. */

@@ -9,6 +9,16 @@ import type { Tx } from './db.ts';
 import type { MembershipsTable } from './schema.ts';
 import { prepared } from './prepared.ts';
 
+const visibilityHistoryStatement = prepared((tx, a: { roomId: string; userId: string }) =>
+  tx
+    .selectFrom('state_events')
+    .select(['type', 'state_key', 'stream_ordering', 'value'])
+    .where('room_id', '=', a.roomId)
+    .where((eb) => eb.or([eb.and([eb('type', '=', 'm.room.member'), eb('state_key', '=', a.userId)]), eb('type', '=', 'm.room.history_visibility')]))
+    .orderBy('stream_ordering'),
+);
+const membershipsOfUserStatement = prepared((tx, a: { userId: string }) => tx.selectFrom('memberships').selectAll().where('user_id', '=', a.userId).where('forgotten', '=', 0));
+
 const stateEventIdStatement = prepared((tx, a: { roomId: string; type: string; stateKey: string }) =>
   tx.selectFrom('room_state').select('event_id').where('room_id', '=', a.roomId).where('type', '=', a.type).where('state_key', '=', a.stateKey),
 );
@@ -167,15 +177,7 @@ export const stateStore = {
 
   /** A viewer's membership changes and the room's history-visibility changes, in order. */
   async visibilityHistory(tx: Tx, roomId: string, userId: string): Promise<StateHistoryRow[]> {
-    const rows = await tx
-      .selectFrom('state_events')
-      .select(['type', 'state_key', 'stream_ordering', 'value'])
-      .where('room_id', '=', roomId)
-      .where((eb) =>
-        eb.or([eb.and([eb('type', '=', 'm.room.member'), eb('state_key', '=', userId)]), eb('type', '=', 'm.room.history_visibility')]),
-      )
-      .orderBy('stream_ordering')
-      .execute();
+    const { rows } = await visibilityHistoryStatement(tx, { roomId, userId });
     return rows.map((r) => ({ type: r.type, stateKey: r.state_key, ordering: r.stream_ordering, value: r.value }));
   },
 
@@ -268,7 +270,7 @@ export const stateStore = {
   },
 
   async membershipsOfUser(tx: Tx, userId: string): Promise<MembershipRow[]> {
-    return tx.selectFrom('memberships').selectAll().where('user_id', '=', userId).where('forgotten', '=', 0).execute();
+    return (await membershipsOfUserStatement(tx, { userId })).rows;
   },
 
   async members(tx: Tx, roomId: string, membership?: string): Promise<MembershipRow[]> {
