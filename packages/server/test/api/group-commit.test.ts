@@ -17,7 +17,9 @@ let alice: Session;
 let bob: Session;
 let roomId: string;
 let otherRoom: string;
-/** Transactions begun on the database since the counter was last read. */
+/** Room-write transactions begun on the database since the counter was last read (the batched
+ *  writes of held push actions and search rows, decision 0047, run on their own timer: not
+ *  counted). */
 let begun = 0;
 
 before(async () => {
@@ -31,7 +33,7 @@ before(async () => {
   const db = t.database.db;
   const transaction = db.transaction.bind(db);
   db.transaction = () => {
-    begun++;
+    if (!new Error().stack?.includes('HeldRows.flush')) begun++;
     return transaction();
   };
 });
