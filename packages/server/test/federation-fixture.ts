@@ -101,6 +101,11 @@ export async function forkRoom(): Promise<ForkRoom> {
   const c = await setup();
   const roomId = await c.room({ preset: 'public_chat', name: 'zero', power_level_content_override: { users: { [c.alice.userId]: 100, [BOB]: 100 } } });
   await remoteJoin(c, roomId);
+  return onHead(c, roomId);
+}
+
+/** The room as it stands now, for BOB's next PDU: his auth events, the head and its depth. */
+export async function onHead(c: Ctx, roomId: string): Promise<ForkRoom> {
   const db = c.t.database.db;
   const room = await roomsStore.getRoom(db, roomId);
   assert.ok(room?.head_event_id);

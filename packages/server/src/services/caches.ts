@@ -1,7 +1,7 @@
 // The in-memory caches of one app instance, made by createServices and handed to the services that
 // read through them: nothing cached is module state, so two apps in one process (two databases)
 // never see each other's entries. Every cache is bounded (least recently used forgotten first).
-// With them, on SQLite, the push actions written behind (bounded by their flush).
+// With them, on SQLite, the push actions and search rows written behind (bounded by their flush).
 
 import { IgnoreViews } from '../policy/ignore-lists.ts';
 import { PduCache } from './events/pdu-cache.ts';
@@ -15,8 +15,9 @@ export interface Caches {
   readonly pdus: PduCache;
   /** Large account-data contents as objects, for /sync. */
   readonly accountData: ParsedContents;
-  /** Push actions of committed events not yet in event_push_actions (SQLite, decision 0047);
-   *  push.store's readers take them too. Absent on PostgreSQL: each write inserts its own. */
+  /** Push actions and search rows of committed events not yet written (SQLite, decision 0047):
+   *  push.store's readers take them, a search flushes them first. Absent on PostgreSQL: each
+   *  write inserts its own. */
   readonly heldRows: HeldRows | undefined;
 }
 

@@ -42,7 +42,7 @@ export class NotificationService {
       const found: { row: VisibleEvent; actions: PushAction[] }[] = [];
       let exhausted = false;
       while (found.length < limit && !exhausted) {
-        const batch = await pushStore.actionsBefore(tx, r.userId, cursor, BATCH, q.only === 'highlight', this.caches.heldRows);
+        const batch = await pushStore.actionsBefore(tx, this.caches.heldRows, r.userId, cursor, BATCH, q.only === 'highlight');
         exhausted = batch.length < BATCH;
         const events = new Map((await eventsStore.byIds(tx, batch.map((a) => a.event_id))).map((e) => [e.event_id, e]));
         for (const a of batch) {

@@ -32,7 +32,6 @@ export const eventsStore = {
     return out;
   },
 
-  /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
   /** Of these positions, those of events that exist and are not redacted (in statements of 1,000). */
   async unredactedAmong(tx: Tx, orderings: readonly number[]): Promise<Set<number>> {
     const out = new Set<number>();
@@ -49,6 +48,7 @@ export const eventsStore = {
     return tx.selectFrom('events').selectAll().where('stream_ordering', '>', after).orderBy('stream_ordering', 'asc').limit(limit).execute();
   },
 
+  /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
   async range(tx: Tx, roomId: string, after: number, upTo: number, dir: 'b' | 'f', limit: number): Promise<EventRow[]> {
     return tx
       .selectFrom('events')

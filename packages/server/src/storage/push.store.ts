@@ -45,7 +45,6 @@ const threadActionsStatement = prepared((tx, a: { userId: string; roomId: string
 const httpPushersStatement = prepared((tx, a: { userIds: readonly string[] }) => tx.selectFrom('pushers').selectAll().where('user_id', 'in', a.userIds).where('kind', '=', 'http'));
 
 export type PushActionRow = EventPushActionsTable;
-
 export type PusherRow = PushersTable;
 export type PushQueueRow = PushQueueTable;
 type SenderCount = { sender: string; n: number; highlights: number };
@@ -76,6 +75,8 @@ export const pushStore = {
   },
 
   // ---- actions ----
+  // Every reader takes the app's held rows (decision 0047; undefined on PostgreSQL) as its second
+  // argument: rows of committed events not yet written, which count as if they were.
 
   /** In statements of at most 1,000 rows: 8 values a row, and SQLite takes 32,766 at most; a row
    *  already there (an event recorded again after a crash) is kept. */
@@ -92,7 +93,7 @@ export const pushStore = {
   /** Per sender: notifying and highlighting events after `after` in a room (the newest `cap` at
    *  most), unredacted (a redaction deletes its target's rows; held rows are checked); `thread`
    *  keeps one thread ('main' for the main timeline) or all. */
-  async countBySender(tx: Tx, userId: string, roomId: string, after: number, cap: number, thread?: string, heldRows?: HeldRows): Promise<SenderCount[]> {
+  async countBySender(tx: Tx, heldRows: HeldRows | undefined, userId: string, roomId: string, after: number, cap: number, thread?: string): Promise<SenderCount[]> {
     // The rows still held in memory are the newest: they come first, the table fills the cap.
     const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => thread === undefined || r.thread_id === thread))).slice(0, cap) : [];
     const counts = new Map<string, SenderCount>();
@@ -106,10 +107,10 @@ export const pushStore = {
   /** `countBySender` of many rooms, each after its own position (an initial /sync), by room: on
    *  PostgreSQL one query per 500 rooms (a lateral join, each room's newest `cap` by the same
    *  filter; nothing is held in memory there); on SQLite, in-process, the per-room query itself. */
-  async countBySenderIn(tx: Tx, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string, heldRows?: HeldRows): Promise<Map<string, SenderCount[]>> {
+  async countBySenderIn(tx: Tx, heldRows: HeldRows | undefined, userId: string, points: readonly { roomId: string; after: number }[], cap: number, thread?: string): Promise<Map<string, SenderCount[]>> {
     const out = new Map<string, SenderCount[]>(points.map((p) => [p.roomId, []]));
     if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) {
-      for (const p of points) out.set(p.roomId, await this.countBySender(tx, userId, p.roomId, p.after, cap, thread, heldRows));
+      for (const p of points) out.set(p.roomId, await this.countBySender(tx, heldRows, userId, p.roomId, p.after, cap, thread));
       return out;
     }
     const inThread = thread === undefined ? sql`` : sql`and a.thread_id = ${thread}`;
@@ -130,7 +131,7 @@ export const pushStore = {
   },
 
   /** Thread replies that notify after `after` (the newest `cap` at most), unredacted. */
-  async threadActions(tx: Tx, userId: string, roomId: string, after: number, cap: number, heldRows?: HeldRows): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
+  async threadActions(tx: Tx, heldRows: HeldRows | undefined, userId: string, roomId: string, after: number, cap: number): Promise<{ thread: string; sender: string; ordering: number; highlight: boolean }[]> {
     const held = heldRows ? (await unredacted(tx, heldRows.of(userId, roomId, after).filter((r) => r.thread_id !== 'main'))).slice(0, cap) : [];
     const out = held.map((r) => ({ thread: r.thread_id, sender: r.sender, ordering: r.stream_ordering, highlight: r.highlight === 1 }));
     if (held.length >= cap) return out;
@@ -140,7 +141,7 @@ export const pushStore = {
   },
 
   /** A user's actions before `before`, newest first (GET /notifications). */
-  async actionsBefore(tx: Tx, userId: string, before: number, limit: number, onlyHighlight: boolean, heldRows?: HeldRows): Promise<PushActionRow[]> {
+  async actionsBefore(tx: Tx, heldRows: HeldRows | undefined, userId: string, before: number, limit: number, onlyHighlight: boolean): Promise<PushActionRow[]> {
     const held = (heldRows?.of(userId, undefined, Number.NEGATIVE_INFINITY, before) ?? []).filter((r) => !onlyHighlight || r.highlight === 1).slice(0, limit);
     if (held.length >= limit) return held;
     let q = tx.selectFrom('event_push_actions').selectAll().where('user_id', '=', userId).where('stream_ordering', '<', before);
@@ -150,7 +151,7 @@ export const pushStore = {
   },
 
   /** Rooms where the user has any action after `after` (the candidates for a badge count). */
-  async roomsWithActions(tx: Tx, userId: string, after: number, heldRows?: HeldRows): Promise<string[]> {
+  async roomsWithActions(tx: Tx, heldRows: HeldRows | undefined, userId: string, after: number): Promise<string[]> {
     const rows = await tx.selectFrom('event_push_actions').select('room_id').distinct().where('user_id', '=', userId).where('stream_ordering', '>', after).execute();
     const rooms = new Set(rows.map((r) => r.room_id));
     for (const r of heldRows?.of(userId, undefined, after) ?? []) rooms.add(r.room_id);

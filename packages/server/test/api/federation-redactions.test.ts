@@ -5,38 +5,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KeyObject } from 'node:crypto';
-import { eventIdFor, hashAndSignEvent } from '../../src/services/events/crypto.ts';
-import { roomsStore } from '../../src/storage/rooms.store.ts';
-import { stateStore } from '../../src/storage/state.store.ts';
-
-import { BOB, type Ctx, REMOTE, V3, enc, keys, remoteJoin, setup, signed } from '../federation-fixture.ts';
-
+import { eventIdFor } from '../../src/services/events/crypto.ts';
+import { type Ctx, V3, enc, onHead, remoteJoin, sendPdu, setup } from '../federation-fixture.ts';
 
 /** A v11 PDU of BOB's on the room's head, sent over /send; its id. */
 async function remotePdu(c: Ctx, roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
-  const db = c.t.database.db;
-  const room = await roomsStore.getRoom(db, roomId);
-  assert.ok(room?.head_event_id);
-  const auth = [
-    await stateStore.currentStateEventId(db, roomId, 'm.room.create', ''),
-    await stateStore.currentStateEventId(db, roomId, 'm.room.power_levels', ''),
-    await stateStore.currentStateEventId(db, roomId, 'm.room.member', BOB),
-  ];
-  const k = keys[REMOTE] as { keyId: string; privateKey: KeyObject };
-  const ev = hashAndSignEvent(
-    { room_id: roomId, type, sender: BOB, content, origin_server_ts: Date.now(), depth: room.head_depth + 1, prev_events: [room.head_event_id], auth_events: auth },
-    REMOTE,
-    k.keyId,
-    k.privateKey,
-    '11',
-  ) as Record<string, unknown>;
-  const id = eventIdFor(ev, '11');
-  const uri = `/_matrix/federation/v1/send/p${id.slice(1, 12)}`;
-  const sendBody = { origin: REMOTE, origin_server_ts: Date.now(), pdus: [ev] };
-  const res = await c.t.req('PUT', uri, { body: sendBody, headers: signed('PUT', uri, sendBody, REMOTE) });
-  assert.deepEqual(res.json.pdus, { [id]: {} }, res.text);
-  return id;
+  const head = await onHead(c, roomId);
+  return sendPdu(head, [head.base], head.depth + 1, { type, content });
 }
 
 async function localEvent(c: Ctx, roomId: string, id: string) {

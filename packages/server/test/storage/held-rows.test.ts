@@ -74,40 +74,40 @@ describe('push actions held in memory', () => {
       { sender: '@a:x', n: 3, highlights: 0 },
       { sender: '@c:x', n: 3, highlights: 1 },
     ];
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 2, 1000, undefined, held)), expected);
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, held, BOB, ROOM, 2, 1000)), expected);
     // The cap keeps the newest: the held rows come first.
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 0, 3, undefined, held)), [
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, held, BOB, ROOM, 0, 3)), [
       { sender: '@a:x', n: 1, highlights: 0 },
       { sender: '@c:x', n: 2, highlights: 1 },
     ]);
     // Without the held rows (what a reader that forgot them would see): only the table's.
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 2, 1000)), [
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, undefined, BOB, ROOM, 2, 1000)), [
       { sender: '@a:x', n: 1, highlights: 0 },
       { sender: '@c:x', n: 1, highlights: 0 },
     ]);
-    const page = await pushStore.actionsBefore(h.db, BOB, 8, 5, false, held);
+    const page = await pushStore.actionsBefore(h.db, held, BOB, 8, 5, false);
     assert.deepEqual(page.map((a) => a.stream_ordering), [7, 6, 5, 4, 3]);
-    assert.deepEqual((await pushStore.actionsBefore(h.db, BOB, 100, 5, true, held)).map((a) => a.stream_ordering), [8]);
-    assert.deepEqual(await pushStore.roomsWithActions(h.db, '@dan:x', 0, held), []);
-    assert.deepEqual(await pushStore.roomsWithActions(h.db, BOB, 4, held), [ROOM]);
+    assert.deepEqual((await pushStore.actionsBefore(h.db, held, BOB, 100, 5, true)).map((a) => a.stream_ordering), [8]);
+    assert.deepEqual(await pushStore.roomsWithActions(h.db, held, '@dan:x', 0), []);
+    assert.deepEqual(await pushStore.roomsWithActions(h.db, held, BOB, 4), [ROOM]);
 
     assert.equal(held.size, 4);
     await held.flush();
     assert.equal(held.size, 0);
     assert.equal(await flushedUpTo(h.db), 8);
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 2, 1000, undefined, held)), expected);
-    assert.deepEqual((await pushStore.actionsBefore(h.db, BOB, 8, 5, false, held)).map((a) => a.stream_ordering), [7, 6, 5, 4, 3]);
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, held, BOB, ROOM, 2, 1000)), expected);
+    assert.deepEqual((await pushStore.actionsBefore(h.db, held, BOB, 8, 5, false)).map((a) => a.stream_ordering), [7, 6, 5, 4, 3]);
   });
 
   it('leaves out held rows of redacted events, and counts held thread replies per thread', async () => {
     held.add([action(9, '@a:x', { thread: '$root' }), action(10, '@c:x', { thread: '$root' }), action(11, '@a:x')], 11);
     await h.db.updateTable('events').set({ redacted_by: '$redaction' }).where('stream_ordering', '=', 10).execute();
-    const replies = await pushStore.threadActions(h.db, BOB, ROOM, 8, 1000, held);
+    const replies = await pushStore.threadActions(h.db, held, BOB, ROOM, 8, 1000);
     assert.deepEqual(replies.map((r) => r.ordering), [9]);
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 8, 1000, 'main', held)), [{ sender: '@a:x', n: 1, highlights: 0 }]);
-    assert.deepEqual(sorted(await pushStore.countBySender(h.db, BOB, ROOM, 8, 1000, undefined, held)), [{ sender: '@a:x', n: 2, highlights: 0 }]);
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, held, BOB, ROOM, 8, 1000, 'main')), [{ sender: '@a:x', n: 1, highlights: 0 }]);
+    assert.deepEqual(sorted(await pushStore.countBySender(h.db, held, BOB, ROOM, 8, 1000)), [{ sender: '@a:x', n: 2, highlights: 0 }]);
     await held.flush();
-    assert.deepEqual((await pushStore.threadActions(h.db, BOB, ROOM, 8, 1000, held)).map((r) => r.ordering), [9]);
+    assert.deepEqual((await pushStore.threadActions(h.db, held, BOB, ROOM, 8, 1000)).map((r) => r.ordering), [9]);
   });
 
   it('a flush with nothing held still moves the recorded position; rows already in the table are kept', async () => {

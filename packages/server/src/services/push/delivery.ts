@@ -227,7 +227,7 @@ function rejected(answer: string): string[] {
 async function badgeCount(tx: Tx, userId: string, ignore: Parameters<typeof countUnread>[3], held: HeldRows | undefined): Promise<number> {
   const joined = new Set((await stateStore.membershipsOfUser(tx, userId)).filter((m) => m.membership === 'join').map((m) => m.room_id));
   let n = 0;
-  for (const roomId of await pushStore.roomsWithActions(tx, userId, 0, held)) {
+  for (const roomId of await pushStore.roomsWithActions(tx, held, userId, 0)) {
     if (joined.has(roomId)) n += (await countUnread(tx, roomId, userId, ignore, held)).main.notification_count;
   }
   return n;

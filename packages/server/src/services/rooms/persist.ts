@@ -141,9 +141,9 @@ export class EventPersister {
     const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, replacesState, txn: ev.txn });
     await eventsStore.insert(tx, row);
     // Written behind on SQLite (decision 0047): indexed with the next flush, before any search.
-    const searchable = this.held && afterCommit ? searchableText(row.type, row.state_key, ev.content) : undefined;
     const held = this.held;
     if (held && afterCommit) {
+      const searchable = searchableText(row.type, row.state_key, ev.content);
       if (searchable) afterCommit(() => held.addSearch({ stream_ordering: ordering, ...searchable }));
     } else await searchStore.index(tx, row, ev.content);
     if (ev.type === 'm.room.create') {

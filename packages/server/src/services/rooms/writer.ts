@@ -165,8 +165,9 @@ export class RoomWriter {
   private async apply<T>(tx: Tx, getRoom: (tx: Tx) => Promise<RoomsTable>, fn: (rt: RoomTx) => Promise<T>, effects: Effects): Promise<T> {
     const room = await getRoom(tx);
     effects.roomId = room.room_id;
+    const afterCommit = (fn: () => void): void => void effects.afterCommit.push(fn);
     const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
-      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu, (fn) => effects.afterCommit.push(fn)))) effects.queued = true;
+      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu, afterCommit))) effects.queued = true;
       if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
@@ -175,7 +176,7 @@ export class RoomWriter {
       tx,
       room,
       persist: async (ev) => {
-        const { row, pdu } = await this.persister.persist(tx, room, ev, (fn) => effects.afterCommit.push(fn));
+        const { row, pdu } = await this.persister.persist(tx, room, ev, afterCommit);
         await adopt(row, pdu);
         return row;
       },

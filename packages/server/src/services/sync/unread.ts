@@ -60,7 +60,7 @@ export type SenderCounts = { sender: string; n: number; highlights: number }[];
  *  read positions (`readPositionsIn`; a room without one reads from the start). */
 export async function senderCountsIn(tx: Tx, roomIds: readonly string[], userId: string, reads: Map<string, ReadPositions>, threaded: boolean, held: HeldRows | undefined): Promise<Map<string, SenderCounts>> {
   const points = roomIds.map((roomId) => ({ roomId, after: mainReadOf(reads.get(roomId) ?? { unthreaded: 0, byThread: new Map<string, number>() }, threaded) }));
-  return pushStore.countBySenderIn(tx, userId, points, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined, held);
+  return pushStore.countBySenderIn(tx, held, userId, points, MAX_UNREAD_COUNTED, threaded ? 'main' : undefined);
 }
 
 function mainReadOf(read: ReadPositions, threaded: boolean): number {
@@ -77,7 +77,7 @@ export async function countUnread(tx: Tx, roomId: string, userId: string, ignore
   // `knownCounts`: the per-sender counts, read beforehand from the same positions (senderCountsIn).
   const read = known === undefined ? await readPositions(tx, roomId, userId) : (known ?? { unthreaded: 0, byThread: new Map<string, number>() });
   const main: Counts = { notification_count: 0, highlight_count: 0 };
-  const bySender = knownCounts ?? (await pushStore.countBySender(tx, userId, roomId, mainReadOf(read, threaded), MAX_UNREAD_COUNTED, threaded ? 'main' : undefined, held));
+  const bySender = knownCounts ?? (await pushStore.countBySender(tx, held, userId, roomId, mainReadOf(read, threaded), MAX_UNREAD_COUNTED, threaded ? 'main' : undefined));
   for (const c of bySender) {
     if (hidesUser(ignore, c.sender)) continue;
     main.notification_count += c.n;
@@ -85,7 +85,7 @@ export async function countUnread(tx: Tx, roomId: string, userId: string, ignore
   }
   if (!threaded) return { main, threads: null };
   const threads: Record<string, Counts> = {};
-  for (const reply of await pushStore.threadActions(tx, userId, roomId, read.unthreaded, MAX_UNREAD_COUNTED, held)) {
+  for (const reply of await pushStore.threadActions(tx, held, userId, roomId, read.unthreaded, MAX_UNREAD_COUNTED)) {
     if (reply.ordering <= (read.byThread.get(reply.thread) ?? 0) || hidesUser(ignore, reply.sender)) continue;
     const t = (threads[reply.thread] ??= { notification_count: 0, highlight_count: 0 });
     t.notification_count++;
