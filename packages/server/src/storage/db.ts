@@ -3,7 +3,7 @@
 // processes may share a PostgreSQL database; a SQLite file belongs to one process, which holds a
 // lock on it (`singleProcess`) so that a second `hush serve` on the same file is refused.
 
-import { Kysely, PostgresDialect, SqliteDialect, type LogConfig, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogConfig, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -44,6 +44,46 @@ function cachingStatements(sqlite: SqliteDatabase.Database): SqliteDialectDataba
         if (cache.size < 2000) cache.set(text, st);
       }
       return st;
+    },
+  };
+}
+
+/** More distinct statement texts than this and the rest run unnamed (parsed and planned per call). */
+const MAX_NAMED = 1000;
+
+/**
+ * The pool Kysely uses, with each parameterised statement sent as a *named* prepared statement:
+ * PostgreSQL parses and plans its text once per connection instead of on every call (the small
+ * statements of a send cost PostgreSQL more to parse and plan than to run). A name stands for one
+ * text in every connection, so a connection that prepared it runs it by name alone.
+ */
+function namingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED) names.set(text, (name = `hush${names.size}`));
+    return name;
+  };
+  const wrap = (client: pg.PoolClient): PostgresPoolClient =>
+    ({
+      release: (destroy?: boolean) => client.release(destroy),
+      query(first: unknown, values?: unknown[]) {
+        if (typeof first === 'string' && values !== undefined && values.length > 0) {
+          const name = nameOf(first);
+          if (name !== undefined) return client.query({ name, text: first, values });
+        }
+        return (client.query as (a: unknown, b?: unknown) => unknown)(first, values);
+      },
+    }) as unknown as PostgresPoolClient;
+  // One wrapper per pooled connection (Kysely keeps its connection object by the client it gets).
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      let w = wrapped.get(client);
+      if (!w) wrapped.set(client, (w = wrap(client)));
+      return w;
     },
   };
 }
@@ -99,7 +139,7 @@ export async function openDatabase(location: string, opts: OpenOptions = {}): Pr
     const pool = new pg.Pool({ connectionString: location, max: opts.poolSize ?? 10 });
     // A pool error on an idle client must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryStats() });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(pool) }), log: queryStats() });
     // Stream positions are claimed on a connection of their own (decision 0028).
     const stopClaims = streamStore.useClaims(db, location);
     handle = { db, dialect: 'postgres', url: location, close: () => db.destroy().finally(stopClaims) };
