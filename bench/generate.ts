@@ -17,6 +17,7 @@ import type { RoomsTable } from '../packages/server/src/storage/schema.ts';
 import { loadSigningKey } from '../packages/server/src/services/signing-key.ts';
 import { hashPassword } from '../packages/server/src/services/secrets.ts';
 import { EventPersister, type NewEvent } from '../packages/server/src/services/rooms/persist.ts';
+import { RoomStateMemo } from '../packages/server/src/services/rooms/state-memo.ts';
 import { PduCache } from '../packages/server/src/services/events/pdu-cache.ts';
 
 function option(name: string, dflt: string): string {
@@ -84,7 +85,7 @@ let written = 0;
 try {
   if (await roomsStore.getRoom(db, `!scale-0:${SERVER}`)) throw new Error(`${DATABASE} already holds a scale data set`);
   const signingKey = await loadSigningKey(db);
-  const persister = new EventPersister(SERVER, signingKey, new PduCache());
+  const persister = new EventPersister(SERVER, signingKey, new PduCache(), new RoomStateMemo());
   const passwordHash = await hashPassword(SCALE_PASSWORD);
 
   // Users, 5,000 a transaction.
@@ -102,7 +103,7 @@ try {
   function* steps(): Generator<Step> {
     for (let r = 0; r < ROOMS; r++) {
       const creator = userId(members[r]![0]!);
-      const room: RoomsTable = { room_id: `!scale-${r}:${SERVER}`, room_version: '11', creator, created_ts: Date.now(), head_event_id: null, head_depth: 0, is_public: 1 };
+      const room: RoomsTable = { room_id: `!scale-${r}:${SERVER}`, room_version: '11', creator, created_ts: Date.now(), head_event_id: null, head_depth: 0, is_public: 1, state_version: 0 };
       rooms.push(room);
       const state = (type: string, content: JsonObject, stateKey = ''): Step => ({ room: r, ev: { type, stateKey, sender: creator, content } });
       yield { ...state('m.room.create', { room_version: '11' }), create: room };

@@ -4,7 +4,8 @@
 // both ends up the same on both, a refresh through A keeps it on B; a logout on A is refused by B's
 // very next request, and a logout/all on A ends a long-poll waiting on B with 401 at once; a lost LISTEN connection comes back without losing a wake-up; and 1,000
 // concurrent sends from 20 users over both processes arrive exactly once, in one order, in /sync
-// and in /messages.
+// and in /messages. A room's state changed through one process counts at once on the other, which
+// keeps what it read of the room's state (decision 0048).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -187,6 +188,31 @@ describe('two processes, one PostgreSQL', () => {
     await onA.send(bob.onA, room, 'mp9 after the reconnect');
     assert.deepEqual(bodies(timelineOf(await again, room)), ['mp9 after the reconnect']);
     assert.match(b.logs(), /bus listener reconnected/);
+  });
+
+  test('a room state changed through B counts on A at once, although A kept the state its earlier sends read (decision 0048)', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([both('mp11_alice'), both('mp11_bob'), both('mp11_carol'), both('mp11_dave')]);
+    const room = await onA.createRoom(alice.onA, { preset: 'public_chat' });
+    for (const u of [bob, carol]) await onA.join(u.onA, room);
+    // Sends through A read the room's auth state, members, names and power levels, and keep them.
+    await onA.send(bob.onA, room, 'mp11 one');
+    await onA.send(alice.onA, room, 'mp11 two');
+    const carolSince = (await onA.sync(carol.onA)).next_batch;
+
+    // Through B: bob is banned, carol takes a new display name, dave joins.
+    const ban = await onB.http.request('POST', `${V3}/rooms/${enc(room)}/ban`, { token: alice.onB.token, body: { user_id: bob.onB.userId } });
+    assert.equal(ban.status, 200, ban.text);
+    await onB.setState(carol.onB, room, 'm.room.member', { membership: 'join', displayname: 'Zebulon' }, carol.onB.userId);
+    await onB.join(dave.onB, room);
+
+    // On A: bob may no longer send; a message naming carol's new name highlights her; dave counts it.
+    const refused = await onA.http.request('PUT', `${V3}/rooms/${enc(room)}/send/m.room.message/mp11-bob`, { token: bob.onA.token, body: { msgtype: 'm.text', body: 'mp11 banned' } });
+    assert.equal(refused.status, 403, refused.text);
+    await onA.send(alice.onA, room, 'mp11 hello Zebulon');
+    const carolSync = await onA.sync(carol.onA, { since: carolSince });
+    assert.equal(joined(carolSync, room)?.unread_notifications?.highlight_count, 1, 'her new name, set through B, highlights on A');
+    const daveSync = await onA.sync(dave.onA);
+    assert.equal(joined(daveSync, room)?.unread_notifications?.notification_count, 1, 'dave, joined through B, is a recipient on A');
   });
 
   test('1,000 concurrent sends from 20 users over both processes: none lost or repeated, one order everywhere', async () => {

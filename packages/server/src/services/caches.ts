@@ -7,6 +7,7 @@ import { IgnoreViews } from '../policy/ignore-lists.ts';
 import { PduCache } from './events/pdu-cache.ts';
 import { ParsedContents } from './account-data.ts';
 import type { HeldRows } from '../storage/held-rows.ts';
+import { RoomStateMemo } from './rooms/state-memo.ts';
 
 export interface Caches {
   /** Users' loaded ignore views (policy/ignore-lists.ts), by user. */
@@ -15,6 +16,9 @@ export interface Caches {
   readonly pdus: PduCache;
   /** Large account-data contents as objects, for /sync. */
   readonly accountData: ParsedContents;
+  /** Rooms' joined members and current state event ids, by room, while its state is unchanged
+   *  (decision 0048): what the writer's authorisation and push evaluation read. */
+  readonly roomStates: RoomStateMemo;
   /** Push actions and search rows of committed events not yet written (SQLite, decision 0047):
    *  push.store's readers take them, a search flushes them first. Absent on PostgreSQL: each
    *  write inserts its own. */
@@ -22,5 +26,5 @@ export interface Caches {
 }
 
 export function createCaches(heldRows?: HeldRows): Caches {
-  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents(), heldRows };
+  return { ignoreViews: new IgnoreViews(), pdus: new PduCache(), accountData: new ParsedContents(), roomStates: new RoomStateMemo(), heldRows };
 }

@@ -124,12 +124,12 @@ export async function createServices(config: Config, database: DatabaseHandle, l
     if (again > 0) logger?.info({ events: again }, 'push actions and search index rows recorded again for the events after the last flush');
   }
   const pushDelivery = new PushDelivery(db, caches, { allowPrivate: config.outboundAllowPrivate, log: (level, msg, fields) => logger?.[level](fields ?? {}, msg) });
-  const persister = new EventPersister(config.serverName, signingKey, caches.pdus, caches.heldRows);
+  const persister = new EventPersister(config.serverName, signingKey, caches.pdus, caches.roomStates, caches.heldRows);
   const writer = new RoomWriter(
     db,
     persister,
     notifier,
-    { persisted: (tx, row, pdu, afterCommit) => pushRecorder.record(tx, row, pdu, afterCommit), queued: () => pushDelivery.poke() },
+    { persisted: (tx, room, row, pdu, afterCommit) => pushRecorder.record(tx, room, row, pdu, afterCommit), queued: () => pushDelivery.poke() },
     outbound,
   );
   const rooms = new RoomService(db, writer, config.serverName, caches.ignoreViews, config.ignoredUserInvites);

@@ -690,6 +690,44 @@ export const migrations: Migration[] = [
       await db.schema.createIndex('event_push_actions_user_order').on('event_push_actions').columns(['user_id', 'stream_ordering']).execute();
     },
   },
+  {
+    // A room's state version (decision 0048): bumped by the database itself whenever its current
+    // state or a membership changes, by any path, so a process may keep what it read of the state
+    // for as long as the version it reads under the room's lock stays the same.
+    version: 26,
+    name: 'rooms.state_version, bumped by triggers on room_state and memberships',
+    async up(db, dialect) {
+      await db.schema.alterTable('rooms').addColumn('state_version', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      if (dialect === 'sqlite') {
+        const bump = (row: 'new' | 'old') => `update rooms set state_version = state_version + 1 where room_id = ${row}.room_id`;
+        await sql.raw(`create trigger room_state_version_insert after insert on room_state begin ${bump('new')}; end`).execute(db);
+        await sql.raw(`create trigger room_state_version_update after update on room_state begin ${bump('new')}; end`).execute(db);
+        await sql.raw(`create trigger room_state_version_delete after delete on room_state begin ${bump('old')}; end`).execute(db);
+        await sql.raw(`create trigger memberships_version_insert after insert on memberships begin ${bump('new')}; end`).execute(db);
+        await sql
+          .raw(`create trigger memberships_version_update after update of membership on memberships when old.membership is not new.membership begin ${bump('new')}; end`)
+          .execute(db);
+        await sql.raw(`create trigger memberships_version_delete after delete on memberships begin ${bump('old')}; end`).execute(db);
+        return;
+      }
+      await sql
+        .raw(
+          `create function hush_bump_state_version() returns trigger language plpgsql as $$
+          begin
+            update rooms set state_version = state_version + 1 where room_id = (case when tg_op = 'DELETE' then old.room_id else new.room_id end);
+            return null;
+          end $$`,
+        )
+        .execute(db);
+      await sql.raw(`create trigger room_state_version after insert or update or delete on room_state for each row execute function hush_bump_state_version()`).execute(db);
+      await sql.raw(`create trigger memberships_version after insert or delete on memberships for each row execute function hush_bump_state_version()`).execute(db);
+      await sql
+        .raw(
+          `create trigger memberships_version_update after update of membership on memberships for each row when (old.membership is distinct from new.membership) execute function hush_bump_state_version()`,
+        )
+        .execute(db);
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

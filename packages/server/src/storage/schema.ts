@@ -70,6 +70,9 @@ export interface RoomsTable {
   head_event_id: string | null;
   head_depth: number;
   is_public: number;
+  /** Bumped by the database whenever the room's current state or a membership changes (migration
+   *  26); -1 on a row in memory once its transaction changed the state (services/rooms/state-memo.ts). */
+  state_version: number;
 }
 
 export interface EventsTable {

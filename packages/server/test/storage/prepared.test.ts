@@ -95,7 +95,7 @@ describe('PostgreSQL: named statements (storage/db.ts)', () => {
     assert.equal(after.length, 1, 'one prepared statement for the text, whatever its arguments');
     assert.match(after[0]!.name, /^hush\d+$/);
     // Each call still runs with its own arguments.
-    await h.db.insertInto('rooms').values({ room_id: '!c:x', room_version: '10', creator: '@u:x', created_ts: 1, head_event_id: null, head_depth: 0, is_public: 0 }).execute();
+    await h.db.insertInto('rooms').values({ room_id: '!c:x', room_version: '10', creator: '@u:x', created_ts: 1, head_event_id: null, head_depth: 0, is_public: 0, state_version: 0 }).execute();
     assert.deepEqual(await probe('!c:x'), [{ room_id: '!c:x' }]);
     assert.deepEqual(await probe('!d:x'), []);
   });

@@ -23,6 +23,8 @@ import { checkContentHash, redactEvent, verifyEventSignature } from '../../servi
 import { parsePdu } from '../../services/events/format.ts';
 import { authEventKeys, authStateFrom, checkAuth, checkAuthEvents, type AuthState } from '../../services/rooms/auth-rules.ts';
 import { eventRowOf, MAX_EVENT_BYTES, recordStateChange } from '../../services/rooms/persist.ts';
+import { markStateChanged } from '../../services/rooms/state-memo.ts';
+import type { RoomsTable } from '../../storage/schema.ts';
 import { canRedactOthers, powerLevelsFrom } from '../../services/rooms/power-levels.ts';
 import { resolveState, splitStateKey, stateKey, type ResEvent, type StateMap } from '../../services/rooms/state-res/index.ts';
 import { referencedIds, roomVersion, type RoomVersion } from '../../services/rooms/versions/index.ts';
@@ -528,7 +530,7 @@ export class RemotePduAcceptor {
         });
         target = same ? current : await this.stateOfExtremities(tx, roomId, next.filter((id) => !pruned.includes(id)), eventId, after, prevStates, current, rv);
       }
-      await this.writeCurrent(tx, roomId, current, target, ordering, { ...pdu, event_id: eventId });
+      await this.writeCurrent(tx, rt.room, current, target, ordering, { ...pdu, event_id: eventId });
       await federationInboundStore.advanceForward(tx, roomId, prevIds, eventId);
       await federationInboundStore.dropForward(tx, roomId, pruned);
       if (missingPrev.length > 0) {
@@ -587,16 +589,18 @@ export class RemotePduAcceptor {
    *  is written (current state, history, membership); each key `target` lacks gets a history
    *  tombstone, leaves the current state, and a member's membership becomes `leave` (no event:
    *  the room's state no longer holds one). */
-  private async writeCurrent(tx: Tx, roomId: string, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, ordering: number, ev: ResEvent): Promise<void> {
+  private async writeCurrent(tx: Tx, room: RoomsTable, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, ordering: number, ev: ResEvent): Promise<void> {
     const changes = [...target].filter(([k, id]) => current.get(k) !== id);
     const gone = [...current.keys()].filter((k) => !target.has(k));
     if (changes.length === 0 && gone.length === 0) return;
+    const roomId = room.room_id;
+    markStateChanged(room);
     const rows = await this.loadEvents(tx, changes.map(([, id]) => id).filter((id) => id !== ev.event_id));
     rows.set(ev.event_id, ev);
     for (const [, id] of changes) {
       const row = rows.get(id);
       if (!row || typeof row.state_key !== 'string') continue;
-      await recordStateChange(tx, roomId, { type: row.type, state_key: row.state_key, content: row.content, sender: row.sender }, id, ordering);
+      await recordStateChange(tx, room, { type: row.type, state_key: row.state_key, content: row.content, sender: row.sender }, id, ordering);
     }
     for (const k of gone) {
       const [type, key] = splitStateKey(k);

@@ -183,7 +183,7 @@ export async function storeEvent(
   const row = eventRowOf(pdu, eventId, ordering, canonicalJson(pdu as unknown as JsonObject), { prevContent, replacesState });
   await eventsStore.insert(tx, row);
   await searchStore.index(tx, row, pdu.content);
-  if (stateKey !== undefined) await recordStateChange(tx, room.room_id, { type: pdu.type, state_key: stateKey, content: pdu.content, sender: pdu.sender }, eventId, ordering);
+  if (stateKey !== undefined) await recordStateChange(tx, room, { type: pdu.type, state_key: stateKey, content: pdu.content, sender: pdu.sender }, eventId, ordering);
   const extremity = opts.extremity ?? 'advance';
   if (extremity === 'only') await federationInboundStore.dropForward(tx, room.room_id, await federationInboundStore.forwardExtremities(tx, room.room_id));
   if (extremity !== 'none') await federationInboundStore.advanceForward(tx, room.room_id, referencedIds(pdu.prev_events), eventId);

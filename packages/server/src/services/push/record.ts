@@ -11,10 +11,9 @@ import type { Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
 import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PushActionRow, type PushQueueRow } from '../../storage/push.store.ts';
-import { stateStore } from '../../storage/state.store.ts';
 import { hidesInvite, hidesUser } from '../../policy/ignore.ts';
 import type { Caches } from '../caches.ts';
-import type { PduCache } from '../events/pdu-cache.ts';
+import type { RoomsTable } from '../../storage/schema.ts';
 import { canNotify, powerLevelsFrom, type PowerLevels } from '../rooms/power-levels.ts';
 import { evaluate, type EvalContext, type PushVerdict } from '../push-rules/evaluate.ts';
 import type { PushRulesService } from '../push-rules/service.ts';
@@ -37,8 +36,9 @@ export function threadOf(content: JsonObject): string {
   return 'main';
 }
 
-async function statePdus(tx: Tx, cache: PduCache, roomId: string, keys: [string, string][]): Promise<Map<string, Pdu>> {
-  const refs = await stateStore.currentStateRefs(tx, roomId, keys);
+async function statePdus(tx: Tx, caches: Pick<Caches, 'pdus' | 'roomStates'>, at: RoomsTable | string, keys: [string, string][]): Promise<Map<string, Pdu>> {
+  const cache = caches.pdus;
+  const refs = await caches.roomStates.refs(tx, at, keys);
   const out = new Map<string, Pdu>();
   const missing: string[] = [];
   for (const ref of refs) {
@@ -53,25 +53,26 @@ async function statePdus(tx: Tx, cache: PduCache, roomId: string, keys: [string,
 export class PushRecorder {
   constructor(
     private readonly rules: PushRulesService,
-    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'heldRows'>,
+    private readonly caches: Pick<Caches, 'ignoreViews' | 'pdus' | 'roomStates' | 'heldRows'>,
   ) {}
 
   /** Records the push actions of one persisted event; true when something was queued for delivery.
+   *  `room` is its room's row as the writer locked it (the room's state is read through the memo).
    *  `afterCommit` (the writer's) takes what to do once the event's transaction has committed: the
    *  rows go to the held ones then, when the app holds them (SQLite), else into the table now. */
-  record(tx: Tx, row: EventRow, pdu: Pdu, afterCommit?: (fn: () => void) => void): Promise<boolean> {
-    return this.evaluateAndKeep(tx, row, pdu, afterCommit, false);
+  record(tx: Tx, room: RoomsTable, row: EventRow, pdu: Pdu, afterCommit?: (fn: () => void) => void): Promise<boolean> {
+    return this.evaluateAndKeep(tx, room, row, pdu, afterCommit, false);
   }
 
   /** After a crash, for an event whose held rows were lost: its actions again, into the table
    *  (a row already there is kept), nothing queued for delivery (its transaction did that). */
   async recordAgain(tx: Tx, row: EventRow, pdu: Pdu): Promise<void> {
-    await this.evaluateAndKeep(tx, row, pdu, undefined, true);
+    await this.evaluateAndKeep(tx, row.room_id, row, pdu, undefined, true);
   }
 
-  private async evaluateAndKeep(tx: Tx, row: EventRow, pdu: Pdu, afterCommit: ((fn: () => void) => void) | undefined, again: boolean): Promise<boolean> {
+  private async evaluateAndKeep(tx: Tx, at: RoomsTable | string, row: EventRow, pdu: Pdu, afterCommit: ((fn: () => void) => void) | undefined, again: boolean): Promise<boolean> {
     const roomId = row.room_id;
-    const joined = (await stateStore.members(tx, roomId, 'join')).map((m) => m.user_id);
+    const joined = await this.caches.roomStates.joined(tx, at);
     const recipients = new Set(joined);
     const invitee = row.type === 'm.room.member' && pdu.content['membership'] === 'invite' ? row.state_key : null;
     if (invitee !== null) recipients.add(invitee);
@@ -106,8 +107,8 @@ export class PushRecorder {
           break;
         } catch (err) {
           if (!(err instanceof Needs) || attempt > 2) throw err;
-          if (err.what === 'names') names = await this.displayNames(tx, roomId, users);
-          else power = await this.powerLevels(tx, roomId);
+          if (err.what === 'names') names = await this.displayNames(tx, at, users);
+          else power = await this.powerLevels(tx, at);
         }
       }
     }
@@ -164,8 +165,8 @@ export class PushRecorder {
   }
 
   /** Each recipient's display name in the room, from their current member event. */
-  private async displayNames(tx: Tx, roomId: string, users: string[]): Promise<Map<string, string | null>> {
-    const pdus = await statePdus(tx, this.caches.pdus, roomId, users.map((u) => ['m.room.member', u]));
+  private async displayNames(tx: Tx, at: RoomsTable | string, users: string[]): Promise<Map<string, string | null>> {
+    const pdus = await statePdus(tx, this.caches, at, users.map((u) => ['m.room.member', u]));
     return new Map(
       users.map((u) => {
         const name = pdus.get(`m.room.member\u0000${u}`)?.content['displayname'];
@@ -174,8 +175,8 @@ export class PushRecorder {
     );
   }
 
-  private async powerLevels(tx: Tx, roomId: string): Promise<PowerLevels> {
-    const pdus = await statePdus(tx, this.caches.pdus, roomId, [
+  private async powerLevels(tx: Tx, at: RoomsTable | string): Promise<PowerLevels> {
+    const pdus = await statePdus(tx, this.caches, at, [
       ['m.room.power_levels', ''],
       ['m.room.create', ''],
     ]);

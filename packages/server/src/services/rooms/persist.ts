@@ -19,6 +19,7 @@ import { authEventKeys, checkAuth } from './auth-rules.ts';
 import { requireRoomVersion, type RoomVersion } from './versions/index.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from './versions/events.ts';
 import type { SigningKey } from '../signing-key.ts';
+import { markStateChanged, type RoomStateMemo } from './state-memo.ts';
 
 /** "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event format." */
 export const MAX_EVENT_BYTES = 65_536;
@@ -44,6 +45,8 @@ export class EventPersister {
     private readonly signingKey: SigningKey,
     /** The app's parsed PDUs: auth state is read from it, and every event persisted goes in. */
     private readonly pdus: PduCache,
+    /** What writes read of a room's current state, kept while it is unchanged. */
+    private readonly stateMemo: RoomStateMemo,
     /** Where search index rows wait for their batch (SQLite); absent: indexed with the event. */
     private readonly held?: HeldRows,
   ) {}
@@ -55,9 +58,9 @@ export class EventPersister {
 
   /** Current state events needed to authorise `ev`, keyed by (type, state_key), with their
    *  event ids in stream order. PDUs come from the cache when they can. */
-  private async authState(tx: Tx, roomId: string, ev: NewEvent, rv: RoomVersion): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
+  private async authState(tx: Tx, room: RoomsTable, ev: NewEvent, rv: RoomVersion): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
     const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content, rv);
-    const refs = await stateStore.currentStateRefs(tx, roomId, keys);
+    const refs = await this.stateMemo.refs(tx, room, keys);
     const pdus = new Map<string, Pdu>();
     const missing: string[] = [];
     for (const ref of refs) {
@@ -84,7 +87,7 @@ export class EventPersister {
 
   async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void): Promise<Persisted> {
     const rv = requireRoomVersion(room.room_version);
-    const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room.room_id, ev, rv);
+    const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room, ev, rv);
     const prevIds = await prevEventsOf(tx, room);
     let authRefs: EventId[] = ids;
     let prevRefs: EventId[] = prevIds;
@@ -150,7 +153,7 @@ export class EventPersister {
       const predecessor = predecessorOf(ev.content);
       if (predecessor !== undefined) await roomUpgradesStore.record(tx, room.room_id, predecessor, ordering);
     }
-    if (ev.stateKey !== undefined) await recordStateChange(tx, room.room_id, { type: ev.type, state_key: ev.stateKey, content: ev.content, sender: ev.sender }, eventId, ordering);
+    if (ev.stateKey !== undefined) await recordStateChange(tx, room, { type: ev.type, state_key: ev.stateKey, content: ev.content, sender: ev.sender }, eventId, ordering);
     await roomsStore.setHead(tx, room.room_id, eventId, pdu.depth);
     await federationInboundStore.advanceForward(tx, room.room_id, prevIds, eventId);
     room.head_event_id = eventId;
@@ -209,8 +212,11 @@ export function relationOf(content: JsonObject): { relates_to: string | null; re
 }
 
 /** A state event entering the room's current state at `ordering`: the current state, the state
- *  history and, for a member event, the membership table. Local, received and joined events alike. */
-export async function recordStateChange(tx: Tx, roomId: string, ev: { type: string; state_key: string; content: JsonObject; sender: string }, eventId: string, ordering: number): Promise<void> {
+ *  history and, for a member event, the membership table. Local, received and joined events alike.
+ *  `room` is the row locked by the writer: it is marked as changed (state-memo.ts). */
+export async function recordStateChange(tx: Tx, room: RoomsTable, ev: { type: string; state_key: string; content: JsonObject; sender: string }, eventId: string, ordering: number): Promise<void> {
+  markStateChanged(room);
+  const roomId = room.room_id;
   const value = stateValue(ev.type, ev.content);
   await stateStore.setCurrent(tx, roomId, ev.type, ev.state_key, eventId, ordering);
   await stateStore.appendHistory(tx, roomId, ev.type, ev.state_key, ordering, eventId, value);

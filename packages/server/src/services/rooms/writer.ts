@@ -49,10 +49,11 @@ interface Job {
 
 /** What the writer tells the rest of the app about the events it persists, given at construction. */
 export interface WriterListeners {
-  /** For each persisted event inside its transaction (push actions); true when it queued
+  /** For each persisted event inside its transaction (push actions), with the room's row locked
+   *  for it; true when it queued
    *  something for delivery after commit. `afterCommit` runs its function once the write has
    *  committed (never when it is undone), before anyone is woken. */
-  persisted?: (tx: Tx, row: EventRow, pdu: Pdu, afterCommit: (fn: () => void) => void) => Promise<boolean>;
+  persisted?: (tx: Tx, room: RoomsTable, row: EventRow, pdu: Pdu, afterCommit: (fn: () => void) => void) => Promise<boolean>;
   /** After a commit whose events queued push deliveries. */
   queued?: () => void;
 }
@@ -88,10 +89,11 @@ export class RoomWriter {
   }
 
   /** Creates the room row, then runs `fn` (room creation). */
-  async create<T>(room: RoomsTable, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
+  async create<T>(room: Omit<RoomsTable, 'state_version'>, fn: (rt: RoomTx) => Promise<T>): Promise<T> {
     return this.run(async (tx) => {
-      await roomsStore.insertRoom(tx, room);
-      return { ...room };
+      const row = { ...room, state_version: 0 };
+      await roomsStore.insertRoom(tx, row);
+      return row;
     }, fn);
   }
 
@@ -167,7 +169,7 @@ export class RoomWriter {
     effects.roomId = room.room_id;
     const afterCommit = (fn: () => void): void => void effects.afterCommit.push(fn);
     const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
-      if (this.listeners.persisted && (await this.listeners.persisted(tx, row, pdu, afterCommit))) effects.queued = true;
+      if (this.listeners.persisted && (await this.listeners.persisted(tx, room, row, pdu, afterCommit))) effects.queued = true;
       if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
