@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { migrate } from './migrations.ts';
 import { streamStore } from './stream.store.ts';
+import { DEFERRED, DEFERRED_RESULT, KeptWrites } from './deferred-writes.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -55,7 +56,8 @@ const MAX_NAMED = 1000;
  * The pool Kysely uses, with each parameterised statement sent as a *named* prepared statement:
  * PostgreSQL parses and plans its text once per connection instead of on every call (the small
  * statements of a send cost PostgreSQL more to parse and plan than to run). A name stands for one
- * text in every connection, so a connection that prepared it runs it by name alone.
+ * text in every connection, so a connection that prepared it runs it by name alone. Each
+ * connection also keeps the deferred writes of its transaction (storage/deferred-writes.ts).
  */
 function namingStatements(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
@@ -64,17 +66,35 @@ function namingStatements(pool: pg.Pool): PostgresPool {
     if (name === undefined && names.size < MAX_NAMED) names.set(text, (name = `hush${names.size}`));
     return name;
   };
-  const wrap = (client: pg.PoolClient): PostgresPoolClient =>
-    ({
-      release: (destroy?: boolean) => client.release(destroy),
-      query(first: unknown, values?: unknown[]) {
-        if (typeof first === 'string' && values !== undefined && values.length > 0) {
-          const name = nameOf(first);
-          if (name !== undefined) return client.query({ name, text: first, values });
-        }
-        return (client.query as (a: unknown, b?: unknown) => unknown)(first, values);
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    const run = (first: unknown, values?: unknown[]): Promise<unknown> => {
+      if (typeof first === 'string' && values !== undefined && values.length > 0) {
+        const name = nameOf(first);
+        if (name !== undefined) return client.query({ name, text: first, values });
+      }
+      return (client.query as (a: unknown, b?: unknown) => Promise<unknown>)(first, values);
+    };
+    /** Deferred writes not sent yet (storage/deferred-writes.ts). */
+    const kept = new KeptWrites();
+    return {
+      release: (destroy?: boolean) => {
+        // Kept writes end with their transaction; any still here never ran: drop the connection.
+        const stray = kept.take() !== undefined;
+        client.release(destroy || stray);
       },
-    }) as unknown as PostgresPoolClient;
+      query(first: unknown, values?: unknown[]) {
+        if (typeof first === 'string' && first.startsWith(DEFERRED)) {
+          const before = kept.keep(first, values ?? []);
+          return before ? run(before.text, before.values).then(() => DEFERRED_RESULT) : Promise.resolve(DEFERRED_RESULT);
+        }
+        const batch = kept.take();
+        if (!batch) return run(first, values);
+        // A rollback (to a savepoint too) undoes the kept writes anyway: they need not run.
+        if (typeof first === 'string' && /^\s*rollback\b/i.test(first)) return run(first, values);
+        return run(batch.text, batch.values).then(() => run(first, values));
+      },
+    } as unknown as PostgresPoolClient;
+  };
   // One wrapper per pooled connection (Kysely keeps its connection object by the client it gets).
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {

@@ -5,11 +5,13 @@ import type { Tx } from './db.ts';
 import type { EventsTable } from './schema.ts';
 import { prepared } from './prepared.ts';
 
-const insertEvent = prepared((tx, row: EventRow) => tx.insertInto('events').values(row));
+const insertEvent = prepared((tx, row: EventRow) => tx.insertInto('events').values(row), { deferrable: () => [] });
 const findTxnStatement = prepared((tx, a: { userId: string; deviceId: string; txnId: string }) =>
   tx.selectFrom('event_txns').select('event_id').where('user_id', '=', a.userId).where('device_id', '=', a.deviceId).where('txn_id', '=', a.txnId),
 );
-const insertTxnStatement = prepared((tx, row: { user_id: string; device_id: string; txn_id: string; event_id: string; created_ts: number }) => tx.insertInto('event_txns').values(row));
+const insertTxnStatement = prepared((tx, row: { user_id: string; device_id: string; txn_id: string; event_id: string; created_ts: number }) => tx.insertInto('event_txns').values(row), {
+  deferrable: () => [],
+});
 
 export type EventRow = EventsTable;
 

@@ -6,11 +6,16 @@ import type { Tx } from './db.ts';
 import type { EventOutliersTable } from './schema.ts';
 import { prepared } from './prepared.ts';
 
+/** A forward extremity's row key for deferred writes (storage/deferred-writes.ts). */
+const forwardKey = (roomId: string, eventId: string) => `forward_extremities\u0000${roomId}\u0000${eventId}`;
 const forwardStatement = prepared((tx, a: { roomId: string }) => tx.selectFrom('forward_extremities').select('event_id').where('room_id', '=', a.roomId).orderBy('event_id'));
-const dropForwardStatement = prepared((tx, a: { roomId: string; prevIds: readonly string[] }) =>
-  tx.deleteFrom('forward_extremities').where('room_id', '=', a.roomId).where('event_id', 'in', [...a.prevIds]),
+const dropForwardStatement = prepared(
+  (tx, a: { roomId: string; prevIds: readonly string[] }) => tx.deleteFrom('forward_extremities').where('room_id', '=', a.roomId).where('event_id', 'in', [...a.prevIds]),
+  { deferrable: (a) => a.prevIds.map((id) => forwardKey(a.roomId, id)) },
 );
-const addForwardStatement = prepared((tx, row: { room_id: string; event_id: string }) => tx.insertInto('forward_extremities').values(row).onConflict((oc) => oc.doNothing()));
+const addForwardStatement = prepared((tx, row: { room_id: string; event_id: string }) => tx.insertInto('forward_extremities').values(row).onConflict((oc) => oc.doNothing()), {
+  deferrable: (row) => [forwardKey(row.room_id, row.event_id)],
+});
 
 export type OutlierRow = EventOutliersTable;
 

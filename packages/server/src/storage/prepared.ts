@@ -6,6 +6,7 @@
 
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Tx } from './db.ts';
+import { DEFERRED, defersWrites, RowKeys } from './deferred-writes.ts';
 
 const MARK = '\u0000hush-arg\u0000';
 /** More shapes than this (array lengths, present keys) and a statement is compiled per call. */
@@ -68,8 +69,14 @@ function read(args: unknown, path: Path): unknown {
  * A statement built by `build` once per dialect and argument shape. `build` must use its
  * arguments only as values of the query (it may test whether one is undefined and look at array
  * lengths and keys, never at the values themselves: those are placeholders when it runs).
+ * `deferrable`: a write that returns nothing and whose row count no caller reads, with the rows
+ * it touches that another deferred write might touch too (storage/deferred-writes.ts); in a
+ * PostgreSQL transaction it is sent with the transaction's next other statement.
  */
-export function prepared<A extends object, R>(build: (tx: Tx, args: A) => Compilable<R>): (tx: Tx, args: A) => Promise<QueryResult<R>> {
+export function prepared<A extends object, R>(
+  build: (tx: Tx, args: A) => Compilable<R>,
+  opts: { deferrable?: (args: A) => readonly string[] } = {},
+): (tx: Tx, args: A) => Promise<QueryResult<R>> {
   const plans = new WeakMap<object, Map<string, Plan>>();
   return async (tx, args) => {
     const adapter = tx.getExecutor().adapter;
@@ -87,6 +94,11 @@ export function prepared<A extends object, R>(build: (tx: Tx, args: A) => Compil
       byShape.set(shape, plan);
     }
     const parameters = plan.slots.map((s) => ('path' in s ? read(args, s.path) : s.value));
-    return tx.executeQuery<R>({ sql: plan.sql, query: plan.query, parameters, queryId: { queryId: 'prepared' } } as CompiledQuery<R>);
+    let text = plan.sql;
+    if (opts.deferrable && defersWrites(tx)) {
+      text = DEFERRED + text;
+      parameters.push(new RowKeys(opts.deferrable(args)));
+    }
+    return tx.executeQuery<R>({ sql: text, query: plan.query, parameters, queryId: { queryId: 'prepared' } } as CompiledQuery<R>);
   };
 }

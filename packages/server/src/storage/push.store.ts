@@ -12,11 +12,13 @@ import { eventsStore } from './events.store.ts';
 const rulesOrderingsStatement = prepared((tx, a: { userIds: readonly string[] }) =>
   tx.selectFrom('account_data').select(['user_id', 'stream_ordering']).where('user_id', 'in', a.userIds).where('room_id', '=', '').where('type', '=', 'm.push_rules'),
 );
-const insertActionsStatement = prepared((tx, a: { rows: readonly PushActionRow[] }) =>
-  tx
-    .insertInto('event_push_actions')
-    .values([...a.rows])
-    .onConflict((oc) => oc.doNothing()),
+const insertActionsStatement = prepared(
+  (tx, a: { rows: readonly PushActionRow[] }) =>
+    tx
+      .insertInto('event_push_actions')
+      .values([...a.rows])
+      .onConflict((oc) => oc.doNothing()),
+  { deferrable: () => [] },
 );
 /** countBySender's rows from the table: the newest `cap` after `after` (a redacted event's rows are
  *  deleted with its redaction: `removeActionsOf`), grouped by sender. */

@@ -9,8 +9,9 @@ const roomForUpdate = prepared((tx, a: { roomId: string }) => {
   const q = tx.selectFrom('rooms').selectAll().where('room_id', '=', a.roomId);
   return tx.getExecutor().adapter instanceof PostgresAdapter ? q.forUpdate() : q;
 });
-const setHeadStatement = prepared((tx, a: { roomId: string; eventId: string; depth: number }) =>
-  tx.updateTable('rooms').set({ head_event_id: a.eventId, head_depth: a.depth }).where('room_id', '=', a.roomId),
+const setHeadStatement = prepared(
+  (tx, a: { roomId: string; eventId: string; depth: number }) => tx.updateTable('rooms').set({ head_event_id: a.eventId, head_depth: a.depth }).where('room_id', '=', a.roomId),
+  { deferrable: (a) => [`rooms\u0000${a.roomId}`] },
 );
 
 export const roomsStore = {

@@ -7,6 +7,7 @@
 import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Tx } from './db.ts';
 import type { EventRow } from './events.store.ts';
+import { deferredIn } from './deferred-writes.ts';
 
 /** The searchable key of each indexed event type, and whether the event is a state event. */
 export const SEARCH_KEYS: Readonly<Record<string, { key: string; field: string; state: boolean }>> = {
@@ -71,7 +72,7 @@ export const searchStore = {
   /** Indexes the searchable text of the event at `ordering` (from `searchableText`). */
   async insertText(tx: Tx, ordering: number, key: string, text: string): Promise<void> {
     if (isPg(tx)) {
-      await sql`insert into event_search (stream_ordering, key, vector) values (${ordering}, ${key}, to_tsvector(${PG_CONFIG}::regconfig, ${text}))`.execute(tx);
+      await tx.executeQuery(deferredIn(tx, sql`insert into event_search (stream_ordering, key, vector) values (${ordering}, ${key}, to_tsvector(${PG_CONFIG}::regconfig, ${text}))`.compile(tx)));
     } else {
       await sql`insert into event_search (rowid, value, key) values (${ordering}, ${text}, ${key})`.execute(tx);
     }
