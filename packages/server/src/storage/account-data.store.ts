@@ -3,6 +3,9 @@
 import type { Tx } from './db.ts';
 import { prepared } from './prepared.ts';
 
+const changedSinceStatement = prepared((tx, a: { userId: string; after: number; upTo: number }) =>
+  tx.selectFrom('account_data').select(['room_id', 'type', 'content', 'stream_ordering']).where('user_id', '=', a.userId).where('stream_ordering', '>', a.after).where('stream_ordering', '<=', a.upTo),
+);
 const newestOrderingStatement = prepared((tx, a: { userId: string; roomId: string; types: readonly string[] }) =>
   tx
     .selectFrom('account_data')
@@ -52,13 +55,7 @@ export const accountDataStore = {
 
   /** Everything changed with after < ordering ≤ upTo (after = 0 for all). */
   async changedSince(tx: Tx, userId: string, after: number, upTo: number): Promise<AccountDataRow[]> {
-    const rows = await tx
-      .selectFrom('account_data')
-      .select(['room_id', 'type', 'content', 'stream_ordering'])
-      .where('user_id', '=', userId)
-      .where('stream_ordering', '>', after)
-      .where('stream_ordering', '<=', upTo)
-      .execute();
+    const { rows } = await changedSinceStatement(tx, { userId, after, upTo });
     return rows.map((r) => ({ roomId: r.room_id, type: r.type, content: r.content, ordering: r.stream_ordering }));
   },
 };

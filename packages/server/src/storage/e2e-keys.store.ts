@@ -7,6 +7,21 @@ import type { Tx } from './db.ts';
 import { prepared } from './prepared.ts';
 import type { E2eCrossSigningKeysTable, E2eSignaturesTable, RemoteE2eKeysTable } from './schema.ts';
 
+const membershipChangesStatement = prepared((tx, a: { roomIds: readonly string[]; after: number; upTo: number }) =>
+  tx
+    .selectFrom('state_events')
+    .select(['room_id', 'state_key', 'value'])
+    .where('room_id', 'in', [...a.roomIds])
+    .where('type', '=', 'm.room.member')
+    .where('stream_ordering', '>', a.after)
+    .where('stream_ordering', '<=', a.upTo),
+);
+const deviceListsChangedStatement = prepared((tx, a: { after: number; upTo: number }) =>
+  tx.selectFrom('e2e_device_list_changes').select('user_id').distinct().where('stream_ordering', '>', a.after).where('stream_ordering', '<=', a.upTo),
+);
+const unusedFallbackStatement = prepared((tx, a: { userId: string; deviceId: string }) =>
+  tx.selectFrom('e2e_fallback_keys').select('algorithm').where('user_id', '=', a.userId).where('device_id', '=', a.deviceId).where('used', '=', 0).orderBy('algorithm'),
+);
 const oneTimeKeyCountsStatement = prepared((tx, a: { userId: string; deviceId: string }) =>
   tx
     .selectFrom('e2e_one_time_keys')
@@ -116,14 +131,7 @@ export const e2eKeysStore = {
   },
 
   async unusedFallbackAlgorithms(tx: Tx, userId: string, deviceId: string): Promise<string[]> {
-    const rows = await tx
-      .selectFrom('e2e_fallback_keys')
-      .select('algorithm')
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
-      .where('used', '=', 0)
-      .orderBy('algorithm')
-      .execute();
+    const { rows } = await unusedFallbackStatement(tx, { userId, deviceId });
     return rows.map((r) => r.algorithm);
   },
 
@@ -277,13 +285,7 @@ export const e2eKeysStore = {
   /** Users whose device list changed after `after`, up to `upTo`. */
   async deviceListsChanged(tx: Tx, after: number, upTo: number): Promise<string[]> {
     if (upTo <= after) return [];
-    const rows = await tx
-      .selectFrom('e2e_device_list_changes')
-      .select('user_id')
-      .distinct()
-      .where('stream_ordering', '>', after)
-      .where('stream_ordering', '<=', upTo)
-      .execute();
+    const { rows } = await deviceListsChangedStatement(tx, { after, upTo });
     return rows.map((r) => r.user_id);
   },
 
@@ -310,14 +312,7 @@ export const e2eKeysStore = {
   /** Membership changes (user, membership) in these rooms after `after`, up to `upTo`. */
   async membershipChanges(tx: Tx, roomIds: readonly string[], after: number, upTo: number): Promise<{ roomId: string; userId: string; membership: string | null }[]> {
     if (roomIds.length === 0 || upTo <= after) return [];
-    const rows = await tx
-      .selectFrom('state_events')
-      .select(['room_id', 'state_key', 'value'])
-      .where('room_id', 'in', roomIds)
-      .where('type', '=', 'm.room.member')
-      .where('stream_ordering', '>', after)
-      .where('stream_ordering', '<=', upTo)
-      .execute();
+    const { rows } = await membershipChangesStatement(tx, { roomIds, after, upTo });
     return rows.map((r) => ({ roomId: r.room_id, userId: r.state_key, membership: r.value }));
   },
 

@@ -9,6 +9,19 @@ const insertEvent = prepared((tx, row: EventRow) => tx.insertInto('events').valu
 const findTxnStatement = prepared((tx, a: { userId: string; deviceId: string; txnId: string }) =>
   tx.selectFrom('event_txns').select('event_id').where('user_id', '=', a.userId).where('device_id', '=', a.deviceId).where('txn_id', '=', a.txnId),
 );
+/** A room's events in a range, newest or oldest first (every /sync timeline, /messages). */
+const rangeStatement = (dir: 'asc' | 'desc') =>
+  prepared((tx, a: { roomId: string; after: number; upTo: number; limit: number }) =>
+    tx.selectFrom('events').selectAll().where('room_id', '=', a.roomId).where('stream_ordering', '>', a.after).where('stream_ordering', '<=', a.upTo).orderBy('stream_ordering', dir).limit(a.limit),
+  );
+const rangeBackStatement = rangeStatement('desc');
+const rangeForwardStatement = rangeStatement('asc');
+const threadRepliesStatement = prepared((tx, a: { rootIds: readonly string[] }) =>
+  tx.selectFrom('events').selectAll().where('relates_to', 'in', [...a.rootIds]).where('rel_type', '=', 'm.thread').where('redacted_by', 'is', null).orderBy('stream_ordering', 'asc'),
+);
+const roomsWithEventsStatement = prepared((tx, a: { roomIds: readonly string[]; after: number; upTo: number }) =>
+  tx.selectFrom('events').select('room_id').distinct().where('room_id', 'in', [...a.roomIds]).where('stream_ordering', '>', a.after).where('stream_ordering', '<=', a.upTo),
+);
 const insertTxnStatement = prepared((tx, row: { user_id: string; device_id: string; txn_id: string; event_id: string; created_ts: number }) => tx.insertInto('event_txns').values(row), {
   deferrable: () => [],
 });
@@ -52,15 +65,7 @@ export const eventsStore = {
 
   /** Events of a room with after < ordering ≤ upTo: newest first ('b') or oldest first ('f'). */
   async range(tx: Tx, roomId: string, after: number, upTo: number, dir: 'b' | 'f', limit: number): Promise<EventRow[]> {
-    return tx
-      .selectFrom('events')
-      .selectAll()
-      .where('room_id', '=', roomId)
-      .where('stream_ordering', '>', after)
-      .where('stream_ordering', '<=', upTo)
-      .orderBy('stream_ordering', dir === 'b' ? 'desc' : 'asc')
-      .limit(limit)
-      .execute();
+    return (await (dir === 'b' ? rangeBackStatement : rangeForwardStatement)(tx, { roomId, after, upTo, limit })).rows;
   },
 
   /** `range(room, 0, upTo, 'b', limit)` of many rooms (an initial /sync), by room: on PostgreSQL
@@ -85,14 +90,7 @@ export const eventsStore = {
   async roomsWithEvents(tx: Tx, roomIds: readonly string[], after: number, upTo: number): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < roomIds.length; i += 500) {
-      const rows = await tx
-        .selectFrom('events')
-        .select('room_id')
-        .distinct()
-        .where('room_id', 'in', roomIds.slice(i, i + 500))
-        .where('stream_ordering', '>', after)
-        .where('stream_ordering', '<=', upTo)
-        .execute();
+      const { rows } = await roomsWithEventsStatement(tx, { roomIds: roomIds.slice(i, i + 500), after, upTo });
       for (const r of rows) out.add(r.room_id);
     }
     return out;
@@ -119,14 +117,7 @@ export const eventsStore = {
   /** Thread replies (rel_type m.thread) of several roots, oldest first. */
   async threadReplies(tx: Tx, rootIds: readonly string[]): Promise<EventRow[]> {
     if (rootIds.length === 0) return [];
-    return tx
-      .selectFrom('events')
-      .selectAll()
-      .where('relates_to', 'in', rootIds)
-      .where('rel_type', '=', 'm.thread')
-      .where('redacted_by', 'is', null)
-      .orderBy('stream_ordering', 'asc')
-      .execute();
+    return (await threadRepliesStatement(tx, { rootIds })).rows;
   },
 
   /** Recent events of several rooms with after < ordering ≤ upTo, newest first (for /notifications). */

@@ -32,9 +32,11 @@ const changedForViewerStatement = prepared((tx, a: { viewer: string; after: numb
 
 export type PresenceRow = PresenceTable;
 
+const presenceOfStatement = prepared((tx, a: { userId: string }) => tx.selectFrom('presence').selectAll().where('user_id', '=', a.userId));
+
 export const presenceStore = {
   async get(tx: Tx, userId: string): Promise<PresenceRow | undefined> {
-    const row = await tx.selectFrom('presence').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const row = (await presenceOfStatement(tx, { userId })).rows[0];
     return row && { ...row, last_active_ts: Number(row.last_active_ts), stream_ordering: Number(row.stream_ordering) };
   },
 

@@ -4,6 +4,9 @@ import type { Tx } from './db.ts';
 import type { ReceiptsTable } from './schema.ts';
 import { prepared } from './prepared.ts';
 
+const inRoomsSinceStatement = prepared((tx, a: { roomIds: readonly string[]; after: number; upTo: number }) =>
+  tx.selectFrom('receipts').selectAll().where('room_id', 'in', [...a.roomIds]).where('stream_ordering', '>', a.after).where('stream_ordering', '<=', a.upTo),
+);
 const ofUserAllThreadsStatement = prepared((tx, a: { roomId: string; userId: string; receiptType: string }) =>
   tx.selectFrom('receipts').selectAll().where('room_id', '=', a.roomId).where('user_id', '=', a.userId).where('receipt_type', '=', a.receiptType),
 );
@@ -24,15 +27,7 @@ export const receiptsStore = {
   async inRoomsSince(tx: Tx, roomIds: readonly string[], after: number, upTo: number): Promise<ReceiptRow[]> {
     const out: ReceiptRow[] = [];
     for (let i = 0; i < roomIds.length; i += 500) {
-      out.push(
-        ...(await tx
-          .selectFrom('receipts')
-          .selectAll()
-          .where('room_id', 'in', roomIds.slice(i, i + 500))
-          .where('stream_ordering', '>', after)
-          .where('stream_ordering', '<=', upTo)
-          .execute()),
-      );
+      out.push(...(await inRoomsSinceStatement(tx, { roomIds: roomIds.slice(i, i + 500), after, upTo })).rows);
     }
     return out;
   },

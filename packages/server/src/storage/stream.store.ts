@@ -24,6 +24,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import type { Db, Tx } from './db.ts';
+import { prepared } from './prepared.ts';
 
 const STREAM = 1;
 const TYPING = 2;
@@ -44,6 +45,10 @@ ins AS (
 SELECT (SELECT pos FROM c) AS top,
        (SELECT pos FROM stream_counter WHERE id = ${STREAM}) AS seen,
        (SELECT min(s.pos) FROM stream_claims s WHERE NOT txid_visible_in_snapshot(s.owner, txid_current_snapshot())) AS low`;
+
+/** SQLite: bump a counter, read one (statements built once: a send and a /sync use them). */
+const bumpStatement = prepared((tx, a: { id: number }) => tx.updateTable('stream_counter').set({ pos: sql`pos + 1` }).where('id', '=', a.id).returning('pos'));
+const positionStatement = prepared((tx, a: { id: number }) => tx.selectFrom('stream_counter').select('pos').where('id', '=', a.id));
 
 /** One process's claims on one PostgreSQL database: a dedicated connection (not from the pool, so
  *  a pool full of writers waiting for positions cannot starve it), claims batched while one is in
@@ -162,12 +167,8 @@ export const streamStore = {
   async next(tx: Tx, scope?: string | null): Promise<number> {
     const claims = tx.isTransaction ? claimsOf.get(tx.getExecutor().adapter) : undefined;
     if (!claims) {
-      const row = await tx
-        .updateTable('stream_counter')
-        .set({ pos: sql`pos + 1` })
-        .where('id', '=', STREAM)
-        .returning('pos')
-        .executeTakeFirstOrThrow();
+      const row = (await bumpStatement(tx, { id: STREAM })).rows[0];
+      if (!row) throw new Error('no stream counter');
       return Number(row.pos);
     }
     const lock = scope === null ? undefined : (scope ?? '');
@@ -190,7 +191,8 @@ export const streamStore = {
    *  statements. */
   async current(tx: Tx): Promise<number> {
     if (!isPostgres(tx)) {
-      const row = await tx.selectFrom('stream_counter').select('pos').where('id', '=', STREAM).executeTakeFirstOrThrow();
+      const row = (await positionStatement(tx, { id: STREAM })).rows[0];
+      if (!row) throw new Error('no stream counter');
       return Number(row.pos);
     }
     const r = await sql<{ top: string | number; low: string | number | null }>`

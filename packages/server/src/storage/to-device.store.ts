@@ -3,8 +3,25 @@
 
 import type { Tx } from './db.ts';
 import type { ToDeviceTable } from './schema.ts';
+import { prepared } from './prepared.ts';
 
 export type ToDeviceRow = ToDeviceTable;
+
+// Read and acknowledged by every /sync of a device: built once.
+const pendingStatement = prepared((tx, a: { userId: string; deviceId: string; after: number; upTo: number; limit: number }) =>
+  tx
+    .selectFrom('to_device')
+    .selectAll()
+    .where('user_id', '=', a.userId)
+    .where('device_id', '=', a.deviceId)
+    .where('stream_ordering', '>', a.after)
+    .where('stream_ordering', '<=', a.upTo)
+    .orderBy('stream_ordering')
+    .limit(a.limit),
+);
+const acknowledgeStatement = prepared((tx, a: { userId: string; deviceId: string; upTo: number }) =>
+  tx.deleteFrom('to_device').where('user_id', '=', a.userId).where('device_id', '=', a.deviceId).where('stream_ordering', '<=', a.upTo),
+);
 
 export const toDeviceStore = {
   async insert(tx: Tx, rows: readonly ToDeviceRow[]): Promise<void> {
@@ -13,22 +30,13 @@ export const toDeviceStore = {
 
   /** Messages for one device after position `after`, up to `upTo`, oldest first. */
   async pending(tx: Tx, userId: string, deviceId: string, after: number, upTo: number, limit: number): Promise<ToDeviceRow[]> {
-    const rows = await tx
-      .selectFrom('to_device')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('device_id', '=', deviceId)
-      .where('stream_ordering', '>', after)
-      .where('stream_ordering', '<=', upTo)
-      .orderBy('stream_ordering')
-      .limit(limit)
-      .execute();
+    const { rows } = await pendingStatement(tx, { userId, deviceId, after, upTo, limit });
     return rows.map((r) => ({ ...r, stream_ordering: Number(r.stream_ordering) }));
   },
 
   /** Deletes the messages a device has acknowledged (all at or before `upTo`). */
   async acknowledge(tx: Tx, userId: string, deviceId: string, upTo: number): Promise<void> {
-    await tx.deleteFrom('to_device').where('user_id', '=', userId).where('device_id', '=', deviceId).where('stream_ordering', '<=', upTo).execute();
+    await acknowledgeStatement(tx, { userId, deviceId, upTo });
   },
 
   /** Records a send's transaction id; false when this device already used it. */
