@@ -129,13 +129,20 @@ export class PushRecorder {
       });
     }
     if (actions.length === 0) return false;
+    // The reads first, then the writes (on PostgreSQL the writes then go with the commit).
+    const queue = again ? [] : await this.deliveries(tx, row, roomId, invitee, actions, verdicts);
     const held = this.caches.heldRows;
     if (held && afterCommit) afterCommit(() => held.add(actions, row.stream_ordering));
     else await pushStore.insertActions(tx, actions);
-    if (again) return false;
+    if (queue.length === 0) return false;
+    await pushStore.enqueue(tx, queue);
+    return true;
+  }
 
+  /** One push_queue row per http pusher of a notified recipient who does not ignore the sender. */
+  private async deliveries(tx: Tx, row: EventRow, roomId: string, invitee: string | null, actions: readonly PushActionRow[], verdicts: ReadonlyMap<string, PushVerdict>): Promise<PushQueueRow[]> {
     const pushers = await pushStore.httpPushersOf(tx, actions.map((a) => a.user_id));
-    if (pushers.length === 0) return false;
+    if (pushers.length === 0) return [];
     const now = Date.now();
     const queue: PushQueueRow[] = [];
     const allowed = new Map<string, boolean>();
@@ -160,8 +167,7 @@ export class PushRecorder {
         created_ts: now,
       });
     }
-    await pushStore.enqueue(tx, queue);
-    return queue.length > 0;
+    return queue;
   }
 
   /** Each recipient's display name in the room, from their current member event. */

@@ -85,7 +85,11 @@ export class EventPersister {
     return out;
   }
 
-  async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void): Promise<Persisted> {
+  /** Builds, authorises and stores `ev`. `beforeWrites` (the writer's listeners) runs for an event
+   *  that changes no state once its row is made and before anything is written: the state it
+   *  reads is the same before and after, and on PostgreSQL the writes then all go with the
+   *  commit, after the listeners' reads (decision 0049). A state event is written first. */
+  async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void, beforeWrites?: (row: EventRow, pdu: Pdu) => Promise<void>): Promise<Persisted> {
     const rv = requireRoomVersion(room.room_version);
     const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room, ev, rv);
     const prevIds = await prevEventsOf(tx, room);
@@ -142,6 +146,7 @@ export class EventPersister {
       }
     }
     const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, replacesState, txn: ev.txn });
+    if (ev.stateKey === undefined && beforeWrites) await beforeWrites(row, pdu);
     await eventsStore.insert(tx, row);
     // Written behind on SQLite (decision 0047): indexed with the next flush, before any search.
     const held = this.held;

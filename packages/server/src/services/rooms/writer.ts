@@ -168,8 +168,11 @@ export class RoomWriter {
     const room = await getRoom(tx);
     effects.roomId = room.room_id;
     const afterCommit = (fn: () => void): void => void effects.afterCommit.push(fn);
-    const adopt = async (row: EventRow, pdu: Pdu): Promise<void> => {
+    const listen = async (row: EventRow, pdu: Pdu): Promise<void> => {
       if (this.listeners.persisted && (await this.listeners.persisted(tx, room, row, pdu, afterCommit))) effects.queued = true;
+    };
+    const adopt = async (row: EventRow, pdu: Pdu, listened = false): Promise<void> => {
+      if (!listened) await listen(row, pdu);
       if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
@@ -178,8 +181,12 @@ export class RoomWriter {
       tx,
       room,
       persist: async (ev) => {
-        const { row, pdu } = await this.persister.persist(tx, room, ev, afterCommit);
-        await adopt(row, pdu);
+        let listened = false;
+        const { row, pdu } = await this.persister.persist(tx, room, ev, afterCommit, async (r, p) => {
+          await listen(r, p);
+          listened = true;
+        });
+        await adopt(row, pdu, listened);
         return row;
       },
       alsoNotify: (u) => effects.users.add(u),
