@@ -37,13 +37,11 @@ export class RoomStateMemo {
   private readonly rooms = new Lru<string, Entry>(MAX_ROOMS);
 
   private entry(at: RoomsTable | string): Entry | undefined {
-    if (typeof at === 'string') return undefined;
-    const room = at;
-    if (!(room.state_version >= 0)) return undefined;
-    let e = this.rooms.get(room.room_id);
-    if (!e || e.version !== room.state_version) {
-      e = { version: room.state_version, refs: new Map() };
-      this.rooms.set(room.room_id, e);
+    if (typeof at === 'string' || !(at.state_version >= 0)) return undefined;
+    let e = this.rooms.get(at.room_id);
+    if (!e || e.version !== at.state_version) {
+      e = { version: at.state_version, refs: new Map() };
+      this.rooms.set(at.room_id, e);
     }
     return e;
   }

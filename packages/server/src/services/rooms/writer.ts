@@ -50,9 +50,9 @@ interface Job {
 /** What the writer tells the rest of the app about the events it persists, given at construction. */
 export interface WriterListeners {
   /** For each persisted event inside its transaction (push actions), with the room's row locked
-   *  for it; true when it queued
-   *  something for delivery after commit. `afterCommit` runs its function once the write has
-   *  committed (never when it is undone), before anyone is woken. */
+   *  for it; true when it queued something for delivery after commit. `afterCommit` runs its
+   *  function once the write has committed (never when it is undone), before anyone is woken. An
+   *  event that changes no state is heard before its rows are written (persist.ts). */
   persisted?: (tx: Tx, room: RoomsTable, row: EventRow, pdu: Pdu, afterCommit: (fn: () => void) => void) => Promise<boolean>;
   /** After a commit whose events queued push deliveries. */
   queued?: () => void;
