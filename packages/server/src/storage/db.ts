@@ -59,7 +59,7 @@ const MAX_NAMED = 1000;
  * text in every connection, so a connection that prepared it runs it by name alone. Each
  * connection also keeps the deferred writes of its transaction (storage/deferred-writes.ts).
  */
-function namingStatements(pool: pg.Pool): PostgresPool {
+function poolForKysely(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
     let name = names.get(text);
@@ -159,7 +159,7 @@ export async function openDatabase(location: string, opts: OpenOptions = {}): Pr
     const pool = new pg.Pool({ connectionString: location, max: opts.poolSize ?? 10 });
     // A pool error on an idle client must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingStatements(pool) }), log: queryStats() });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolForKysely(pool) }), log: queryStats() });
     // Stream positions are claimed on a connection of their own (decision 0028).
     const stopClaims = streamStore.useClaims(db, location);
     handle = { db, dialect: 'postgres', url: location, close: () => db.destroy().finally(stopClaims) };

@@ -34,10 +34,15 @@ export function defersWrites(tx: Tx): boolean {
   return tx.isTransaction && tx.getExecutor().adapter instanceof PostgresAdapter;
 }
 
-/** `query`, a write whose answer nobody reads, deferred when `tx` defers writes; `keys` are the
- *  rows it touches that another deferred write might touch too (none for a row of its own). */
+/** `query` marked deferred, with `keys`: the rows it touches that another deferred write might
+ *  touch too (none for a row of its own). `KeptWrites.keep` takes the marks off again. */
+export function markDeferred<R>(query: CompiledQuery<R>, keys: readonly string[]): CompiledQuery<R> {
+  return { ...query, sql: DEFERRED + query.sql, parameters: [...query.parameters, new RowKeys(keys)] };
+}
+
+/** `query`, a write whose answer nobody reads, deferred when `tx` defers writes. */
 export function deferredIn<R>(tx: Tx, query: CompiledQuery<R>, keys: readonly string[] = []): CompiledQuery<R> {
-  return defersWrites(tx) ? { ...query, sql: DEFERRED + query.sql, parameters: [...query.parameters, new RowKeys(keys)] } : query;
+  return defersWrites(tx) ? markDeferred(query, keys) : query;
 }
 
 /** The statements kept on one connection, as one: each a WITH clause, its parameters numbered on

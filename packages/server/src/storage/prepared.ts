@@ -6,7 +6,7 @@
 
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Tx } from './db.ts';
-import { DEFERRED, defersWrites, RowKeys } from './deferred-writes.ts';
+import { defersWrites, markDeferred } from './deferred-writes.ts';
 
 const MARK = '\u0000hush-arg\u0000';
 /** More shapes than this (array lengths, present keys) and a statement is compiled per call. */
@@ -94,11 +94,7 @@ export function prepared<A extends object, R>(
       byShape.set(shape, plan);
     }
     const parameters = plan.slots.map((s) => ('path' in s ? read(args, s.path) : s.value));
-    let text = plan.sql;
-    if (opts.deferrable && defersWrites(tx)) {
-      text = DEFERRED + text;
-      parameters.push(new RowKeys(opts.deferrable(args)));
-    }
-    return tx.executeQuery<R>({ sql: text, query: plan.query, parameters, queryId: { queryId: 'prepared' } } as CompiledQuery<R>);
+    const query = { sql: plan.sql, query: plan.query, parameters, queryId: { queryId: 'prepared' } } as CompiledQuery<R>;
+    return tx.executeQuery<R>(opts.deferrable && defersWrites(tx) ? markDeferred(query, opts.deferrable(args)) : query);
   };
 }
