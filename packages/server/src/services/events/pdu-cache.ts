@@ -3,7 +3,8 @@
 // the database; it only bounds its size (least recently used forgotten first).
 
 import type { Pdu } from '@hush/protocol';
-import type { EventRow } from '../../storage/events.store.ts';
+import type { Tx } from '../../storage/db.ts';
+import { eventsStore, type EventRow } from '../../storage/events.store.ts';
 import { Lru } from '../../lib/lru.ts';
 
 const MAX = 20_000;
@@ -17,6 +18,19 @@ export class PduCache {
 
   remember(eventId: string, pdu: Pdu): void {
     this.pdus.set(eventId, pdu);
+  }
+
+  /** The PDUs of `eventIds` that are stored, by event id: from the cache, the rest read in `tx`. */
+  async many(tx: Tx, eventIds: readonly string[]): Promise<Map<string, Pdu>> {
+    const out = new Map<string, Pdu>();
+    const missing: string[] = [];
+    for (const id of eventIds) {
+      const pdu = this.pdus.get(id);
+      if (pdu) out.set(id, pdu);
+      else missing.push(id);
+    }
+    for (const row of await eventsStore.byIds(tx, missing)) out.set(row.event_id, this.parse(row));
+    return out;
   }
 
   /** The stored PDU of a row (parsed once per event id; callers must not mutate it). */

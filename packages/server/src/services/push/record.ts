@@ -9,10 +9,10 @@
 import type { JsonObject, Pdu } from '@hush/protocol';
 import type { Tx } from '../../storage/db.ts';
 import type { EventRow } from '../../storage/events.store.ts';
-import { eventsStore } from '../../storage/events.store.ts';
 import { pushStore, type PushActionRow, type PushQueueRow } from '../../storage/push.store.ts';
 import { hidesInvite, hidesUser } from '../../policy/ignore.ts';
 import type { Caches } from '../caches.ts';
+import { keyOf } from '../rooms/state-memo.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { canNotify, powerLevelsFrom, type PowerLevels } from '../rooms/power-levels.ts';
 import { evaluate, type EvalContext, type PushVerdict } from '../push-rules/evaluate.ts';
@@ -34,20 +34,6 @@ export function threadOf(content: JsonObject): string {
   const rel = content['m.relates_to'];
   if (rel && typeof rel === 'object' && !Array.isArray(rel) && rel['rel_type'] === 'm.thread' && typeof rel['event_id'] === 'string') return rel['event_id'];
   return 'main';
-}
-
-async function statePdus(tx: Tx, caches: Pick<Caches, 'pdus' | 'roomStates'>, at: RoomsTable | string, keys: [string, string][]): Promise<Map<string, Pdu>> {
-  const cache = caches.pdus;
-  const refs = await caches.roomStates.refs(tx, at, keys);
-  const out = new Map<string, Pdu>();
-  const missing: string[] = [];
-  for (const ref of refs) {
-    const pdu = cache.get(ref.eventId);
-    if (pdu) out.set(`${ref.type}\u0000${ref.stateKey}`, pdu);
-    else missing.push(ref.eventId);
-  }
-  for (const row of await eventsStore.byIds(tx, missing)) out.set(`${row.type}\u0000${row.state_key ?? ''}`, cache.parse(row));
-  return out;
 }
 
 export class PushRecorder {
@@ -172,20 +158,20 @@ export class PushRecorder {
 
   /** Each recipient's display name in the room, from their current member event. */
   private async displayNames(tx: Tx, at: RoomsTable | string, users: string[]): Promise<Map<string, string | null>> {
-    const pdus = await statePdus(tx, this.caches, at, users.map((u) => ['m.room.member', u]));
+    const { byKey: pdus } = await this.caches.roomStates.pdus(tx, at, users.map((u) => ['m.room.member', u] as const), this.caches.pdus);
     return new Map(
       users.map((u) => {
-        const name = pdus.get(`m.room.member\u0000${u}`)?.content['displayname'];
+        const name = pdus.get(keyOf('m.room.member', u))?.content['displayname'];
         return [u, typeof name === 'string' ? name : null];
       }),
     );
   }
 
   private async powerLevels(tx: Tx, at: RoomsTable | string): Promise<PowerLevels> {
-    const pdus = await statePdus(tx, this.caches, at, [
+    const { byKey: pdus } = await this.caches.roomStates.pdus(tx, at, [
       ['m.room.power_levels', ''],
       ['m.room.create', ''],
-    ]);
-    return powerLevelsFrom(pdus.get('m.room.power_levels\u0000')?.content, pdus.get('m.room.create\u0000'));
+    ], this.caches.pdus);
+    return powerLevelsFrom(pdus.get(keyOf('m.room.power_levels', ''))?.content, pdus.get(keyOf('m.room.create', '')));
   }
 }

@@ -19,7 +19,7 @@ import { authEventKeys, checkAuth } from './auth-rules.ts';
 import { requireRoomVersion, type RoomVersion } from './versions/index.ts';
 import { eventIdIn, eventReferences, newLocalEventId } from './versions/events.ts';
 import type { SigningKey } from '../signing-key.ts';
-import { markStateChanged, type RoomStateMemo } from './state-memo.ts';
+import { keyOf, markStateChanged, type RoomStateMemo } from './state-memo.ts';
 
 /** "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event format." */
 export const MAX_EVENT_BYTES = 65_536;
@@ -36,8 +36,6 @@ export interface Persisted {
   row: EventRow;
   pdu: Pdu;
 }
-
-const key = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
 export class EventPersister {
   constructor(
@@ -59,30 +57,8 @@ export class EventPersister {
   /** Current state events needed to authorise `ev`, keyed by (type, state_key), with their
    *  event ids in stream order. PDUs come from the cache when they can. */
   private async authState(tx: Tx, room: RoomsTable, ev: NewEvent, rv: RoomVersion): Promise<{ pdus: Map<string, Pdu>; ids: EventId[] }> {
-    const keys = authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content, rv);
-    const refs = await this.stateMemo.refs(tx, room, keys);
-    const pdus = new Map<string, Pdu>();
-    const missing: string[] = [];
-    for (const ref of refs) {
-      const pdu = this.pdus.get(ref.eventId);
-      if (pdu) pdus.set(key(ref.type, ref.stateKey), pdu);
-      else missing.push(ref.eventId);
-    }
-    for (const row of await eventsStore.byIds(tx, missing)) pdus.set(key(row.type, row.state_key ?? ''), this.pdus.parse(row));
-    return { pdus, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
-  }
-
-  /** The PDUs of `ids` (rooms v1-v2 reference them with their reference hashes). */
-  private async pdusById(tx: Tx, ids: readonly EventId[]): Promise<Map<string, Pdu>> {
-    const out = new Map<string, Pdu>();
-    const missing: string[] = [];
-    for (const id of ids) {
-      const pdu = this.pdus.get(id);
-      if (pdu) out.set(id, pdu);
-      else missing.push(id);
-    }
-    for (const row of await eventsStore.byIds(tx, missing)) out.set(row.event_id, this.pdus.parse(row));
-    return out;
+    const { refs, byKey } = await this.stateMemo.pdus(tx, room, authEventKeys(ev.type, ev.stateKey, ev.sender, ev.content, rv), this.pdus);
+    return { pdus: byKey, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
   }
 
   /** Builds, authorises and stores `ev`. `beforeWrites` (the writer's listeners) runs for an event
@@ -97,7 +73,8 @@ export class EventPersister {
     let prevRefs: EventId[] = prevIds;
     let localId: EventId | undefined;
     if (rv.eventFormat === 'v1') {
-      const known = await this.pdusById(tx, [...ids, ...prevIds]);
+      // Rooms v1-v2 reference events with their reference hashes.
+      const known = await this.pdus.many(tx, [...ids, ...prevIds]);
       authRefs = eventReferences(ids, rv, (id) => known.get(id)) as unknown as EventId[];
       prevRefs = eventReferences(prevIds, rv, (id) => known.get(id)) as unknown as EventId[];
       localId = newLocalEventId(this.serverName);
@@ -130,7 +107,7 @@ export class EventPersister {
     if (Buffer.byteLength(json) > MAX_EVENT_BYTES) throw new MatrixError(413, ErrCode.TOO_LARGE, 'Event is larger than 65536 bytes');
     const eventId = eventIdIn(pdu, rv);
     this.pdus.remember(eventId, pdu);
-    const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(key(t, k)) }, { roomVersion: rv });
+    const verdict = checkAuth({ ...pdu, event_id: eventId }, { get: (t: string, k: string) => pdus.get(keyOf(t, k)) }, { roomVersion: rv });
     if (!verdict.ok) throw new MatrixError(403, ErrCode.FORBIDDEN, verdict.reason);
 
     // The room's row lock (RoomWriter) orders its events: no stream scope lock needed (decision 0028).

@@ -7,7 +7,9 @@
 // (`markStateChanged`): from then on it reads through and keeps nothing, so what an entry holds is
 // always committed state.
 
+import type { Pdu } from '@hush/protocol';
 import { Lru } from '../../lib/lru.ts';
+import type { PduCache } from '../events/pdu-cache.ts';
 import type { Tx } from '../../storage/db.ts';
 import type { RoomsTable } from '../../storage/schema.ts';
 import { stateStore, type StateRef } from '../../storage/state.store.ts';
@@ -25,7 +27,8 @@ interface Entry {
   joined?: readonly string[];
 }
 
-const keyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
+/** How a state key is keyed here and in `pdus`' answer. */
+export const keyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
 /** This transaction changed `room`'s current state or memberships: what it reads of the state
  *  from now on is its own, uncommitted, and is not kept. */
@@ -68,6 +71,18 @@ export class RoomStateMemo {
       out.push(ref);
     }
     return out;
+  }
+
+  /** `refs`, with the events' PDUs by `type\0state_key` (from the app's PDU cache, or read). */
+  async pdus(tx: Tx, at: RoomsTable | string, keys: readonly (readonly [string, string])[], cache: PduCache): Promise<{ refs: StateRef[]; byKey: Map<string, Pdu> }> {
+    const refs = await this.refs(tx, at, keys);
+    const byId = await cache.many(tx, refs.map((r) => r.eventId));
+    const byKey = new Map<string, Pdu>();
+    for (const r of refs) {
+      const pdu = byId.get(r.eventId);
+      if (pdu) byKey.set(keyOf(r.type, r.stateKey), pdu);
+    }
+    return { refs, byKey };
   }
 
   /** The joined members' user ids, in user id order. */
