@@ -61,11 +61,11 @@ export class EventPersister {
     return { pdus: byKey, ids: refs.sort((a, b) => a.ordering - b.ordering).map((r) => r.eventId as EventId) };
   }
 
-  /** Builds, authorises and stores `ev`. `beforeWrites` (the writer's listeners) runs for an event
-   *  that changes no state once its row is made and before anything is written: the state it
-   *  reads is the same before and after, and on PostgreSQL the writes then all go with the
-   *  commit, after the listeners' reads (decision 0049). A state event is written first. */
-  async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void, beforeWrites?: (row: EventRow, pdu: Pdu) => Promise<void>): Promise<Persisted> {
+  /** Builds, authorises and stores `ev`. `heard` (the writer's listeners) runs once for it: for an
+   *  event that changes no state once its row is made and before anything is written — the state
+   *  it reads is the same before and after, and on PostgreSQL the writes then all go with the
+   *  commit, after the listeners' reads (decision 0049) —, for a state event after its writes. */
+  async persist(tx: Tx, room: RoomsTable, ev: NewEvent, afterCommit?: (fn: () => void) => void, heard?: (row: EventRow, pdu: Pdu) => Promise<void>): Promise<Persisted> {
     const rv = requireRoomVersion(room.room_version);
     const { pdus, ids } = ev.type === 'm.room.create' ? { pdus: new Map<string, Pdu>(), ids: [] } : await this.authState(tx, room, ev, rv);
     const prevIds = await prevEventsOf(tx, room);
@@ -123,7 +123,7 @@ export class EventPersister {
       }
     }
     const row = eventRowOf(pdu, eventId, ordering, json, { prevContent, replacesState, txn: ev.txn });
-    if (ev.stateKey === undefined && beforeWrites) await beforeWrites(row, pdu);
+    if (ev.stateKey === undefined) await heard?.(row, pdu);
     await eventsStore.insert(tx, row);
     // Written behind on SQLite (decision 0047): indexed with the next flush, before any search.
     const held = this.held;
@@ -141,6 +141,7 @@ export class EventPersister {
     room.head_event_id = eventId;
     room.head_depth = pdu.depth;
     if (ev.txn) await eventsStore.insertTxn(tx, ev.sender, ev.txn.deviceId, ev.txn.txnId, eventId);
+    if (ev.stateKey !== undefined) await heard?.(row, pdu);
     return { row, pdu };
   }
 }

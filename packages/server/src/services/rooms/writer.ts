@@ -171,8 +171,8 @@ export class RoomWriter {
     const listen = async (row: EventRow, pdu: Pdu): Promise<void> => {
       if (this.listeners.persisted && (await this.listeners.persisted(tx, room, row, pdu, afterCommit))) effects.queued = true;
     };
-    const adopt = async (row: EventRow, pdu: Pdu, listened = false): Promise<void> => {
-      if (!listened) await listen(row, pdu);
+    /** What follows the listeners for every event: federation, and whom to wake. */
+    const record = async (row: EventRow, pdu: Pdu): Promise<void> => {
       if (this.outbound.federate) for (const d of await this.outbound.federate(tx, row, pdu)) effects.destinations.add(d);
       if (row.type === 'm.room.member' && row.state_key !== null) effects.users.add(row.state_key);
       effects.last = row.stream_ordering;
@@ -181,18 +181,15 @@ export class RoomWriter {
       tx,
       room,
       persist: async (ev) => {
-        let listened = false;
-        const { row, pdu } = await this.persister.persist(tx, room, ev, afterCommit, async (r, p) => {
-          await listen(r, p);
-          listened = true;
-        });
-        await adopt(row, pdu, listened);
+        const { row, pdu } = await this.persister.persist(tx, room, ev, afterCommit, listen);
+        await record(row, pdu);
         return row;
       },
       alsoNotify: (u) => effects.users.add(u),
       adopt: async (row, pdu) => {
         this.persister.remember(row.event_id, pdu);
-        await adopt(row, pdu);
+        await listen(row, pdu);
+        await record(row, pdu);
       },
     };
     return fn(rt);
