@@ -12,9 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-// @ts-expect-error — a plain .mjs script without types
-import { startCluster } from '../scripts/pg-cluster.mjs';
+import { startBenchCluster } from './support/pg-cluster.ts';
 import { startOwnHush, type OwnServer } from './own-server.ts';
 
 function option(name: string, dflt: string): string {
@@ -67,18 +65,8 @@ try {
   await sqlite.stop();
 }
 
-const cluster = (await startCluster()) as { url: string; stop(): void };
-
-/** A fresh database on the cluster, as a URL for `hush serve --database`. */
-async function freshDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(cluster.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const cluster = await startBenchCluster();
+const freshDatabase = (name: string) => cluster.freshDatabase(name);
 
 try {
   for (const n of PROCESSES) {

@@ -14,9 +14,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BenchClient, V3, enc } from './http.ts';
 import { startOwnHush } from './own-server.ts';
-import pg from 'pg';
-// @ts-expect-error — a plain .mjs script without types
-import { startCluster } from '../scripts/pg-cluster.mjs';
+import { startBenchCluster } from './support/pg-cluster.ts';
 
 function option(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,17 +26,8 @@ const MEMBERS = Number(option('members', '10'));
 const SEND_LUA = fileURLToPath(new URL('./send.lua', import.meta.url));
 
 const PROFILE_DIR = process.argv.includes('--cpu-prof') ? option('cpu-prof', '') : undefined;
-const cluster = process.argv.includes('--postgres') ? ((await startCluster()) as { url: string; stop(): void }) : undefined;
-let database: string | undefined;
-if (cluster) {
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query('create database send_cpu');
-  await admin.end();
-  const url = new URL(cluster.url);
-  url.pathname = '/send_cpu';
-  database = url.toString();
-}
+const cluster = process.argv.includes('--postgres') ? await startBenchCluster() : undefined;
+const database = await cluster?.freshDatabase('send_cpu');
 const server = await startOwnHush({ database, nodeArgs: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [] });
 /** A process's user and system CPU seconds (utime, stime) and its name. */
 const procTimes = (pid: number | string) => {
